@@ -1,0 +1,26 @@
+//! The seams of rostersync: async traits between the engine and the outside
+//! world, and `PortError`, the one error every seam returns.
+//!
+//! A new SIS adapter depends on this crate and `rostersync-core` only.
+//! Every trait states its contract in its docs: what `apply` may assume on a
+//! retry, what order outcomes come in, what counts as a per-record problem.
+
+#![forbid(unsafe_code)]
+
+mod error;
+mod grades;
+mod lms;
+mod sis;
+mod store;
+
+pub use error::{ErrorKind, PortError, PortResult};
+pub use grades::{GradeSink, GradeSource};
+pub use lms::{
+    ActingUser, LmsDirectory, LmsRequest, LmsTarget, LmsWrite, SectionWrite, WriteOutcome,
+    WriteResult,
+};
+pub use sis::{SisRead, SisRequest, SisSource, SourceProblem};
+pub use store::{
+    Job, Lease, OutcomeFilter, OutcomeStatus, RecordOutcome, RunId, RunRecord, RunStatus,
+    StateStore, Trigger,
+};

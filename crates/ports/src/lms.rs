@@ -1,0 +1,172 @@
+//! `LmsTarget`: reading and writing the roster of a learning management system.
+
+use std::collections::BTreeSet;
+
+use async_trait::async_trait;
+use rostersync_core::ids::{BuildingId, CourseId, SectionId, SectionKey, UserId};
+use rostersync_core::model::lms::{
+    LmsBuilding, LmsGradingPeriod, LmsRole, LmsSnapshot, SectionFields,
+};
+use rostersync_core::plan::{CourseOp, EnrollmentOp, GradingPeriodOp, GuardianLinkOp, UserOp};
+use serde::{Deserialize, Serialize};
+
+use crate::error::PortResult;
+
+/// The account the LMS acts as.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActingUser {
+    /// LMS id.
+    pub id: UserId,
+    /// Display name.
+    pub name: String,
+    /// Whether the account is a System Administrator of the district.
+    pub is_system_admin: bool,
+}
+
+/// The district-level lists an administrator maps against.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LmsDirectory {
+    /// Buildings.
+    pub buildings: Vec<LmsBuilding>,
+    /// Roles.
+    pub roles: Vec<LmsRole>,
+    /// Grading periods.
+    pub grading_periods: Vec<LmsGradingPeriod>,
+}
+
+/// What to read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LmsRequest {
+    /// The buildings whose users, courses, sections and enrollments to read.
+    pub buildings: BTreeSet<BuildingId>,
+    /// Read users.
+    pub users: bool,
+    /// Read courses.
+    pub courses: bool,
+    /// Read sections and their enrollments.
+    pub sections: bool,
+}
+
+/// A section write with every reference resolved to an LMS id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SectionWrite {
+    /// The section's SIS key (written to the unique code).
+    pub key: SectionKey,
+    /// The LMS section to update, or `None` to create.
+    pub id: Option<SectionId>,
+    /// The LMS course.
+    pub course: CourseId,
+    /// The fields.
+    pub fields: SectionFields,
+}
+
+/// One batch of writes of one kind, in the order the engine applies them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "ops", rename_all = "snake_case")]
+pub enum LmsWrite {
+    /// Create grading periods.
+    GradingPeriods(Vec<GradingPeriodOp>),
+    /// Create, update or link users.
+    Users(Vec<UserOp>),
+    /// Create, update or link courses.
+    Courses(Vec<CourseOp>),
+    /// Create or update sections.
+    Sections(Vec<SectionWrite>),
+    /// Enroll, unenroll or change roles.
+    Enrollments(Vec<EnrollmentOp>),
+    /// Add or remove parent associations.
+    GuardianLinks(Vec<GuardianLinkOp>),
+}
+
+impl LmsWrite {
+    /// How many records the batch holds.
+    pub fn len(&self) -> usize {
+        match self {
+            LmsWrite::GradingPeriods(ops) => ops.len(),
+            LmsWrite::Users(ops) => ops.len(),
+            LmsWrite::Courses(ops) => ops.len(),
+            LmsWrite::Sections(ops) => ops.len(),
+            LmsWrite::Enrollments(ops) => ops.len(),
+            LmsWrite::GuardianLinks(ops) => ops.len(),
+        }
+    }
+
+    /// Whether the batch is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// The result of one record of a write batch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum WriteResult {
+    /// Applied; the LMS id of the record when the LMS returned one.
+    Done {
+        /// The record's LMS id.
+        id: Option<String>,
+    },
+    /// Refused or failed.
+    Failed {
+        /// The LMS status, if any.
+        status: Option<u16>,
+        /// The LMS's message, or ours.
+        message: String,
+        /// Whether the write may have been applied anyway.
+        may_have_been_applied: bool,
+    },
+}
+
+/// The outcome of one record of a write batch, in the batch's order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WriteOutcome {
+    /// The record's key as the plan names it.
+    pub key: String,
+    /// What happened.
+    pub result: WriteResult,
+}
+
+/// A learning management system.
+///
+/// # Contract
+///
+/// - `apply` is idempotent per record: applying the same batch twice leaves the
+///   LMS as applying it once (creates match existing records by their unique
+///   field, e.g. Schoology's `update_existing`), so the engine may resend a
+///   batch after a crash.
+/// - `apply` returns one outcome per record, in batch order; one failed record
+///   never fails the batch. An `Err` means the batch as a whole failed and
+///   says, through [`PortError::may_have_been_applied`](crate::PortError::may_have_been_applied),
+///   whether any of it may have landed.
+/// - Rate limiting and retries of safe requests happen inside the adapter;
+///   the engine does not retry again.
+/// - Nothing here deletes a user or a course, or sends a password.
+#[async_trait]
+pub trait LmsTarget: Send + Sync {
+    /// The account the credentials act as.
+    ///
+    /// # Errors
+    ///
+    /// When the LMS cannot be reached or refuses the credentials.
+    async fn acting_user(&self) -> PortResult<ActingUser>;
+
+    /// Buildings, roles and grading periods.
+    ///
+    /// # Errors
+    ///
+    /// When the LMS cannot be reached or refuses the credentials.
+    async fn directory(&self) -> PortResult<LmsDirectory>;
+
+    /// The roster of the requested buildings.
+    ///
+    /// # Errors
+    ///
+    /// When the read fails.
+    async fn snapshot(&self, request: &LmsRequest) -> PortResult<LmsSnapshot>;
+
+    /// Applies one batch of writes.
+    ///
+    /// # Errors
+    ///
+    /// When the batch as a whole fails.
+    async fn apply(&self, write: &LmsWrite) -> PortResult<Vec<WriteOutcome>>;
+}

@@ -1,0 +1,283 @@
+//! `StateStore`: everything that must survive a restart — links, runs,
+//! per-record outcomes, schedule state, the job queue, the sync lock and the
+//! write journal.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use rostersync_core::entity::{Action, Entity};
+use rostersync_core::model::links::Links;
+use rostersync_core::plan::PlanSummary;
+use rostersync_core::schedule::ScheduleState;
+use rostersync_core::scope::SyncScope;
+use serde::{Deserialize, Serialize};
+
+use crate::error::PortResult;
+
+/// A run's id, assigned by the store.
+pub type RunId = i64;
+
+/// What started a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Trigger {
+    /// An administrator.
+    Manual,
+    /// The scheduler.
+    Scheduled,
+}
+
+/// How a run ended (or that it has not).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    /// Still running, or killed before it could say otherwise.
+    Running,
+    /// Done; every record applied or unchanged.
+    Succeeded,
+    /// Done; some records failed (see the outcomes).
+    CompletedWithFailures,
+    /// Stopped by a safety threshold before any write.
+    StoppedByThreshold,
+    /// A dry run: planned, nothing written.
+    DryRun,
+    /// Failed as a whole.
+    Failed,
+}
+
+/// A run as the store keeps it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunRecord {
+    /// Id.
+    pub id: RunId,
+    /// What started it.
+    pub trigger: Trigger,
+    /// The object types it covered.
+    pub scope: SyncScope,
+    /// The LMS acting user it ran as.
+    pub acting_user: String,
+    /// Whether a threshold was overridden.
+    pub forced: bool,
+    /// Start.
+    pub started_at: DateTime<Utc>,
+    /// End, once ended.
+    pub finished_at: Option<DateTime<Utc>>,
+    /// Status.
+    pub status: RunStatus,
+    /// Counts of the plan, then of what was applied.
+    pub summary: PlanSummary,
+    /// Why the run failed or stopped, if it did.
+    pub message: Option<String>,
+}
+
+/// What happened to one record in a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutcomeStatus {
+    /// Applied.
+    Done,
+    /// Left alone on purpose (see the reason).
+    Skipped,
+    /// The LMS refused or the write failed.
+    Failed,
+}
+
+/// One record's outcome in a run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordOutcome {
+    /// The run.
+    pub run: RunId,
+    /// The kind of record.
+    pub entity: Entity,
+    /// The record's key.
+    pub key: String,
+    /// The planned action, if any.
+    pub action: Option<Action>,
+    /// What happened.
+    pub status: OutcomeStatus,
+    /// Why it was skipped or failed.
+    pub reason: Option<String>,
+}
+
+/// Which outcomes to list.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutcomeFilter {
+    /// Only this run.
+    pub run: Option<RunId>,
+    /// Only this status.
+    pub status: Option<OutcomeStatus>,
+    /// Only this entity.
+    pub entity: Option<Entity>,
+}
+
+/// A queued sync job.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Job {
+    /// Id, increasing in queue order.
+    pub id: i64,
+    /// The object types.
+    pub scope: SyncScope,
+    /// What enqueued it.
+    pub trigger: Trigger,
+    /// When it was enqueued.
+    pub enqueued_at: DateTime<Utc>,
+}
+
+/// A held sync lock.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lease {
+    /// The scope locked.
+    pub scope: SyncScope,
+    /// Who holds it (process and run).
+    pub holder: String,
+    /// When it lapses unless renewed.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// The state store.
+///
+/// # Contract
+///
+/// - Every method is atomic: it either happens whole or not at all.
+/// - `try_lock` succeeds for at most one holder at a time among overlapping
+///   scopes, across processes sharing the store; a lease past its expiry is
+///   free to take, so a crashed holder never blocks forever.
+/// - A journal entry is written before its batch is sent and cleared after
+///   its outcomes (and links) are saved, so a run killed in between leaves an
+///   entry the next run resolves by reading the LMS again.
+/// - Nothing secret is ever stored.
+#[async_trait]
+pub trait StateStore: Send + Sync {
+    /// Every link.
+    ///
+    /// # Errors
+    ///
+    /// When the store cannot be read.
+    async fn links(&self) -> PortResult<Links>;
+
+    /// Replaces the links with `links` (an upsert of every entry and removal
+    /// of entries not in `links`, in one transaction).
+    ///
+    /// # Errors
+    ///
+    /// When the store cannot be written.
+    async fn save_links(&self, links: &Links) -> PortResult<()>;
+
+    /// Records the start of a run and returns its id.
+    ///
+    /// # Errors
+    ///
+    /// When the store cannot be written.
+    async fn start_run(&self, run: &RunRecord) -> PortResult<RunId>;
+
+    /// Records per-record outcomes of a run.
+    ///
+    /// # Errors
+    ///
+    /// When the store cannot be written.
+    async fn record_outcomes(&self, outcomes: &[RecordOutcome]) -> PortResult<()>;
+
+    /// Records the end of a run.
+    ///
+    /// # Errors
+    ///
+    /// When the store cannot be written.
+    async fn finish_run(&self, run: &RunRecord) -> PortResult<()>;
+
+    /// Runs, newest first, at most `limit`.
+    ///
+    /// # Errors
+    ///
+    /// When the store cannot be read.
+    async fn runs(&self, limit: usize) -> PortResult<Vec<RunRecord>>;
+
+    /// Outcomes matching a filter, in run then record order.
+    ///
+    /// # Errors
+    ///
+    /// When the store cannot be read.
+    async fn outcomes(&self, filter: &OutcomeFilter) -> PortResult<Vec<RecordOutcome>>;
+
+    /// The schedule state.
+    ///
+    /// # Errors
+    ///
+    /// When the store cannot be read.
+    async fn schedule_state(&self) -> PortResult<ScheduleState>;
+
+    /// Saves the schedule state.
+    ///
+    /// # Errors
+    ///
+    /// When the store cannot be written.
+    async fn save_schedule_state(&self, state: &ScheduleState) -> PortResult<()>;
+
+    /// Adds a job to the end of the queue.
+    ///
+    /// # Errors
+    ///
+    /// When the store cannot be written.
+    async fn enqueue(
+        &self,
+        scope: SyncScope,
+        trigger: Trigger,
+        at: DateTime<Utc>,
+    ) -> PortResult<Job>;
+
+    /// The job at the head of the queue, if any.
+    ///
+    /// # Errors
+    ///
+    /// When the store cannot be read.
+    async fn queue_head(&self) -> PortResult<Option<Job>>;
+
+    /// Removes a finished job from the queue.
+    ///
+    /// # Errors
+    ///
+    /// When the store cannot be written.
+    async fn dequeue(&self, job: i64) -> PortResult<()>;
+
+    /// Takes the lock of `scope` for `holder` until `now + lease`, unless an
+    /// overlapping scope is held by someone else; returns the lease taken or
+    /// `None`.
+    ///
+    /// # Errors
+    ///
+    /// When the store cannot be written.
+    async fn try_lock(
+        &self,
+        scope: SyncScope,
+        holder: &str,
+        now: DateTime<Utc>,
+        lease: chrono::Duration,
+    ) -> PortResult<Option<Lease>>;
+
+    /// Releases a lease held by `holder`.
+    ///
+    /// # Errors
+    ///
+    /// When the store cannot be written.
+    async fn unlock(&self, scope: SyncScope, holder: &str) -> PortResult<()>;
+
+    /// Writes a journal entry (a serialized batch) before the batch is sent;
+    /// returns its id.
+    ///
+    /// # Errors
+    ///
+    /// When the store cannot be written.
+    async fn journal(&self, run: RunId, entry: &str) -> PortResult<i64>;
+
+    /// Clears a journal entry once its outcomes are saved.
+    ///
+    /// # Errors
+    ///
+    /// When the store cannot be written.
+    async fn clear_journal(&self, entry: i64) -> PortResult<()>;
+
+    /// Journal entries left by runs that did not finish, oldest first.
+    ///
+    /// # Errors
+    ///
+    /// When the store cannot be read.
+    async fn open_journal(&self) -> PortResult<Vec<(i64, String)>>;
+}
