@@ -1,11 +1,23 @@
 //! `plan()`: compares the SIS with the LMS through the links and the mapping,
 //! and says what one sync would do. Pure, deterministic, never fails on data.
 
+mod builder;
+mod courses;
+mod enrollments;
+mod guardians;
+mod index;
+mod record;
+mod render;
+mod sections;
+mod simulate;
 mod summary;
 mod types;
+mod users;
 
 use chrono::NaiveDate;
 
+pub use render::{RenderOptions, render_json, render_text};
+pub use simulate::{IdSource, simulate_apply};
 pub use summary::{EntityCounts, PlanSummary};
 pub use types::{
     CourseOp, EnrollmentAction, EnrollmentOp, FieldChange, GradingPeriodOp, GuardianLinkAction,
@@ -35,3 +47,53 @@ pub struct PlanInput<'a> {
     /// The district's local date, to judge enrollment end dates.
     pub today: NaiveDate,
 }
+
+/// Plans one sync: what to create, update, link, enroll and drop, and what to
+/// leave alone and why.
+///
+/// Pure and deterministic: the same inputs in any order give the same plan.
+/// It never fails: a bad record becomes a [`Skip`] with a reason. It never
+/// deletes a user or a course, never removes an enrollment or association the
+/// links do not say rostersync manages, and never carries a password.
+pub fn plan(input: &PlanInput<'_>) -> Plan {
+    let mut b = builder::Builder::new(input);
+    let people = if input.scope.users() {
+        users::plan_users(&mut b)
+    } else {
+        users::resolve_users(&b)
+    };
+    if input.scope.users() && input.mapping.options().guardian_links {
+        guardians::plan_guardian_links(&mut b, &people);
+    }
+    let courses = if input.scope.courses() {
+        courses::plan_courses(&mut b)
+    } else {
+        courses::resolve_courses(&b)
+    };
+    if input.scope.sections() {
+        let periods = sections::plan_grading_periods(&mut b);
+        let students = enrollments::students_per_section(&b);
+        let section_states = sections::plan_sections(&mut b, &courses, &periods, &students);
+        enrollments::plan_enrollments(&mut b, &people, &section_states);
+    }
+    let mut plan = b.plan;
+    sort(&mut plan);
+    plan
+}
+
+/// Puts every list in key order, so that input order never shows.
+fn sort(plan: &mut Plan) {
+    plan.grading_periods.sort_by(|a, b| a.term.cmp(&b.term));
+    plan.users.sort_by(|a, b| a.key.cmp(&b.key));
+    plan.courses.sort_by(|a, b| a.key.cmp(&b.key));
+    plan.sections.sort_by(|a, b| a.key.cmp(&b.key));
+    plan.enrollments
+        .sort_by(|a, b| (&a.section, &a.person).cmp(&(&b.section, &b.person)));
+    plan.guardian_links
+        .sort_by(|a, b| (&a.guardian, &a.student).cmp(&(&b.guardian, &b.student)));
+    plan.skips
+        .sort_by(|a, b| (a.entity, &a.key).cmp(&(b.entity, &b.key)));
+}
+
+#[cfg(test)]
+mod tests;

@@ -373,6 +373,8 @@ pub enum SkipReason {
     },
     /// The section has no enrollments and empty sections are not created.
     EmptySection,
+    /// The course is inactive in the SIS catalog and has no LMS course to keep.
+    CourseInactive,
     /// The section is cross-listed and merged into another section.
     MergedInto {
         /// The section that receives its enrollments.
@@ -490,6 +492,10 @@ impl fmt::Display for SkipReason {
             } => write!(
                 f,
                 "the SIS moved the section to course {sis_course} but the LMS section belongs to course {lms_course}; the LMS cannot move sections, so recreate it by hand"
+            ),
+            SkipReason::CourseInactive => write!(
+                f,
+                "the course is inactive in the SIS catalog and has no LMS course; nothing to create"
             ),
             SkipReason::EmptySection => write!(
                 f,

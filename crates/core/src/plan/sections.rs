@@ -1,0 +1,342 @@
+//! Planning grading periods (from the term map) and sections: scope, course,
+//! terms, cross-listing, then create / update / link.
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::entity::Entity;
+use crate::ids::{SectionId, SectionKey};
+use crate::mapping::TermTarget;
+use crate::model::lms::{LmsSection, SectionFields};
+use crate::model::sis::{Section, Term};
+use crate::plan::builder::{Builder, Party, dedupe};
+use crate::plan::index::{fold, nonempty};
+use crate::plan::record::{Diff, Found, find};
+use crate::plan::types::{
+    GradingPeriodOp, PeriodRef, RecordAction, SectionOp, SectionSpec, SkipReason,
+};
+
+/// Plans the grading periods the term map asks to create; returns the
+/// grading period of every mapped term.
+pub(crate) fn plan_grading_periods<'a>(b: &mut Builder<'a>) -> HashMap<&'a str, PeriodRef> {
+    let terms = dedupe(
+        &b.input.sis.terms,
+        |term| term.key.as_str(),
+        b,
+        Entity::GradingPeriod,
+    );
+    let mut refs = HashMap::with_capacity(terms.len());
+    for term in terms {
+        let key = term.key.as_str();
+        let Some(target) = b.input.mapping.term(&term.key) else {
+            continue;
+        };
+        match period_for(b, term, target) {
+            Ok((reference, op)) => {
+                match op {
+                    Some(op) => b.plan.grading_periods.push(op),
+                    None => b.unchanged(Entity::GradingPeriod),
+                }
+                refs.insert(key, reference);
+            }
+            Err(reason) => b.skip(Entity::GradingPeriod, key, reason),
+        }
+    }
+    refs
+}
+
+fn period_for(
+    b: &Builder<'_>,
+    term: &Term,
+    target: &TermTarget,
+) -> Result<(PeriodRef, Option<GradingPeriodOp>), SkipReason> {
+    match target {
+        TermTarget::Existing(id) => match b.lms.periods_by_id.get(id.as_str()) {
+            Some(_) => Ok((PeriodRef::Existing(id.clone()), None)),
+            None => Err(SkipReason::StaleLink { id: id.to_string() }),
+        },
+        TermTarget::Create => {
+            if let Some(link) = b.input.links.grading_periods.get(&term.key) {
+                if b.lms.periods_by_id.contains_key(link.id.as_str()) {
+                    return Ok((PeriodRef::Existing(link.id.clone()), None));
+                }
+            }
+            if b.input.mapping.building(&term.school).is_none() {
+                return Err(SkipReason::SchoolUnmapped {
+                    school: term.school.clone(),
+                });
+            }
+            let title = period_title(b, term);
+            if let Some(existing) = b.lms.periods_by_title.get(&fold(&title)) {
+                return Err(SkipReason::PeriodTitleTaken {
+                    title,
+                    by: existing.id.clone(),
+                });
+            }
+            let op = GradingPeriodOp {
+                term: term.key.clone(),
+                title,
+                start: term.start,
+                end: term.end,
+            };
+            Ok((PeriodRef::FromTerm(term.key.clone()), Some(op)))
+        }
+    }
+}
+
+/// "Lincoln High Q1 2025-26": grading period titles are unique in the district.
+fn period_title(b: &Builder<'_>, term: &Term) -> String {
+    let school = b
+        .input
+        .sis
+        .schools
+        .iter()
+        .find(|school| school.key == term.school)
+        .map_or(term.school.as_str(), |school| school.name.trim());
+    format!(
+        "{school} {} {}-{:02}",
+        term.title.trim(),
+        term.school_year - 1,
+        term.school_year.rem_euclid(100)
+    )
+}
+
+/// Where each SIS section's enrollments go, and the state of each target section.
+#[derive(Debug, Default)]
+pub(crate) struct SectionStates<'a> {
+    /// SIS section → the section that receives its enrollments (itself unless merged).
+    pub(crate) target: HashMap<&'a str, &'a SectionKey>,
+    /// The state of each target section.
+    pub(crate) state: HashMap<&'a str, Party>,
+}
+
+/// Plans every section.
+pub(crate) fn plan_sections<'a>(
+    b: &mut Builder<'a>,
+    courses: &HashMap<&'a str, Party>,
+    periods: &HashMap<&'a str, PeriodRef>,
+    students_per_section: &HashMap<&'a str, usize>,
+) -> SectionStates<'a> {
+    let sections = dedupe(
+        &b.input.sis.sections,
+        |section| section.key.as_str(),
+        b,
+        Entity::Section,
+    );
+    let mut states = SectionStates::default();
+    let leaders = cross_list_leaders(b, &sections);
+    for section in sections {
+        let key = section.key.as_str();
+        let leader = leaders.get(key).copied().unwrap_or(&section.key);
+        states.target.insert(key, leader);
+        if leader != &section.key {
+            b.skip(
+                Entity::Section,
+                key,
+                SkipReason::MergedInto {
+                    section: leader.clone(),
+                },
+            );
+            continue;
+        }
+        let enrolled = group_members(&leaders, &section.key)
+            .map(|member| students_per_section.get(member).copied().unwrap_or(0))
+            .sum::<usize>()
+            + section.teachers().count();
+        match decide(b, section, courses, periods, enrolled) {
+            Ok(Some(action)) => {
+                states.state.insert(key, Party::synced(true));
+                b.plan.sections.push(SectionOp {
+                    key: section.key.clone(),
+                    action,
+                });
+            }
+            Ok(None) => {
+                states.state.insert(key, Party::synced(true));
+                b.unchanged(Entity::Section);
+            }
+            Err(reason) => {
+                states.state.insert(key, Party::skipped(&reason));
+                b.skip(Entity::Section, key, reason);
+            }
+        }
+    }
+    states
+}
+
+/// With merging on, maps every member of a cross-list group to the member with the smallest key.
+fn cross_list_leaders<'a>(
+    b: &Builder<'_>,
+    sections: &[&'a Section],
+) -> HashMap<&'a str, &'a SectionKey> {
+    let mut leaders = HashMap::new();
+    if !b.input.mapping.options().merge_cross_listed {
+        return leaders;
+    }
+    let mut groups: BTreeMap<&str, Vec<&'a SectionKey>> = BTreeMap::new();
+    for section in sections {
+        if let Some(group) = nonempty(section.cross_list_group.as_deref()) {
+            groups.entry(group).or_default().push(&section.key);
+        }
+    }
+    for members in groups.values() {
+        if let Some(leader) = members.iter().min() {
+            for member in members {
+                leaders.insert(member.as_str(), *leader);
+            }
+        }
+    }
+    leaders
+}
+
+fn group_members<'m>(
+    leaders: &'m HashMap<&str, &SectionKey>,
+    leader: &'m SectionKey,
+) -> impl Iterator<Item = &'m str> {
+    let merged = leaders
+        .iter()
+        .filter(move |(_, l)| **l == leader)
+        .map(|(member, _)| *member);
+    let alone = (!leaders.contains_key(leader.as_str())).then_some(leader.as_str());
+    merged.chain(alone)
+}
+
+fn decide(
+    b: &Builder<'_>,
+    section: &Section,
+    courses: &HashMap<&str, Party>,
+    periods: &HashMap<&str, PeriodRef>,
+    enrolled: usize,
+) -> Result<Option<RecordAction<SectionId, SectionSpec>>, SkipReason> {
+    let mapping = b.input.mapping;
+    if mapping.building(&section.school).is_none() {
+        return Err(SkipReason::SchoolUnmapped {
+            school: section.school.clone(),
+        });
+    }
+    if !mapping.selection().sections.contains(&section.school) {
+        return Err(SkipReason::SchoolNotSelected {
+            school: section.school.clone(),
+        });
+    }
+    let code = section.code.trim();
+    let Some(title) = nonempty(Some(&section.title)).or(nonempty(Some(code))) else {
+        return Err(SkipReason::MissingField {
+            field: "title".into(),
+        });
+    };
+    if !courses
+        .get(section.course.as_str())
+        .is_some_and(|course| course.synced)
+    {
+        return Err(SkipReason::CourseNotSynced {
+            course: section.course.clone(),
+        });
+    }
+    let mut grading_periods: Vec<PeriodRef> = section
+        .terms
+        .iter()
+        .filter_map(|term| periods.get(term.as_str()).cloned())
+        .collect();
+    grading_periods.sort();
+    grading_periods.dedup();
+    if grading_periods.is_empty() {
+        return Err(SkipReason::NoMappedTerm {
+            terms: section.terms.clone(),
+        });
+    }
+    let spec = SectionSpec {
+        course: section.course.clone(),
+        title: title.to_owned(),
+        code: code.to_owned(),
+        grading_periods,
+        location: nonempty(section.room.as_deref()).map(str::to_owned),
+        periods: (!section.periods.is_empty()).then(|| section.periods.join(",")),
+    };
+    let key = section.key.as_str();
+    let found = find(
+        key,
+        b.input.links.sections.get(key),
+        &b.lms.sections_by_id,
+        &b.lms.sections_by_unique,
+        &b.linked.sections,
+        |lms: &LmsSection| lms.id.as_str(),
+    )?;
+    let (lms, linked) = match found {
+        Found::Linked(lms) => (lms, true),
+        Found::ByUniqueId(lms) => (lms, false),
+        Found::Nowhere if enrolled == 0 && !mapping.options().create_empty_sections => {
+            return Err(SkipReason::EmptySection);
+        }
+        Found::Nowhere => return Ok(Some(RecordAction::Create { fields: spec })),
+    };
+    let lms_course = b
+        .input
+        .links
+        .courses
+        .get(section.course.as_str())
+        .map(|link| link.id.as_str())
+        .or_else(|| {
+            b.lms
+                .courses_by_code
+                .get(section.course.as_str())
+                .map(|course| course.id.as_str())
+        });
+    if lms_course != Some(lms.course.as_str()) {
+        return Err(SkipReason::CourseChanged {
+            lms_course: lms.course.clone(),
+            sis_course: section.course.clone(),
+        });
+    }
+    let spec = keep_unset(spec, &lms.fields);
+    let changes = section_diff(&lms.fields, &spec);
+    let id = lms.id.clone();
+    Ok(if linked {
+        (!changes.is_empty()).then_some(RecordAction::Update {
+            id,
+            fields: spec,
+            changes,
+        })
+    } else {
+        Some(RecordAction::Link {
+            id,
+            fields: spec,
+            changes,
+        })
+    })
+}
+
+fn keep_unset(spec: SectionSpec, current: &SectionFields) -> SectionSpec {
+    SectionSpec {
+        location: spec.location.or_else(|| current.location.clone()),
+        periods: spec.periods.or_else(|| current.periods.clone()),
+        ..spec
+    }
+}
+
+/// The text of a grading period reference, as diffs show it.
+pub(crate) fn period_text(reference: &PeriodRef) -> String {
+    match reference {
+        PeriodRef::Existing(id) => id.to_string(),
+        PeriodRef::FromTerm(term) => format!("new:{term}"),
+    }
+}
+
+fn section_diff(
+    current: &SectionFields,
+    new: &SectionSpec,
+) -> Vec<crate::plan::types::FieldChange> {
+    let mut diff = Diff::default();
+    diff.text("title", &current.title, &new.title);
+    diff.text("code", &current.code, &new.code);
+    let mut old_periods: Vec<String> = current
+        .grading_periods
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    old_periods.sort();
+    let new_periods: Vec<String> = new.grading_periods.iter().map(period_text).collect();
+    diff.list("grading_periods", &old_periods, &new_periods);
+    diff.opt("location", &current.location, &new.location);
+    diff.opt("periods", &current.periods, &new.periods);
+    diff.0
+}

@@ -1,0 +1,195 @@
+//! Property tests of `plan()`: idempotence, order independence, safety and
+//! that every SIS record lands in exactly one bucket.
+
+use std::collections::{BTreeSet, HashSet};
+
+use proptest::prelude::*;
+
+use crate::entity::{Action, Entity};
+use crate::model::sis::{EnrollmentRole, PersonStatus};
+use crate::plan::tests::fixture::{World, date};
+use crate::plan::{Plan, PlanSummary};
+use crate::scope::SyncScope;
+
+/// A random district built from small choices, so shrinking stays readable.
+fn world_strategy() -> impl Strategy<Value = World> {
+    let people = prop::collection::vec((0u8..3, 0u8..3, 0u8..4, any::<bool>()), 1..25);
+    let sections = prop::collection::vec(
+        (0u8..3, 0u8..6, prop::collection::vec(0usize..25, 0..8)),
+        0..8,
+    );
+    (people, sections, any::<bool>(), any::<bool>()).prop_map(|(people, sections, merge, keep)| {
+        let mut w = World::new();
+        w.spec.options.merge_cross_listed = merge;
+        if keep {
+            w.spec.drop_policy = crate::mapping::DropPolicy::Keep;
+        }
+        let schools = ["101", "102", "103"];
+        for (i, (school, kind, status, email)) in people.iter().enumerate() {
+            let key = format!("P{i}");
+            let school = schools[*school as usize];
+            let person = match kind {
+                0 => w.teacher(&key, "Tea", &format!("Cher{i}"), school),
+                _ => w.student(&key, "Stu", &format!("Dent{i}"), school),
+            };
+            person.status = match status {
+                0 => PersonStatus::Withdrawn,
+                1 => PersonStatus::Inactive,
+                _ => PersonStatus::Active,
+            };
+            if !email {
+                person.email = None;
+            }
+        }
+        let teachers: Vec<String> = w
+            .sis
+            .people
+            .iter()
+            .filter(|p| p.role == crate::model::sis::SisRole::Teacher)
+            .map(|p| p.key.to_string())
+            .collect();
+        for (i, (school, group, members)) in sections.iter().enumerate() {
+            let school = schools[*school as usize];
+            let course = format!("{school}-C{}", i % 3);
+            if !w.sis.courses.iter().any(|c| c.key.as_str() == course) {
+                w.course(&course, school, "Course");
+            }
+            let key = format!("{course}-{i}");
+            let teacher = teachers.get(i % teachers.len().max(1)).cloned();
+            let section = w.section(&key, &course, school, teacher.as_deref());
+            section.cross_list_group = (*group < 2).then(|| format!("X{group}"));
+            for member in members {
+                if *member < people.len() {
+                    let enrollment = w.enroll(&key, &format!("P{member}"));
+                    if member % 5 == 0 {
+                        enrollment.end = Some(date(2025, 9, 1));
+                    }
+                }
+            }
+        }
+        w
+    })
+}
+
+/// Changes a synced world the way a next-day export does.
+fn mutate(w: &mut World, seed: usize) {
+    if w.sis.people.is_empty() {
+        return;
+    }
+    let i = seed % w.sis.people.len();
+    w.sis.people[i].name.last.push('x');
+    if seed % 2 == 0 {
+        w.sis
+            .enrollments
+            .retain(|e| e.person != w.sis.people[i].key);
+    }
+    if seed % 3 == 0 {
+        let j = (seed / 3) % w.sis.people.len();
+        w.sis.people[j].status = PersonStatus::Withdrawn;
+    }
+    if let Some(e) = w.sis.enrollments.first_mut() {
+        e.role = EnrollmentRole::Teacher;
+    }
+}
+
+fn shuffle<T>(items: &mut [T], seed: u64) {
+    let mut state = seed | 1;
+    for i in (1..items.len()).rev() {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        items.swap(i, (state % (i as u64 + 1)) as usize);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn applying_a_plan_then_planning_again_gives_an_empty_plan(mut w in world_strategy(), seed in 0usize..100) {
+        w.sync();
+        let again = w.plan(SyncScope::All);
+        prop_assert!(PlanSummary::of(&again).writes_nothing(), "{:#?}", again);
+        mutate(&mut w, seed);
+        w.sync();
+        let again = w.plan(SyncScope::All);
+        prop_assert!(PlanSummary::of(&again).writes_nothing(), "{:#?}", again);
+    }
+
+    #[test]
+    fn input_order_does_not_change_the_plan(mut w in world_strategy(), seed in any::<u64>()) {
+        w.sync();
+        mutate(&mut w, seed as usize);
+        let before = w.plan(SyncScope::All);
+        shuffle(&mut w.sis.people, seed);
+        shuffle(&mut w.sis.sections, seed.rotate_left(7));
+        shuffle(&mut w.sis.enrollments, seed.rotate_left(13));
+        shuffle(&mut w.sis.courses, seed.rotate_left(19));
+        shuffle(&mut w.lms.users, seed.rotate_left(23));
+        shuffle(&mut w.lms.enrollments, seed.rotate_left(29));
+        prop_assert_eq!(before, w.plan(SyncScope::All));
+    }
+
+    #[test]
+    fn nothing_unowned_is_removed(mut w in world_strategy(), seed in 0usize..100) {
+        w.sync();
+        // Forget ownership of every other enrollment, as if made by hand.
+        let mut flip = false;
+        w.links.enrollments.retain(|_, _| { flip = !flip; flip });
+        mutate(&mut w, seed);
+        w.sis.enrollments.clear();
+        let plan = w.plan(SyncScope::All);
+        for op in &plan.enrollments {
+            if op.action.action() == Action::Remove {
+                prop_assert!(w.links.enrollments.contains_key(&(op.section.clone(), op.person.clone())), "removed unowned {op:?}");
+            }
+        }
+        prop_assert_eq!(PlanSummary::of(&plan).count(Entity::User, Action::Remove), 0);
+        prop_assert_eq!(PlanSummary::of(&plan).count(Entity::Course, Action::Remove), 0);
+    }
+
+    #[test]
+    fn every_sis_record_lands_in_exactly_one_bucket(mut w in world_strategy(), synced in any::<bool>(), seed in 0usize..100) {
+        if synced {
+            w.sync();
+            mutate(&mut w, seed);
+        }
+        let plan = w.plan(SyncScope::All);
+        check_buckets(&plan, Entity::User, w.sis.people.iter().map(|p| p.key.to_string()), plan.users.iter().map(|op| op.key.to_string()));
+        check_buckets(&plan, Entity::Course, w.sis.courses.iter().map(|c| c.key.to_string()), plan.courses.iter().map(|op| op.key.to_string()));
+        check_buckets(&plan, Entity::Section, w.sis.sections.iter().map(|s| s.key.to_string()), plan.sections.iter().map(|op| op.key.to_string()));
+    }
+}
+
+fn check_buckets(
+    plan: &Plan,
+    entity: Entity,
+    sis: impl Iterator<Item = String>,
+    ops: impl Iterator<Item = String>,
+) {
+    let keys: BTreeSet<String> = sis.collect();
+    let ops: Vec<String> = ops.collect();
+    let skips: Vec<&str> = plan
+        .skips
+        .iter()
+        .filter(|s| s.entity == entity)
+        .map(|s| s.key.as_str())
+        .collect();
+    let op_set: HashSet<&str> = ops.iter().map(String::as_str).collect();
+    let skip_set: HashSet<&str> = skips.iter().copied().collect();
+    assert_eq!(op_set.len(), ops.len(), "{entity}: a key planned twice");
+    assert_eq!(skip_set.len(), skips.len(), "{entity}: a key skipped twice");
+    assert!(
+        op_set.is_disjoint(&skip_set),
+        "{entity}: a key both planned and skipped"
+    );
+    let unchanged = plan.unchanged.get(&entity).copied().unwrap_or(0) as usize;
+    assert_eq!(
+        ops.len() + skips.len() + unchanged,
+        keys.len(),
+        "{entity}: buckets do not add up"
+    );
+    for key in op_set.iter().chain(skip_set.iter()) {
+        assert!(keys.contains(*key), "{entity}: {key} is not a SIS record");
+    }
+}

@@ -1,0 +1,296 @@
+//! Planning user accounts: scope, role map, required fields, e-mail and
+//! username conflicts, then create / update / link.
+
+use std::collections::HashMap;
+
+use crate::entity::Entity;
+use crate::ids::BuildingId;
+use crate::mapping::RoleTarget;
+use crate::model::lms::{LmsUser, UserFields};
+use crate::model::sis::{Person, SisRole};
+use crate::plan::builder::{Builder, Party, dedupe};
+use crate::plan::index::{fold, nonempty};
+use crate::plan::record::{Found, compare, find};
+use crate::plan::types::{RecordAction, SkipReason, UserOp};
+
+/// Plans every person; returns the state of each person key for the later phases.
+pub(crate) fn plan_users<'a>(b: &mut Builder<'a>) -> HashMap<&'a str, Party> {
+    let people = dedupe(
+        &b.input.sis.people,
+        |person| person.key.as_str(),
+        b,
+        Entity::User,
+    );
+    let mut states = HashMap::with_capacity(people.len());
+    // First pass: scope and required fields, giving the desired fields.
+    let mut wanted: Vec<(&'a Person, UserFields)> = Vec::with_capacity(people.len());
+    for person in people {
+        match desired_fields(b, person) {
+            Ok(fields) => wanted.push((person, fields)),
+            Err(reason) => {
+                states.insert(person.key.as_str(), Party::skipped(&reason));
+                b.skip(Entity::User, person.key.as_str(), reason);
+            }
+        }
+    }
+    // Two SIS people with one e-mail: neither gets it.
+    let mut by_email: HashMap<String, Vec<&'a str>> = HashMap::new();
+    for (person, fields) in &wanted {
+        if let Some(email) = &fields.email {
+            by_email
+                .entry(fold(email))
+                .or_default()
+                .push(person.key.as_str());
+        }
+    }
+    for (person, fields) in wanted {
+        let key = person.key.as_str();
+        let result = decide(b, person, fields, &by_email);
+        match result {
+            Ok(Some(action)) => {
+                states.insert(key, Party::synced(person.is_active()));
+                b.plan.users.push(UserOp {
+                    key: person.key.clone(),
+                    action,
+                });
+            }
+            Ok(None) => {
+                states.insert(key, Party::synced(person.is_active()));
+                b.unchanged(Entity::User);
+            }
+            Err(reason) => {
+                states.insert(key, Party::skipped(&reason));
+                b.skip(Entity::User, key, reason);
+            }
+        }
+    }
+    states
+}
+
+/// The state of each person when users are out of scope: synced when linked
+/// (or carrying their key) and active.
+pub(crate) fn resolve_users<'a>(b: &Builder<'a>) -> HashMap<&'a str, Party> {
+    let mut states = HashMap::with_capacity(b.input.sis.people.len());
+    for person in &b.input.sis.people {
+        let key = person.key.as_str();
+        let found = find(
+            key,
+            b.input.links.users.get(key),
+            &b.lms.users_by_id,
+            &b.lms.users_by_unique,
+            &b.linked.users,
+            |user: &LmsUser| user.id.as_str(),
+        );
+        let state = match found {
+            Ok(Found::Linked(_) | Found::ByUniqueId(_)) => Party::synced(person.is_active()),
+            Ok(Found::Nowhere) => Party::absent(),
+            Err(reason) => Party::skipped(&reason),
+        };
+        states.insert(key, state);
+    }
+    states
+}
+
+fn desired_fields(b: &Builder<'_>, person: &Person) -> Result<UserFields, SkipReason> {
+    let mapping = b.input.mapping;
+    let mapped: Vec<_> = person
+        .schools()
+        .filter(|school| mapping.building(school).is_some())
+        .collect();
+    let Some(first_mapped) = mapped.first() else {
+        return Err(SkipReason::SchoolUnmapped {
+            school: person.primary_school.clone(),
+        });
+    };
+    let Some(home) = mapped
+        .iter()
+        .find(|school| mapping.selection().users.contains(**school))
+    else {
+        return Err(SkipReason::SchoolNotSelected {
+            school: (*first_mapped).clone(),
+        });
+    };
+    let role = match mapping.role(home, person.role) {
+        Some(RoleTarget::Lms(role)) => role.clone(),
+        Some(RoleTarget::DoNotSync) | None => {
+            return Err(SkipReason::RoleNotSynced {
+                role: person.role,
+                school: (*home).clone(),
+            });
+        }
+    };
+    let first = person.name.first.trim();
+    let last = person.name.last.trim();
+    if first.is_empty() {
+        return Err(SkipReason::MissingField {
+            field: "first name".into(),
+        });
+    }
+    if last.is_empty() {
+        return Err(SkipReason::MissingField {
+            field: "last name".into(),
+        });
+    }
+    let email = nonempty(person.email.as_deref()).map(str::to_owned);
+    let username = nonempty(person.username.as_deref()).map(str::to_owned);
+    let building = mapping
+        .building(home)
+        .cloned()
+        .unwrap_or_else(|| BuildingId::new(""));
+    let mut other_buildings: Vec<BuildingId> = mapped
+        .iter()
+        .filter_map(|school| mapping.building(school))
+        .filter(|other| **other != building)
+        .cloned()
+        .collect();
+    other_buildings.sort();
+    other_buildings.dedup();
+    Ok(UserFields {
+        first: first.to_owned(),
+        preferred_first: nonempty(person.name.preferred_first.as_deref())
+            .filter(|preferred| *preferred != first)
+            .map(str::to_owned),
+        middle: nonempty(person.name.middle.as_deref()).map(str::to_owned),
+        last: last.to_owned(),
+        email,
+        username,
+        graduation_year: match person.role {
+            SisRole::Student => person.graduation_year,
+            SisRole::Teacher | SisRole::Guardian => None,
+        },
+        building,
+        other_buildings,
+        role,
+    })
+}
+
+fn decide(
+    b: &Builder<'_>,
+    person: &Person,
+    fields: UserFields,
+    by_email: &HashMap<String, Vec<&str>>,
+) -> Result<Option<RecordAction<crate::ids::UserId, UserFields>>, SkipReason> {
+    let key = person.key.as_str();
+    let found = find(
+        key,
+        b.input.links.users.get(key),
+        &b.lms.users_by_id,
+        &b.lms.users_by_unique,
+        &b.linked.users,
+        |user: &LmsUser| user.id.as_str(),
+    )?;
+    let current_fields = match &found {
+        Found::Linked(user) | Found::ByUniqueId(user) => Some(&user.fields),
+        Found::Nowhere => None,
+    };
+    let fields = with_login(b, person, fields, current_fields)?;
+    let (current, action) = match found {
+        Found::Linked(user) => (
+            Some(user),
+            compare(true, user.id.clone(), &user.fields, fields),
+        ),
+        Found::ByUniqueId(user) => (
+            Some(user),
+            compare(false, user.id.clone(), &user.fields, fields),
+        ),
+        Found::Nowhere => {
+            if !person.is_active() {
+                return Err(SkipReason::NotActive {
+                    status: person.status,
+                });
+            }
+            (None, Some(RecordAction::Create { fields }))
+        }
+    };
+    let Some(action) = action else {
+        return Ok(None);
+    };
+    check_unique_fields(b, key, current, action.fields(), by_email)?;
+    Ok(Some(action))
+}
+
+/// Refuses an e-mail or username that another account (or another SIS person) has.
+fn check_unique_fields(
+    b: &Builder<'_>,
+    key: &str,
+    current: Option<&LmsUser>,
+    fields: &UserFields,
+    by_email: &HashMap<String, Vec<&str>>,
+) -> Result<(), SkipReason> {
+    let own_id = current.map(|user| user.id.as_str());
+    if let Some(email) = &fields.email {
+        let folded = fold(email);
+        let unchanged = current
+            .and_then(|user| user.fields.email.as_deref())
+            .map(fold)
+            == Some(folded.clone());
+        if !unchanged {
+            if let Some(others) = by_email.get(&folded).filter(|keys| keys.len() > 1) {
+                let mut others: Vec<_> = others
+                    .iter()
+                    .filter(|other| **other != key)
+                    .map(|other| (*other).into())
+                    .collect();
+                others.sort();
+                return Err(SkipReason::DuplicateEmail {
+                    email: email.clone(),
+                    others,
+                });
+            }
+            if let Some(user) = b
+                .lms
+                .users_by_email
+                .get(&folded)
+                .filter(|user| Some(user.id.as_str()) != own_id)
+            {
+                return Err(SkipReason::EmailTaken {
+                    email: email.clone(),
+                    by: user.id.clone(),
+                });
+            }
+        }
+    }
+    if let Some(username) = &fields.username {
+        let folded = fold(username);
+        let unchanged = current
+            .and_then(|user| user.fields.username.as_deref())
+            .map(fold)
+            == Some(folded.clone());
+        if !unchanged {
+            if let Some(user) = b
+                .lms
+                .users_by_username
+                .get(&folded)
+                .filter(|user| Some(user.id.as_str()) != own_id)
+            {
+                return Err(SkipReason::UsernameTaken {
+                    username: username.clone(),
+                    by: user.id.clone(),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Makes sure the account has an e-mail or a username: the SIS's, else the
+/// LMS's, else (when the option is on) the SIS key as username.
+fn with_login(
+    b: &Builder<'_>,
+    person: &Person,
+    mut fields: UserFields,
+    current: Option<&UserFields>,
+) -> Result<UserFields, SkipReason> {
+    let has_login = |f: &UserFields| f.email.is_some() || f.username.is_some();
+    if has_login(&fields) || current.is_some_and(has_login) {
+        return Ok(fields);
+    }
+    if b.input.mapping.options().username_from_key {
+        fields.username = Some(person.key.as_str().to_owned());
+        Ok(fields)
+    } else {
+        Err(SkipReason::MissingField {
+            field: "e-mail or username".into(),
+        })
+    }
+}
