@@ -319,3 +319,6 @@ impl MappingConfig {
         &self.spec.options
     }
 }
+
+#[cfg(test)]
+mod tests;
