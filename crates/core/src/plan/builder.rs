@@ -1,7 +1,7 @@
 //! The state one `plan()` call accumulates: the input, look-up tables, the
 //! plan under construction, and the per-record state later phases read.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use crate::entity::Entity;
 use crate::plan::PlanInput;
@@ -90,7 +90,8 @@ pub(crate) fn dedupe<'a, T>(
     b: &mut Builder<'_>,
     entity: Entity,
 ) -> Vec<&'a T> {
-    let mut counts: HashMap<&str, usize> = HashMap::with_capacity(records.len());
+    let mut counts: HashMap<&str, usize> =
+        HashMap::with_capacity_and_hasher(records.len(), Default::default());
     for record in records {
         *counts.entry(key(record)).or_insert(0) += 1;
     }

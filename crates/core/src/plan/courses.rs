@@ -1,6 +1,6 @@
 //! Planning courses: scope, required fields, then create / update / link.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use crate::entity::Entity;
 use crate::ids::CourseId;
@@ -19,7 +19,7 @@ pub(crate) fn plan_courses<'a>(b: &mut Builder<'a>) -> HashMap<&'a str, Party> {
         b,
         Entity::Course,
     );
-    let mut states = HashMap::with_capacity(courses.len());
+    let mut states = HashMap::with_capacity_and_hasher(courses.len(), Default::default());
     for course in courses {
         let key = course.key.as_str();
         match decide(b, course) {

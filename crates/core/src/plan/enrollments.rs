@@ -2,19 +2,20 @@
 //! against the LMS, adding what is missing and dropping only what the links
 //! say rostersync manages.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashSet};
 
 use crate::entity::Entity;
 use crate::ids::{PersonKey, SectionKey};
 use crate::mapping::DropPolicy;
 use crate::model::sis::EnrollmentRole;
+use crate::plan::PlanInput;
 use crate::plan::builder::{Builder, Party};
 use crate::plan::sections::SectionStates;
 use crate::plan::types::{EnrollmentAction, EnrollmentOp, SkipReason};
 
 /// The number of current student enrollments per SIS section.
 pub(crate) fn students_per_section<'a>(b: &Builder<'a>) -> HashMap<&'a str, usize> {
-    let mut counts: HashMap<&str, usize> = HashMap::new();
+    let mut counts: HashMap<&str, usize> = HashMap::default();
     for enrollment in &b.input.sis.enrollments {
         if enrollment.role == EnrollmentRole::Student && enrollment.is_current(b.input.today) {
             *counts.entry(enrollment.section.as_str()).or_insert(0) += 1;
@@ -40,7 +41,7 @@ pub(crate) fn plan_enrollments<'a>(
 ) {
     let today = b.input.today;
     let mut wants: HashMap<(&'a SectionKey, &'a PersonKey), Want> =
-        HashMap::with_capacity(b.input.sis.enrollments.len());
+        HashMap::with_capacity_and_hasher(b.input.sis.enrollments.len(), Default::default());
     let mut merge = |section: &'a SectionKey, person: &'a PersonKey, want: Want| {
         let Some(target) = sections.target.get(section.as_str()) else {
             return;
@@ -74,9 +75,10 @@ pub(crate) fn plan_enrollments<'a>(
         .keys()
         .map(|(section, person)| (section.as_str(), person.as_str()))
         .collect();
-    let mut desired: HashMap<(&str, &str), EnrollmentRole> = HashMap::with_capacity(wants.len());
-    let mut wants: Vec<_> = wants.into_iter().collect();
-    wants.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    let mut desired: HashMap<(&str, &str), EnrollmentRole> =
+        HashMap::with_capacity_and_hasher(wants.len(), Default::default());
+    let ids = LmsIds::new(b.input);
+    // Iteration order does not show: `plan()` sorts every list at the end.
     for ((section, person), want) in wants {
         let Want::Current(role) = want else {
             // Ended enrollments are dropped below if rostersync manages them.
@@ -115,7 +117,7 @@ pub(crate) fn plan_enrollments<'a>(
             continue;
         }
         desired.insert((section.as_str(), person.as_str()), role);
-        match existing(b, section.as_str(), person.as_str()) {
+        match ids.existing(b, section.as_str(), person.as_str()) {
             None => push(b, section, person, EnrollmentAction::Enroll { role }),
             Some((id, current)) if current == role => {
                 if owned.contains(&(section.as_str(), person.as_str())) {
@@ -153,7 +155,7 @@ pub(crate) fn plan_enrollments<'a>(
         if !section_ready || person_conflict {
             continue;
         }
-        if let Some((id, role)) = existing(b, section.as_str(), person.as_str()) {
+        if let Some((id, role)) = ids.existing(b, section.as_str(), person.as_str()) {
             push(b, section, person, EnrollmentAction::Unenroll { id, role });
         }
     }
@@ -176,35 +178,73 @@ fn push(b: &mut Builder<'_>, section: &SectionKey, person: &PersonKey, action: E
     });
 }
 
-/// The active LMS enrollment of a person in a section, by SIS keys.
-fn existing(
-    b: &Builder<'_>,
-    section: &str,
-    person: &str,
-) -> Option<(crate::ids::EnrollmentId, EnrollmentRole)> {
-    let section_id = b
-        .input
-        .links
-        .sections
-        .get(section)
-        .map(|link| link.id.as_str())
-        .or_else(|| b.lms.sections_by_unique.get(section).map(|s| s.id.as_str()))?;
-    let user_id = b
-        .input
-        .links
-        .users
-        .get(person)
-        .map(|link| link.id.as_str())
-        .or_else(|| b.lms.users_by_unique.get(person).map(|u| u.id.as_str()))?;
-    let enrollment = b
-        .lms
-        .enrollments
-        .get(&(section_id, user_id))
-        .filter(|e| e.active)?;
-    let role = if enrollment.admin {
-        EnrollmentRole::Teacher
-    } else {
-        EnrollmentRole::Student
-    };
-    Some((enrollment.id.clone(), role))
+/// LMS ids of sections and people by SIS key: the links first, then the
+/// unique field.
+struct LmsIds<'a> {
+    sections: HashMap<&'a str, &'a str>,
+    users: HashMap<&'a str, &'a str>,
+}
+
+impl<'a> LmsIds<'a> {
+    /// Built from the input alone (not the builder's index), so the builder stays free to change.
+    fn new(input: &PlanInput<'a>) -> Self {
+        fn keep_min<'a>(map: &mut HashMap<&'a str, &'a str>, key: Option<&'a str>, id: &'a str) {
+            if let Some(key) = key.map(str::trim).filter(|key| !key.is_empty()) {
+                map.entry(key)
+                    .and_modify(|kept| *kept = (*kept).min(id))
+                    .or_insert(id);
+            }
+        }
+        let mut sections =
+            HashMap::with_capacity_and_hasher(input.lms.sections.len(), Default::default());
+        for section in &input.lms.sections {
+            keep_min(
+                &mut sections,
+                section.unique_code.as_deref(),
+                section.id.as_str(),
+            );
+        }
+        sections.extend(
+            input
+                .links
+                .sections
+                .iter()
+                .map(|(k, link)| (k.as_str(), link.id.as_str())),
+        );
+        let mut users =
+            HashMap::with_capacity_and_hasher(input.lms.users.len(), Default::default());
+        for user in &input.lms.users {
+            keep_min(&mut users, user.unique_id.as_deref(), user.id.as_str());
+        }
+        users.extend(
+            input
+                .links
+                .users
+                .iter()
+                .map(|(k, link)| (k.as_str(), link.id.as_str())),
+        );
+        LmsIds { sections, users }
+    }
+
+    /// The active LMS enrollment of a person in a section, by SIS keys.
+    fn existing(
+        &self,
+        b: &Builder<'_>,
+        section: &str,
+        person: &str,
+    ) -> Option<(crate::ids::EnrollmentId, EnrollmentRole)> {
+        let section_id = self.sections.get(section)?;
+        let user_id = self.users.get(person)?;
+        let enrollment = b
+            .lms
+            .enrollments
+            .get(&(*section_id, *user_id))
+            .filter(|e| e.active)?;
+        let role = if enrollment.admin {
+            EnrollmentRole::Teacher
+        } else {
+            EnrollmentRole::Student
+        };
+        Some((enrollment.id.clone(), role))
+    }
 }

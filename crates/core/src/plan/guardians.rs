@@ -1,7 +1,7 @@
 //! Planning guardian-student associations (opt-in): associate what the SIS
 //! links, remove only the associations rostersync manages.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashSet};
 
 use crate::entity::Entity;
 use crate::model::sis::GuardianLink;
@@ -13,7 +13,8 @@ pub(crate) fn plan_guardian_links<'a>(b: &mut Builder<'a>, people: &HashMap<&'a 
     let mut links: Vec<&GuardianLink> = b.input.sis.guardian_links.iter().collect();
     links.sort_unstable();
     links.dedup();
-    let mut desired: HashSet<(&str, &str)> = HashSet::with_capacity(links.len());
+    let mut desired: HashSet<(&str, &str)> =
+        HashSet::with_capacity_and_hasher(links.len(), Default::default());
     for link in links {
         let key = || format!("{}/{}", link.guardian, link.student);
         let not_ready = [&link.guardian, &link.student]

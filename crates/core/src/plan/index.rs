@@ -4,7 +4,7 @@
 //! with one e-mail), the one with the smallest id wins, so the plan does not
 //! depend on the order the LMS listed them in.
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashSet};
 
 use crate::model::links::Links;
 use crate::model::lms::{
@@ -58,18 +58,33 @@ pub(crate) struct LmsIndex<'a> {
 impl<'a> LmsIndex<'a> {
     pub(crate) fn new(lms: &'a LmsSnapshot) -> Self {
         let mut index = LmsIndex {
-            users_by_id: HashMap::with_capacity(lms.users.len()),
-            users_by_unique: HashMap::with_capacity(lms.users.len()),
-            users_by_email: HashMap::with_capacity(lms.users.len()),
-            users_by_username: HashMap::new(),
-            courses_by_id: HashMap::with_capacity(lms.courses.len()),
-            courses_by_code: HashMap::with_capacity(lms.courses.len()),
-            sections_by_id: HashMap::with_capacity(lms.sections.len()),
-            sections_by_unique: HashMap::with_capacity(lms.sections.len()),
-            periods_by_id: HashMap::new(),
-            periods_by_title: HashMap::new(),
-            enrollments: HashMap::with_capacity(lms.enrollments.len()),
-            parent_links: HashSet::with_capacity(lms.parent_links.len()),
+            users_by_id: HashMap::with_capacity_and_hasher(lms.users.len(), Default::default()),
+            users_by_unique: HashMap::with_capacity_and_hasher(lms.users.len(), Default::default()),
+            users_by_email: HashMap::with_capacity_and_hasher(lms.users.len(), Default::default()),
+            users_by_username: HashMap::default(),
+            courses_by_id: HashMap::with_capacity_and_hasher(lms.courses.len(), Default::default()),
+            courses_by_code: HashMap::with_capacity_and_hasher(
+                lms.courses.len(),
+                Default::default(),
+            ),
+            sections_by_id: HashMap::with_capacity_and_hasher(
+                lms.sections.len(),
+                Default::default(),
+            ),
+            sections_by_unique: HashMap::with_capacity_and_hasher(
+                lms.sections.len(),
+                Default::default(),
+            ),
+            periods_by_id: HashMap::default(),
+            periods_by_title: HashMap::default(),
+            enrollments: HashMap::with_capacity_and_hasher(
+                lms.enrollments.len(),
+                Default::default(),
+            ),
+            parent_links: HashSet::with_capacity_and_hasher(
+                lms.parent_links.len(),
+                Default::default(),
+            ),
         };
         for user in &lms.users {
             index.users_by_id.insert(user.id.as_str(), user);

@@ -83,14 +83,17 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
 
 /// Puts every list in key order, so that input order never shows.
 fn sort(plan: &mut Plan) {
-    plan.grading_periods.sort_by(|a, b| a.term.cmp(&b.term));
-    plan.users.sort_by(|a, b| a.key.cmp(&b.key));
-    plan.courses.sort_by(|a, b| a.key.cmp(&b.key));
-    plan.sections.sort_by(|a, b| a.key.cmp(&b.key));
+    // Keys are unique within each list but the skips', so an unstable sort
+    // is deterministic there.
+    plan.grading_periods
+        .sort_unstable_by(|a, b| a.term.cmp(&b.term));
+    plan.users.sort_unstable_by(|a, b| a.key.cmp(&b.key));
+    plan.courses.sort_unstable_by(|a, b| a.key.cmp(&b.key));
+    plan.sections.sort_unstable_by(|a, b| a.key.cmp(&b.key));
     plan.enrollments
-        .sort_by(|a, b| (&a.section, &a.person).cmp(&(&b.section, &b.person)));
+        .sort_unstable_by(|a, b| (&a.section, &a.person).cmp(&(&b.section, &b.person)));
     plan.guardian_links
-        .sort_by(|a, b| (&a.guardian, &a.student).cmp(&(&b.guardian, &b.student)));
+        .sort_unstable_by(|a, b| (&a.guardian, &a.student).cmp(&(&b.guardian, &b.student)));
     plan.skips
         .sort_by(|a, b| (a.entity, &a.key).cmp(&(b.entity, &b.key)));
 }

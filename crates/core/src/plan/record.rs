@@ -2,7 +2,7 @@
 //! (by link, then by the SIS key in the unique field), then compare the
 //! SIS-owned fields.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use crate::model::links::Link;
 use crate::model::lms::{CourseFields, UserFields};

@@ -1,7 +1,9 @@
 //! Planning grading periods (from the term map) and sections: scope, course,
 //! terms, cross-listing, then create / update / link.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use foldhash::HashMap;
 
 use crate::entity::Entity;
 use crate::ids::{SectionId, SectionKey};
@@ -24,7 +26,7 @@ pub(crate) fn plan_grading_periods<'a>(b: &mut Builder<'a>) -> HashMap<&'a str, 
         b,
         Entity::GradingPeriod,
     );
-    let mut refs = HashMap::with_capacity(terms.len());
+    let mut refs = HashMap::with_capacity_and_hasher(terms.len(), Default::default());
     for term in terms {
         let key = term.key.as_str();
         let Some(target) = b.input.mapping.term(&term.key) else {
@@ -168,7 +170,7 @@ fn cross_list_leaders<'a>(
     b: &Builder<'_>,
     sections: &[&'a Section],
 ) -> HashMap<&'a str, &'a SectionKey> {
-    let mut leaders = HashMap::new();
+    let mut leaders = HashMap::default();
     if !b.input.mapping.options().merge_cross_listed {
         return leaders;
     }

@@ -2,7 +2,7 @@
 //! LMS would. Used to check that planning again after applying gives an empty
 //! plan, to build a synced LMS for benchmarks, and by in-memory fakes.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use crate::ids::{CourseId, EnrollmentId, GradingPeriodId, SectionId, UserId};
 use crate::model::links::{Link, LinkOrigin, Links};

@@ -1,7 +1,7 @@
 //! Planning user accounts: scope, role map, required fields, e-mail and
 //! username conflicts, then create / update / link.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 use crate::entity::Entity;
 use crate::ids::BuildingId;
@@ -21,7 +21,7 @@ pub(crate) fn plan_users<'a>(b: &mut Builder<'a>) -> HashMap<&'a str, Party> {
         b,
         Entity::User,
     );
-    let mut states = HashMap::with_capacity(people.len());
+    let mut states = HashMap::with_capacity_and_hasher(people.len(), Default::default());
     // First pass: scope and required fields, giving the desired fields.
     let mut wanted: Vec<(&'a Person, UserFields)> = Vec::with_capacity(people.len());
     for person in people {
@@ -34,7 +34,7 @@ pub(crate) fn plan_users<'a>(b: &mut Builder<'a>) -> HashMap<&'a str, Party> {
         }
     }
     // Two SIS people with one e-mail: neither gets it.
-    let mut by_email: HashMap<String, Vec<&'a str>> = HashMap::new();
+    let mut by_email: HashMap<String, Vec<&'a str>> = HashMap::default();
     for (person, fields) in &wanted {
         if let Some(email) = &fields.email {
             by_email
@@ -70,7 +70,8 @@ pub(crate) fn plan_users<'a>(b: &mut Builder<'a>) -> HashMap<&'a str, Party> {
 /// The state of each person when users are out of scope: synced when linked
 /// (or carrying their key) and active.
 pub(crate) fn resolve_users<'a>(b: &Builder<'a>) -> HashMap<&'a str, Party> {
-    let mut states = HashMap::with_capacity(b.input.sis.people.len());
+    let mut states =
+        HashMap::with_capacity_and_hasher(b.input.sis.people.len(), Default::default());
     for person in &b.input.sis.people {
         let key = person.key.as_str();
         let found = find(
