@@ -2,3 +2,5 @@
 //! stateful simulators of the eSchoolPLUS and Schoology APIs.
 
 #![forbid(unsafe_code)]
+
+pub mod district;

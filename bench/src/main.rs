@@ -1,0 +1,181 @@
+//! Benchmark scenarios of rostersync. Each run measures one scenario in a
+//! fresh process and prints one JSON line; `cargo xtask bench` collects them
+//! into `docs/benchmarks.md`.
+//!
+//! ```text
+//! rostersync-bench --list
+//! rostersync-bench --scenario plan-initial --size xl
+//! ```
+
+// A benchmark's output is its report.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+use std::process::ExitCode;
+use std::time::Instant;
+
+use chrono::Duration;
+use rostersync_core::plan::{IdSource, RenderOptions, plan, render_text, simulate_apply};
+use rostersync_core::{Links, MappingConfig, PlanInput, PlanSummary, SyncScope};
+use rostersync_sim::district::{District, DistrictSize, generate, lms_snapshot_empty};
+use serde_json::{Value, json};
+
+/// Every scenario, in the order `--list` prints them.
+const SCENARIOS: [&str; 3] = ["plan-initial", "plan-steady", "render-dry-run"];
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "--list") {
+        for scenario in SCENARIOS {
+            println!("{scenario}");
+        }
+        return ExitCode::SUCCESS;
+    }
+    let value = |flag: &str| args.windows(2).find(|w| w[0] == flag).map(|w| w[1].clone());
+    let (Some(scenario), size) = (
+        value("--scenario"),
+        value("--size").unwrap_or_else(|| "xl".into()),
+    ) else {
+        eprintln!(
+            "usage: rostersync-bench --list | --scenario NAME [--size tiny|small|medium|large|xl]"
+        );
+        return ExitCode::from(2);
+    };
+    let size: DistrictSize = match size.parse() {
+        Ok(size) => size,
+        Err(error) => {
+            eprintln!("{error}");
+            return ExitCode::from(2);
+        }
+    };
+    match run(&scenario, size) {
+        Ok(report) => {
+            println!("{report}");
+            ExitCode::SUCCESS
+        }
+        Err(message) => {
+            eprintln!("{message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(scenario: &str, size: DistrictSize) -> Result<Value, String> {
+    let setup = Instant::now();
+    let mut district = generate(size, 1, 2026);
+    let mapping = MappingConfig::new(district.mapping.clone()).map_err(|e| e.to_string())?;
+    let mut lms = lms_snapshot_empty(&district);
+    let mut links = Links::default();
+    let today = district.as_of;
+    let generated_ms = ms(setup);
+    let setup_peak;
+    let (wall_ms, details) = match scenario {
+        "plan-initial" => {
+            setup_peak = peak_rss_mib();
+            let (elapsed, planned) =
+                timed(|| plan(&input(&district, &lms, &links, &mapping, today)));
+            (elapsed, summary_details(&planned))
+        }
+        "plan-steady" => {
+            let initial = plan(&input(&district, &lms, &links, &mapping, today));
+            simulate_apply(&initial, &mut lms, &mut links, &mut IdSource::default());
+            drop(initial);
+            let next = today + Duration::days(1);
+            let changes = district.advance(2, next);
+            setup_peak = peak_rss_mib();
+            let (elapsed, planned) =
+                timed(|| plan(&input(&district, &lms, &links, &mapping, next)));
+            let mut details = summary_details(&planned);
+            details["day_changes"] = json!({
+                "added_people": changes.added_people.len(),
+                "added_enrollments": changes.added_enrollments.len(),
+                "dropped_enrollments": changes.dropped_enrollments().len(),
+                "renamed": changes.renamed.len(),
+                "moved": changes.moved.len(),
+            });
+            (elapsed, details)
+        }
+        "render-dry-run" => {
+            let planned = plan(&input(&district, &lms, &links, &mapping, today));
+            setup_peak = peak_rss_mib();
+            let (elapsed, text) = timed(|| render_text(&planned, RenderOptions::full()));
+            (elapsed, json!({ "bytes": text.len() }))
+        }
+        other => return Err(format!("unknown scenario {other:?}; try --list")),
+    };
+    let peak = peak_rss_mib();
+    let target = "< 2 s, < 1 GiB";
+    let met = wall_ms < 2000.0 && peak.is_some_and(|p| p < 1024.0);
+    let mut details = details;
+    details["setup_ms"] = json!(generated_ms);
+    details["setup_peak_rss_mib"] = json!(setup_peak);
+    details["people"] = json!(district.sis.people.len());
+    details["enrollments"] = json!(district.sis.enrollments.len());
+    Ok(json!({
+        "scenario": scenario,
+        "size": size.as_str(),
+        "wall_ms": wall_ms,
+        "peak_rss_mib": peak,
+        "target": target,
+        "met": met,
+        "details": details,
+    }))
+}
+
+fn input<'a>(
+    district: &'a District,
+    lms: &'a rostersync_core::LmsSnapshot,
+    links: &'a Links,
+    mapping: &'a MappingConfig,
+    today: chrono::NaiveDate,
+) -> PlanInput<'a> {
+    PlanInput {
+        sis: &district.sis,
+        lms,
+        links,
+        mapping,
+        scope: SyncScope::All,
+        today,
+    }
+}
+
+/// Times `work`. The peak-memory mark is reset first, so the scenario's peak
+/// is that of the measured step (with the data it needs resident), not of
+/// building the district and the synced LMS.
+fn timed<T>(work: impl FnOnce() -> T) -> (f64, T) {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+    let start = Instant::now();
+    let out = work();
+    (ms(start), out)
+}
+
+fn ms(start: Instant) -> f64 {
+    (start.elapsed().as_secs_f64() * 1e4).round() / 10.0
+}
+
+fn summary_details(planned: &rostersync_core::Plan) -> Value {
+    let summary = PlanSummary::of(planned);
+    let mut details = serde_json::Map::new();
+    for (entity, counts) in &summary.0 {
+        details.insert(
+            entity.as_str().to_owned(),
+            json!(format!(
+                "+{} ~{} ={} -{} unchanged {} skipped {}",
+                counts.create,
+                counts.update,
+                counts.link,
+                counts.remove,
+                counts.unchanged,
+                counts.skipped
+            )),
+        );
+    }
+    Value::Object(details)
+}
+
+/// The process's peak resident set size in MiB (Linux `VmHWM`), if known.
+fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some((kib / 1024.0 * 10.0).round() / 10.0)
+}
