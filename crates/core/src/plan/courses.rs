@@ -63,7 +63,7 @@ pub(crate) fn resolve_courses<'a>(b: &Builder<'a>) -> HashMap<&'a str, Party> {
 fn find_course<'a>(b: &Builder<'a>, key: &str) -> Result<Found<'a, LmsCourse>, SkipReason> {
     find(
         key,
-        b.input.links.courses.get(key),
+        b.linked.course_links.get(key).copied(),
         &b.lms.courses_by_id,
         &b.lms.courses_by_code,
         &b.linked.courses,

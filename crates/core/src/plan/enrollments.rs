@@ -1,12 +1,18 @@
 //! Planning enrollments: the SIS's current enrollments and section teachers
 //! against the LMS, adding what is missing and dropping only what the links
 //! say rostersync manages.
+//!
+//! A district has millions of enrollments, so this phase works on ranks:
+//! every section and person key gets its position in sorted key order, and
+//! pairs are `u64`s. Hashing and sorting integers is what keeps `plan()` fast;
+//! sorting by rank is sorting by key, so the output order is the key order.
 
 use foldhash::{HashMap, HashSet};
 
 use crate::entity::Entity;
 use crate::ids::{PersonKey, SectionKey};
 use crate::mapping::DropPolicy;
+use crate::model::lms::LmsEnrollment;
 use crate::model::sis::EnrollmentRole;
 use crate::plan::PlanInput;
 use crate::plan::builder::{Builder, Party};
@@ -33,25 +39,99 @@ enum Want {
     Ended,
 }
 
+fn stronger(a: Want, b: Want) -> Want {
+    match (a, b) {
+        (Want::Current(EnrollmentRole::Teacher), _)
+        | (_, Want::Current(EnrollmentRole::Teacher)) => Want::Current(EnrollmentRole::Teacher),
+        (Want::Current(role), _) | (_, Want::Current(role)) => Want::Current(role),
+        (Want::Ended, Want::Ended) => Want::Ended,
+    }
+}
+
+/// Keys in sorted order, and each key's rank.
+struct Ranks<'a, K> {
+    keys: Vec<&'a K>,
+    rank: HashMap<&'a str, u32>,
+}
+
+impl<'a, K: AsRef<str> + Ord + 'a> Ranks<'a, K> {
+    /// Ranks `keys`, then any of `more` not among them (`more` is mostly a
+    /// repeat of `keys`: the links name the same people and sections).
+    fn new(keys: impl Iterator<Item = &'a K>, more: impl Iterator<Item = &'a K> + Clone) -> Self {
+        let mut keys: Vec<&'a K> = keys.collect();
+        let known: HashSet<&str> = keys.iter().map(|key| (*key).as_ref()).collect();
+        let mut extra: Vec<&'a K> = more
+            .filter(|key| !known.contains((*key).as_ref()))
+            .collect();
+        drop(known);
+        keys.append(&mut extra);
+        keys.sort_unstable();
+        keys.dedup();
+        let rank = keys
+            .iter()
+            .enumerate()
+            .map(|(i, key)| ((*key).as_ref(), i as u32))
+            .collect();
+        Ranks { keys, rank }
+    }
+
+    fn of(&self, key: &str) -> Option<u32> {
+        self.rank.get(key).copied()
+    }
+}
+
+fn pair(section: u32, person: u32) -> u64 {
+    (u64::from(section) << 32) | u64::from(person)
+}
+
+fn unpair(key: u64) -> (usize, usize) {
+    ((key >> 32) as usize, (key & u64::from(u32::MAX)) as usize)
+}
+
 /// Plans every enrollment.
 pub(crate) fn plan_enrollments<'a>(
     b: &mut Builder<'a>,
     people: &HashMap<&'a str, Party>,
     sections: &SectionStates<'a>,
 ) {
-    let today = b.input.today;
-    let mut wants: HashMap<(&'a SectionKey, &'a PersonKey), Want> =
-        HashMap::with_capacity_and_hasher(b.input.sis.enrollments.len(), Default::default());
-    let mut merge = |section: &'a SectionKey, person: &'a PersonKey, want: Want| {
-        let Some(target) = sections.target.get(section.as_str()) else {
+    let input = b.input;
+    let today = input.today;
+    let links = &input.links.enrollments;
+    let section_ranks = Ranks::new(
+        sections.target.values().copied(),
+        links.keys().map(|(s, _)| s),
+    );
+    let person_ranks = Ranks::new(
+        input.sis.people.iter().map(|p| &p.key),
+        links.keys().map(|(_, p)| p),
+    );
+    let section_ready: Vec<bool> = section_ranks
+        .keys
+        .iter()
+        .map(|key| sections.state.get(key.as_str()).is_some_and(|s| s.ready()))
+        .collect();
+    let person_state: Vec<Option<Party>> = person_ranks
+        .keys
+        .iter()
+        .map(|key| people.get(key.as_str()).copied())
+        .collect();
+
+    let mut wants: HashMap<u64, Want> =
+        HashMap::with_capacity_and_hasher(input.sis.enrollments.len(), Default::default());
+    let mut merge = |section: &SectionKey, person: &PersonKey, want: Want| {
+        let target = sections
+            .target
+            .get(section.as_str())
+            .and_then(|t| section_ranks.of(t.as_str()));
+        let (Some(s), Some(p)) = (target, person_ranks.of(person.as_str())) else {
             return;
         };
         wants
-            .entry((*target, person))
+            .entry(pair(s, p))
             .and_modify(|kept| *kept = stronger(*kept, want))
             .or_insert(want);
     };
-    for enrollment in &b.input.sis.enrollments {
+    for enrollment in &input.sis.enrollments {
         let want = if enrollment.is_current(today) {
             Want::Current(enrollment.role)
         } else {
@@ -59,7 +139,7 @@ pub(crate) fn plan_enrollments<'a>(
         };
         merge(&enrollment.section, &enrollment.person, want);
     }
-    for section in &b.input.sis.sections {
+    for section in &input.sis.sections {
         for teacher in section.teachers() {
             merge(
                 &section.key,
@@ -68,105 +148,98 @@ pub(crate) fn plan_enrollments<'a>(
             );
         }
     }
-    let owned: HashSet<(&str, &str)> = b
-        .input
-        .links
-        .enrollments
+    let mut wants: Vec<(u64, Want)> = wants.into_iter().collect();
+    wants.sort_unstable_by_key(|(key, _)| *key);
+
+    let mut owned: Vec<u64> = links
         .keys()
-        .map(|(section, person)| (section.as_str(), person.as_str()))
+        .filter_map(|(s, p)| {
+            Some(pair(
+                section_ranks.of(s.as_str())?,
+                person_ranks.of(p.as_str())?,
+            ))
+        })
         .collect();
-    let mut desired: HashMap<(&str, &str), EnrollmentRole> =
-        HashMap::with_capacity_and_hasher(wants.len(), Default::default());
-    let ids = LmsIds::new(b.input);
-    // Iteration order does not show: `plan()` sorts every list at the end.
-    for ((section, person), want) in wants {
+    // The links are a BTreeMap by (section, person), which is rank order
+    // already; sorting a sorted vector is one pass.
+    owned.sort_unstable();
+    let existing = existing_enrollments(input, &section_ranks, &person_ranks);
+    let mut desired: Vec<u64> = Vec::with_capacity(wants.len());
+    // Room for every op up front: a growing vector of millions would copy
+    // itself and hold two copies at its peak; pages never written cost no memory.
+    b.plan.enrollments.reserve(wants.len() + owned.len());
+    for (key, want) in wants {
         let Want::Current(role) = want else {
             // Ended enrollments are dropped below if rostersync manages them.
             continue;
         };
-        let section_ready = sections
-            .state
-            .get(section.as_str())
-            .is_some_and(|s| s.ready());
-        let person_state = people.get(person.as_str()).copied();
-        if person_state.is_some_and(|p| p.synced && !p.active) {
+        let (s, p) = unpair(key);
+        let (section, person) = (section_ranks.keys[s], person_ranks.keys[p]);
+        if person_state[p].is_some_and(|state| state.synced && !state.active) {
             // An inactive or withdrawn person keeps the account but no current
             // enrollments: dropped below if rostersync manages them.
             continue;
         }
-        let person_ready = person_state.is_some_and(|p| p.ready());
-        let key = || format!("{section}/{person}");
-        if !section_ready {
-            b.skip(
-                Entity::Enrollment,
-                key(),
-                SkipReason::SectionNotSynced {
-                    section: section.clone(),
-                },
-            );
+        if !section_ready[s] {
+            let reason = SkipReason::SectionNotSynced {
+                section: section.clone(),
+            };
+            b.skip(Entity::Enrollment, format!("{section}/{person}"), reason);
             continue;
         }
-        if !person_ready {
-            b.skip(
-                Entity::Enrollment,
-                key(),
-                SkipReason::PersonNotSynced {
-                    person: person.clone(),
-                },
-            );
+        if !person_state[p].is_some_and(Party::ready) {
+            let reason = SkipReason::PersonNotSynced {
+                person: person.clone(),
+            };
+            b.skip(Entity::Enrollment, format!("{section}/{person}"), reason);
             continue;
         }
-        desired.insert((section.as_str(), person.as_str()), role);
-        match ids.existing(b, section.as_str(), person.as_str()) {
-            None => push(b, section, person, EnrollmentAction::Enroll { role }),
-            Some((id, current)) if current == role => {
-                if owned.contains(&(section.as_str(), person.as_str())) {
-                    b.unchanged(Entity::Enrollment);
-                } else {
-                    push(b, section, person, EnrollmentAction::Adopt { id });
-                }
+        desired.push(key);
+        let action = match existing.get(&key).map(|e| (e.id.clone(), role_of(e))) {
+            None => EnrollmentAction::Enroll { role },
+            Some((_, current)) if current == role && owned.binary_search(&key).is_ok() => {
+                b.unchanged(Entity::Enrollment);
+                continue;
             }
-            Some((id, current)) => {
-                push(
-                    b,
-                    section,
-                    person,
-                    EnrollmentAction::ChangeRole {
-                        id,
-                        from: current,
-                        to: role,
-                    },
-                );
-            }
-        }
+            Some((id, current)) if current == role => EnrollmentAction::Adopt { id },
+            Some((id, current)) => EnrollmentAction::ChangeRole {
+                id,
+                from: current,
+                to: role,
+            },
+        };
+        push(b, section, person, action);
     }
-    if b.input.mapping.drop_policy() == DropPolicy::Keep {
+    if input.mapping.drop_policy() == DropPolicy::Keep {
         return;
     }
-    for (section, person) in b.input.links.enrollments.keys() {
-        if desired.contains_key(&(section.as_str(), person.as_str())) {
+    // `desired` and `owned` are both sorted: walk them together.
+    let mut wanted = desired.iter().peekable();
+    for key in owned {
+        while wanted.next_if(|want| **want < key).is_some() {}
+        if wanted.peek() == Some(&&key) {
             continue;
         }
-        let section_ready = sections
-            .state
-            .get(section.as_str())
-            .is_some_and(|s| s.ready());
-        let person_conflict = people.get(person.as_str()).is_some_and(|p| p.conflict);
-        if !section_ready || person_conflict {
+        let (s, p) = unpair(key);
+        let conflict = person_state[p].is_some_and(|state| state.conflict);
+        if !section_ready[s] || conflict {
             continue;
         }
-        if let Some((id, role)) = ids.existing(b, section.as_str(), person.as_str()) {
-            push(b, section, person, EnrollmentAction::Unenroll { id, role });
+        if let Some(enrollment) = existing.get(&key) {
+            let action = EnrollmentAction::Unenroll {
+                id: enrollment.id.clone(),
+                role: role_of(enrollment),
+            };
+            push(b, section_ranks.keys[s], person_ranks.keys[p], action);
         }
     }
 }
 
-fn stronger(a: Want, b: Want) -> Want {
-    match (a, b) {
-        (Want::Current(EnrollmentRole::Teacher), _)
-        | (_, Want::Current(EnrollmentRole::Teacher)) => Want::Current(EnrollmentRole::Teacher),
-        (Want::Current(role), _) | (_, Want::Current(role)) => Want::Current(role),
-        (Want::Ended, Want::Ended) => Want::Ended,
+fn role_of(enrollment: &LmsEnrollment) -> EnrollmentRole {
+    if enrollment.admin {
+        EnrollmentRole::Teacher
+    } else {
+        EnrollmentRole::Student
     }
 }
 
@@ -178,73 +251,78 @@ fn push(b: &mut Builder<'_>, section: &SectionKey, person: &PersonKey, action: E
     });
 }
 
-/// LMS ids of sections and people by SIS key: the links first, then the
-/// unique field.
-struct LmsIds<'a> {
-    sections: HashMap<&'a str, &'a str>,
-    users: HashMap<&'a str, &'a str>,
-}
-
-impl<'a> LmsIds<'a> {
-    /// Built from the input alone (not the builder's index), so the builder stays free to change.
-    fn new(input: &PlanInput<'a>) -> Self {
-        fn keep_min<'a>(map: &mut HashMap<&'a str, &'a str>, key: Option<&'a str>, id: &'a str) {
+/// The active LMS enrollments by (section rank, person rank). A section or
+/// user is found by its link first, then by the SIS key in its unique field;
+/// where two enrollments answer, the smallest id wins.
+fn existing_enrollments<'a>(
+    input: &PlanInput<'a>,
+    sections: &Ranks<'a, SectionKey>,
+    people: &Ranks<'a, PersonKey>,
+) -> HashMap<u64, &'a LmsEnrollment> {
+    fn by_lms_id<'a>(
+        ranks: &HashMap<&'a str, u32>,
+        unique: impl Iterator<Item = (Option<&'a str>, &'a str)>,
+        linked: impl Iterator<Item = (&'a str, &'a str)>,
+    ) -> HashMap<&'a str, u32> {
+        // Key → LMS id: unique fields (smallest id wins), then links override.
+        let mut id_of: HashMap<&str, &str> = HashMap::default();
+        for (key, id) in unique {
             if let Some(key) = key.map(str::trim).filter(|key| !key.is_empty()) {
-                map.entry(key)
+                id_of
+                    .entry(key)
                     .and_modify(|kept| *kept = (*kept).min(id))
                     .or_insert(id);
             }
         }
-        let mut sections =
-            HashMap::with_capacity_and_hasher(input.lms.sections.len(), Default::default());
-        for section in &input.lms.sections {
-            keep_min(
-                &mut sections,
-                section.unique_code.as_deref(),
-                section.id.as_str(),
-            );
-        }
-        sections.extend(
-            input
-                .links
-                .sections
-                .iter()
-                .map(|(k, link)| (k.as_str(), link.id.as_str())),
-        );
-        let mut users =
-            HashMap::with_capacity_and_hasher(input.lms.users.len(), Default::default());
-        for user in &input.lms.users {
-            keep_min(&mut users, user.unique_id.as_deref(), user.id.as_str());
-        }
-        users.extend(
-            input
-                .links
-                .users
-                .iter()
-                .map(|(k, link)| (k.as_str(), link.id.as_str())),
-        );
-        LmsIds { sections, users }
+        id_of.extend(linked);
+        id_of
+            .into_iter()
+            .filter_map(|(key, id)| Some((id, *ranks.get(key)?)))
+            .collect()
     }
-
-    /// The active LMS enrollment of a person in a section, by SIS keys.
-    fn existing(
-        &self,
-        b: &Builder<'_>,
-        section: &str,
-        person: &str,
-    ) -> Option<(crate::ids::EnrollmentId, EnrollmentRole)> {
-        let section_id = self.sections.get(section)?;
-        let user_id = self.users.get(person)?;
-        let enrollment = b
+    let section_of = by_lms_id(
+        &sections.rank,
+        input
             .lms
-            .enrollments
-            .get(&(*section_id, *user_id))
-            .filter(|e| e.active)?;
-        let role = if enrollment.admin {
-            EnrollmentRole::Teacher
-        } else {
-            EnrollmentRole::Student
+            .sections
+            .iter()
+            .map(|s| (s.unique_code.as_deref(), s.id.as_str())),
+        input
+            .links
+            .sections
+            .iter()
+            .map(|(k, link)| (k.as_str(), link.id.as_str())),
+    );
+    let person_of = by_lms_id(
+        &people.rank,
+        input
+            .lms
+            .users
+            .iter()
+            .map(|u| (u.unique_id.as_deref(), u.id.as_str())),
+        input
+            .links
+            .users
+            .iter()
+            .map(|(k, link)| (k.as_str(), link.id.as_str())),
+    );
+    let mut existing: HashMap<u64, &LmsEnrollment> =
+        HashMap::with_capacity_and_hasher(input.lms.enrollments.len(), Default::default());
+    for enrollment in input.lms.enrollments.iter().filter(|e| e.active) {
+        let (Some(s), Some(p)) = (
+            section_of.get(enrollment.section.as_str()),
+            person_of.get(enrollment.user.as_str()),
+        ) else {
+            continue;
         };
-        Some((enrollment.id.clone(), role))
+        existing
+            .entry(pair(*s, *p))
+            .and_modify(|kept| {
+                if enrollment.id < kept.id {
+                    *kept = enrollment;
+                }
+            })
+            .or_insert(enrollment);
     }
+    existing
 }

@@ -4,17 +4,18 @@
 //! with one e-mail), the one with the smallest id wins, so the plan does not
 //! depend on the order the LMS listed them in.
 
+use std::borrow::Cow;
+
 use foldhash::{HashMap, HashSet};
 
-use crate::model::links::Links;
-use crate::model::lms::{
-    LmsCourse, LmsEnrollment, LmsGradingPeriod, LmsSection, LmsSnapshot, LmsUser,
-};
+use crate::ids::{CourseId, SectionId, UserId};
+use crate::model::links::{Link, Links};
+use crate::model::lms::{LmsCourse, LmsGradingPeriod, LmsSection, LmsSnapshot, LmsUser};
 
 /// Inserts `value` under `key`, keeping the value with the smallest id.
-fn keep_min<'a, T>(
-    map: &mut HashMap<String, &'a T>,
-    key: String,
+fn keep_min<'a, K: std::hash::Hash + Eq, T>(
+    map: &mut HashMap<K, &'a T>,
+    key: K,
     value: &'a T,
     id: fn(&T) -> &str,
 ) {
@@ -31,6 +32,16 @@ fn user_id_of(user: &LmsUser) -> &str {
     user.id.as_str()
 }
 
+/// Like [`fold`], without allocating when the text is already folded.
+pub(crate) fn fold_cow(text: &str) -> Cow<'_, str> {
+    let trimmed = text.trim();
+    if trimmed.chars().any(char::is_uppercase) {
+        Cow::Owned(trimmed.to_lowercase())
+    } else {
+        Cow::Borrowed(trimmed)
+    }
+}
+
 /// Normalizes an e-mail or username for comparison.
 pub(crate) fn fold(text: &str) -> String {
     text.trim().to_lowercase()
@@ -40,17 +51,15 @@ pub(crate) fn fold(text: &str) -> String {
 #[derive(Debug)]
 pub(crate) struct LmsIndex<'a> {
     pub(crate) users_by_id: HashMap<&'a str, &'a LmsUser>,
-    pub(crate) users_by_unique: HashMap<String, &'a LmsUser>,
-    pub(crate) users_by_email: HashMap<String, &'a LmsUser>,
-    pub(crate) users_by_username: HashMap<String, &'a LmsUser>,
+    pub(crate) users_by_unique: HashMap<&'a str, &'a LmsUser>,
+    pub(crate) users_by_email: HashMap<Cow<'a, str>, &'a LmsUser>,
+    pub(crate) users_by_username: HashMap<Cow<'a, str>, &'a LmsUser>,
     pub(crate) courses_by_id: HashMap<&'a str, &'a LmsCourse>,
-    pub(crate) courses_by_code: HashMap<String, &'a LmsCourse>,
+    pub(crate) courses_by_code: HashMap<&'a str, &'a LmsCourse>,
     pub(crate) sections_by_id: HashMap<&'a str, &'a LmsSection>,
-    pub(crate) sections_by_unique: HashMap<String, &'a LmsSection>,
+    pub(crate) sections_by_unique: HashMap<&'a str, &'a LmsSection>,
     pub(crate) periods_by_id: HashMap<&'a str, &'a LmsGradingPeriod>,
-    pub(crate) periods_by_title: HashMap<String, &'a LmsGradingPeriod>,
-    /// Enrollments by (section id, user id); an active one wins over an inactive one.
-    pub(crate) enrollments: HashMap<(&'a str, &'a str), &'a LmsEnrollment>,
+    pub(crate) periods_by_title: HashMap<Cow<'a, str>, &'a LmsGradingPeriod>,
     /// Parent links as (parent id, child id).
     pub(crate) parent_links: HashSet<(&'a str, &'a str)>,
 }
@@ -77,10 +86,6 @@ impl<'a> LmsIndex<'a> {
             ),
             periods_by_id: HashMap::default(),
             periods_by_title: HashMap::default(),
-            enrollments: HashMap::with_capacity_and_hasher(
-                lms.enrollments.len(),
-                Default::default(),
-            ),
             parent_links: HashSet::with_capacity_and_hasher(
                 lms.parent_links.len(),
                 Default::default(),
@@ -89,20 +94,15 @@ impl<'a> LmsIndex<'a> {
         for user in &lms.users {
             index.users_by_id.insert(user.id.as_str(), user);
             if let Some(unique) = nonempty(user.unique_id.as_deref()) {
-                keep_min(
-                    &mut index.users_by_unique,
-                    unique.to_owned(),
-                    user,
-                    user_id_of,
-                );
+                keep_min(&mut index.users_by_unique, unique, user, user_id_of);
             }
             if let Some(email) = nonempty(user.fields.email.as_deref()) {
-                keep_min(&mut index.users_by_email, fold(email), user, user_id_of);
+                keep_min(&mut index.users_by_email, fold_cow(email), user, user_id_of);
             }
             if let Some(username) = nonempty(user.fields.username.as_deref()) {
                 keep_min(
                     &mut index.users_by_username,
-                    fold(username),
+                    fold_cow(username),
                     user,
                     user_id_of,
                 );
@@ -111,44 +111,25 @@ impl<'a> LmsIndex<'a> {
         for course in &lms.courses {
             index.courses_by_id.insert(course.id.as_str(), course);
             if let Some(code) = nonempty(Some(&course.code)) {
-                keep_min(&mut index.courses_by_code, code.to_owned(), course, |c| {
-                    c.id.as_str()
-                });
+                keep_min(&mut index.courses_by_code, code, course, |c| c.id.as_str());
             }
         }
         for section in &lms.sections {
             index.sections_by_id.insert(section.id.as_str(), section);
             if let Some(code) = nonempty(section.unique_code.as_deref()) {
-                keep_min(
-                    &mut index.sections_by_unique,
-                    code.to_owned(),
-                    section,
-                    |s| s.id.as_str(),
-                );
+                keep_min(&mut index.sections_by_unique, code, section, |s| {
+                    s.id.as_str()
+                });
             }
         }
         for period in &lms.grading_periods {
             index.periods_by_id.insert(period.id.as_str(), period);
             keep_min(
                 &mut index.periods_by_title,
-                fold(&period.title),
+                fold_cow(&period.title),
                 period,
                 |p| p.id.as_str(),
             );
-        }
-        for enrollment in &lms.enrollments {
-            let key = (enrollment.section.as_str(), enrollment.user.as_str());
-            index
-                .enrollments
-                .entry(key)
-                .and_modify(|kept| {
-                    let better = (!enrollment.active, enrollment.id.as_str())
-                        < (!kept.active, kept.id.as_str());
-                    if better {
-                        *kept = enrollment;
-                    }
-                })
-                .or_insert(enrollment);
         }
         for link in &lms.parent_links {
             index
@@ -167,29 +148,44 @@ pub(crate) fn nonempty(text: Option<&str>) -> Option<&str> {
 /// Reverse look-ups from LMS ids to the SIS keys linked to them.
 #[derive(Debug)]
 pub(crate) struct LinkIndex<'a> {
+    /// LMS user id → SIS key.
     pub(crate) users: HashMap<&'a str, &'a str>,
+    /// LMS course id → SIS key.
     pub(crate) courses: HashMap<&'a str, &'a str>,
+    /// LMS section id → SIS key.
     pub(crate) sections: HashMap<&'a str, &'a str>,
+    /// SIS key → user link (a hash look-up beats the store's ordered map here).
+    pub(crate) user_links: HashMap<&'a str, &'a Link<UserId>>,
+    /// SIS key → course link.
+    pub(crate) course_links: HashMap<&'a str, &'a Link<CourseId>>,
+    /// SIS key → section link.
+    pub(crate) section_links: HashMap<&'a str, &'a Link<SectionId>>,
 }
 
 impl<'a> LinkIndex<'a> {
     pub(crate) fn new(links: &'a Links) -> Self {
+        type ById<'m> = HashMap<&'m str, &'m str>;
+        fn both<K: AsRef<str>, Id: AsRef<str>>(
+            map: &std::collections::BTreeMap<K, Link<Id>>,
+        ) -> (ById<'_>, HashMap<&str, &Link<Id>>) {
+            let mut by_id = HashMap::with_capacity_and_hasher(map.len(), Default::default());
+            let mut by_key = HashMap::with_capacity_and_hasher(map.len(), Default::default());
+            for (key, link) in map {
+                by_id.insert(link.id.as_ref(), key.as_ref());
+                by_key.insert(key.as_ref(), link);
+            }
+            (by_id, by_key)
+        }
+        let (users, user_links) = both(&links.users);
+        let (courses, course_links) = both(&links.courses);
+        let (sections, section_links) = both(&links.sections);
         LinkIndex {
-            users: links
-                .users
-                .iter()
-                .map(|(key, link)| (link.id.as_str(), key.as_str()))
-                .collect(),
-            courses: links
-                .courses
-                .iter()
-                .map(|(key, link)| (link.id.as_str(), key.as_str()))
-                .collect(),
-            sections: links
-                .sections
-                .iter()
-                .map(|(key, link)| (link.id.as_str(), key.as_str()))
-                .collect(),
+            users,
+            courses,
+            sections,
+            user_links,
+            course_links,
+            section_links,
         }
     }
 }

@@ -77,6 +77,8 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
         enrollments::plan_enrollments(&mut b, &people, &section_states);
     }
     let mut plan = b.plan;
+    plan.users.shrink_to_fit();
+    plan.enrollments.shrink_to_fit();
     sort(&mut plan);
     plan
 }

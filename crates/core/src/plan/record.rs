@@ -29,7 +29,7 @@ pub(crate) fn find<'a, Id: AsRef<str>, R>(
     key: &str,
     link: Option<&Link<Id>>,
     by_id: &HashMap<&str, &'a R>,
-    by_unique: &HashMap<String, &'a R>,
+    by_unique: &HashMap<&str, &'a R>,
     linked: &HashMap<&str, &str>,
     id_of: fn(&R) -> &str,
 ) -> Result<Found<'a, R>, SkipReason> {

@@ -68,7 +68,7 @@ fn period_for(
                 });
             }
             let title = period_title(b, term);
-            if let Some(existing) = b.lms.periods_by_title.get(&fold(&title)) {
+            if let Some(existing) = b.lms.periods_by_title.get(fold(&title).as_str()) {
                 return Err(SkipReason::PeriodTitleTaken {
                     title,
                     by: existing.id.clone(),
@@ -257,7 +257,7 @@ fn decide(
     let key = section.key.as_str();
     let found = find(
         key,
-        b.input.links.sections.get(key),
+        b.linked.section_links.get(key).copied(),
         &b.lms.sections_by_id,
         &b.lms.sections_by_unique,
         &b.linked.sections,

@@ -1,6 +1,8 @@
 //! Planning user accounts: scope, role map, required fields, e-mail and
 //! username conflicts, then create / update / link.
 
+use std::borrow::Cow;
+
 use foldhash::HashMap;
 
 use crate::entity::Entity;
@@ -9,7 +11,7 @@ use crate::mapping::RoleTarget;
 use crate::model::lms::{LmsUser, UserFields};
 use crate::model::sis::{Person, SisRole};
 use crate::plan::builder::{Builder, Party, dedupe};
-use crate::plan::index::{fold, nonempty};
+use crate::plan::index::{fold, fold_cow, nonempty};
 use crate::plan::record::{Found, compare, find};
 use crate::plan::types::{RecordAction, SkipReason, UserOp};
 
@@ -34,15 +36,26 @@ pub(crate) fn plan_users<'a>(b: &mut Builder<'a>) -> HashMap<&'a str, Party> {
         }
     }
     // Two SIS people with one e-mail: neither gets it.
+    let mut email_count: HashMap<Cow<'_, str>, u32> =
+        HashMap::with_capacity_and_hasher(wanted.len(), Default::default());
+    for (_, fields) in &wanted {
+        if let Some(email) = &fields.email {
+            *email_count.entry(fold_cow(email)).or_insert(0) += 1;
+        }
+    }
     let mut by_email: HashMap<String, Vec<&'a str>> = HashMap::default();
     for (person, fields) in &wanted {
         if let Some(email) = &fields.email {
-            by_email
-                .entry(fold(email))
-                .or_default()
-                .push(person.key.as_str());
+            if email_count.get(&fold_cow(email)).is_some_and(|n| *n > 1) {
+                by_email
+                    .entry(fold(email))
+                    .or_default()
+                    .push(person.key.as_str());
+            }
         }
     }
+    drop(email_count);
+    b.plan.users.reserve(wanted.len());
     for (person, fields) in wanted {
         let key = person.key.as_str();
         let result = decide(b, person, fields, &by_email);
@@ -76,7 +89,7 @@ pub(crate) fn resolve_users<'a>(b: &Builder<'a>) -> HashMap<&'a str, Party> {
         let key = person.key.as_str();
         let found = find(
             key,
-            b.input.links.users.get(key),
+            b.linked.user_links.get(key).copied(),
             &b.lms.users_by_id,
             &b.lms.users_by_unique,
             &b.linked.users,
@@ -174,7 +187,7 @@ fn decide(
     let key = person.key.as_str();
     let found = find(
         key,
-        b.input.links.users.get(key),
+        b.linked.user_links.get(key).copied(),
         &b.lms.users_by_id,
         &b.lms.users_by_unique,
         &b.linked.users,
@@ -241,7 +254,7 @@ fn check_unique_fields(
             if let Some(user) = b
                 .lms
                 .users_by_email
-                .get(&folded)
+                .get(folded.as_str())
                 .filter(|user| Some(user.id.as_str()) != own_id)
             {
                 return Err(SkipReason::EmailTaken {
@@ -261,7 +274,7 @@ fn check_unique_fields(
             if let Some(user) = b
                 .lms
                 .users_by_username
-                .get(&folded)
+                .get(folded.as_str())
                 .filter(|user| Some(user.id.as_str()) != own_id)
             {
                 return Err(SkipReason::UsernameTaken {
