@@ -1,0 +1,360 @@
+//! Sending write batches: journal, send with several batches in flight, then
+//! settle each batch's per-record outcomes into links and stored outcomes.
+
+use futures::StreamExt as _;
+use rostersync_core::entity::{Action, Entity};
+use rostersync_core::ids::{
+    CourseId, CourseKey, PersonKey, SectionId, SectionKey, TermKey, UserId,
+};
+use rostersync_core::model::links::{Link, LinkOrigin};
+use rostersync_core::{Links, SyncScope};
+use rostersync_ports::{
+    ErrorKind, LmsTarget, LmsWrite, OutcomeStatus, PortError, PortResult, RecordOutcome, RunId,
+    StateStore, WriteOutcome, WriteResult,
+};
+
+use crate::error::{EngineError, store};
+use crate::journal::JournalEntry;
+
+/// What a successful write means for the links.
+#[derive(Debug, Clone)]
+pub(crate) enum LinkUpdate {
+    /// Nothing (an update of a linked record).
+    Nothing,
+    /// A grading period created from a term; the id comes from the outcome.
+    Period {
+        /// The term.
+        term: TermKey,
+        /// The title, to find the period when the LMS returns no id.
+        title: String,
+    },
+    /// A user linked to `id` (or to the id the outcome returns).
+    User(PersonKey, Option<UserId>, LinkOrigin),
+    /// A course linked to `id` (or to the id the outcome returns).
+    Course(CourseKey, Option<CourseId>, LinkOrigin),
+    /// A section linked to `id` (or to the id the outcome returns).
+    Section(SectionKey, Option<SectionId>, LinkOrigin),
+    /// An enrollment by SIS section and person.
+    Enrollment((SectionKey, PersonKey), Ownership),
+    /// A guardian-student association by guardian and student.
+    Guardian((PersonKey, PersonKey), Ownership),
+}
+
+/// How a pair link changes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Ownership {
+    /// Owned from now on, with this origin.
+    Own(LinkOrigin),
+    /// Owned from now on, keeping an earlier origin.
+    Keep,
+    /// No longer owned (removed from the LMS).
+    Release,
+}
+
+/// One record of a batch, in batch order.
+#[derive(Debug, Clone)]
+pub(crate) struct Item {
+    pub(crate) entity: Entity,
+    pub(crate) key: String,
+    pub(crate) action: Action,
+    pub(crate) link: LinkUpdate,
+}
+
+/// The lock a run holds, renewed before each phase so that a long run keeps it.
+pub(crate) struct Renewal {
+    pub(crate) holder: String,
+    pub(crate) lease: chrono::Duration,
+    pub(crate) clock: crate::engine::Clock,
+}
+
+/// The state of one run's (or one data-prep apply's) writes.
+pub(crate) struct Applier<'a> {
+    pub(crate) renewal: Renewal,
+    pub(crate) lms: &'a dyn LmsTarget,
+    pub(crate) store: &'a dyn StateStore,
+    pub(crate) run: RunId,
+    pub(crate) scope: SyncScope,
+    pub(crate) batch_size: usize,
+    pub(crate) concurrency: usize,
+    pub(crate) links: Links,
+    pub(crate) done: u64,
+    pub(crate) failures: Vec<RecordOutcome>,
+    pub(crate) notes: Vec<String>,
+    /// Grading periods created without an id in the outcome: (term, title).
+    pub(crate) unnamed_periods: Vec<(TermKey, String)>,
+    /// Save the links after this many settled records (and at phase ends).
+    pub(crate) flush_records: usize,
+    /// Records settled since the links were last saved.
+    pub(crate) unsaved: usize,
+    /// Journal entries to clear once the links are saved.
+    pub(crate) settled: Vec<i64>,
+}
+
+impl Applier<'_> {
+    /// Splits `ops` into batches of at most `batch_size`.
+    pub(crate) fn batches<Op>(
+        &self,
+        ops: Vec<(Op, Item)>,
+        wrap: fn(Vec<Op>) -> LmsWrite,
+    ) -> Vec<(LmsWrite, Vec<Item>)> {
+        let mut batches = Vec::new();
+        let mut ops = ops.into_iter().peekable();
+        while ops.peek().is_some() {
+            let (chunk, items): (Vec<Op>, Vec<Item>) = ops.by_ref().take(self.batch_size).unzip();
+            batches.push((wrap(chunk), items));
+        }
+        batches
+    }
+
+    /// Sends batches, up to `concurrency` at once, journaling each before it
+    /// is sent, and settles them in order.
+    pub(crate) async fn send(
+        &mut self,
+        batches: Vec<(LmsWrite, Vec<Item>)>,
+    ) -> Result<(), EngineError> {
+        if batches.is_empty() {
+            return Ok(());
+        }
+        self.renew().await?;
+        let (lms, journal, run, scope) = (self.lms, self.store, self.run, self.scope);
+        let mut results =
+            futures::stream::iter(batches.into_iter().map(|(write, items)| async move {
+                let entry = JournalEntry { run, scope, write };
+                let text = entry.to_text().map_err(|e| EngineError::Store {
+                    what: "journal a batch",
+                    source: PortError::new(ErrorKind::Other, format!("cannot encode: {e}")),
+                })?;
+                let id = journal
+                    .journal(run, &text)
+                    .await
+                    .map_err(store("journal a batch"))?;
+                let result = lms.apply(&entry.write).await;
+                Ok::<_, EngineError>((id, items, result))
+            }))
+            .buffered(self.concurrency.max(1));
+        while let Some(next) = results.next().await {
+            let (entry, items, result) = next?;
+            self.settle(entry, items, result).await?;
+        }
+        drop(results);
+        self.flush().await
+    }
+
+    /// Extends the lease of the run's lock from the current time.
+    async fn renew(&self) -> Result<(), EngineError> {
+        let Renewal {
+            holder,
+            lease,
+            clock,
+        } = &self.renewal;
+        let renewed = self
+            .store
+            .try_lock(self.scope, holder, clock(), *lease)
+            .await
+            .map_err(store("renew the sync lock"))?;
+        match renewed {
+            Some(_) => Ok(()),
+            None => Err(EngineError::LockLost { scope: self.scope }),
+        }
+    }
+
+    /// Records what a batch did: its outcomes now, its links and the
+    /// clearing of its journal entry at the next flush (the entry stays open
+    /// when some of it may have landed without an outcome saying so).
+    async fn settle(
+        &mut self,
+        entry: i64,
+        items: Vec<Item>,
+        result: PortResult<Vec<WriteOutcome>>,
+    ) -> Result<(), EngineError> {
+        let mut outcomes = Vec::with_capacity(items.len());
+        let mut clear = true;
+        match result {
+            Ok(results) => {
+                let mut results = results.into_iter();
+                for item in items {
+                    match results.next().map(|outcome| outcome.result) {
+                        Some(WriteResult::Done { id }) => {
+                            outcomes.push(self.done(item, id));
+                        }
+                        Some(WriteResult::Failed {
+                            status,
+                            message,
+                            may_have_been_applied,
+                        }) => {
+                            clear &= !may_have_been_applied;
+                            let reason = match status {
+                                Some(status) => format!("{message} (LMS status {status})"),
+                                None => message,
+                            };
+                            outcomes.push(self.failed(item, reason));
+                        }
+                        None => outcomes.push(
+                            self.failed(item, "the LMS returned no outcome for this record".into()),
+                        ),
+                    }
+                }
+            }
+            Err(error) => {
+                clear = !error.may_have_been_applied();
+                if !clear {
+                    self.notes.push(format!(
+                        "a {} batch failed and may have been applied in part; the next run finds its records again",
+                        items.first().map_or("write", |item| item.entity.as_str())
+                    ));
+                }
+                for item in items {
+                    outcomes.push(self.failed(item, format!("the whole batch failed: {error}")));
+                }
+            }
+        }
+        self.store
+            .record_outcomes(&outcomes)
+            .await
+            .map_err(store("record outcomes"))?;
+        if clear {
+            self.settled.push(entry);
+        }
+        self.unsaved += outcomes.len();
+        if self.unsaved >= self.flush_records {
+            self.flush().await?;
+        }
+        Ok(())
+    }
+
+    /// Saves the links of every settled batch, then clears their journal
+    /// entries. Saving replaces every link, so it happens once per
+    /// `flush_records` settled records and at the end of each phase rather
+    /// than after every batch; a run killed in between loses nothing, since
+    /// the entries stay open and the records are found again by their keys.
+    pub(crate) async fn flush(&mut self) -> Result<(), EngineError> {
+        if self.unsaved == 0 && self.settled.is_empty() {
+            return Ok(());
+        }
+        self.store
+            .save_links(&self.links)
+            .await
+            .map_err(store("save links"))?;
+        for entry in std::mem::take(&mut self.settled) {
+            self.store
+                .clear_journal(entry)
+                .await
+                .map_err(store("clear a journal entry"))?;
+        }
+        self.unsaved = 0;
+        Ok(())
+    }
+
+    /// Settles records that need no LMS write (adoptions, links of records
+    /// that already carry the key) and records that cannot be sent.
+    pub(crate) async fn settle_local(
+        &mut self,
+        done: Vec<Item>,
+        failed: Vec<(Item, String)>,
+    ) -> Result<(), EngineError> {
+        if done.is_empty() && failed.is_empty() {
+            return Ok(());
+        }
+        let mut outcomes = Vec::with_capacity(done.len() + failed.len());
+        for item in done {
+            outcomes.push(self.done(item, None));
+        }
+        for (item, reason) in failed {
+            outcomes.push(self.failed(item, reason));
+        }
+        self.store
+            .save_links(&self.links)
+            .await
+            .map_err(store("save links"))?;
+        self.store
+            .record_outcomes(&outcomes)
+            .await
+            .map_err(store("record outcomes"))
+    }
+
+    fn outcome(&self, item: &Item, status: OutcomeStatus, reason: Option<String>) -> RecordOutcome {
+        RecordOutcome {
+            run: self.run,
+            entity: item.entity,
+            key: item.key.clone(),
+            action: Some(item.action),
+            status,
+            reason,
+        }
+    }
+
+    fn failed(&mut self, item: Item, reason: String) -> RecordOutcome {
+        let outcome = self.outcome(&item, OutcomeStatus::Failed, Some(reason));
+        self.failures.push(outcome.clone());
+        outcome
+    }
+
+    /// Records a success and updates the links; `id` is what the LMS returned.
+    fn done(&mut self, item: Item, id: Option<String>) -> RecordOutcome {
+        self.done += 1;
+        let mut reason = None;
+        let no_id = |key: &str| {
+            format!("the LMS returned no id for {key}; the next run links it by its SIS key")
+        };
+        let links = &mut self.links;
+        match item.link.clone() {
+            LinkUpdate::Nothing => {}
+            LinkUpdate::Period { term, title } => match id {
+                Some(id) => {
+                    links
+                        .grading_periods
+                        .insert(term, Link::new(id.into(), LinkOrigin::Created));
+                }
+                None => self.unnamed_periods.push((term, title)),
+            },
+            LinkUpdate::User(key, fixed, origin) => match fixed.or_else(|| id.map(UserId::new)) {
+                Some(id) => {
+                    links.users.insert(key, Link::new(id, origin));
+                }
+                None => reason = Some(no_id(key.as_str())),
+            },
+            LinkUpdate::Course(key, fixed, origin) => {
+                match fixed.or_else(|| id.map(CourseId::new)) {
+                    Some(id) => {
+                        links.courses.insert(key, Link::new(id, origin));
+                    }
+                    None => reason = Some(no_id(key.as_str())),
+                }
+            }
+            LinkUpdate::Section(key, fixed, origin) => {
+                match fixed.or_else(|| id.map(SectionId::new)) {
+                    Some(id) => {
+                        links.sections.insert(key, Link::new(id, origin));
+                    }
+                    None => reason = Some(no_id(key.as_str())),
+                }
+            }
+            LinkUpdate::Enrollment(pair, ownership) => match ownership {
+                Ownership::Own(origin) => {
+                    links.enrollments.insert(pair, origin);
+                }
+                Ownership::Keep => {
+                    links.enrollments.entry(pair).or_insert(LinkOrigin::Matched);
+                }
+                Ownership::Release => {
+                    links.enrollments.remove(&pair);
+                }
+            },
+            LinkUpdate::Guardian(pair, ownership) => match ownership {
+                Ownership::Own(origin) => {
+                    links.guardian_links.insert(pair, origin);
+                }
+                Ownership::Keep => {
+                    links
+                        .guardian_links
+                        .entry(pair)
+                        .or_insert(LinkOrigin::Matched);
+                }
+                Ownership::Release => {
+                    links.guardian_links.remove(&pair);
+                }
+            },
+        }
+        self.outcome(&item, OutcomeStatus::Done, reason)
+    }
+}

@@ -1,0 +1,535 @@
+//! `Engine`: one sync end to end — acting-user check, lock, resume, snapshot,
+//! plan, thresholds, dry run or apply, record.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use chrono::{DateTime, Datelike as _, NaiveDate, Utc};
+use chrono_tz::Tz;
+use rostersync_core::entity::Entity;
+use rostersync_core::ids::SchoolKey;
+use rostersync_core::plan::{PlanSummary, RenderOptions, plan, render_text};
+use rostersync_core::{Links, LmsSnapshot, MappingConfig, PlanInput, SyncScope};
+use rostersync_ports::{
+    ActingUser, LmsRequest, LmsTarget, OutcomeStatus, RecordOutcome, RunRecord, RunStatus, SisRead,
+    SisRequest, SisSource, StateStore, Trigger,
+};
+
+use crate::apply::{Applier, Renewal};
+use crate::error::{EngineError, lms, sis, store};
+use crate::journal;
+use crate::report::{EngineOptions, MAX_BATCH, RunOptions, RunReport};
+
+/// Distinguishes engines of one process in lock holder names.
+static INSTANCES: AtomicU64 = AtomicU64::new(1);
+
+/// A clock for the end times of runs.
+pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
+/// Runs syncs between one SIS and one LMS, keeping state in one store.
+///
+/// The engine sees the outside world only through the ports, so any adapter
+/// plugs in unchanged. Every method takes the current instant as a parameter;
+/// only the end time of a run comes from the clock (see [`Engine::with_clock`]).
+pub struct Engine {
+    pub(crate) sis: Arc<dyn SisSource>,
+    pub(crate) lms: Arc<dyn LmsTarget>,
+    pub(crate) store: Arc<dyn StateStore>,
+    pub(crate) mapping: MappingConfig,
+    pub(crate) zone: Tz,
+    pub(crate) options: EngineOptions,
+    instance: u64,
+    clock: Clock,
+}
+
+impl fmt::Debug for Engine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Engine")
+            .field("zone", &self.zone)
+            .field("options", &self.options)
+            .field("instance", &self.instance)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Engine {
+    /// An engine over the given ports, with a validated mapping and the
+    /// district's time zone. Batch size is clamped to 1..=50 and concurrency
+    /// to at least 1.
+    pub fn new(
+        sis: Arc<dyn SisSource>,
+        lms: Arc<dyn LmsTarget>,
+        store: Arc<dyn StateStore>,
+        mapping: MappingConfig,
+        zone: Tz,
+        mut options: EngineOptions,
+    ) -> Self {
+        options.batch_size = options.batch_size.clamp(1, MAX_BATCH);
+        options.concurrency = options.concurrency.max(1);
+        Engine {
+            sis,
+            lms,
+            store,
+            mapping,
+            zone,
+            options,
+            instance: INSTANCES.fetch_add(1, Ordering::Relaxed),
+            clock: Arc::new(|| DateTime::<Utc>::from(std::time::SystemTime::now())),
+        }
+    }
+
+    /// Replaces the clock that stamps the end of runs (tests pass a fixed one).
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The options in force.
+    pub fn options(&self) -> &EngineOptions {
+        &self.options
+    }
+
+    /// The mapping in force.
+    pub fn mapping(&self) -> &MappingConfig {
+        &self.mapping
+    }
+
+    /// The district's local date at `now`.
+    pub fn today(&self, now: DateTime<Utc>) -> NaiveDate {
+        now.with_timezone(&self.zone).date_naive()
+    }
+
+    /// The school year read at `now`: the configured one, or the ending
+    /// calendar year of the local date (July onwards belongs to the next).
+    pub fn school_year(&self, now: DateTime<Utc>) -> i32 {
+        self.options.school_year.unwrap_or_else(|| {
+            let today = self.today(now);
+            if today.month() >= 7 {
+                today.year() + 1
+            } else {
+                today.year()
+            }
+        })
+    }
+
+    pub(crate) fn holder(&self, what: &str, now: DateTime<Utc>) -> String {
+        format!(
+            "process {} engine {} ({what} since {})",
+            std::process::id(),
+            self.instance,
+            now.format("%Y-%m-%d %H:%M:%S UTC")
+        )
+    }
+
+    pub(crate) fn renewal(&self, holder: &str) -> Renewal {
+        Renewal {
+            holder: holder.to_owned(),
+            lease: self.options.lease,
+            clock: self.clock.clone(),
+        }
+    }
+
+    pub(crate) fn finished_at(&self) -> DateTime<Utc> {
+        (self.clock)()
+    }
+
+    /// Reads the acting user and refuses unless it is a System Administrator.
+    ///
+    /// # Errors
+    ///
+    /// [`EngineError::NotAdmin`], or the LMS error.
+    pub async fn require_admin(&self) -> Result<ActingUser, EngineError> {
+        let acting = self
+            .lms
+            .acting_user()
+            .await
+            .map_err(lms("read the acting user"))?;
+        if acting.is_system_admin {
+            Ok(acting)
+        } else {
+            Err(EngineError::NotAdmin {
+                user: acting_name(&acting),
+            })
+        }
+    }
+
+    /// Takes the sync lock of `scope`, naming the holder when it is taken.
+    pub(crate) async fn lock(
+        &self,
+        scope: SyncScope,
+        holder: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), EngineError> {
+        let lease = self
+            .store
+            .try_lock(scope, holder, now, self.options.lease)
+            .await
+            .map_err(store("take the sync lock"))?;
+        if lease.is_some() {
+            return Ok(());
+        }
+        // The store does not say who holds the lock; the newest running run
+        // of overlapping scope is the best guess.
+        let runs = self.store.runs(50).await.map_err(store("list runs"))?;
+        let holder = runs
+            .iter()
+            .find(|run| run.status == RunStatus::Running && run.scope.overlaps(scope))
+            .map_or_else(
+                || "another sync or data-prep apply".to_owned(),
+                |run| {
+                    format!(
+                        "run {} ({} {}, started {} as {})",
+                        run.id,
+                        match run.trigger {
+                            Trigger::Manual => "manual",
+                            Trigger::Scheduled => "scheduled",
+                        },
+                        run.scope,
+                        run.started_at.format("%Y-%m-%d %H:%M UTC"),
+                        run.acting_user
+                    )
+                },
+            );
+        Err(EngineError::AlreadyRunning { scope, holder })
+    }
+
+    /// Runs one sync of `scope`.
+    ///
+    /// Checks the acting user before reading any people data, takes the lock,
+    /// resolves journal entries of interrupted runs, snapshots both sides for
+    /// the selected buildings, plans as of the local date, checks the
+    /// thresholds, then (unless a dry run) applies in dependency order and
+    /// records every outcome. One failed record never fails the run.
+    ///
+    /// # Errors
+    ///
+    /// [`EngineError::NotAdmin`] and [`EngineError::AlreadyRunning`] before
+    /// anything is recorded; [`EngineError::ThresholdExceeded`] for a recorded
+    /// run stopped before any write; port errors for whole-run failures (the
+    /// run is then recorded as failed when the store allows).
+    pub async fn run(
+        &self,
+        scope: SyncScope,
+        trigger: Trigger,
+        options: RunOptions,
+    ) -> Result<RunReport, EngineError> {
+        let acting = self.require_admin().await?;
+        let holder = self.holder(&format!("{scope} sync"), options.now);
+        self.lock(scope, &holder, options.now).await?;
+        let result = self
+            .run_locked(scope, trigger, options, &acting, &holder)
+            .await;
+        let unlocked = self
+            .store
+            .unlock(scope, &holder)
+            .await
+            .map_err(store("release the sync lock"));
+        let report = result?;
+        unlocked?;
+        if report.status == RunStatus::StoppedByThreshold {
+            return Err(EngineError::ThresholdExceeded {
+                report: Box::new(report),
+            });
+        }
+        Ok(report)
+    }
+
+    async fn run_locked(
+        &self,
+        scope: SyncScope,
+        trigger: Trigger,
+        options: RunOptions,
+        acting: &ActingUser,
+        holder: &str,
+    ) -> Result<RunReport, EngineError> {
+        if trigger == Trigger::Manual && !options.dry_run {
+            self.record_manual_sync(options.now).await?;
+        }
+        let mut record = RunRecord {
+            id: 0,
+            trigger,
+            scope,
+            acting_user: acting_name(acting),
+            forced: options.force,
+            started_at: options.now,
+            finished_at: None,
+            status: RunStatus::Running,
+            summary: PlanSummary::default(),
+            message: None,
+        };
+        record.id = self
+            .store
+            .start_run(&record)
+            .await
+            .map_err(store("record the start of the run"))?;
+        match self.sync(&mut record, options, holder).await {
+            Ok(report) => {
+                record.status = report.status;
+                record.finished_at = Some(self.finished_at());
+                self.store
+                    .finish_run(&record)
+                    .await
+                    .map_err(store("record the end of the run"))?;
+                Ok(report)
+            }
+            Err(error) => {
+                record.status = RunStatus::Failed;
+                record.message = Some(error.to_string());
+                record.finished_at = Some(self.finished_at());
+                if let Err(store_error) = self.store.finish_run(&record).await {
+                    tracing::warn!(run = record.id, error = %store_error, "could not record the failed run");
+                }
+                Err(error)
+            }
+        }
+    }
+
+    /// The schools whose records a sync of `scope` reads: sections need the
+    /// people and courses they refer to, so they read every selected school.
+    pub(crate) fn schools(&self, scope: SyncScope) -> BTreeSet<SchoolKey> {
+        let selection = self.mapping.selection();
+        let mut schools = BTreeSet::new();
+        if scope.users() || scope.sections() {
+            schools.extend(selection.users.iter().cloned());
+        }
+        if scope.courses() || scope.sections() {
+            schools.extend(selection.courses.iter().cloned());
+        }
+        if scope.sections() {
+            schools.extend(selection.sections.iter().cloned());
+        }
+        schools
+    }
+
+    /// Reads both sides for `scope`.
+    pub(crate) async fn snapshots(
+        &self,
+        scope: SyncScope,
+        now: DateTime<Utc>,
+    ) -> Result<(SisRead, LmsSnapshot), EngineError> {
+        let schools = self.schools(scope);
+        let buildings = schools
+            .iter()
+            .filter_map(|school| self.mapping.building(school).cloned())
+            .collect();
+        let sis_read = self
+            .sis
+            .snapshot(&SisRequest {
+                schools,
+                school_year: self.school_year(now),
+            })
+            .await
+            .map_err(sis("read the roster"))?;
+        let lms_snapshot = self
+            .lms
+            .snapshot(&LmsRequest {
+                buildings,
+                users: scope.users() || scope.sections(),
+                courses: scope.courses() || scope.sections(),
+                sections: scope.sections(),
+            })
+            .await
+            .map_err(lms("read the roster"))?;
+        Ok((sis_read, lms_snapshot))
+    }
+
+    /// The body of a run holding the lock; the caller records its end.
+    async fn sync(
+        &self,
+        record: &mut RunRecord,
+        options: RunOptions,
+        holder: &str,
+    ) -> Result<RunReport, EngineError> {
+        let open = self
+            .store
+            .open_journal()
+            .await
+            .map_err(store("read the journal"))?;
+        let (entries, unreadable) = journal::resolvable(open, record.scope);
+        let mut links = self.store.links().await.map_err(store("read links"))?;
+        let (sis_read, lms_snapshot) = self.snapshots(record.scope, options.now).await?;
+
+        let mut notes = Vec::new();
+        for id in &unreadable {
+            notes.push(format!(
+                "journal entry {id} could not be read and was left in place"
+            ));
+        }
+        if !entries.is_empty() {
+            let relinked = journal::relink_periods(&entries, &lms_snapshot, &mut links);
+            if options.dry_run {
+                // Planned with the found periods, but nothing is saved or cleared.
+                notes.push(format!(
+                    "{} write batch(es) of interrupted runs are open; the next run that is not a dry run resolves them",
+                    entries.len()
+                ));
+            } else {
+                self.store
+                    .save_links(&links)
+                    .await
+                    .map_err(store("save links"))?;
+                self.close_interrupted(&entries, record.id).await?;
+                for (id, _) in &entries {
+                    self.store
+                        .clear_journal(*id)
+                        .await
+                        .map_err(store("clear a journal entry"))?;
+                }
+                notes.push(format!(
+                    "resumed {} write batch(es) of interrupted runs: records they wrote are found again by their SIS key{}",
+                    entries.len(),
+                    if relinked > 0 {
+                        format!(", {relinked} grading period(s) by title")
+                    } else {
+                        String::new()
+                    }
+                ));
+            }
+        }
+        let resumed = if options.dry_run { 0 } else { entries.len() };
+
+        let today = self.today(options.now);
+        let planned = plan(&PlanInput {
+            sis: &sis_read.snapshot,
+            lms: &lms_snapshot,
+            links: &links,
+            mapping: &self.mapping,
+            scope: record.scope,
+            today,
+        });
+        let summary = PlanSummary::of(&planned);
+        record.summary = summary.clone();
+        let skips: Vec<RecordOutcome> = planned
+            .skips
+            .iter()
+            .map(|skip| RecordOutcome {
+                run: record.id,
+                entity: skip.entity,
+                key: skip.key.clone(),
+                action: None,
+                status: OutcomeStatus::Skipped,
+                reason: Some(skip.reason.to_string()),
+            })
+            .collect();
+        self.store
+            .record_outcomes(&skips)
+            .await
+            .map_err(store("record skipped records"))?;
+        let breaches = self
+            .mapping
+            .thresholds()
+            .check(&summary, &managed_counts(&links));
+
+        let mut report = RunReport {
+            run: record.id,
+            scope: record.scope,
+            trigger: record.trigger,
+            status: RunStatus::Running,
+            forced: options.force,
+            acting_user: record.acting_user.clone(),
+            summary,
+            done: 0,
+            failures: Vec::new(),
+            skips: skips.len() as u64,
+            breaches,
+            source_problems: sis_read.problems,
+            resumed_batches: resumed,
+            notes,
+            dry_run_text: None,
+        };
+        if options.dry_run {
+            report.status = RunStatus::DryRun;
+            report.dry_run_text = Some(render_text(&planned, RenderOptions::full()));
+            return Ok(report);
+        }
+        if !report.breaches.is_empty() && !options.force {
+            report.status = RunStatus::StoppedByThreshold;
+            let breaches: Vec<String> = report.breaches.iter().map(ToString::to_string).collect();
+            record.message = Some(format!("stopped by thresholds: {}", breaches.join("; ")));
+            return Ok(report);
+        }
+        if !report.breaches.is_empty() {
+            record.message = Some("forced past the safety thresholds".to_owned());
+        }
+
+        let mut applier = Applier {
+            renewal: self.renewal(holder),
+            lms: &*self.lms,
+            store: &*self.store,
+            run: record.id,
+            scope: record.scope,
+            batch_size: self.options.batch_size,
+            concurrency: self.options.concurrency,
+            links,
+            done: 0,
+            failures: Vec::new(),
+            notes: Vec::new(),
+            unnamed_periods: Vec::new(),
+            flush_records: self.options.link_flush_records,
+            unsaved: 0,
+            settled: Vec::new(),
+        };
+        applier.apply_plan(&planned, &lms_snapshot).await?;
+        report.done = applier.done;
+        report.notes.append(&mut applier.notes);
+        report.status = if applier.failures.is_empty() {
+            RunStatus::Succeeded
+        } else {
+            RunStatus::CompletedWithFailures
+        };
+        report.failures = applier.failures;
+        Ok(report)
+    }
+
+    /// Marks the runs whose journal entries were resolved as failed, if they
+    /// are still recorded as running (their process was killed).
+    async fn close_interrupted(
+        &self,
+        entries: &[(i64, journal::JournalEntry)],
+        current: rostersync_ports::RunId,
+    ) -> Result<(), EngineError> {
+        let interrupted: BTreeSet<_> = entries
+            .iter()
+            .map(|(_, entry)| entry.run)
+            .filter(|run| *run != current)
+            .collect();
+        if interrupted.is_empty() {
+            return Ok(());
+        }
+        let runs = self.store.runs(200).await.map_err(store("list runs"))?;
+        for mut run in runs {
+            if interrupted.contains(&run.id) && run.status == RunStatus::Running {
+                run.status = RunStatus::Failed;
+                run.finished_at = Some(self.finished_at());
+                run.message = Some(format!(
+                    "interrupted before it finished; run {current} resumed its work"
+                ));
+                self.store
+                    .finish_run(&run)
+                    .await
+                    .map_err(store("record an interrupted run"))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// "Name (id)".
+pub(crate) fn acting_name(acting: &ActingUser) -> String {
+    format!("{} ({})", acting.name, acting.id)
+}
+
+/// How many managed records of each entity the links hold: the base of
+/// threshold percentages.
+pub(crate) fn managed_counts(links: &Links) -> BTreeMap<Entity, u64> {
+    BTreeMap::from([
+        (Entity::GradingPeriod, links.grading_periods.len() as u64),
+        (Entity::User, links.users.len() as u64),
+        (Entity::Course, links.courses.len() as u64),
+        (Entity::Section, links.sections.len() as u64),
+        (Entity::Enrollment, links.enrollments.len() as u64),
+        (Entity::GuardianLink, links.guardian_links.len() as u64),
+    ])
+}

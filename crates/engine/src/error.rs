@@ -1,0 +1,148 @@
+//! `EngineError`: the whole-run failures of the engine. Per-record problems
+//! are never errors; they are outcomes in the run report.
+
+use rostersync_core::SyncScope;
+use rostersync_core::ids::TermKey;
+use rostersync_ports::{ErrorKind, PortError};
+
+use crate::report::RunReport;
+
+/// Why a run (or another engine operation) stopped as a whole.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum EngineError {
+    /// The LMS acting user is not a System Administrator; nothing was read.
+    #[error(
+        "the LMS acting user {user} is not a System Administrator of the district; \
+         give the account that role or use the credentials of one that has it"
+    )]
+    NotAdmin {
+        /// The acting user's name and id.
+        user: String,
+    },
+    /// Another sync of overlapping data holds the lock.
+    #[error(
+        "a {scope} sync cannot start: {holder} holds the sync lock for overlapping data; \
+         wait for it to finish or queue the sync"
+    )]
+    AlreadyRunning {
+        /// The scope asked for.
+        scope: SyncScope,
+        /// Who holds the lock, as far as the store tells.
+        holder: String,
+    },
+    /// The run's lock lapsed and another process took it; the run stopped
+    /// between two phases, and the next run finishes its work.
+    #[error(
+        "the {scope} sync lost its lock to another process (the lease lapsed); \
+         it stopped, and the next run finishes its work; consider a longer lease"
+    )]
+    LockLost {
+        /// The scope of the run.
+        scope: SyncScope,
+    },
+    /// The plan exceeds a safety threshold and the run was not forced; the
+    /// run is recorded with status `StoppedByThreshold` and nothing was written.
+    #[error("{}", threshold_message(report))]
+    ThresholdExceeded {
+        /// The recorded run, with the breaches and the plan summary.
+        report: Box<RunReport>,
+    },
+    /// A read from the SIS failed as a whole.
+    #[error("reading the SIS failed ({what})")]
+    Sis {
+        /// What was being read.
+        what: &'static str,
+        /// The port's error.
+        #[source]
+        source: PortError,
+    },
+    /// A call to the LMS failed as a whole.
+    #[error("the LMS call failed ({what})")]
+    Lms {
+        /// What was being done.
+        what: &'static str,
+        /// The port's error.
+        #[source]
+        source: PortError,
+    },
+    /// The state store failed.
+    #[error("the state store failed ({what})")]
+    Store {
+        /// What was being done.
+        what: &'static str,
+        /// The port's error.
+        #[source]
+        source: PortError,
+    },
+    /// The SIS has no term with this key in the school year.
+    #[error("the SIS has no term {term} in school year {school_year}")]
+    UnknownTerm {
+        /// The term.
+        term: TermKey,
+        /// The school year read.
+        school_year: i32,
+    },
+    /// A grading period with the term's title exists and is linked to another term.
+    #[error(
+        "a grading period titled \"{title}\" already exists and is linked to term {other}; \
+         map the term to that grading period or rename one of them"
+    )]
+    PeriodTitleTaken {
+        /// The title.
+        title: String,
+        /// The term it is linked to.
+        other: TermKey,
+    },
+}
+
+impl EngineError {
+    /// The kind of the port error underneath, if the failure came from a port.
+    pub fn port_kind(&self) -> Option<ErrorKind> {
+        match self {
+            EngineError::Sis { source, .. }
+            | EngineError::Lms { source, .. }
+            | EngineError::Store { source, .. } => Some(source.kind()),
+            _ => None,
+        }
+    }
+}
+
+impl EngineError {
+    /// Whether trying again later may succeed without anyone changing
+    /// anything: the lock is held, or a port was unavailable or rate limited.
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            EngineError::AlreadyRunning { .. } | EngineError::LockLost { .. }
+        ) || matches!(
+            self.port_kind(),
+            Some(ErrorKind::Unavailable | ErrorKind::RateLimited)
+        )
+    }
+}
+
+fn threshold_message(report: &RunReport) -> String {
+    let breaches: Vec<String> = report.breaches.iter().map(ToString::to_string).collect();
+    format!(
+        "run {} stopped by the safety thresholds before any write: {}; \
+         check the SIS data, or run again with force to apply anyway",
+        report.run,
+        breaches.join("; ")
+    )
+}
+
+/// Maps a SIS port error.
+pub(crate) fn sis(what: &'static str) -> impl FnOnce(PortError) -> EngineError {
+    move |source| EngineError::Sis { what, source }
+}
+
+/// Maps an LMS port error.
+pub(crate) fn lms(what: &'static str) -> impl FnOnce(PortError) -> EngineError {
+    move |source| EngineError::Lms { what, source }
+}
+
+/// Maps a store port error.
+pub(crate) fn store(what: &'static str) -> impl FnOnce(PortError) -> EngineError {
+    move |source| EngineError::Store { what, source }
+}

@@ -1,0 +1,37 @@
+//! The rostersync sync engine: runs syncs between a SIS and an LMS through the
+//! ports only, keeping links, runs, outcomes, the queue and the lock in a
+//! [`StateStore`](rostersync_ports::StateStore).
+//!
+//! [`Engine::run`] drives one sync: it checks that the LMS acting user is a
+//! System Administrator before reading any people data, takes the store's
+//! lock for the scope, resolves journal entries left by an interrupted run,
+//! snapshots both sides for the selected buildings, plans with
+//! [`rostersync_core::plan::plan`], checks the safety thresholds, and then
+//! either renders the plan (dry run) or applies it in dependency order
+//! (grading periods, users, courses, sections, enrollments, guardian links)
+//! in batches of at most 50 with several batches in flight. Every batch is
+//! journaled before it is sent; every record gets an outcome; one failed
+//! record never fails the run.
+//!
+//! With the `test-util` feature, the `fakes` module holds in-memory fakes of the ports
+//! (a SIS, an LMS that counts and can fail writes, and a state store).
+
+#![forbid(unsafe_code)]
+
+mod apply;
+mod engine;
+mod error;
+mod journal;
+mod phases;
+mod prep;
+mod queue;
+mod report;
+
+#[cfg(any(test, feature = "test-util"))]
+pub mod fakes;
+
+pub use engine::{Clock, Engine};
+pub use error::EngineError;
+pub use prep::PrepOutcome;
+pub use queue::{NextJob, Tick};
+pub use report::{EngineOptions, MAX_BATCH, RunOptions, RunReport};

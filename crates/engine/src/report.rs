@@ -1,0 +1,128 @@
+//! The engine's options and what a run reports back.
+
+use chrono::{DateTime, Duration, Utc};
+use rostersync_core::SyncScope;
+use rostersync_core::plan::PlanSummary;
+use rostersync_core::threshold::Breach;
+use rostersync_ports::{RecordOutcome, RunId, RunStatus, SourceProblem, Trigger};
+use serde::Serialize;
+
+/// The most records the LMS takes in one bulk write.
+pub const MAX_BATCH: usize = 50;
+
+/// How the engine runs, fixed when it is built.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EngineOptions {
+    /// Records per LMS write batch, 1 to [`MAX_BATCH`] (default 50).
+    pub batch_size: usize,
+    /// Batches of one phase in flight at once (default 4); the LMS adapter's
+    /// rate limiter sets the pace below that.
+    pub concurrency: usize,
+    /// How long a sync lock lasts before another process may take it
+    /// (default 2 hours), so a crashed run never blocks forever.
+    pub lease: Duration,
+    /// The school year to read, as its ending calendar year; `None` derives it
+    /// from the run's local date (July onwards belongs to the next year).
+    pub school_year: Option<i32>,
+    /// Save the links after this many written records (default 5,000) and at
+    /// the end of each phase. The store replaces every link on each save, so
+    /// saving after every batch would cost as much as the sync itself in a
+    /// large district; journal entries stay open until their links are saved.
+    pub link_flush_records: usize,
+}
+
+impl Default for EngineOptions {
+    fn default() -> Self {
+        EngineOptions {
+            batch_size: MAX_BATCH,
+            concurrency: 4,
+            lease: Duration::hours(2),
+            school_year: None,
+            link_flush_records: 5_000,
+        }
+    }
+}
+
+/// The options of one run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunOptions {
+    /// Plan and render, write nothing to the LMS or the links.
+    pub dry_run: bool,
+    /// Apply even when the plan exceeds a safety threshold (recorded as forced).
+    pub force: bool,
+    /// The instant the run starts; its local date in the district zone is "today".
+    pub now: DateTime<Utc>,
+}
+
+impl RunOptions {
+    /// A normal run starting at `now`.
+    pub fn at(now: DateTime<Utc>) -> Self {
+        RunOptions {
+            dry_run: false,
+            force: false,
+            now,
+        }
+    }
+
+    /// The same options as a dry run.
+    pub fn dry(mut self) -> Self {
+        self.dry_run = true;
+        self
+    }
+
+    /// The same options, overriding the thresholds.
+    pub fn forced(mut self) -> Self {
+        self.force = true;
+        self
+    }
+}
+
+/// What one run did.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunReport {
+    /// The run's id in the store.
+    pub run: RunId,
+    /// The object types covered.
+    pub scope: SyncScope,
+    /// What started it.
+    pub trigger: Trigger,
+    /// How it ended.
+    pub status: RunStatus,
+    /// Whether a threshold was overridden.
+    pub forced: bool,
+    /// The LMS acting user, "Name (id)".
+    pub acting_user: String,
+    /// The plan's counts.
+    pub summary: PlanSummary,
+    /// Records applied (or linked) successfully.
+    pub done: u64,
+    /// Records the LMS refused or that could not be sent, with reasons.
+    pub failures: Vec<RecordOutcome>,
+    /// Records the plan left alone (each recorded as a skipped outcome).
+    pub skips: u64,
+    /// The thresholds the plan exceeds (forced or dry runs still list them).
+    pub breaches: Vec<Breach>,
+    /// Records the SIS could not read, absent from the plan.
+    pub source_problems: Vec<SourceProblem>,
+    /// Write batches of interrupted runs that this run resolved before planning.
+    pub resumed_batches: usize,
+    /// Remarks an administrator should read (resumed work, missing ids).
+    pub notes: Vec<String>,
+    /// The rendered plan, for a dry run.
+    pub dry_run_text: Option<String>,
+}
+
+impl RunReport {
+    /// The failed outcomes of one entity.
+    pub fn failures_of(
+        &self,
+        entity: rostersync_core::Entity,
+    ) -> impl Iterator<Item = &RecordOutcome> {
+        self.failures.iter().filter(move |o| o.entity == entity)
+    }
+
+    /// Whether no record failed.
+    pub fn is_clean(&self) -> bool {
+        self.failures.is_empty()
+    }
+}

@@ -1,0 +1,11 @@
+//! Engine logic over in-memory fakes of the ports: syncs, resume after a
+//! crash, thresholds, the acting-user check, dry runs, locks, per-record
+//! failures, the queue, the scheduler and data prep.
+
+mod lock;
+mod prep;
+mod queue;
+mod resume;
+mod run;
+mod support;
+mod threshold;
