@@ -1,0 +1,181 @@
+//! Fault injection a test can switch on in either simulator: added latency,
+//! the next N requests failing with a status, 429 storms, dropped connections
+//! and slow bodies.
+//!
+//! Install with `axum::middleware::from_fn_with_state(faults.clone(), faults::inject)`.
+//! Every switch applies to the requests that arrive after it is set.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+
+/// The faults switched on, shared by clones.
+#[derive(Debug, Clone, Default)]
+pub struct Faults {
+    state: Arc<Mutex<FaultState>>,
+}
+
+#[derive(Debug, Default)]
+struct FaultState {
+    latency: Duration,
+    fail: u32,
+    fail_status: u16,
+    rate_limited: u32,
+    retry_after_secs: u64,
+    dropped: u32,
+    slow_chunk: Option<Duration>,
+    injected: u64,
+}
+
+/// What happens to one request.
+enum Fault {
+    Fail(StatusCode),
+    RateLimit(u64),
+    Drop,
+}
+
+impl Faults {
+    /// No faults.
+    pub fn new() -> Self {
+        Faults::default()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, FaultState> {
+        // A panic while holding this lock cannot leave the counters inconsistent
+        // in a way that matters; keep serving.
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Adds `latency` before every answer.
+    pub fn set_latency(&self, latency: Duration) {
+        self.lock().latency = latency;
+    }
+
+    /// The next `count` requests fail with `status` (e.g. 500 or 503).
+    pub fn fail_next(&self, count: u32, status: u16) {
+        let mut state = self.lock();
+        state.fail = count;
+        state.fail_status = status;
+    }
+
+    /// The next `count` requests get 429 with `Retry-After: retry_after_secs`.
+    pub fn rate_limit_next(&self, count: u32, retry_after_secs: u64) {
+        let mut state = self.lock();
+        state.rate_limited = count;
+        state.retry_after_secs = retry_after_secs;
+    }
+
+    /// The next `count` requests have their connection dropped before an answer arrives.
+    pub fn drop_next(&self, count: u32) {
+        self.lock().dropped = count;
+    }
+
+    /// Answers are sent in small chunks with `delay` between them (`None` = at once).
+    pub fn slow_bodies(&self, delay: Option<Duration>) {
+        self.lock().slow_chunk = delay;
+    }
+
+    /// Switches every fault off.
+    pub fn clear(&self) {
+        let injected = self.lock().injected;
+        *self.lock() = FaultState {
+            injected,
+            ..FaultState::default()
+        };
+    }
+
+    /// How many requests a fault was injected into so far.
+    pub fn injected(&self) -> u64 {
+        self.lock().injected
+    }
+
+    fn next_fault(&self) -> (Duration, Option<Fault>, Option<Duration>) {
+        let mut state = self.lock();
+        let fault = if state.dropped > 0 {
+            state.dropped -= 1;
+            Some(Fault::Drop)
+        } else if state.rate_limited > 0 {
+            state.rate_limited -= 1;
+            Some(Fault::RateLimit(state.retry_after_secs))
+        } else if state.fail > 0 {
+            state.fail -= 1;
+            Some(Fault::Fail(
+                StatusCode::from_u16(state.fail_status)
+                    .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            ))
+        } else {
+            None
+        };
+        if fault.is_some() {
+            state.injected += 1;
+        }
+        (state.latency, fault, state.slow_chunk)
+    }
+}
+
+/// The middleware: applies the faults switched on to one request.
+pub async fn inject(State(faults): State<Faults>, request: Request, next: Next) -> Response {
+    let (latency, fault, slow) = faults.next_fault();
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
+    match fault {
+        Some(Fault::Fail(status)) => return (status, "simulated server error").into_response(),
+        Some(Fault::RateLimit(secs)) => {
+            let mut response = (StatusCode::TOO_MANY_REQUESTS, "Too Many Requests").into_response();
+            if let Ok(value) = HeaderValue::from_str(&secs.to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+            return response;
+        }
+        Some(Fault::Drop) => return dropped_connection(),
+        None => {}
+    }
+    let response = next.run(request).await;
+    match slow {
+        Some(delay) => slow_body(response, delay).await,
+        None => response,
+    }
+}
+
+/// A response whose body fails at once: the server resets the connection
+/// before a complete answer is sent.
+fn dropped_connection() -> Response {
+    let stream = futures::stream::once(async {
+        Err::<Bytes, std::io::Error>(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "simulated dropped connection",
+        ))
+    });
+    let mut response = Response::new(Body::from_stream(stream));
+    response
+        .headers_mut()
+        .insert(header::CONTENT_LENGTH, HeaderValue::from_static("1024"));
+    response
+}
+
+/// Re-sends a response's body in 64-byte chunks with `delay` between them.
+async fn slow_body(response: Response, delay: Duration) -> Response {
+    let (parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, usize::MAX).await else {
+        return dropped_connection();
+    };
+    let chunks: Vec<Bytes> = bytes.chunks(64).map(Bytes::copy_from_slice).collect();
+    let stream = futures::stream::unfold(chunks.into_iter(), move |mut rest| async move {
+        let chunk = rest.next()?;
+        tokio::time::sleep(delay).await;
+        Some((Ok::<Bytes, std::io::Error>(chunk), rest))
+    });
+    Response::from_parts(parts, Body::from_stream(stream))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,70 @@
+//! Tests of fault injection over real loopback HTTP.
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::routing::get;
+
+use crate::faults::{Faults, inject};
+use crate::server::serve;
+
+async fn server(faults: &Faults) -> crate::server::Running {
+    let router = Router::new()
+        .route("/ok", get(|| async { "x".repeat(300) }))
+        .layer(axum::middleware::from_fn_with_state(faults.clone(), inject));
+    serve(router, 0).await.unwrap()
+}
+
+#[tokio::test]
+async fn failures_rate_limits_and_drops_apply_to_the_next_requests_only() {
+    let faults = Faults::new();
+    let running = server(&faults).await;
+    let client = reqwest::Client::new();
+    let url = format!("{}/ok", running.url());
+
+    faults.fail_next(2, 503);
+    for _ in 0..2 {
+        assert_eq!(client.get(&url).send().await.unwrap().status(), 503);
+    }
+    assert_eq!(client.get(&url).send().await.unwrap().status(), 200);
+
+    faults.rate_limit_next(1, 7);
+    let limited = client.get(&url).send().await.unwrap();
+    assert_eq!(limited.status(), 429);
+    assert_eq!(limited.headers()["retry-after"], "7");
+
+    faults.drop_next(1);
+    let dropped = match client.get(&url).send().await {
+        Ok(response) => response.bytes().await.is_err(),
+        Err(_) => true,
+    };
+    assert!(dropped, "a dropped connection never yields a whole body");
+    assert_eq!(
+        client
+            .get(&url)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+            .len(),
+        300
+    );
+    assert_eq!(faults.injected(), 4);
+    running.stop().await;
+}
+
+#[tokio::test]
+async fn slow_bodies_still_arrive_whole() {
+    let faults = Faults::new();
+    faults.slow_bodies(Some(Duration::from_millis(1)));
+    let running = server(&faults).await;
+    let body = reqwest::get(format!("{}/ok", running.url()))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(body, "x".repeat(300));
+}
