@@ -1,0 +1,134 @@
+//! How values are written in the store's columns: enums as their snake_case
+//! names (the same names as in JSON output), times as RFC 3339 text in UTC
+//! with as many fractional digits as needed, so every value round-trips exactly.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use rostersync_core::entity::{Action, Entity};
+use rostersync_core::model::links::LinkOrigin;
+use rostersync_core::scope::SyncScope;
+use rostersync_ports::{OutcomeStatus, RunStatus, Trigger};
+
+use crate::error::StoreError;
+
+/// A time as stored.
+pub(crate) fn time_text(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::AutoSi, true)
+}
+
+/// A stored time.
+pub(crate) fn parse_time(column: &'static str, text: String) -> Result<DateTime<Utc>, StoreError> {
+    match DateTime::parse_from_rfc3339(&text) {
+        Ok(at) => Ok(at.with_timezone(&Utc)),
+        Err(_) => Err(StoreError::Decode {
+            column,
+            value: text,
+        }),
+    }
+}
+
+/// A stored optional time.
+pub(crate) fn parse_opt_time(
+    column: &'static str,
+    text: Option<String>,
+) -> Result<Option<DateTime<Utc>>, StoreError> {
+    text.map(|text| parse_time(column, text)).transpose()
+}
+
+/// An enum stored by name.
+pub(crate) trait Named: Sized + Copy + 'static {
+    /// Every value.
+    const VALUES: &'static [Self];
+
+    /// The stored name.
+    fn name(self) -> &'static str;
+
+    /// Decodes a stored name.
+    fn parse_named(column: &'static str, text: String) -> Result<Self, StoreError> {
+        Self::VALUES
+            .iter()
+            .copied()
+            .find(|value| value.name() == text)
+            .ok_or(StoreError::Decode {
+                column,
+                value: text,
+            })
+    }
+}
+
+impl Named for Entity {
+    const VALUES: &'static [Self] = &Entity::ALL;
+    fn name(self) -> &'static str {
+        self.as_str()
+    }
+}
+
+impl Named for Action {
+    const VALUES: &'static [Self] = &Action::ALL;
+    fn name(self) -> &'static str {
+        self.as_str()
+    }
+}
+
+impl Named for SyncScope {
+    const VALUES: &'static [Self] = &SyncScope::ALL;
+    fn name(self) -> &'static str {
+        self.as_str()
+    }
+}
+
+impl Named for LinkOrigin {
+    const VALUES: &'static [Self] = &[
+        LinkOrigin::Created,
+        LinkOrigin::UniqueId,
+        LinkOrigin::Matched,
+    ];
+    fn name(self) -> &'static str {
+        self.as_str()
+    }
+}
+
+impl Named for Trigger {
+    const VALUES: &'static [Self] = &[Trigger::Manual, Trigger::Scheduled];
+    fn name(self) -> &'static str {
+        match self {
+            Trigger::Manual => "manual",
+            Trigger::Scheduled => "scheduled",
+        }
+    }
+}
+
+impl Named for RunStatus {
+    const VALUES: &'static [Self] = &[
+        RunStatus::Running,
+        RunStatus::Succeeded,
+        RunStatus::CompletedWithFailures,
+        RunStatus::StoppedByThreshold,
+        RunStatus::DryRun,
+        RunStatus::Failed,
+    ];
+    fn name(self) -> &'static str {
+        match self {
+            RunStatus::Running => "running",
+            RunStatus::Succeeded => "succeeded",
+            RunStatus::CompletedWithFailures => "completed_with_failures",
+            RunStatus::StoppedByThreshold => "stopped_by_threshold",
+            RunStatus::DryRun => "dry_run",
+            RunStatus::Failed => "failed",
+        }
+    }
+}
+
+impl Named for OutcomeStatus {
+    const VALUES: &'static [Self] = &[
+        OutcomeStatus::Done,
+        OutcomeStatus::Skipped,
+        OutcomeStatus::Failed,
+    ];
+    fn name(self) -> &'static str {
+        match self {
+            OutcomeStatus::Done => "done",
+            OutcomeStatus::Skipped => "skipped",
+            OutcomeStatus::Failed => "failed",
+        }
+    }
+}

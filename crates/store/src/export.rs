@@ -1,0 +1,80 @@
+//! Outcome exports: CSV (RFC 4180 quoting, `\n` line ends, like the core's
+//! match report) and JSON (an array of outcome objects, as serde writes
+//! [`RecordOutcome`]).
+
+use std::borrow::Cow;
+
+use rostersync_ports::RecordOutcome;
+
+use crate::codec::Named;
+use crate::error::StoreError;
+
+/// The columns of [`outcomes_csv`].
+pub const CSV_HEADER: [&str; 6] = ["run", "entity", "key", "action", "status", "reason"];
+
+/// Quotes one CSV field when it needs it: when it holds a comma, a double
+/// quote, a line break, or starts or ends with white space (which some
+/// readers trim). Quotes inside are doubled.
+pub fn csv_field(field: &str) -> Cow<'_, str> {
+    let needs_quotes = field.contains([',', '"', '\n', '\r'])
+        || field.starts_with(char::is_whitespace)
+        || field.ends_with(char::is_whitespace);
+    if !needs_quotes {
+        return Cow::Borrowed(field);
+    }
+    let mut quoted = String::with_capacity(field.len() + 2);
+    quoted.push('"');
+    for c in field.chars() {
+        if c == '"' {
+            quoted.push('"');
+        }
+        quoted.push(c);
+    }
+    quoted.push('"');
+    Cow::Owned(quoted)
+}
+
+fn push_row<'a>(out: &mut String, fields: impl IntoIterator<Item = &'a str>) {
+    for (at, field) in fields.into_iter().enumerate() {
+        if at > 0 {
+            out.push(',');
+        }
+        out.push_str(&csv_field(field));
+    }
+    out.push('\n');
+}
+
+/// Outcomes as CSV: a header line ([`CSV_HEADER`]), then one line per
+/// outcome in the order given. A missing action or reason is an empty field.
+pub fn outcomes_csv(outcomes: &[RecordOutcome]) -> String {
+    let mut out = String::new();
+    push_row(&mut out, CSV_HEADER);
+    for outcome in outcomes {
+        let run = outcome.run.to_string();
+        push_row(
+            &mut out,
+            [
+                run.as_str(),
+                outcome.entity.name(),
+                &outcome.key,
+                outcome.action.map(Named::name).unwrap_or_default(),
+                outcome.status.name(),
+                outcome.reason.as_deref().unwrap_or_default(),
+            ],
+        );
+    }
+    out
+}
+
+/// Outcomes as a pretty-printed JSON array, in the order given.
+///
+/// # Errors
+///
+/// Never in practice (every field is plain data); the error is kept rather
+/// than hidden.
+pub fn outcomes_json(outcomes: &[RecordOutcome]) -> Result<String, StoreError> {
+    serde_json::to_string_pretty(outcomes).map_err(|source| StoreError::Json {
+        what: "outcome export".to_owned(),
+        source,
+    })
+}

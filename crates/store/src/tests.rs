@@ -1,0 +1,111 @@
+//! Unit tests of the store, on in-memory stores: one submodule per table
+//! group, and shared fixtures here.
+
+use chrono::{DateTime, Utc};
+use rostersync_core::entity::Entity;
+use rostersync_core::ids::{CourseId, GradingPeriodId, SectionId, UserId};
+use rostersync_core::model::links::{Link, LinkOrigin, Links};
+use rostersync_core::plan::{EntityCounts, PlanSummary};
+use rostersync_core::scope::SyncScope;
+use rostersync_ports::{RunRecord, RunStatus, Trigger};
+
+use crate::SqliteStore;
+
+mod coord;
+mod export;
+mod links;
+mod runs;
+mod settings;
+
+/// A new in-memory store.
+fn store() -> SqliteStore {
+    SqliteStore::open_in_memory().expect("in-memory store")
+}
+
+/// A time from RFC 3339 text.
+fn at(text: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(text)
+        .expect("valid time")
+        .with_timezone(&Utc)
+}
+
+/// A run that has just started.
+fn started_run(scope: SyncScope, started: &str) -> RunRecord {
+    RunRecord {
+        id: 0,
+        trigger: Trigger::Manual,
+        scope,
+        acting_user: "admin@district.example".to_owned(),
+        forced: false,
+        started_at: at(started),
+        finished_at: None,
+        status: RunStatus::Running,
+        summary: PlanSummary::default(),
+        message: None,
+    }
+}
+
+/// A summary with some counts.
+fn summary() -> PlanSummary {
+    let mut summary = PlanSummary::default();
+    summary.0.insert(
+        Entity::User,
+        EntityCounts {
+            create: 3,
+            update: 2,
+            link: 1,
+            remove: 0,
+            unchanged: 40,
+            skipped: 2,
+            conflicts: 1,
+        },
+    );
+    summary.0.insert(
+        Entity::Enrollment,
+        EntityCounts {
+            create: 120,
+            remove: 7,
+            ..EntityCounts::default()
+        },
+    );
+    summary
+}
+
+/// Links of every kind and origin.
+fn sample_links() -> Links {
+    let mut links = Links::default();
+    links.grading_periods.insert(
+        "T1".into(),
+        Link::new(GradingPeriodId::new("900"), LinkOrigin::Created),
+    );
+    links.users.insert(
+        "P1".into(),
+        Link::new(UserId::new("11"), LinkOrigin::Created),
+    );
+    links.users.insert(
+        "P2".into(),
+        Link::new(UserId::new("12"), LinkOrigin::UniqueId),
+    );
+    links.users.insert(
+        "P3".into(),
+        Link::new(UserId::new("13"), LinkOrigin::Matched),
+    );
+    links.courses.insert(
+        "C1".into(),
+        Link::new(CourseId::new("21"), LinkOrigin::Created),
+    );
+    links.sections.insert(
+        "S1".into(),
+        Link::new(SectionId::new("31"), LinkOrigin::Matched),
+    );
+    links
+        .enrollments
+        .insert(("S1".into(), "P1".into()), LinkOrigin::Created);
+    links
+        .enrollments
+        .insert(("S1".into(), "P2".into()), LinkOrigin::UniqueId);
+    links
+        .guardian_links
+        .insert(("P3".into(), "P1".into()), LinkOrigin::Created);
+    links
+}

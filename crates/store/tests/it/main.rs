@@ -1,0 +1,52 @@
+//! Tests of the store on files on disk: opening, migrating and refusing
+//! files, and two stores sharing one file.
+
+mod files;
+mod two_stores;
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use rostersync_core::plan::PlanSummary;
+use rostersync_core::scope::SyncScope;
+use rostersync_ports::{RunRecord, RunStatus, Trigger};
+use tempfile::TempDir;
+
+/// A temporary folder and a store path inside it.
+#[cfg(test)]
+fn temp_store_path() -> (TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("rostersync.db");
+    (dir, path)
+}
+
+/// The bytes of a file.
+#[cfg(test)]
+fn bytes(path: &Path) -> Vec<u8> {
+    std::fs::read(path).expect("read file")
+}
+
+/// A time from RFC 3339 text.
+#[cfg(test)]
+fn at(text: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(text)
+        .expect("valid time")
+        .with_timezone(&Utc)
+}
+
+/// A run that has just started.
+#[cfg(test)]
+fn started_run(started: &str) -> RunRecord {
+    RunRecord {
+        id: 0,
+        trigger: Trigger::Manual,
+        scope: SyncScope::All,
+        acting_user: "admin".to_owned(),
+        forced: false,
+        started_at: at(started),
+        finished_at: None,
+        status: RunStatus::Running,
+        summary: PlanSummary::default(),
+        message: None,
+    }
+}
