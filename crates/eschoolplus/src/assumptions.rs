@@ -1,0 +1,239 @@
+//! Every assumption about eSchoolPLUS that the public record leaves open, in one place.
+//!
+//! The facts this crate builds on come from district scripts that drive the
+//! eSchoolPLUS web application (see the reference, part A2): the logon form
+//! with its anti-forgery token, the environment page, the task list, the file
+//! store and the upload/download definitions. What those scripts do not show
+//! is decided here, once, with the reason, so that correcting it against a
+//! real server is a change to this file only.
+//!
+//! Each item says **ASSUMPTION** where it is a guess and **FACT** where the
+//! reference confirms it. Values are constants below; assumptions about
+//! behaviour are listed here, each with the function that embodies it:
+//!
+//! 1. Changing the school year means logging on again (the environment is
+//!    posted once per logon) — `Session::select_year`.
+//! 2. Saving a definition whose interface id exists replaces it, so every
+//!    read saves its definitions again with filters for the selected
+//!    buildings and year — `tasks::save`.
+//! 3. A definition's filter is SQL in the header's `AdditionalSql`, starting
+//!    with `WHERE` (the scripts use that field for joins and conditions) —
+//!    `definitions::roster`.
+//! 4. The file a definition writes is listed in `Reports` with `DisplayName`
+//!    equal to the header's `FileName` (or a `RawFileName` containing its
+//!    stem); `RawFileName` is what `FileStream` and `DeleteTasksAndReports`
+//!    take — `tasks::TaskList::report`.
+//! 5. A task's `TaskName` contains the interface id it runs; a download is
+//!    done when no active task names it and its file is listed, an upload
+//!    when an inactive task names it; an inactive task naming it with
+//!    `ErrorOccurred = True` failed — `tasks::wait`.
+//! 6. When a marking period has dates on several tracks, its term spans from
+//!    the earliest start to the latest end — `map::terms`.
+//! 7. `DATE_DROPPED` is an enrollment's last day and becomes its inclusive
+//!    end date unchanged; an enrollment with an open date range has no end —
+//!    `map::schedule::student_enrollments`.
+//! 8. One section per `SECTION_KEY` and `COURSE_SESSION` (the gradebook keys
+//!    on both); a student scheduled into a section is enrolled in each of its
+//!    sessions — `map::schedule`.
+//! 9. Gradebook items are limited to a term by their due date falling inside
+//!    the marking period's dates; items without a due date belong to every
+//!    term — `grades::read`.
+
+/// The application path appended to a bare domain (`district.example` →
+/// `https://district.example/eSchoolPLUS`). FACT: hosted servers use
+/// `/eSchoolPLUS`; older servers used `/eSchoolPLUS40`, which the caller can
+/// pass explicitly as part of the domain.
+pub const APP_PATH: &str = "/eSchoolPLUS";
+
+/// Paths below the application base. FACT (reference A2).
+pub mod paths {
+    /// The logon form (GET) and its post (POST).
+    pub const LOGON: &str = "Account/LogOn";
+    /// The environment (site code and school year) post.
+    pub const SET_ENVIRONMENT: &str = "Account/SetEnvironment/SessionStart";
+    /// Ends the session.
+    pub const LOGOFF: &str = "Account/LogOff";
+    /// The task and report (file) list.
+    pub const TASKS: &str = "Task/TaskAndReportData";
+    /// Downloads one file of the user's file area.
+    pub const FILE_STREAM: &str = "ReportViewer/FileStream";
+    /// Uploads a file into the user's file area.
+    pub const UPLOAD_FILE: &str = "Utility/UploadFile";
+    /// Deletes files and tasks.
+    pub const DELETE: &str = "Task/DeleteTasksAndReports";
+    /// Clears a task that failed.
+    pub const CLEAR_ERRORED: &str = "Task/ClearErroredTask";
+    /// Runs a download definition.
+    pub const RUN_DOWNLOAD: &str = "Utility/RunDownload";
+    /// Runs an upload definition.
+    pub const RUN_UPLOAD: &str = "Utility/RunUpload";
+    /// Saves an upload or download definition.
+    pub const SAVE_DEFINITION: &str = "Utility/SaveUploadDownload";
+}
+
+/// Form and JSON field names. FACT (reference A2) unless marked.
+pub mod fields {
+    /// The anti-forgery token, a hidden input on the logon page (and a cookie).
+    pub const TOKEN: &str = "__RequestVerificationToken";
+    /// Login name.
+    pub const USER_NAME: &str = "UserName";
+    /// Password.
+    pub const PASSWORD: &str = "Password";
+    /// Hidden server name on the environment page.
+    pub const SERVER_NAME: &str = "ServerName";
+    /// The environment `<select>`: the site code is one of its option values.
+    pub const DATABASE: &str = "EnvironmentConfiguration.Database";
+    /// The school year (ending year).
+    pub const SCHOOL_YEAR: &str = "EnvironmentConfiguration.SchoolYear";
+    /// Summer school flag.
+    pub const SUMMER_SCHOOL: &str = "EnvironmentConfiguration.SummerSchool";
+    /// Impersonation (left empty).
+    pub const IMPERSONATED_USER: &str = "EnvironmentConfiguration.ImpersonatedUser";
+    /// Error text field posted with the environment (left empty).
+    pub const USER_ERROR_MESSAGE: &str = "UserErrorMessage";
+    /// Multipart field of the upload.
+    pub const FILE_TO_UPLOAD: &str = "FileToUpload";
+}
+
+/// The class names the task scheduler runs. FACT for 21.4 servers; older
+/// servers used `LTDB4_0.*`. ASSUMPTION: every server rostersync meets is 21.4
+/// or later.
+pub const RUN_DOWNLOAD_CLASS: &str = "LTDB21_4.CRunDownload";
+/// See [`RUN_DOWNLOAD_CLASS`].
+pub const RUN_UPLOAD_CLASS: &str = "LTDB21_4.CRunUpload";
+
+/// ASSUMPTION: the schedule fields that make `RunDownload` and `RunUpload`
+/// run the definition once, now (the scripts post schedule fields; an empty
+/// date and time is taken to mean "now").
+pub const RUN_NOW_FIELDS: &[(&str, &str)] = &[
+    ("TaskScheduler.CurrentTask.ScheduleType", "O"),
+    ("TaskScheduler.CurrentTask.SchdInterval", "1"),
+    ("TaskScheduler.CurrentTask.ScheduledTimeDate", ""),
+    ("TaskScheduler.CurrentTask.ScheduledTimeTime", ""),
+];
+
+/// The `PageState` a successful run or save answers with. FACT for runs;
+/// ASSUMPTION that saving a definition answers the same way.
+pub const PAGE_STATE_OK: i64 = 2;
+
+/// ASSUMPTION: a refusal for lack of the RUNLOAD or LOADDEFS permission is an
+/// HTTP 403, or a validation message containing one of these words
+/// (compared case-insensitively).
+pub const PERMISSION_WORDS: &[&str] = &["permission", "runload", "loaddefs", "not authorized"];
+
+/// ASSUMPTION: the logon page shows the product version as `Version X.Y...`
+/// (case-insensitive); when it does, a major version below 3 is refused
+/// (Schoology's own connector requires 3.0 or later). Year-based versions
+/// such as 21.4 pass.
+pub const VERSION_MARKER: &str = "version";
+/// The oldest supported major version.
+pub const MIN_MAJOR_VERSION: u32 = 3;
+
+/// ASSUMPTION: after logon, an expired session answers any request with a
+/// redirect (to the logon page) or with 401; the scripts treat any redirect of
+/// the session check as expiry (FACT), and this crate does the same for every
+/// request.
+pub const EXPIRED_STATUSES: &[u16] = &[401, 440];
+
+/// The download file format.
+pub mod file {
+    /// FACT (scripts' choice): `|` between fields.
+    pub const DELIMITER: char = '|';
+    /// FACT (scripts' choice): `#!#` ends a record, because eSchoolPLUS does not
+    /// escape line breaks or delimiters inside fields.
+    ///
+    /// ASSUMPTION: the terminator is produced by a trailing literal column, so
+    /// each record is written as `f1|f2|...|fn|#!#` followed by a line break,
+    /// the header row included (its last header is the literal itself).
+    pub const TERMINATOR: &str = "#!#";
+    /// What ends a record in a downloaded file (see [`TERMINATOR`]).
+    pub const RECORD_END: &str = "|#!#";
+    /// ASSUMPTION: the first record holds the column names (the definition
+    /// asks for column headers), so fields are found by name, not position.
+    pub const COLUMN_HEADERS: bool = true;
+    /// ASSUMPTION: upload files are one record per CRLF line with `|` between
+    /// fields and no terminator column; text fields are flattened (line breaks
+    /// and `|` become spaces and `/`) before writing.
+    pub const UPLOAD_RECORD_END: &str = "";
+    /// ASSUMPTION: dates arrive as `MM/DD/YYYY` or `YYYY-MM-DD`, optionally
+    /// followed by a time, which is ignored.
+    pub const DATE_FORMATS: &[&str] = &["%m/%d/%Y", "%Y-%m-%d"];
+}
+
+/// Definitions rostersync saves on the server.
+pub mod definitions {
+    /// ASSUMPTION: interface ids starting `RS` are free for rostersync
+    /// (interface ids are exactly five characters, FACT).
+    pub const INTERFACE_PREFIX: &str = "RS";
+}
+
+/// The task list.
+pub mod tasks {
+    /// FACT: `ErrorOccurred` holds the text `True` or `False`.
+    pub const ERROR_TRUE: &str = "true";
+    /// Upload run modes. FACT.
+    pub const VERIFY: &str = "V";
+    /// See [`VERIFY`].
+    pub const RUN: &str = "R";
+}
+
+/// How SIS records become keys and values of the core model.
+pub mod keys {
+    /// ASSUMPTION (our choice): students keep their raw `STUDENT_ID`, staff get
+    /// `T` + `STAFF_ID`, contacts `C` + `CONTACT_ID`. Student ids that start with
+    /// `T` or `C` followed by an id could collide; districts use numeric or
+    /// zero-filled ids (`REG_DISTRICT.ZERO_FILL_IDS`), so this is accepted.
+    pub const STAFF_PREFIX: &str = "T";
+    /// See [`STAFF_PREFIX`].
+    pub const CONTACT_PREFIX: &str = "C";
+    /// Schools: the raw `BUILDING` number. Courses: `BUILDING-COURSE`.
+    /// Sections: `SECTION_KEY-COURSE_SESSION` (the gradebook keys on both).
+    /// Terms: `BUILDING-YEAR-MARKING_PERIOD` for marking periods,
+    /// `BUILDING-YEAR-TERM<TERM>` for the term grouping them (marking period
+    /// codes are at most three characters, so the two cannot collide) and `BUILDING-YEAR`
+    /// for the school year.
+    pub const KEY_SEPARATOR: &str = "-";
+    /// Prefix of the synthesised term that groups marking periods with the same `TERM`.
+    pub const TERM_GROUP_PREFIX: &str = "TERM";
+}
+
+/// Values inside the tables.
+pub mod values {
+    /// FACT: student status codes.
+    pub const STATUS_ACTIVE: &str = "A";
+    /// FACT: inactive.
+    pub const STATUS_INACTIVE: &str = "I";
+    /// FACT: graduated.
+    pub const STATUS_GRADUATED: &str = "G";
+    /// FACT: `Y` / `N` flags.
+    pub const YES: &str = "Y";
+    /// FACT: guardian contact type.
+    pub const CONTACT_GUARDIAN: &str = "G";
+    /// ASSUMPTION: the student's own contact record (which holds the student's
+    /// e-mail, FACT that one exists) is linked with contact type `M`.
+    pub const CONTACT_SELF: &str = "M";
+    /// ASSUMPTION: `MODELED = 'Y'` marks a modelled (not real) schedule row.
+    pub const MODELED: &str = "Y";
+    /// ASSUMPTION: regular-year sections have `SUMMER_SCHOOL = 'N'`.
+    pub const NOT_SUMMER: &str = "N";
+}
+
+/// Gradebook writes.
+pub mod grades {
+    /// ASSUMPTION: the stable external id of an item rostersync writes is kept
+    /// in `MR_GB_ASMT.DESC_DETAIL` after this marker (the SIF/API id tables
+    /// are not reachable through a single-table upload), so a repeat finds the
+    /// item again and updates its `ASMT_NUMBER` instead of adding one.
+    pub const EXTERNAL_ID_MARKER: &str = "[rostersync:";
+    /// ASSUMPTION: upload definitions rostersync saves for the gradebook.
+    pub const ASSIGNMENT_INTERFACE: &str = "RSGBA";
+    /// See [`ASSIGNMENT_INTERFACE`].
+    pub const SCORE_INTERFACE: &str = "RSGBS";
+    /// ASSUMPTION: alpha mark codes written for statuses without points
+    /// (district alpha marks `MR_GB_ALPHA_MARKS` must define them).
+    pub const ALPHA_MISSING: &str = "M";
+    /// See [`ALPHA_MISSING`].
+    pub const ALPHA_INCOMPLETE: &str = "I";
+    /// ASSUMPTION: the exception code written for an excused score.
+    pub const EXCEPTION_EXCUSED: &str = "EX";
+}

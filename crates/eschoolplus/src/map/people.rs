@@ -1,0 +1,245 @@
+//! Students (REG, e-mail from their own contact record), teachers
+//! (REG_STAFF with every building of REG_STAFF_BLDGS) and guardians
+//! (REG_CONTACT through REG_STU_CONTACT, with their students).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use rostersync_core::ids::SchoolKey;
+use rostersync_core::model::sis::{GuardianLink, Person, PersonName, PersonStatus, SisRole};
+use rostersync_ports::SourceProblem;
+
+use super::{RosterFiles, contact_key, non_empty, school_key, staff_key, student_key};
+use crate::assumptions::values;
+use crate::parse::{Row, Table};
+
+fn name(table: &Table, row: &Row, nickname: bool) -> PersonName {
+    let first = table.get(row, "FIRST_NAME").to_owned();
+    let preferred = if nickname {
+        non_empty(table.get(row, "NICKNAME")).filter(|nick| *nick != first)
+    } else {
+        None
+    };
+    PersonName {
+        middle: non_empty(table.get(row, "MIDDLE_NAME")),
+        last: table.get(row, "LAST_NAME").to_owned(),
+        preferred_first: preferred,
+        first,
+    }
+}
+
+/// Students of the selected buildings.
+pub(super) fn students(files: &RosterFiles, problems: &mut Vec<SourceProblem>) -> Vec<Person> {
+    let contacts = &files.contacts;
+    let emails: BTreeMap<&str, &str> = contacts
+        .rows
+        .iter()
+        .filter_map(|row| {
+            contacts
+                .opt(row, "EMAIL")
+                .map(|email| (contacts.get(row, "CONTACT_ID"), email))
+        })
+        .collect();
+    let links = &files.student_contacts;
+    let mut own_email: BTreeMap<&str, &str> = BTreeMap::new();
+    for row in &links.rows {
+        if links.get(row, "CONTACT_TYPE") == values::CONTACT_SELF {
+            if let Some(email) = emails.get(links.get(row, "CONTACT_ID")) {
+                own_email
+                    .entry(links.get(row, "STUDENT_ID"))
+                    .or_insert(email);
+            }
+        }
+    }
+    let table = &files.students;
+    let mut out = Vec::new();
+    for row in &table.rows {
+        let id = table.get(row, "STUDENT_ID");
+        let building = table.get(row, "BUILDING");
+        if id.is_empty() || building.is_empty() {
+            problems.push(table.problem(row, "a student without an id or building"));
+            continue;
+        }
+        let status = match table.get(row, "CURRENT_STATUS") {
+            values::STATUS_ACTIVE => PersonStatus::Active,
+            values::STATUS_INACTIVE => PersonStatus::Inactive,
+            values::STATUS_GRADUATED => PersonStatus::Withdrawn,
+            other => {
+                problems.push(table.problem(
+                    row,
+                    format!("student {id} has the unknown status {other:?}; expected A, I or G"),
+                ));
+                continue;
+            }
+        };
+        out.push(Person {
+            key: student_key(id),
+            role: SisRole::Student,
+            name: name(table, row, true),
+            email: own_email.get(id).map(|email| (*email).to_owned()),
+            username: None,
+            grade: non_empty(table.get(row, "GRADE")),
+            graduation_year: None,
+            primary_school: school_key(building),
+            other_schools: Vec::new(),
+            status,
+        });
+    }
+    out
+}
+
+/// Guardians (contact type `G`) of the students read, and their links.
+pub(super) fn guardians(
+    files: &RosterFiles,
+    students: &[Person],
+    problems: &mut Vec<SourceProblem>,
+) -> (Vec<Person>, Vec<GuardianLink>) {
+    let by_id: BTreeMap<&str, &Person> = students.iter().map(|s| (s.key.as_str(), s)).collect();
+    let links = &files.student_contacts;
+    let mut children: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for row in &links.rows {
+        if links.get(row, "CONTACT_TYPE") != values::CONTACT_GUARDIAN {
+            continue;
+        }
+        let student = links.get(row, "STUDENT_ID");
+        let contact = links.get(row, "CONTACT_ID");
+        if contact.is_empty() {
+            problems.push(links.problem(row, "a guardian link without a contact id"));
+            continue;
+        }
+        if by_id.contains_key(student) {
+            children.entry(contact).or_default().insert(student);
+        }
+    }
+    let contacts = &files.contacts;
+    let rows: BTreeMap<&str, &Row> = contacts
+        .rows
+        .iter()
+        .map(|row| (contacts.get(row, "CONTACT_ID"), row))
+        .collect();
+    let mut people = Vec::new();
+    let mut out_links = Vec::new();
+    for (contact, kids) in children {
+        let Some(row) = rows.get(contact) else {
+            problems.push(SourceProblem {
+                location: format!("{} contact {contact}", contacts.file),
+                message: format!(
+                    "guardian contact {contact} is linked to students but was not found"
+                ),
+            });
+            continue;
+        };
+        let key = contact_key(contact);
+        let kids: Vec<&Person> = kids
+            .iter()
+            .filter_map(|id| by_id.get(id).copied())
+            .collect();
+        let mut schools: Vec<SchoolKey> = Vec::new();
+        for kid in &kids {
+            if !schools.contains(&kid.primary_school) {
+                schools.push(kid.primary_school.clone());
+            }
+        }
+        let Some(primary) = schools.first().cloned() else {
+            continue;
+        };
+        let active = kids.iter().any(|kid| kid.is_active());
+        for kid in &kids {
+            out_links.push(GuardianLink {
+                guardian: key.clone(),
+                student: kid.key.clone(),
+            });
+        }
+        people.push(Person {
+            key,
+            role: SisRole::Guardian,
+            name: name(contacts, row, false),
+            email: contacts.opt(row, "EMAIL").map(str::to_owned),
+            username: contacts.opt(row, "LOGIN_ID").map(str::to_owned),
+            grade: None,
+            graduation_year: None,
+            primary_school: primary,
+            other_schools: schools.into_iter().skip(1).collect(),
+            status: if active {
+                PersonStatus::Active
+            } else {
+                PersonStatus::Inactive
+            },
+        });
+    }
+    (people, out_links)
+}
+
+/// Teachers of the selected buildings, with every building they teach in.
+pub(super) fn staff(
+    files: &RosterFiles,
+    selected: &BTreeSet<SchoolKey>,
+    problems: &mut Vec<SourceProblem>,
+) -> Vec<Person> {
+    let buildings = &files.staff_buildings;
+    // staff id → (building, active, primary) of teacher rows.
+    let mut teaching: BTreeMap<&str, Vec<(&str, bool, bool)>> = BTreeMap::new();
+    for row in &buildings.rows {
+        if buildings.get(row, "IS_TEACHER") != values::YES {
+            continue;
+        }
+        teaching
+            .entry(buildings.get(row, "STAFF_ID"))
+            .or_default()
+            .push((
+                buildings.get(row, "BUILDING"),
+                buildings.get(row, "ACTIVE") == values::YES,
+                buildings.get(row, "IS_PRIMARY_BLDG") == values::YES,
+            ));
+    }
+    let table = &files.staff;
+    let mut out = Vec::new();
+    for row in &table.rows {
+        let id = table.get(row, "STAFF_ID");
+        if id.is_empty() {
+            problems.push(table.problem(row, "a staff member without an id"));
+            continue;
+        }
+        let Some(rows) = teaching.get(id) else {
+            continue; // Not a teacher anywhere: not provisioned.
+        };
+        let active = rows.iter().any(|(_, active, _)| *active);
+        let mut chosen: Vec<&(&str, bool, bool)> =
+            rows.iter().filter(|(_, a, _)| *a == active).collect();
+        // The primary building first, then selected buildings, then by number.
+        chosen.sort_by_key(|(building, _, primary)| {
+            (
+                !*primary,
+                !selected.contains(*building),
+                building.parse::<i64>().unwrap_or(i64::MAX),
+                building.to_string(),
+            )
+        });
+        let mut schools: Vec<SchoolKey> = Vec::new();
+        for (building, _, _) in chosen {
+            let key = school_key(building);
+            if !schools.contains(&key) {
+                schools.push(key);
+            }
+        }
+        let Some(primary) = schools.first().cloned() else {
+            continue;
+        };
+        out.push(Person {
+            key: staff_key(id),
+            role: SisRole::Teacher,
+            name: name(table, row, false),
+            email: table.opt(row, "EMAIL").map(str::to_owned),
+            username: table.opt(row, "LOGIN_ID").map(str::to_owned),
+            grade: None,
+            graduation_year: None,
+            primary_school: primary,
+            other_schools: schools.into_iter().skip(1).collect(),
+            status: if active {
+                PersonStatus::Active
+            } else {
+                PersonStatus::Inactive
+            },
+        });
+    }
+    out
+}

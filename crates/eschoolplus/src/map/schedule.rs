@@ -1,0 +1,242 @@
+//! Courses (SCHD_COURSE), sections (SCHD_MS with SCHD_MS_SESSION's primary
+//! teacher, SCHD_MS_STAFF co-teachers and SCHD_MS_MP marking periods) and
+//! enrollments (teachers from the sections, students from SCHD_STU_COURSE
+//! with SCHD_STU_CRS_DATES add and drop dates).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::NaiveDate;
+use rostersync_core::ids::SectionKey;
+use rostersync_core::model::sis::{Course, Enrollment, EnrollmentRole, Section};
+use rostersync_ports::SourceProblem;
+
+use super::{
+    RosterFiles, course_key, marking_period_key, non_empty, parse_date, school_key, section_key,
+    staff_key, student_key,
+};
+use crate::assumptions::values;
+use crate::parse::Table;
+
+/// Courses of the selected buildings.
+pub(super) fn courses(table: &Table, problems: &mut Vec<SourceProblem>) -> Vec<Course> {
+    let mut out = Vec::new();
+    for row in &table.rows {
+        let building = table.get(row, "BUILDING");
+        let code = table.get(row, "COURSE");
+        if building.is_empty() || code.is_empty() {
+            problems.push(table.problem(row, "a course without a building or code"));
+            continue;
+        }
+        out.push(Course {
+            key: course_key(building, code),
+            school: school_key(building),
+            code: code.to_owned(),
+            title: non_empty(table.get(row, "DESCRIPTION")).unwrap_or_else(|| code.to_owned()),
+            department: non_empty(table.get(row, "DEPARTMENT")),
+            subject: None,
+            grade_low: None,
+            grade_high: None,
+            active: table.get(row, "ACTIVE_STATUS") != "N",
+        });
+    }
+    out
+}
+
+/// Periods `START..=END` when both are numbers, else the two codes.
+fn periods(start: &str, end: &str) -> Vec<String> {
+    match (start.parse::<u32>(), end.parse::<u32>()) {
+        (Ok(a), Ok(b)) if a <= b && b - a < 24 => (a..=b).map(|p| p.to_string()).collect(),
+        _ => {
+            let mut out: Vec<String> = [start, end]
+                .iter()
+                .filter(|p| !p.is_empty())
+                .map(|p| (*p).to_owned())
+                .collect();
+            out.dedup();
+            out
+        }
+    }
+}
+
+/// Sections (one per section key and course session) and their teacher enrollments.
+pub(super) fn sections(
+    files: &RosterFiles,
+    school_year: i32,
+    problems: &mut Vec<SourceProblem>,
+) -> (Vec<Section>, Vec<Enrollment>) {
+    let ms = &files.sections;
+    let masters: BTreeMap<&str, _> = ms
+        .rows
+        .iter()
+        .map(|row| (ms.get(row, "SECTION_KEY"), row))
+        .collect();
+    let staff = &files.section_staff;
+    let mut co: BTreeMap<(&str, &str), BTreeSet<&str>> = BTreeMap::new();
+    for row in &staff.rows {
+        co.entry((
+            staff.get(row, "SECTION_KEY"),
+            staff.get(row, "COURSE_SESSION"),
+        ))
+        .or_default()
+        .insert(staff.get(row, "STAFF_ID"));
+    }
+    let mps = &files.section_mps;
+    let mut meets: BTreeMap<(&str, &str), BTreeSet<&str>> = BTreeMap::new();
+    for row in &mps.rows {
+        meets
+            .entry((mps.get(row, "SECTION_KEY"), mps.get(row, "COURSE_SESSION")))
+            .or_default()
+            .insert(mps.get(row, "MARKING_PERIOD"));
+    }
+    let sessions = &files.sessions;
+    let mut out = Vec::new();
+    let mut teachers = Vec::new();
+    for row in &sessions.rows {
+        let key = sessions.get(row, "SECTION_KEY");
+        let session = sessions.get(row, "COURSE_SESSION");
+        let Some(master) = masters.get(key) else {
+            problems.push(sessions.problem(row, format!("session of unknown section {key}")));
+            continue;
+        };
+        let building = ms.get(master, "BUILDING");
+        let course = ms.get(master, "COURSE");
+        if building.is_empty() || course.is_empty() || session.is_empty() {
+            problems.push(sessions.problem(
+                row,
+                format!("section {key} without a building, course or session"),
+            ));
+            continue;
+        }
+        let number = ms.get(master, "COURSE_SECTION");
+        let code = format!("{course}-{number}");
+        let title = non_empty(ms.get(master, "DESCRIPTION"))
+            .or_else(|| non_empty(sessions.get(row, "DESCRIPTION")))
+            .unwrap_or_else(|| code.clone());
+        let primary = sessions.opt(row, "PRIMARY_STAFF_ID");
+        let co_teachers: Vec<&str> = co
+            .get(&(key, session))
+            .map(|ids| {
+                ids.iter()
+                    .copied()
+                    .filter(|id| Some(*id) != primary && !id.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let section = Section {
+            key: section_key(key, session),
+            course: course_key(building, course),
+            school: school_key(building),
+            title,
+            code,
+            terms: meets
+                .get(&(key, session))
+                .map(|periods| {
+                    periods
+                        .iter()
+                        .map(|period| marking_period_key(building, school_year, period))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            primary_teacher: primary.map(staff_key),
+            co_teachers: co_teachers.iter().map(|id| staff_key(id)).collect(),
+            periods: periods(
+                sessions.get(row, "START_PERIOD"),
+                sessions.get(row, "END_PERIOD"),
+            ),
+            room: sessions.opt(row, "ROOM_ID").map(str::to_owned),
+            cross_list_group: None,
+        };
+        let teacher = |person, primary| Enrollment {
+            section: section.key.clone(),
+            person,
+            role: EnrollmentRole::Teacher,
+            primary,
+            begin: None,
+            end: None,
+        };
+        teachers.extend(section.primary_teacher.clone().map(|p| teacher(p, true)));
+        teachers.extend(
+            section
+                .co_teachers
+                .iter()
+                .cloned()
+                .map(|p| teacher(p, false)),
+        );
+        out.push(section);
+    }
+    (out, teachers)
+}
+
+/// The earliest add, the latest drop, and whether a range is still open.
+type Span = (Option<NaiveDate>, Option<NaiveDate>, bool);
+
+/// Student enrollments: every session of each scheduled section, dated by
+/// the earliest add and the latest drop (none while a range is open).
+pub(super) fn student_enrollments(
+    files: &RosterFiles,
+    sections: &[Section],
+    problems: &mut Vec<SourceProblem>,
+) -> Vec<Enrollment> {
+    let mut sessions: BTreeMap<&str, Vec<&SectionKey>> = BTreeMap::new();
+    for section in sections {
+        if let Some((key, _)) = super::split_section_key(&section.key) {
+            sessions.entry(key).or_default().push(&section.key);
+        }
+    }
+    let dates = &files.student_course_dates;
+    let mut spans: BTreeMap<(&str, &str), Span> = BTreeMap::new();
+    for row in &dates.rows {
+        if dates.get(row, "MODELED") == values::MODELED {
+            continue;
+        }
+        let added = parse_date(dates.get(row, "DATE_ADDED"));
+        let dropped_text = dates.get(row, "DATE_DROPPED");
+        let dropped = parse_date(dropped_text);
+        if added.is_none() || (!dropped_text.is_empty() && dropped.is_none()) {
+            problems.push(dates.problem(row, "an enrollment date range with an unreadable date"));
+            continue;
+        }
+        let span = spans
+            .entry((dates.get(row, "STUDENT_ID"), dates.get(row, "SECTION_KEY")))
+            .or_insert((None, None, false));
+        span.0 = match (span.0, added) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        match dropped {
+            Some(d) => span.1 = Some(span.1.map_or(d, |e| e.max(d))),
+            None => span.2 = true,
+        }
+    }
+    let table = &files.student_courses;
+    let mut out = Vec::new();
+    for row in &table.rows {
+        if table.get(row, "MODELED") == values::MODELED {
+            continue;
+        }
+        let student = table.get(row, "STUDENT_ID");
+        let key = table.get(row, "SECTION_KEY");
+        let Some(targets) = sessions.get(key) else {
+            problems.push(table.problem(
+                row,
+                format!("student {student} is scheduled into unknown section {key}"),
+            ));
+            continue;
+        };
+        let (begin, end) = match spans.get(&(student, key)) {
+            Some((begin, end, open)) => (*begin, if *open { None } else { *end }),
+            None => (None, None),
+        };
+        for section in targets {
+            out.push(Enrollment {
+                section: (*section).clone(),
+                person: student_key(student),
+                role: EnrollmentRole::Student,
+                primary: false,
+                begin,
+                end,
+            });
+        }
+    }
+    out
+}

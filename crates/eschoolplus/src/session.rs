@@ -1,0 +1,443 @@
+//! The web session: log on with the anti-forgery token, select the
+//! environment (site code) and school year, send requests that log on again
+//! once when the session expired, and log off.
+
+use std::time::Duration;
+
+use reqwest::header::LOCATION;
+use reqwest::multipart::{Form, Part};
+use reqwest::redirect::Policy;
+use reqwest::{Client, Method, Response, StatusCode};
+use serde_json::Value;
+use tokio::sync::Mutex;
+use url::Url;
+
+use crate::assumptions::{self, fields, paths};
+use crate::config::{Credentials, Options};
+use crate::error::{EspError, EspResult};
+use crate::html;
+
+/// One request, kept as data so it can be sent again after a new logon.
+#[derive(Debug, Clone)]
+pub(crate) enum Req {
+    /// `GET path?query`.
+    Get(&'static str, Vec<(String, String)>),
+    /// `POST path` with a form body.
+    Form(&'static str, Vec<(String, String)>),
+    /// `POST path` with a JSON body.
+    Json(&'static str, Value),
+    /// `POST path` with one file as multipart.
+    Upload(&'static str, String, Vec<u8>),
+}
+
+impl Req {
+    fn path(&self) -> &'static str {
+        match self {
+            Req::Get(path, _) | Req::Form(path, _) | Req::Json(path, _) | Req::Upload(path, ..) => {
+                path
+            }
+        }
+    }
+}
+
+#[derive(Debug)]
+struct State {
+    school_year: i32,
+    logged_on: bool,
+    /// Increases with every logon, so a request that saw an expiry knows
+    /// whether someone else logged on again meanwhile.
+    generation: u64,
+}
+
+/// A logged-on eSchoolPLUS web session.
+#[derive(Debug)]
+pub struct Session {
+    http: Client,
+    base: Url,
+    credentials: Credentials,
+    options: Options,
+    state: Mutex<State>,
+}
+
+impl Session {
+    /// Logs on and selects the environment and school year of `options`.
+    ///
+    /// # Errors
+    ///
+    /// [`EspError::BadCredentials`], [`EspError::UnknownSiteCode`],
+    /// [`EspError::Unreachable`], [`EspError::UnsupportedVersion`] and
+    /// transport or status errors.
+    pub async fn open(credentials: Credentials, options: Options) -> EspResult<Session> {
+        let base = credentials.base_url()?;
+        let http = Client::builder()
+            .cookie_store(true)
+            .redirect(Policy::none())
+            .timeout(options.request_timeout)
+            .build()
+            .map_err(|source| EspError::Unreachable {
+                url: base.to_string(),
+                source,
+            })?;
+        let session = Session {
+            http,
+            base,
+            state: Mutex::new(State {
+                school_year: options.school_year,
+                logged_on: false,
+                generation: 0,
+            }),
+            credentials,
+            options,
+        };
+        {
+            let mut state = session.state.lock().await;
+            session.log_on(&mut state).await?;
+        }
+        Ok(session)
+    }
+
+    /// The options the session was opened with.
+    pub fn options(&self) -> &Options {
+        &self.options
+    }
+
+    /// The school year currently selected.
+    pub async fn school_year(&self) -> i32 {
+        self.state.lock().await.school_year
+    }
+
+    /// Selects another school year (by logging on again, see
+    /// assumption 1 of [`assumptions`]); nothing happens when it is
+    /// already selected.
+    ///
+    /// # Errors
+    ///
+    /// As [`Session::open`].
+    pub async fn select_year(&self, school_year: i32) -> EspResult<()> {
+        let mut state = self.state.lock().await;
+        if state.school_year == school_year && state.logged_on {
+            return Ok(());
+        }
+        state.school_year = school_year;
+        self.log_on(&mut state).await
+    }
+
+    /// Ends the session. Failures are logged, not returned: the session is
+    /// over either way.
+    pub async fn log_off(&self) {
+        let mut state = self.state.lock().await;
+        if !state.logged_on {
+            return;
+        }
+        state.logged_on = false;
+        let url = self.url(paths::LOGOFF);
+        if let Err(error) = self.http.get(url).send().await {
+            tracing::warn!(%error, "eSchoolPLUS log off failed");
+        }
+    }
+
+    fn url(&self, path: &str) -> Url {
+        let mut url = self.base.clone();
+        let joined = format!("{}{}", self.base.path(), path);
+        url.set_path(&joined);
+        url
+    }
+
+    /// Logs on: logon page, token, credentials, environment.
+    async fn log_on(&self, state: &mut State) -> EspResult<()> {
+        tracing::debug!(login = %self.credentials.login_name, base = %self.base, "logging on to eSchoolPLUS");
+        let logon = self.url(paths::LOGON);
+        let (status, page) = self.fetch(Method::GET, logon.clone(), None).await?;
+        if !status.is_success() {
+            return Err(EspError::Status {
+                status: status.as_u16(),
+                what: "the logon page".to_owned(),
+            });
+        }
+        check_version(&page)?;
+        let mut form = vec![
+            (
+                fields::USER_NAME.to_owned(),
+                self.credentials.login_name.clone(),
+            ),
+            (
+                fields::PASSWORD.to_owned(),
+                self.credentials.password.expose().to_owned(),
+            ),
+        ];
+        // Older servers have no token and accept the post without it.
+        if let Some(token) = html::input_value(&page, fields::TOKEN) {
+            form.push((fields::TOKEN.to_owned(), token));
+        }
+        let (status, page) = self.fetch(Method::POST, logon, Some(form)).await?;
+        if status.is_server_error() {
+            return Err(EspError::Status {
+                status: status.as_u16(),
+                what: "the logon".to_owned(),
+            });
+        }
+        if !status.is_success() || !html::has_field(&page, fields::DATABASE) {
+            return Err(EspError::BadCredentials);
+        }
+        let offered = html::select_options(&page, fields::DATABASE);
+        let wanted = self.credentials.site_code.trim();
+        let Some((database, _)) = offered
+            .iter()
+            .find(|(value, _)| same_code(value, wanted))
+            .cloned()
+        else {
+            return Err(EspError::UnknownSiteCode {
+                site_code: wanted.to_owned(),
+                offered: offered
+                    .iter()
+                    .map(|(value, label)| format!("{value} ({label})"))
+                    .collect(),
+            });
+        };
+        let server = html::input_value(&page, fields::SERVER_NAME).unwrap_or_default();
+        let environment = vec![
+            (fields::SERVER_NAME.to_owned(), server),
+            (fields::DATABASE.to_owned(), database),
+            (fields::USER_ERROR_MESSAGE.to_owned(), String::new()),
+            (
+                fields::SCHOOL_YEAR.to_owned(),
+                state.school_year.to_string(),
+            ),
+            (
+                fields::SUMMER_SCHOOL.to_owned(),
+                self.options.summer_school.to_string(),
+            ),
+            (fields::IMPERSONATED_USER.to_owned(), String::new()),
+        ];
+        let (status, page) = self
+            .fetch(
+                Method::POST,
+                self.url(paths::SET_ENVIRONMENT),
+                Some(environment),
+            )
+            .await?;
+        if !status.is_success() {
+            return Err(EspError::Status {
+                status: status.as_u16(),
+                what: "the environment selection".to_owned(),
+            });
+        }
+        if html::has_field(&page, fields::PASSWORD) {
+            return Err(EspError::BadCredentials);
+        }
+        state.logged_on = true;
+        state.generation += 1;
+        tracing::info!(school_year = state.school_year, "logged on to eSchoolPLUS");
+        Ok(())
+    }
+
+    /// Sends a logon-phase request and follows redirects by hand (cookies are
+    /// kept by the client); returns the final status and body.
+    async fn fetch(
+        &self,
+        method: Method,
+        url: Url,
+        form: Option<Vec<(String, String)>>,
+    ) -> EspResult<(StatusCode, String)> {
+        let mut request = self.http.request(method, url.clone());
+        if let Some(form) = &form {
+            request = request.form(form);
+        }
+        let mut response = request
+            .send()
+            .await
+            .map_err(|source| unreachable(&url, source))?;
+        for _ in 0..5 {
+            if !response.status().is_redirection() {
+                break;
+            }
+            let Some(next) = redirect_target(&response) else {
+                break;
+            };
+            response = self
+                .http
+                .get(next.clone())
+                .send()
+                .await
+                .map_err(|source| unreachable(&next, source))?;
+        }
+        let status = response.status();
+        let body = response
+            .text()
+            .await
+            .map_err(|source| EspError::Transport {
+                what: "the logon".to_owned(),
+                source,
+            })?;
+        Ok((status, body))
+    }
+
+    /// Sends a request; when the session expired, logs on again once and
+    /// repeats it. Returns a 2xx response.
+    pub(crate) async fn send(&self, what: &str, req: &Req) -> EspResult<Response> {
+        let generation = self.state.lock().await.generation;
+        let response = self.send_once(what, req).await?;
+        if !is_expired(&response) {
+            return check_status(what, response);
+        }
+        tracing::info!(what, "eSchoolPLUS session expired; logging on again");
+        {
+            let mut state = self.state.lock().await;
+            if state.generation == generation {
+                state.logged_on = false;
+                self.log_on(&mut state).await?;
+            }
+        }
+        let response = self.send_once(what, req).await?;
+        if is_expired(&response) {
+            return Err(EspError::SessionExpiredTwice {
+                what: what.to_owned(),
+            });
+        }
+        check_status(what, response)
+    }
+
+    async fn send_once(&self, what: &str, req: &Req) -> EspResult<Response> {
+        let url = self.url(req.path());
+        let request = match req {
+            Req::Get(_, query) => self.http.get(url.clone()).query(query),
+            Req::Form(_, form) => self.http.post(url.clone()).form(form),
+            Req::Json(_, body) => self.http.post(url.clone()).json(body),
+            Req::Upload(_, name, bytes) => {
+                let part = Part::bytes(bytes.clone()).file_name(name.clone());
+                self.http
+                    .post(url.clone())
+                    .multipart(Form::new().part(fields::FILE_TO_UPLOAD, part))
+            }
+        };
+        request.send().await.map_err(|source| {
+            if source.is_connect() {
+                unreachable(&url, source)
+            } else {
+                EspError::Transport {
+                    what: what.to_owned(),
+                    source,
+                }
+            }
+        })
+    }
+
+    /// Sends a request and decodes its JSON answer.
+    pub(crate) async fn json(&self, what: &str, req: &Req) -> EspResult<Value> {
+        let response = self.send(what, req).await?;
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|source| EspError::Transport {
+                what: what.to_owned(),
+                source,
+            })?;
+        serde_json::from_slice(&bytes).map_err(|error| EspError::Unexpected {
+            what: what.to_owned(),
+            message: format!("not JSON: {error}"),
+        })
+    }
+
+    /// Sends a request and returns its body as bytes.
+    pub(crate) async fn bytes(&self, what: &str, req: &Req) -> EspResult<Vec<u8>> {
+        let response = self.send(what, req).await?;
+        response
+            .bytes()
+            .await
+            .map(|bytes| bytes.to_vec())
+            .map_err(|source| EspError::Transport {
+                what: what.to_owned(),
+                source,
+            })
+    }
+
+    /// Sleeps for the poll interval.
+    pub(crate) async fn pause(&self) {
+        if self.options.poll_interval > Duration::ZERO {
+            tokio::time::sleep(self.options.poll_interval).await;
+        }
+    }
+}
+
+fn unreachable(url: &Url, source: reqwest::Error) -> EspError {
+    let mut shown = url.clone();
+    shown.set_query(None);
+    EspError::Unreachable {
+        url: shown.to_string(),
+        source,
+    }
+}
+
+fn redirect_target(response: &Response) -> Option<Url> {
+    let location = response.headers().get(LOCATION)?.to_str().ok()?;
+    response.url().join(location).ok()
+}
+
+fn is_expired(response: &Response) -> bool {
+    response.status().is_redirection()
+        || assumptions::EXPIRED_STATUSES.contains(&response.status().as_u16())
+}
+
+fn check_status(what: &str, response: Response) -> EspResult<Response> {
+    let status = response.status();
+    if status.is_success() {
+        Ok(response)
+    } else if status == StatusCode::FORBIDDEN {
+        Err(EspError::MissingPermission {
+            action: what.to_owned(),
+            message: "the server answered 403 Forbidden".to_owned(),
+        })
+    } else {
+        Err(EspError::Status {
+            status: status.as_u16(),
+            what: what.to_owned(),
+        })
+    }
+}
+
+/// Whether two site codes are the same, ignoring leading zeros of numbers.
+fn same_code(offered: &str, wanted: &str) -> bool {
+    let offered = offered.trim();
+    if offered.eq_ignore_ascii_case(wanted) {
+        return true;
+    }
+    match (offered.parse::<u64>(), wanted.parse::<u64>()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
+fn check_version(page: &str) -> EspResult<()> {
+    let Some(version) = html::version(page, assumptions::VERSION_MARKER) else {
+        return Ok(());
+    };
+    let major = version
+        .split('.')
+        .next()
+        .and_then(|major| major.parse::<u32>().ok());
+    match major {
+        Some(major) if major < assumptions::MIN_MAJOR_VERSION => {
+            Err(EspError::UnsupportedVersion { version })
+        }
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn site_codes_compare_without_leading_zeros() {
+        assert!(same_code(" 0850", "850"));
+        assert!(same_code("abc", "ABC"));
+        assert!(!same_code("0851", "850"));
+    }
+
+    #[test]
+    fn versions_below_three_are_refused() {
+        assert!(check_version("<p>Version 2.5.1</p>").is_err());
+        assert!(check_version("<p>Version 21.4</p>").is_ok());
+        assert!(check_version("<p>no marker</p>").is_ok());
+    }
+}

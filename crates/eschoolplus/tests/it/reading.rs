@@ -1,0 +1,248 @@
+//! A whole roster read: Windows-1252 files with accented names, an embedded
+//! line break, padded values and a malformed row, mapped to core records.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::NaiveDate;
+use rostersync_core::ids::{PersonKey, SchoolKey, TermKey};
+use rostersync_core::model::sis::{EnrollmentRole, Person, PersonStatus, SisRole};
+use rostersync_eschoolplus::EspAdapter;
+use rostersync_ports::{SisRequest, SisSource};
+
+use crate::support::{self, Config, FakeEsp, PASSWORD, file};
+
+fn tables() -> BTreeMap<String, Vec<u8>> {
+    let mut tables = support::buildings();
+    let mut add = |table: &str, header: &str, rows: &[&str]| {
+        tables.insert(table.to_owned(), file(header, rows));
+    };
+    add(
+        "REG_MP_WEEKS",
+        "BUILDING|SCHOOL_YEAR|MARKING_PERIOD|MP_ORDER|TERM|RC_RUN|DESCRIPTION",
+        &["10|2026|Q2|2|1|2|Quarter 2", "10|2026|Q1|1|1|1|Quarter 1"],
+    );
+    add(
+        "REG_MP_DATES",
+        "BUILDING|SCHOOL_YEAR|TRACK|MARKING_PERIOD|START_DATE|END_DATE",
+        &[
+            "10|2026|STD|Q1|08/14/2025 12:00:00 AM|10/17/2025",
+            "10|2026|STD|Q2|10/20/2025|12/19/2025",
+            "10|2026|ALT|Q2|10/21/2025|12/22/2025",
+        ],
+    );
+    add(
+        "REG",
+        "STUDENT_ID|BUILDING|GRADE|CURRENT_STATUS|FIRST_NAME|MIDDLE_NAME|LAST_NAME|NICKNAME",
+        &[
+            "   1001|10  |09|A|José||Muñoz     |Pepe",
+            "1002|10|10|I|Zoë|Ann|Brontë|",
+            "1003|10|12|G|Åsa||Lind|",
+            "1004|10|09|A|broken",
+        ],
+    );
+    add(
+        "REG_STU_CONTACT",
+        "STUDENT_ID|CONTACT_ID|CONTACT_TYPE|CONTACT_PRIORITY",
+        &[
+            "1001|501|M|1",
+            "1001|601|G|1",
+            "1002|601|G|2",
+            "1003|602|X|1",
+        ],
+    );
+    add(
+        "REG_CONTACT",
+        "CONTACT_ID|FIRST_NAME|MIDDLE_NAME|LAST_NAME|EMAIL|LOGIN_ID",
+        &[
+            "501|José||Muñoz|jose.munoz@students.example|",
+            "601|Renée||Muñoz|renee@example.com|rmunoz",
+        ],
+    );
+    add(
+        "REG_STAFF",
+        "STAFF_ID|FIRST_NAME|MIDDLE_NAME|LAST_NAME|EMAIL|LOGIN_ID",
+        &[
+            "900|François||Côté|fcote@example.com|fcote",
+            "901|Ann||Lee|alee@example.com|alee",
+            "902|Bob||Office|bob@example.com|bob",
+        ],
+    );
+    add(
+        "REG_STAFF_BLDGS",
+        "STAFF_ID|BUILDING|ACTIVE|IS_TEACHER|IS_PRIMARY_BLDG",
+        &[
+            "900|10|Y|Y|N",
+            "900|30|Y|Y|Y",
+            "901|10|Y|Y|Y",
+            "902|10|Y|N|Y",
+        ],
+    );
+    add(
+        "SCHD_COURSE",
+        "BUILDING|COURSE|DEPARTMENT|ACTIVE_STATUS|DESCRIPTION",
+        &["10|ENG9|ENG|Y|English 9"],
+    );
+    add(
+        "SCHD_MS",
+        "SECTION_KEY|BUILDING|COURSE|COURSE_SECTION|DESCRIPTION",
+        &["5512|10|ENG9|2|English 9\r\nHonors"],
+    );
+    add(
+        "SCHD_MS_SESSION",
+        "SECTION_KEY|COURSE_SESSION|START_PERIOD|END_PERIOD|ROOM_ID|PRIMARY_STAFF_ID|DESCRIPTION",
+        &["5512|1|2|3|A101|900|"],
+    );
+    add(
+        "SCHD_MS_STAFF",
+        "SECTION_KEY|COURSE_SESSION|STAFF_ID",
+        &["5512|1|900", "5512|1|901"],
+    );
+    add(
+        "SCHD_MS_MP",
+        "SECTION_KEY|COURSE_SESSION|MARKING_PERIOD",
+        &["5512|1|Q1", "5512|1|Q2"],
+    );
+    add(
+        "SCHD_STU_COURSE",
+        "STUDENT_ID|SECTION_KEY|MODELED|COURSE_STATUS",
+        &["1001|5512|N|", "1002|5512|N|", "1003|5512|Y|"],
+    );
+    add(
+        "SCHD_STU_CRS_DATES",
+        "STUDENT_ID|SECTION_KEY|MODELED|DATE_RANGE_KEY|DATE_ADDED|DATE_DROPPED",
+        &[
+            "1001|5512|N|1|08/14/2025|",
+            "1002|5512|N|1|08/14/2025|09/30/2025",
+        ],
+    );
+    tables
+}
+
+fn person<'a>(people: &'a [Person], key: &str) -> &'a Person {
+    people
+        .iter()
+        .find(|p| p.key.as_str() == key)
+        .unwrap_or_else(|| panic!("no person {key}"))
+}
+
+fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+#[tokio::test]
+async fn a_roster_read_maps_every_table_and_reports_the_malformed_row() {
+    let esp = FakeEsp::start(Config::default(), tables()).await;
+    let adapter = EspAdapter::new(esp.credentials("0850", PASSWORD), support::options());
+    let request = SisRequest {
+        schools: BTreeSet::from([SchoolKey::new("10")]),
+        school_year: 2026,
+    };
+    let read = adapter.snapshot(&request).await.unwrap();
+    let snapshot = &read.snapshot;
+
+    // The malformed row is a problem with file and line; the read went on.
+    assert_eq!(read.problems.len(), 1, "{:?}", read.problems);
+    assert_eq!(read.problems[0].location, "RSSTU_reg.txt line 5");
+
+    // Students: Windows-1252 accents, padded values trimmed, statuses, own e-mail.
+    let people = &snapshot.people;
+    let jose = person(people, "1001");
+    assert_eq!(jose.role, SisRole::Student);
+    assert_eq!(jose.name.first, "José");
+    assert_eq!(jose.name.last, "Muñoz");
+    assert_eq!(jose.name.preferred_first.as_deref(), Some("Pepe"));
+    assert_eq!(jose.primary_school.as_str(), "10");
+    assert_eq!(jose.email.as_deref(), Some("jose.munoz@students.example"));
+    assert_eq!(jose.grade.as_deref(), Some("09"));
+    assert_eq!(person(people, "1002").name.last, "Brontë");
+    assert_eq!(person(people, "1002").status, PersonStatus::Inactive);
+    assert_eq!(person(people, "1003").status, PersonStatus::Withdrawn);
+    assert!(people.iter().all(|p| p.key.as_str() != "1004"));
+
+    // Teachers: prefixed keys, every building, the primary one first; non-teachers left out.
+    let cote = person(people, "T900");
+    assert_eq!(cote.role, SisRole::Teacher);
+    assert_eq!(cote.name.last, "Côté");
+    assert_eq!(cote.primary_school.as_str(), "30");
+    assert_eq!(cote.other_schools, [SchoolKey::new("10")]);
+    assert_eq!(cote.username.as_deref(), Some("fcote"));
+    assert!(people.iter().all(|p| p.key.as_str() != "T902"));
+
+    // Guardians: contact type G only, with their students.
+    let renee = person(people, "C601");
+    assert_eq!(renee.role, SisRole::Guardian);
+    assert_eq!(renee.name.first, "Renée");
+    assert!(
+        people
+            .iter()
+            .all(|p| p.key.as_str() != "C602" && p.key.as_str() != "C501")
+    );
+    let links: Vec<(&str, &str)> = snapshot
+        .guardian_links
+        .iter()
+        .map(|l| (l.guardian.as_str(), l.student.as_str()))
+        .collect();
+    assert_eq!(links, [("C601", "1001"), ("C601", "1002")]);
+
+    // Terms: marking periods with merged track dates, their term and the year.
+    let term = |key: &str| {
+        snapshot
+            .terms
+            .iter()
+            .find(|t| t.key.as_str() == key)
+            .unwrap_or_else(|| panic!("no term {key}"))
+    };
+    let q2 = term("10-2026-Q2");
+    assert_eq!((q2.start, q2.end), (day(2025, 10, 20), day(2025, 12, 22)));
+    assert_eq!(q2.title, "Quarter 2");
+    assert_eq!(q2.parent, Some(TermKey::new("10-2026-TERM1")));
+    let t1 = term("10-2026-TERM1");
+    assert_eq!((t1.start, t1.end), (day(2025, 8, 14), day(2025, 12, 22)));
+    assert_eq!(t1.parent, Some(TermKey::new("10-2026")));
+    assert_eq!(term("10-2026").parent, None);
+
+    // Courses and sections, with the embedded line break kept.
+    assert_eq!(snapshot.courses.len(), 1);
+    assert_eq!(snapshot.courses[0].key.as_str(), "10-ENG9");
+    let section = &snapshot.sections[0];
+    assert_eq!(section.key.as_str(), "5512-1");
+    assert_eq!(section.title, "English 9\r\nHonors");
+    assert_eq!(section.code, "ENG9-2");
+    assert_eq!(section.periods, ["2", "3"]);
+    assert_eq!(section.room.as_deref(), Some("A101"));
+    assert_eq!(section.primary_teacher, Some(PersonKey::new("T900")));
+    assert_eq!(section.co_teachers, [PersonKey::new("T901")]);
+    assert_eq!(
+        section.terms,
+        [TermKey::new("10-2026-Q1"), TermKey::new("10-2026-Q2")]
+    );
+
+    // Enrollments: teachers (primary flagged), students with dates; modelled rows left out.
+    let enrollment = |person: &str| {
+        snapshot
+            .enrollments
+            .iter()
+            .find(|e| e.person.as_str() == person)
+            .unwrap_or_else(|| panic!("no enrollment of {person}"))
+    };
+    assert!(enrollment("T900").primary);
+    assert_eq!(enrollment("T901").role, EnrollmentRole::Teacher);
+    assert!(!enrollment("T901").primary);
+    assert_eq!(enrollment("1001").begin, Some(day(2025, 8, 14)));
+    assert_eq!(enrollment("1001").end, None);
+    assert_eq!(enrollment("1002").end, Some(day(2025, 9, 30)));
+    assert!(
+        snapshot
+            .enrollments
+            .iter()
+            .all(|e| e.person.as_str() != "1003")
+    );
+
+    // Scoped by the selected building; files deleted; logged off.
+    let state = esp.state();
+    let students = &state.saved["RSSTU"]["UploadDownloadDefinition"]["InterfaceHeaders"][0];
+    assert_eq!(students["AdditionalSql"], "WHERE BUILDING IN (10)");
+    assert_eq!(students["DelimitChar"], "|");
+    assert_eq!(state.deleted.len(), 15);
+    assert_eq!(state.logoffs, 1);
+}
