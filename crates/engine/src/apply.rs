@@ -2,12 +2,12 @@
 //! settle each batch's per-record outcomes into links and stored outcomes.
 
 use futures::StreamExt as _;
+use rostersync_core::SyncScope;
 use rostersync_core::entity::{Action, Entity};
 use rostersync_core::ids::{
     CourseId, CourseKey, PersonKey, SectionId, SectionKey, TermKey, UserId,
 };
-use rostersync_core::model::links::{Link, LinkOrigin};
-use rostersync_core::{Links, SyncScope};
+use rostersync_core::model::links::{Link, LinkLedger, LinkOrigin};
 use rostersync_ports::{
     ErrorKind, LmsTarget, LmsWrite, OutcomeStatus, PortError, PortResult, RecordOutcome, RunId,
     StateStore, WriteOutcome, WriteResult,
@@ -76,7 +76,7 @@ pub(crate) struct Applier<'a> {
     pub(crate) scope: SyncScope,
     pub(crate) batch_size: usize,
     pub(crate) concurrency: usize,
-    pub(crate) links: Links,
+    pub(crate) links: LinkLedger,
     pub(crate) done: u64,
     pub(crate) failures: Vec<RecordOutcome>,
     pub(crate) notes: Vec<String>,
@@ -152,9 +152,10 @@ impl Applier<'_> {
             .try_lock(self.scope, holder, clock(), *lease)
             .await
             .map_err(store("renew the sync lock"))?;
-        match renewed {
-            Some(_) => Ok(()),
-            None => Err(EngineError::LockLost { scope: self.scope }),
+        if renewed.is_taken() {
+            Ok(())
+        } else {
+            Err(EngineError::LockLost { scope: self.scope })
         }
     }
 
@@ -222,17 +223,16 @@ impl Applier<'_> {
         Ok(())
     }
 
-    /// Saves the links of every settled batch, then clears their journal
-    /// entries. Saving replaces every link, so it happens once per
-    /// `flush_records` settled records and at the end of each phase rather
-    /// than after every batch; a run killed in between loses nothing, since
-    /// the entries stay open and the records are found again by their keys.
+    /// Saves the link changes of every settled batch, then clears their
+    /// journal entries; it happens once per `flush_records` settled records
+    /// and at the end of each phase. A run killed in between loses nothing,
+    /// since the entries stay open and the records are found again by their keys.
     pub(crate) async fn flush(&mut self) -> Result<(), EngineError> {
         if self.unsaved == 0 && self.settled.is_empty() {
             return Ok(());
         }
         self.store
-            .save_links(&self.links)
+            .apply_link_changes(&self.links.take_changes())
             .await
             .map_err(store("save links"))?;
         for entry in std::mem::take(&mut self.settled) {
@@ -263,7 +263,7 @@ impl Applier<'_> {
             outcomes.push(self.failed(item, reason));
         }
         self.store
-            .save_links(&self.links)
+            .apply_link_changes(&self.links.take_changes())
             .await
             .map_err(store("save links"))?;
         self.store
@@ -300,59 +300,33 @@ impl Applier<'_> {
         match item.link.clone() {
             LinkUpdate::Nothing => {}
             LinkUpdate::Period { term, title } => match id {
-                Some(id) => {
-                    links
-                        .grading_periods
-                        .insert(term, Link::new(id.into(), LinkOrigin::Created));
-                }
+                Some(id) => links.link_period(term, Link::new(id.into(), LinkOrigin::Created)),
                 None => self.unnamed_periods.push((term, title)),
             },
             LinkUpdate::User(key, fixed, origin) => match fixed.or_else(|| id.map(UserId::new)) {
-                Some(id) => {
-                    links.users.insert(key, Link::new(id, origin));
-                }
+                Some(id) => links.link_user(key, Link::new(id, origin)),
                 None => reason = Some(no_id(key.as_str())),
             },
-            LinkUpdate::Course(key, fixed, origin) => {
-                match fixed.or_else(|| id.map(CourseId::new)) {
-                    Some(id) => {
-                        links.courses.insert(key, Link::new(id, origin));
-                    }
-                    None => reason = Some(no_id(key.as_str())),
-                }
-            }
+            LinkUpdate::Course(key, fixed, origin) => match fixed.or_else(|| id.map(CourseId::new))
+            {
+                Some(id) => links.link_course(key, Link::new(id, origin)),
+                None => reason = Some(no_id(key.as_str())),
+            },
             LinkUpdate::Section(key, fixed, origin) => {
                 match fixed.or_else(|| id.map(SectionId::new)) {
-                    Some(id) => {
-                        links.sections.insert(key, Link::new(id, origin));
-                    }
+                    Some(id) => links.link_section(key, Link::new(id, origin)),
                     None => reason = Some(no_id(key.as_str())),
                 }
             }
             LinkUpdate::Enrollment(pair, ownership) => match ownership {
-                Ownership::Own(origin) => {
-                    links.enrollments.insert(pair, origin);
-                }
-                Ownership::Keep => {
-                    links.enrollments.entry(pair).or_insert(LinkOrigin::Matched);
-                }
-                Ownership::Release => {
-                    links.enrollments.remove(&pair);
-                }
+                Ownership::Own(origin) => links.own_enrollment(pair, origin),
+                Ownership::Keep => links.keep_enrollment(pair),
+                Ownership::Release => links.release_enrollment(pair),
             },
             LinkUpdate::Guardian(pair, ownership) => match ownership {
-                Ownership::Own(origin) => {
-                    links.guardian_links.insert(pair, origin);
-                }
-                Ownership::Keep => {
-                    links
-                        .guardian_links
-                        .entry(pair)
-                        .or_insert(LinkOrigin::Matched);
-                }
-                Ownership::Release => {
-                    links.guardian_links.remove(&pair);
-                }
+                Ownership::Own(origin) => links.own_guardian_link(pair, origin),
+                Ownership::Keep => links.keep_guardian_link(pair),
+                Ownership::Release => links.release_guardian_link(pair),
             },
         }
         self.outcome(&item, OutcomeStatus::Done, reason)

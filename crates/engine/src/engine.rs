@@ -10,11 +10,12 @@ use chrono::{DateTime, Datelike as _, NaiveDate, Utc};
 use chrono_tz::Tz;
 use rostersync_core::entity::Entity;
 use rostersync_core::ids::SchoolKey;
+use rostersync_core::model::links::LinkLedger;
 use rostersync_core::plan::{PlanSummary, RenderOptions, plan, render_text};
 use rostersync_core::{Links, LmsSnapshot, MappingConfig, PlanInput, SyncScope};
 use rostersync_ports::{
-    ActingUser, LmsRequest, LmsTarget, OutcomeStatus, RecordOutcome, RunRecord, RunStatus, SisRead,
-    SisRequest, SisSource, StateStore, Trigger,
+    ActingUser, LmsRequest, LmsTarget, LockAttempt, OutcomeStatus, RecordOutcome, RunRecord,
+    RunStatus, SisRead, SisRequest, SisSource, StateStore, Trigger,
 };
 
 use crate::apply::{Applier, Renewal};
@@ -162,36 +163,38 @@ impl Engine {
         holder: &str,
         now: DateTime<Utc>,
     ) -> Result<(), EngineError> {
-        let lease = self
+        let attempt = self
             .store
             .try_lock(scope, holder, now, self.options.lease)
             .await
             .map_err(store("take the sync lock"))?;
-        if lease.is_some() {
-            return Ok(());
-        }
-        // The store does not say who holds the lock; the newest running run
-        // of overlapping scope is the best guess.
+        let blocker = match attempt {
+            LockAttempt::Taken(_) => return Ok(()),
+            LockAttempt::HeldBy(lease) => lease,
+        };
+        // Name the run behind the lease when the store still shows it running.
         let runs = self.store.runs(50).await.map_err(store("list runs"))?;
-        let holder = runs
+        let run = runs
             .iter()
-            .find(|run| run.status == RunStatus::Running && run.scope.overlaps(scope))
-            .map_or_else(
-                || "another sync or data-prep apply".to_owned(),
-                |run| {
-                    format!(
-                        "run {} ({} {}, started {} as {})",
-                        run.id,
-                        match run.trigger {
-                            Trigger::Manual => "manual",
-                            Trigger::Scheduled => "scheduled",
-                        },
-                        run.scope,
-                        run.started_at.format("%Y-%m-%d %H:%M UTC"),
-                        run.acting_user
-                    )
-                },
-            );
+            .find(|run| run.status == RunStatus::Running && run.scope.overlaps(scope));
+        let holder = match run {
+            Some(run) => format!(
+                "run {} ({} {}, started {} as {}; lock held by {} until {})",
+                run.id,
+                run.trigger.as_str(),
+                run.scope,
+                run.started_at.format("%Y-%m-%d %H:%M UTC"),
+                run.acting_user,
+                blocker.holder,
+                blocker.expires_at.format("%Y-%m-%d %H:%M UTC"),
+            ),
+            None => format!(
+                "{} (scope {}, until {})",
+                blocker.holder,
+                blocker.scope,
+                blocker.expires_at.format("%Y-%m-%d %H:%M UTC")
+            ),
+        };
         Err(EngineError::AlreadyRunning { scope, holder })
     }
 
@@ -348,7 +351,7 @@ impl Engine {
             .await
             .map_err(store("read the journal"))?;
         let (entries, unreadable) = journal::resolvable(open, record.scope);
-        let mut links = self.store.links().await.map_err(store("read links"))?;
+        let mut links = LinkLedger::new(self.store.links().await.map_err(store("read links"))?);
         let (sis_read, lms_snapshot) = self.snapshots(record.scope, options.now).await?;
 
         let mut notes = Vec::new();
@@ -367,7 +370,7 @@ impl Engine {
                 ));
             } else {
                 self.store
-                    .save_links(&links)
+                    .apply_link_changes(&links.take_changes())
                     .await
                     .map_err(store("save links"))?;
                 self.close_interrupted(&entries, record.id).await?;
@@ -394,7 +397,7 @@ impl Engine {
         let planned = plan(&PlanInput {
             sis: &sis_read.snapshot,
             lms: &lms_snapshot,
-            links: &links,
+            links: links.links(),
             mapping: &self.mapping,
             scope: record.scope,
             today,
@@ -420,7 +423,7 @@ impl Engine {
         let breaches = self
             .mapping
             .thresholds()
-            .check(&summary, &managed_counts(&links));
+            .check(&summary, &managed_counts(links.links()));
 
         let mut report = RunReport {
             run: record.id,

@@ -9,9 +9,8 @@
 //! field for the key, so a journaled grading-period create is found again by
 //! its title and linked here.
 
-use rostersync_core::Links;
 use rostersync_core::SyncScope;
-use rostersync_core::model::links::{Link, LinkOrigin};
+use rostersync_core::model::links::{Link, LinkLedger, LinkOrigin};
 use rostersync_core::model::lms::LmsSnapshot;
 use rostersync_ports::{LmsWrite, RunId};
 use serde::{Deserialize, Serialize};
@@ -43,12 +42,15 @@ impl JournalEntry {
 /// (their writer cannot still be running, since this run holds the lock).
 /// Entries that cannot be read are returned as `None` and left in place.
 pub(crate) fn resolvable(
-    open: Vec<(i64, String)>,
+    open: Vec<rostersync_ports::JournalEntry>,
     scope: SyncScope,
 ) -> (Vec<(i64, JournalEntry)>, Vec<i64>) {
     let mut entries = Vec::new();
     let mut unreadable = Vec::new();
-    for (id, text) in open {
+    for rostersync_ports::JournalEntry {
+        id, entry: text, ..
+    } in open
+    {
         match JournalEntry::parse(&text) {
             Some(entry) if entry.scope.overlaps(scope) => entries.push((id, entry)),
             Some(_) => {}
@@ -63,7 +65,7 @@ pub(crate) fn resolvable(
 pub(crate) fn relink_periods(
     entries: &[(i64, JournalEntry)],
     lms: &LmsSnapshot,
-    links: &mut Links,
+    links: &mut LinkLedger,
 ) -> usize {
     let mut added = 0;
     for (_, entry) in entries {
@@ -71,7 +73,7 @@ pub(crate) fn relink_periods(
             continue;
         };
         for op in ops {
-            if links.grading_periods.contains_key(&op.term) {
+            if links.links().grading_periods.contains_key(&op.term) {
                 continue;
             }
             let found = lms.grading_periods.iter().find(|period| {
@@ -79,11 +81,12 @@ pub(crate) fn relink_periods(
             });
             if let Some(period) = found {
                 let taken = links
+                    .links()
                     .grading_periods
                     .values()
                     .any(|link| link.id == period.id);
                 if !taken {
-                    links.grading_periods.insert(
+                    links.link_period(
                         op.term.clone(),
                         Link::new(period.id.clone(), LinkOrigin::Created),
                     );

@@ -102,7 +102,7 @@ impl Applier<'_> {
         for (term, title) in std::mem::take(&mut self.unnamed_periods) {
             match directory.grading_periods.iter().find(|p| p.title == title) {
                 Some(period) => {
-                    self.links.grading_periods.insert(
+                    self.links.link_period(
                         term,
                         rostersync_core::model::links::Link::new(
                             period.id.clone(),
@@ -116,7 +116,7 @@ impl Applier<'_> {
             }
         }
         self.store
-            .save_links(&self.links)
+            .apply_link_changes(&self.links.take_changes())
             .await
             .map_err(crate::error::store("save links"))
     }
@@ -215,6 +215,7 @@ impl Applier<'_> {
         let spec = op.action.fields();
         let course = self
             .links
+            .links()
             .courses
             .get(&spec.course)
             .map(|link| link.id.clone())
@@ -235,7 +236,7 @@ impl Applier<'_> {
         for reference in &spec.grading_periods {
             match reference {
                 PeriodRef::Existing(id) => grading_periods.push(id.clone()),
-                PeriodRef::FromTerm(term) => match self.links.grading_periods.get(term) {
+                PeriodRef::FromTerm(term) => match self.links.links().grading_periods.get(term) {
                     Some(link) => grading_periods.push(link.id.clone()),
                     None => {
                         return Err(format!(
@@ -261,7 +262,7 @@ impl Applier<'_> {
     }
 
     fn user_known(&self, known: &Known<'_>, key: &str) -> bool {
-        self.links.users.contains_key(key) || known.users.contains(key)
+        self.links.links().users.contains_key(key) || known.users.contains(key)
     }
 
     async fn enrollments(&mut self, plan: &Plan, known: &Known<'_>) -> Result<(), EngineError> {
@@ -286,7 +287,7 @@ impl Applier<'_> {
                         action,
                         LinkUpdate::Enrollment(pair, Ownership::Own(LinkOrigin::Created)),
                     );
-                    let section_known = self.links.sections.contains_key(&op.section)
+                    let section_known = self.links.links().sections.contains_key(&op.section)
                         || known.sections.contains(op.section.as_str());
                     if !section_known {
                         let reason = format!(

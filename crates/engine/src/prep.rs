@@ -12,7 +12,7 @@
 use chrono::{DateTime, Utc};
 use rostersync_core::entity::{Action, Entity};
 use rostersync_core::ids::{GradingPeriodId, TermKey};
-use rostersync_core::model::links::{Link, LinkOrigin};
+use rostersync_core::model::links::{Link, LinkLedger, LinkOrigin};
 use rostersync_core::model::sis::{School, Term};
 use rostersync_core::plan::{CourseOp, GradingPeriodOp, PlanSummary, RecordAction, UserOp};
 use rostersync_core::prep::{MatchReport, accepted_links, match_records};
@@ -148,7 +148,7 @@ impl Engine {
             scope: SyncScope::All,
             batch_size: self.options.batch_size,
             concurrency: self.options.concurrency,
-            links,
+            links: LinkLedger::new(links),
             done: 0,
             failures: Vec::new(),
             notes: Vec::new(),
@@ -174,7 +174,7 @@ impl Engine {
                 key.as_str(),
                 LinkUpdate::User(key.clone(), Some(link.id.clone()), link.origin),
             );
-            if applier.links.users.contains_key(key) {
+            if applier.links.links().users.contains_key(key) {
                 failed.push((entry, taken(Entity::User, key.as_str())));
             } else if link.origin == LinkOrigin::UniqueId {
                 local.push(entry);
@@ -201,7 +201,7 @@ impl Engine {
                 key.as_str(),
                 LinkUpdate::Course(key.clone(), Some(link.id.clone()), link.origin),
             );
-            if applier.links.courses.contains_key(key) {
+            if applier.links.links().courses.contains_key(key) {
                 failed.push((entry, taken(Entity::Course, key.as_str())));
             } else if link.origin == LinkOrigin::UniqueId {
                 local.push(entry);
@@ -228,7 +228,7 @@ impl Engine {
                 key.as_str(),
                 LinkUpdate::Section(key.clone(), Some(link.id.clone()), link.origin),
             );
-            if applier.links.sections.contains_key(key) {
+            if applier.links.links().sections.contains_key(key) {
                 failed.push((entry, taken(Entity::Section, key.as_str())));
             } else if link.origin == LinkOrigin::UniqueId {
                 local.push(entry);
@@ -325,7 +325,7 @@ impl Engine {
             })?;
         let schools = self.sis.schools().await.map_err(sis("read schools"))?;
         let title = period_title(&term, &schools);
-        let mut links = self.store.links().await.map_err(store("read links"))?;
+        let links = self.store.links().await.map_err(store("read links"))?;
         let directory = self
             .lms
             .directory()
@@ -356,11 +356,10 @@ impl Engine {
             }
             None => self.send_period(&term, title).await?,
         };
-        links
-            .grading_periods
-            .insert(key.clone(), Link::new(id.clone(), LinkOrigin::Created));
+        let mut ledger = LinkLedger::new(links);
+        ledger.link_period(key.clone(), Link::new(id.clone(), LinkOrigin::Created));
         self.store
-            .save_links(&links)
+            .apply_link_changes(&ledger.take_changes())
             .await
             .map_err(store("save links"))?;
         Ok(id)

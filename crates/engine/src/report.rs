@@ -24,10 +24,9 @@ pub struct EngineOptions {
     /// The school year to read, as its ending calendar year; `None` derives it
     /// from the run's local date (July onwards belongs to the next year).
     pub school_year: Option<i32>,
-    /// Save the links after this many written records (default 5,000) and at
-    /// the end of each phase. The store replaces every link on each save, so
-    /// saving after every batch would cost as much as the sync itself in a
-    /// large district; journal entries stay open until their links are saved.
+    /// Save the link changes after this many settled records (and at the
+    /// end of each phase); journal entries stay open until their links are
+    /// saved. The default saves after every full batch.
     pub link_flush_records: usize,
 }
 
@@ -38,7 +37,7 @@ impl Default for EngineOptions {
             concurrency: 4,
             lease: Duration::hours(2),
             school_year: None,
-            link_flush_records: 5_000,
+            link_flush_records: 50,
         }
     }
 }

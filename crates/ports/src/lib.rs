@@ -21,6 +21,6 @@ pub use lms::{
 };
 pub use sis::{SisRead, SisRequest, SisSource, SourceProblem};
 pub use store::{
-    Job, Lease, OutcomeFilter, OutcomeStatus, RecordOutcome, RunId, RunRecord, RunStatus,
-    StateStore, Trigger,
+    Job, JournalEntry, Lease, LockAttempt, OutcomeFilter, OutcomeStatus, RecordOutcome, RunId,
+    RunRecord, RunStatus, StateStore, Trigger,
 };

@@ -5,7 +5,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rostersync_core::entity::{Action, Entity};
-use rostersync_core::model::links::Links;
+use rostersync_core::model::links::{LinkChanges, Links};
 use rostersync_core::plan::PlanSummary;
 use rostersync_core::schedule::ScheduleState;
 use rostersync_core::scope::SyncScope;
@@ -26,6 +26,19 @@ pub enum Trigger {
     Scheduled,
 }
 
+impl Trigger {
+    /// Every trigger.
+    pub const ALL: [Trigger; 2] = [Trigger::Manual, Trigger::Scheduled];
+
+    /// The snake_case name used in storage and output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Trigger::Manual => "manual",
+            Trigger::Scheduled => "scheduled",
+        }
+    }
+}
+
 /// How a run ended (or that it has not).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -42,6 +55,30 @@ pub enum RunStatus {
     DryRun,
     /// Failed as a whole.
     Failed,
+}
+
+impl RunStatus {
+    /// Every status.
+    pub const ALL: [RunStatus; 6] = [
+        RunStatus::Running,
+        RunStatus::Succeeded,
+        RunStatus::CompletedWithFailures,
+        RunStatus::StoppedByThreshold,
+        RunStatus::DryRun,
+        RunStatus::Failed,
+    ];
+
+    /// The snake_case name used in storage and output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Running => "running",
+            RunStatus::Succeeded => "succeeded",
+            RunStatus::CompletedWithFailures => "completed_with_failures",
+            RunStatus::StoppedByThreshold => "stopped_by_threshold",
+            RunStatus::DryRun => "dry_run",
+            RunStatus::Failed => "failed",
+        }
+    }
 }
 
 /// A run as the store keeps it.
@@ -79,6 +116,24 @@ pub enum OutcomeStatus {
     Skipped,
     /// The LMS refused or the write failed.
     Failed,
+}
+
+impl OutcomeStatus {
+    /// Every status.
+    pub const ALL: [OutcomeStatus; 3] = [
+        OutcomeStatus::Done,
+        OutcomeStatus::Skipped,
+        OutcomeStatus::Failed,
+    ];
+
+    /// The snake_case name used in storage and output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutcomeStatus::Done => "done",
+            OutcomeStatus::Skipped => "skipped",
+            OutcomeStatus::Failed => "failed",
+        }
+    }
 }
 
 /// One record's outcome in a run.
@@ -131,6 +186,42 @@ pub struct Lease {
     pub holder: String,
     /// When it lapses unless renewed.
     pub expires_at: DateTime<Utc>,
+}
+
+/// The answer to a lock request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LockAttempt {
+    /// The lease taken, or renewed when the holder already had it.
+    Taken(Lease),
+    /// Refused: another holder's unexpired lease of an overlapping scope,
+    /// so the refusal can say who holds it and until when.
+    HeldBy(Lease),
+}
+
+impl LockAttempt {
+    /// The lease, if it was taken.
+    pub fn taken(self) -> Option<Lease> {
+        match self {
+            LockAttempt::Taken(lease) => Some(lease),
+            LockAttempt::HeldBy(_) => None,
+        }
+    }
+
+    /// Whether the lease was taken.
+    pub fn is_taken(&self) -> bool {
+        matches!(self, LockAttempt::Taken(_))
+    }
+}
+
+/// A write batch journaled before it was sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JournalEntry {
+    /// The entry's id.
+    pub id: i64,
+    /// The run that wrote it.
+    pub run: RunId,
+    /// The serialized batch.
+    pub entry: String,
 }
 
 /// The state store.
@@ -238,8 +329,8 @@ pub trait StateStore: Send + Sync {
     async fn dequeue(&self, job: i64) -> PortResult<()>;
 
     /// Takes the lock of `scope` for `holder` until `now + lease`, unless an
-    /// overlapping scope is held by someone else; returns the lease taken or
-    /// `None`.
+    /// overlapping scope is held by someone else. Asking again as the same
+    /// holder renews the lease. A refusal names the lease in the way.
     ///
     /// # Errors
     ///
@@ -250,7 +341,7 @@ pub trait StateStore: Send + Sync {
         holder: &str,
         now: DateTime<Utc>,
         lease: chrono::Duration,
-    ) -> PortResult<Option<Lease>>;
+    ) -> PortResult<LockAttempt>;
 
     /// Releases a lease held by `holder`.
     ///
@@ -279,5 +370,27 @@ pub trait StateStore: Send + Sync {
     /// # Errors
     ///
     /// When the store cannot be read.
-    async fn open_journal(&self) -> PortResult<Vec<(i64, String)>>;
+    async fn open_journal(&self) -> PortResult<Vec<JournalEntry>>;
+
+    /// Applies link changes (removals, then upserts) in one transaction, so
+    /// a run saves each batch's links without rewriting every link.
+    ///
+    /// # Errors
+    ///
+    /// When the store cannot be written.
+    async fn apply_link_changes(&self, changes: &LinkChanges) -> PortResult<()>;
+
+    /// Saves a setting (JSON text) under `name`, replacing any earlier value.
+    ///
+    /// # Errors
+    ///
+    /// When the store cannot be written.
+    async fn save_setting(&self, name: &str, json: &str) -> PortResult<()>;
+
+    /// The setting saved under `name`, if any.
+    ///
+    /// # Errors
+    ///
+    /// When the store cannot be read.
+    async fn setting(&self, name: &str) -> PortResult<Option<String>>;
 }

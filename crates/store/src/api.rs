@@ -33,11 +33,11 @@ use rostersync_ports::{
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::coord::LockAttempt;
 use crate::error::StoreError;
-use crate::links::LinkChanges;
 use crate::store::SqliteStore;
 use crate::{coord, export, links, runs, settings};
+use rostersync_core::model::links::LinkChanges;
+use rostersync_ports::{JournalEntry, LockAttempt};
 
 impl SqliteStore {
     /// Applies link changes (removals, then upserts) in one transaction, so a
@@ -280,11 +280,8 @@ impl StateStore for SqliteStore {
         holder: &str,
         now: DateTime<Utc>,
         lease: chrono::Duration,
-    ) -> PortResult<Option<Lease>> {
-        Ok(match self.lock(scope, holder, now, lease).await? {
-            LockAttempt::Taken(lease) => Some(lease),
-            LockAttempt::HeldBy(_) => None,
-        })
+    ) -> PortResult<LockAttempt> {
+        Ok(self.lock(scope, holder, now, lease).await?)
     }
 
     async fn unlock(&self, scope: SyncScope, holder: &str) -> PortResult<()> {
@@ -307,11 +304,27 @@ impl StateStore for SqliteStore {
             .await?)
     }
 
-    async fn open_journal(&self) -> PortResult<Vec<(i64, String)>> {
+    async fn open_journal(&self) -> PortResult<Vec<JournalEntry>> {
         let entries = self.read(|tx| coord::open_journal(tx)).await?;
         Ok(entries
             .into_iter()
-            .map(|(id, _run, entry)| (id, entry))
+            .map(|(id, run, entry)| JournalEntry { id, run, entry })
             .collect())
+    }
+
+    async fn apply_link_changes(&self, changes: &LinkChanges) -> PortResult<()> {
+        Ok(SqliteStore::apply_link_changes(self, changes).await?)
+    }
+
+    async fn save_setting(&self, name: &str, json: &str) -> PortResult<()> {
+        let (name, json) = (name.to_owned(), json.to_owned());
+        Ok(self
+            .write(move |tx| settings::save(tx, &name, &json))
+            .await?)
+    }
+
+    async fn setting(&self, name: &str) -> PortResult<Option<String>> {
+        let name = name.to_owned();
+        Ok(self.read(move |tx| settings::load(tx, &name)).await?)
     }
 }

@@ -14,7 +14,7 @@
 use chrono::{DateTime, Utc};
 use rostersync_core::schedule::ScheduleState;
 use rostersync_core::scope::SyncScope;
-use rostersync_ports::{Job, Lease, RunId, Trigger};
+use rostersync_ports::{Job, Lease, LockAttempt, RunId, Trigger};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::codec::{Named, parse_opt_time, parse_time, time_text};
@@ -137,16 +137,6 @@ pub(crate) fn blocker(
     Ok(leases(conn)?.into_iter().find(|lease| {
         lease.scope.overlaps(scope) && lease.holder != holder && now < lease.expires_at
     }))
-}
-
-/// The answer to a request for the sync lock.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum LockAttempt {
-    /// The lease taken, or renewed when the holder already had it.
-    Taken(Lease),
-    /// Refused: another holder's unexpired lease of an overlapping scope,
-    /// to tell the user who holds it and until when.
-    HeldBy(Lease),
 }
 
 /// Takes or renews the lock. The caller holds a `BEGIN IMMEDIATE`

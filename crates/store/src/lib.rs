@@ -45,10 +45,10 @@ mod store;
 #[cfg(test)]
 mod tests;
 
-pub use coord::LockAttempt;
 pub use error::StoreError;
 pub use export::{CSV_HEADER, csv_field, outcomes_csv, outcomes_json};
-pub use links::{LinkChanges, LinkRemovals};
+pub use rostersync_core::model::links::{LinkChanges, LinkRemovals};
+pub use rostersync_ports::LockAttempt;
 pub use schema::SCHEMA_VERSION;
 pub use settings::{MAPPING_SETTING, TIMING_SETTING};
 pub use store::{BUSY_TIMEOUT, SqliteStore};

@@ -10,58 +10,11 @@ use std::collections::BTreeMap;
 
 use rostersync_core::entity::Entity;
 use rostersync_core::ids::{CourseKey, PersonKey, SectionKey, TermKey};
-use rostersync_core::model::links::{Link, LinkOrigin, Links};
+use rostersync_core::model::links::{Link, LinkChanges, LinkOrigin, Links};
 use rusqlite::{Connection, params};
-use serde::{Deserialize, Serialize};
 
 use crate::codec::Named;
 use crate::error::StoreError;
-
-/// Links to add or replace, and links to remove, applied in one transaction
-/// by [`SqliteStore::apply_link_changes`](crate::SqliteStore::apply_link_changes).
-///
-/// Removals are applied first, then upserts, so a key in both ends up linked.
-/// Removing a key that has no link is not an error.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct LinkChanges {
-    /// Links to add, or to replace when the key already has one.
-    pub upsert: Links,
-    /// Links to remove.
-    pub remove: LinkRemovals,
-}
-
-/// The keys of links to remove.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct LinkRemovals {
-    /// Grading periods, by term.
-    pub grading_periods: Vec<TermKey>,
-    /// Users.
-    pub users: Vec<PersonKey>,
-    /// Courses.
-    pub courses: Vec<CourseKey>,
-    /// Sections.
-    pub sections: Vec<SectionKey>,
-    /// Enrollments, by section and person.
-    pub enrollments: Vec<(SectionKey, PersonKey)>,
-    /// Guardian links, by guardian and student.
-    pub guardian_links: Vec<(PersonKey, PersonKey)>,
-}
-
-impl LinkChanges {
-    /// Whether there is nothing to change.
-    pub fn is_empty(&self) -> bool {
-        let removals = &self.remove;
-        self.upsert == Links::default()
-            && removals.grading_periods.is_empty()
-            && removals.users.is_empty()
-            && removals.courses.is_empty()
-            && removals.sections.is_empty()
-            && removals.enrollments.is_empty()
-            && removals.guardian_links.is_empty()
-    }
-}
 
 /// Reads every link.
 pub(crate) fn load(conn: &Connection) -> Result<Links, StoreError> {

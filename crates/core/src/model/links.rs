@@ -102,3 +102,192 @@ mod pair_map {
         Ok(triples.into_iter().map(|(a, b, v)| ((a, b), v)).collect())
     }
 }
+
+/// Links to add or replace, and links to remove, saved in one step.
+///
+/// Applying removes first, then upserts, so a key in both ends up linked.
+/// Removing a key that has no link is not an error.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LinkChanges {
+    /// Links to add, or to replace when the key already has one.
+    pub upsert: Links,
+    /// Links to remove.
+    pub remove: LinkRemovals,
+}
+
+/// The keys of links to remove.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LinkRemovals {
+    /// Grading periods, by term.
+    pub grading_periods: Vec<TermKey>,
+    /// Users.
+    pub users: Vec<PersonKey>,
+    /// Courses.
+    pub courses: Vec<CourseKey>,
+    /// Sections.
+    pub sections: Vec<SectionKey>,
+    /// Enrollments, by section and person.
+    pub enrollments: Vec<(SectionKey, PersonKey)>,
+    /// Guardian links, by guardian and student.
+    pub guardian_links: Vec<(PersonKey, PersonKey)>,
+}
+
+impl LinkChanges {
+    /// Whether there is nothing to change.
+    pub fn is_empty(&self) -> bool {
+        let removals = &self.remove;
+        self.upsert == Links::default()
+            && removals.grading_periods.is_empty()
+            && removals.users.is_empty()
+            && removals.courses.is_empty()
+            && removals.sections.is_empty()
+            && removals.enrollments.is_empty()
+            && removals.guardian_links.is_empty()
+    }
+}
+
+impl Links {
+    /// Applies changes: removals first, then upserts.
+    pub fn apply_changes(&mut self, changes: &LinkChanges) {
+        let remove = &changes.remove;
+        for key in &remove.grading_periods {
+            self.grading_periods.remove(key);
+        }
+        for key in &remove.users {
+            self.users.remove(key);
+        }
+        for key in &remove.courses {
+            self.courses.remove(key);
+        }
+        for key in &remove.sections {
+            self.sections.remove(key);
+        }
+        for key in &remove.enrollments {
+            self.enrollments.remove(key);
+        }
+        for key in &remove.guardian_links {
+            self.guardian_links.remove(key);
+        }
+        let upsert = &changes.upsert;
+        self.grading_periods.extend(
+            upsert
+                .grading_periods
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone())),
+        );
+        self.users
+            .extend(upsert.users.iter().map(|(k, v)| (k.clone(), v.clone())));
+        self.courses
+            .extend(upsert.courses.iter().map(|(k, v)| (k.clone(), v.clone())));
+        self.sections
+            .extend(upsert.sections.iter().map(|(k, v)| (k.clone(), v.clone())));
+        self.enrollments
+            .extend(upsert.enrollments.iter().map(|(k, v)| (k.clone(), *v)));
+        self.guardian_links
+            .extend(upsert.guardian_links.iter().map(|(k, v)| (k.clone(), *v)));
+    }
+}
+
+/// The links of a run in progress, and what changed since they were last
+/// saved, so a run saves each batch's links without rewriting them all.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LinkLedger {
+    links: Links,
+    pending: LinkChanges,
+}
+
+impl LinkLedger {
+    /// Starts from the saved links.
+    pub fn new(links: Links) -> Self {
+        LinkLedger {
+            links,
+            pending: LinkChanges::default(),
+        }
+    }
+
+    /// Every link, saved or not.
+    pub fn links(&self) -> &Links {
+        &self.links
+    }
+
+    /// The changes not saved yet, leaving none pending.
+    pub fn take_changes(&mut self) -> LinkChanges {
+        std::mem::take(&mut self.pending)
+    }
+
+    /// Whether changes are waiting to be saved.
+    pub fn has_changes(&self) -> bool {
+        !self.pending.is_empty()
+    }
+
+    /// Links a term to the grading period made from it.
+    pub fn link_period(&mut self, term: TermKey, link: Link<GradingPeriodId>) {
+        self.links
+            .grading_periods
+            .insert(term.clone(), link.clone());
+        self.pending.upsert.grading_periods.insert(term, link);
+    }
+
+    /// Links a person to a user account.
+    pub fn link_user(&mut self, key: PersonKey, link: Link<UserId>) {
+        self.links.users.insert(key.clone(), link.clone());
+        self.pending.upsert.users.insert(key, link);
+    }
+
+    /// Links a course.
+    pub fn link_course(&mut self, key: CourseKey, link: Link<CourseId>) {
+        self.links.courses.insert(key.clone(), link.clone());
+        self.pending.upsert.courses.insert(key, link);
+    }
+
+    /// Links a section.
+    pub fn link_section(&mut self, key: SectionKey, link: Link<SectionId>) {
+        self.links.sections.insert(key.clone(), link.clone());
+        self.pending.upsert.sections.insert(key, link);
+    }
+
+    /// Records that rostersync manages an enrollment, with this origin.
+    pub fn own_enrollment(&mut self, pair: (SectionKey, PersonKey), origin: LinkOrigin) {
+        self.links.enrollments.insert(pair.clone(), origin);
+        self.pending.upsert.enrollments.insert(pair, origin);
+    }
+
+    /// Records that rostersync manages an enrollment, keeping an existing origin.
+    pub fn keep_enrollment(&mut self, pair: (SectionKey, PersonKey)) {
+        if !self.links.enrollments.contains_key(&pair) {
+            self.own_enrollment(pair, LinkOrigin::Matched);
+        }
+    }
+
+    /// Forgets a managed enrollment (it was removed).
+    pub fn release_enrollment(&mut self, pair: (SectionKey, PersonKey)) {
+        self.links.enrollments.remove(&pair);
+        self.pending.upsert.enrollments.remove(&pair);
+        self.pending.remove.enrollments.push(pair);
+    }
+
+    /// Records that rostersync manages a guardian link, with this origin.
+    pub fn own_guardian_link(&mut self, pair: (PersonKey, PersonKey), origin: LinkOrigin) {
+        self.links.guardian_links.insert(pair.clone(), origin);
+        self.pending.upsert.guardian_links.insert(pair, origin);
+    }
+
+    /// Records that rostersync manages a guardian link, keeping an existing origin.
+    pub fn keep_guardian_link(&mut self, pair: (PersonKey, PersonKey)) {
+        if !self.links.guardian_links.contains_key(&pair) {
+            self.own_guardian_link(pair, LinkOrigin::Matched);
+        }
+    }
+
+    /// Forgets a managed guardian link (it was removed).
+    pub fn release_guardian_link(&mut self, pair: (PersonKey, PersonKey)) {
+        self.links.guardian_links.remove(&pair);
+        self.pending.upsert.guardian_links.remove(&pair);
+        self.pending.remove.guardian_links.push(pair);
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -114,6 +114,8 @@ pub fn simulate_apply(plan: &Plan, lms: &mut LmsSnapshot, links: &mut Links, ids
             RecordAction::Update { id, fields, .. } | RecordAction::Link { id, fields, .. } => {
                 if let Some(&index) = courses.get(id.as_str()) {
                     lms.courses[index].fields = fields.clone();
+                    // Linking writes the SIS key into the unique field.
+                    lms.courses[index].code = op.key.to_string();
                 }
                 if matches!(op.action, RecordAction::Link { .. }) {
                     links
@@ -163,6 +165,7 @@ pub fn simulate_apply(plan: &Plan, lms: &mut LmsSnapshot, links: &mut Links, ids
             RecordAction::Update { id, .. } | RecordAction::Link { id, .. } => {
                 if let Some(&index) = sections.get(id.as_str()) {
                     lms.sections[index].fields = fields;
+                    lms.sections[index].unique_code = Some(op.key.to_string());
                 }
                 if matches!(op.action, RecordAction::Link { .. }) {
                     links

@@ -6,10 +6,12 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
+use rostersync_core::model::links::LinkChanges;
 use rostersync_core::schedule::ScheduleState;
 use rostersync_core::{Links, SyncScope};
 use rostersync_ports::{
-    Job, Lease, OutcomeFilter, PortResult, RecordOutcome, RunId, RunRecord, StateStore, Trigger,
+    Job, JournalEntry, Lease, LockAttempt, OutcomeFilter, PortResult, RecordOutcome, RunId,
+    RunRecord, StateStore, Trigger,
 };
 
 use super::sis::lock;
@@ -31,6 +33,7 @@ struct State {
     leases: Vec<Lease>,
     journal: BTreeMap<i64, (RunId, String)>,
     next_entry: i64,
+    settings: BTreeMap<String, String>,
 }
 
 impl MemStore {
@@ -159,14 +162,14 @@ impl StateStore for MemStore {
         holder: &str,
         now: DateTime<Utc>,
         lease: Duration,
-    ) -> PortResult<Option<Lease>> {
+    ) -> PortResult<LockAttempt> {
         let mut state = lock(&self.state);
-        let blocked = state
+        let blocker = state
             .leases
             .iter()
-            .any(|l| l.holder != holder && l.scope.overlaps(scope) && l.expires_at > now);
-        if blocked {
-            return Ok(None);
+            .find(|l| l.holder != holder && l.scope.overlaps(scope) && l.expires_at > now);
+        if let Some(blocker) = blocker {
+            return Ok(LockAttempt::HeldBy(blocker.clone()));
         }
         state
             .leases
@@ -177,7 +180,7 @@ impl StateStore for MemStore {
             expires_at: now + lease,
         };
         state.leases.push(taken.clone());
-        Ok(Some(taken))
+        Ok(LockAttempt::Taken(taken))
     }
 
     async fn unlock(&self, scope: SyncScope, holder: &str) -> PortResult<()> {
@@ -200,11 +203,31 @@ impl StateStore for MemStore {
         Ok(())
     }
 
-    async fn open_journal(&self) -> PortResult<Vec<(i64, String)>> {
+    async fn open_journal(&self) -> PortResult<Vec<JournalEntry>> {
         Ok(lock(&self.state)
             .journal
             .iter()
-            .map(|(id, (_, text))| (*id, text.clone()))
+            .map(|(id, (run, text))| JournalEntry {
+                id: *id,
+                run: *run,
+                entry: text.clone(),
+            })
             .collect())
+    }
+
+    async fn apply_link_changes(&self, changes: &LinkChanges) -> PortResult<()> {
+        lock(&self.state).links.apply_changes(changes);
+        Ok(())
+    }
+
+    async fn save_setting(&self, name: &str, json: &str) -> PortResult<()> {
+        lock(&self.state)
+            .settings
+            .insert(name.to_owned(), json.to_owned());
+        Ok(())
+    }
+
+    async fn setting(&self, name: &str) -> PortResult<Option<String>> {
+        Ok(lock(&self.state).settings.get(name).cloned())
     }
 }

@@ -112,7 +112,7 @@ async fn non_overlapping_scopes_do_not_block_each_other() {
         )
         .await
         .unwrap();
-    assert!(held.is_some());
+    assert!(held.is_taken());
     let courses = world
         .engine
         .run(SyncScope::Courses, Trigger::Manual, RunOptions::at(now))

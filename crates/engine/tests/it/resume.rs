@@ -142,7 +142,7 @@ async fn a_killed_process_leaves_a_lock_and_journal_the_next_run_takes_over() {
         )
         .await
         .unwrap();
-    assert!(lease.is_some());
+    assert!(lease.is_taken());
 
     let report = world
         .engine

@@ -3,7 +3,7 @@
 use chrono::Duration;
 use rostersync_core::schedule::ScheduleState;
 use rostersync_core::scope::SyncScope;
-use rostersync_ports::{Lease, StateStore, Trigger};
+use rostersync_ports::{JournalEntry, Lease, StateStore, Trigger};
 
 use crate::LockAttempt;
 
@@ -100,7 +100,8 @@ async fn overlapping_scopes_exclude_other_holders_until_the_lease_ends() {
     let taken = store
         .try_lock(SyncScope::Users, "a", now, lease)
         .await
-        .expect("lock");
+        .expect("lock")
+        .taken();
     assert_eq!(
         taken,
         Some(Lease {
@@ -111,7 +112,11 @@ async fn overlapping_scopes_exclude_other_holders_until_the_lease_ends() {
     );
     for scope in [SyncScope::Users, SyncScope::All] {
         assert_eq!(
-            store.try_lock(scope, "b", now, lease).await.expect("lock"),
+            store
+                .try_lock(scope, "b", now, lease)
+                .await
+                .expect("lock")
+                .taken(),
             None,
             "{scope}"
         );
@@ -121,6 +126,7 @@ async fn overlapping_scopes_exclude_other_holders_until_the_lease_ends() {
             .try_lock(SyncScope::Courses, "b", now, lease)
             .await
             .expect("lock")
+            .taken()
             .is_some()
     );
     // All overlaps both held scopes; the blocker is reported.
@@ -137,7 +143,8 @@ async fn overlapping_scopes_exclude_other_holders_until_the_lease_ends() {
         store
             .try_lock(SyncScope::Users, "c", just_before, lease)
             .await
-            .expect("lock"),
+            .expect("lock")
+            .taken(),
         None
     );
     let end = at("2026-11-28T10:05:00Z");
@@ -145,13 +152,15 @@ async fn overlapping_scopes_exclude_other_holders_until_the_lease_ends() {
         .try_lock(SyncScope::Users, "c", end, lease)
         .await
         .expect("lock")
+        .taken()
         .expect("expired lease is free");
     assert_eq!(taken_over.holder, "c");
     assert_eq!(
         store
             .try_lock(SyncScope::Users, "a", end, lease)
             .await
-            .expect("lock"),
+            .expect("lock")
+            .taken(),
         None,
         "the old holder lost its lease"
     );
@@ -166,11 +175,13 @@ async fn a_holder_renews_and_releases_its_own_lease_only() {
         .try_lock(SyncScope::Sections, "a", now, lease)
         .await
         .expect("lock")
+        .taken()
         .expect("taken");
     let renewed = store
         .try_lock(SyncScope::Sections, "a", at("2026-11-28T10:04:00Z"), lease)
         .await
         .expect("renew")
+        .taken()
         .expect("renewed");
     assert_eq!(renewed.expires_at, at("2026-11-28T10:09:00Z"));
 
@@ -182,7 +193,8 @@ async fn a_holder_renews_and_releases_its_own_lease_only() {
         store
             .try_lock(SyncScope::All, "b", at("2026-11-28T10:06:00Z"), lease)
             .await
-            .expect("lock"),
+            .expect("lock")
+            .taken(),
         None,
         "another holder's unlock released nothing"
     );
@@ -195,6 +207,7 @@ async fn a_holder_renews_and_releases_its_own_lease_only() {
             .try_lock(SyncScope::All, "b", at("2026-11-28T10:06:00Z"), lease)
             .await
             .expect("lock")
+            .taken()
             .is_some()
     );
 }
@@ -228,9 +241,21 @@ async fn journal_entries_stay_open_until_cleared_oldest_first() {
     assert_eq!(
         store.open_journal().await.expect("open"),
         vec![
-            (first, "{\"batch\":1}".to_owned()),
-            (second, "{\"batch\":2}".to_owned()),
-            (third, "{\"batch\":3}".to_owned()),
+            JournalEntry {
+                id: first,
+                run,
+                entry: "{\"batch\":1}".to_owned()
+            },
+            JournalEntry {
+                id: second,
+                run,
+                entry: "{\"batch\":2}".to_owned()
+            },
+            JournalEntry {
+                id: third,
+                run,
+                entry: "{\"batch\":3}".to_owned()
+            },
         ]
     );
     store.clear_journal(second).await.expect("clear");

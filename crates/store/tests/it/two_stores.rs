@@ -23,6 +23,7 @@ async fn a_second_store_respects_the_first_stores_lease_until_it_expires() {
             .try_lock(SyncScope::Sections, "process-1/run-7", now, lease)
             .await
             .expect("lock")
+            .taken()
             .is_some()
     );
     for scope in [SyncScope::Sections, SyncScope::All] {
@@ -30,7 +31,8 @@ async fn a_second_store_respects_the_first_stores_lease_until_it_expires() {
             second
                 .try_lock(scope, "process-2/run-8", now, lease)
                 .await
-                .expect("lock"),
+                .expect("lock")
+                .taken(),
             None,
             "{scope}"
         );
@@ -47,6 +49,7 @@ async fn a_second_store_respects_the_first_stores_lease_until_it_expires() {
             .try_lock(SyncScope::Users, "process-2/run-8", now, lease)
             .await
             .expect("lock")
+            .taken()
             .is_some(),
         "a scope that does not overlap is free"
     );
@@ -56,13 +59,15 @@ async fn a_second_store_respects_the_first_stores_lease_until_it_expires() {
         .try_lock(SyncScope::Sections, "process-2/run-9", expired, lease)
         .await
         .expect("lock")
+        .taken()
         .expect("an expired lease can be taken over");
     assert_eq!(taken.expires_at, at("2026-11-28T10:20:00Z"));
     assert_eq!(
         first
             .try_lock(SyncScope::Sections, "process-1/run-7", expired, lease)
             .await
-            .expect("lock"),
+            .expect("lock")
+            .taken(),
         None
     );
 }
@@ -93,7 +98,7 @@ async fn racing_stores_take_one_lock_between_them() {
         .collect();
     let mut taken = 0;
     for task in tasks {
-        if task.await.expect("task").expect("lock").is_some() {
+        if task.await.expect("task").expect("lock").is_taken() {
             taken += 1;
         }
     }

@@ -168,7 +168,8 @@ fn golden_cross_listed_merged() {
     let mut w = World::basic();
     w.spec.options.merge_cross_listed = true;
     w.course("101-MTH", "101", "Math Lab");
-    w.section("101-MTH-01", "101-MTH", "101", Some("T1")).cross_list_group = Some("X1".into());
+    w.section("101-MTH-01", "101-MTH", "101", Some("T1"))
+        .cross_list_group = Some("X1".into());
     w.sis.sections[0].cross_list_group = Some("X1".into());
     w.student("S3", "Mary", "Jackson", "101");
     w.enroll("101-MTH-01", "S3");
