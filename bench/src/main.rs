@@ -10,6 +10,8 @@
 // A benchmark's output is its report.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod schoology_rate;
+
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -20,7 +22,12 @@ use rostersync_sim::district::{District, DistrictSize, generate, lms_snapshot_em
 use serde_json::{Value, json};
 
 /// Every scenario, in the order `--list` prints them.
-const SCENARIOS: [&str; 3] = ["plan-initial", "plan-steady", "render-dry-run"];
+const SCENARIOS: [&str; 4] = [
+    "plan-initial",
+    "plan-steady",
+    "render-dry-run",
+    schoology_rate::NAME,
+];
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -60,6 +67,9 @@ fn main() -> ExitCode {
 }
 
 fn run(scenario: &str, size: DistrictSize) -> Result<Value, String> {
+    if scenario == schoology_rate::NAME {
+        return schoology_rate::run(size.as_str());
+    }
     let setup = Instant::now();
     let mut district = generate(size, 1, 2026);
     let mapping = MappingConfig::new(district.mapping.clone()).map_err(|e| e.to_string())?;

@@ -1,0 +1,420 @@
+//! Applying one batch of plan operations with the fewest calls the API allows:
+//!
+//! - grading periods: one POST each (Schoology has no bulk create);
+//! - users and courses: creates by bulk POST with `update_existing=1` (the
+//!   unique field `school_uid` / `course_code` carries the SIS key, so a
+//!   resent create updates instead of duplicating); updates by bulk PUT by
+//!   id, because a record linked in data prep may not carry the SIS key yet;
+//!   a link without field changes needs no call;
+//! - sections: bulk POST under their course for creates (Schoology's
+//!   `update_existing` for sections matches `section_code` and grading
+//!   periods, not the unique code, so it is not used: a resent create is
+//!   expected to be refused per record for its taken `section_school_code` rather than
+//!   duplicated, and the engine finds the section again by its key), bulk
+//!   PUT by id for updates;
+//! - enrollments: enroll and unenroll by the import-by-codes endpoint
+//!   (`section_school_code` + `school_uid`, admin flag, `delete=1`); role
+//!   changes by bulk PUT on the section's enrollments by id; adoption needs no call;
+//! - guardian links: the parent associations import (`delete=1` to remove).
+//!
+//! Every record gets one outcome, in batch order.
+
+use std::collections::HashMap;
+
+use rostersync_core::model::sis::EnrollmentRole;
+use rostersync_core::plan::{EnrollmentAction, GradingPeriodOp, GuardianLinkAction, RecordAction};
+use rostersync_ports::{ErrorKind, LmsWrite, PortError, PortResult, WriteOutcome, WriteResult};
+
+use super::{SchoologyLms, convert};
+use crate::bulk::{BulkFailure, BulkResult};
+use crate::enrollments::{EnrollmentImport, EnrollmentUpdate};
+use crate::schools::NewGradingPeriod;
+use crate::sections::SectionRecord;
+use crate::users::{ParentAssociation, UserBulkOptions};
+
+/// Outcomes being collected, by position in the batch.
+struct Outcomes {
+    keys: Vec<String>,
+    results: Vec<Option<WriteResult>>,
+    whole_request: Vec<BulkFailure>,
+}
+
+impl Outcomes {
+    fn new(keys: Vec<String>) -> Self {
+        let results = vec![None; keys.len()];
+        Outcomes {
+            keys,
+            results,
+            whole_request: Vec::new(),
+        }
+    }
+
+    fn done(&mut self, index: usize, id: Option<String>) {
+        self.results[index] = Some(WriteResult::Done { id });
+    }
+
+    fn record(&mut self, index: usize, result: BulkResult, known_id: Option<String>) {
+        match result {
+            Ok(item) => self.done(index, item.id_or_location().or(known_id)),
+            Err(failure) => {
+                self.results[index] = Some(WriteResult::Failed {
+                    status: failure.status,
+                    message: failure.message.clone(),
+                    may_have_been_applied: failure.may_have_been_applied,
+                });
+                if failure.whole_request {
+                    self.whole_request.push(failure);
+                }
+            }
+        }
+    }
+
+    /// The outcomes; an error when every record failed because its request
+    /// failed as a whole (the batch as a whole failed).
+    fn finish(self) -> PortResult<Vec<WriteOutcome>> {
+        if !self.keys.is_empty() && self.whole_request.len() == self.keys.len() {
+            let first = &self.whole_request[0];
+            let mut error = PortError::new(kind(first.status), first.message.clone());
+            if self.whole_request.iter().any(|f| f.may_have_been_applied) {
+                error = error.maybe_applied();
+            }
+            return Err(error);
+        }
+        Ok(self
+            .keys
+            .into_iter()
+            .zip(self.results)
+            .map(|(key, result)| WriteOutcome {
+                key,
+                result: result.unwrap_or(WriteResult::Failed {
+                    status: None,
+                    message: "no call was made for this record".into(),
+                    may_have_been_applied: false,
+                }),
+            })
+            .collect())
+    }
+}
+
+fn kind(status: Option<u16>) -> ErrorKind {
+    match status {
+        None => ErrorKind::Unavailable,
+        Some(401 | 403) => ErrorKind::Auth,
+        Some(404) => ErrorKind::NotFound,
+        Some(409) => ErrorKind::Conflict,
+        Some(429) => ErrorKind::RateLimited,
+        Some(s) if s >= 500 => ErrorKind::Unavailable,
+        Some(400 | 415 | 422) => ErrorKind::Invalid,
+        Some(_) => ErrorKind::Other,
+    }
+}
+
+/// A record with its index in the batch and its known LMS id.
+type Placed<T> = (usize, T, Option<String>);
+
+/// Splits `(index, record, known id)` triples into indices and records.
+fn split<T>(items: Vec<Placed<T>>) -> (Vec<(usize, Option<String>)>, Vec<T>) {
+    let mut places = Vec::with_capacity(items.len());
+    let mut records = Vec::with_capacity(items.len());
+    for (index, record, id) in items {
+        places.push((index, id));
+        records.push(record);
+    }
+    (places, records)
+}
+
+impl SchoologyLms {
+    pub(super) async fn write(&self, write: &LmsWrite) -> PortResult<Vec<WriteOutcome>> {
+        match write {
+            LmsWrite::GradingPeriods(ops) => self.write_grading_periods(ops).await,
+            LmsWrite::Users(ops) => {
+                let keys = ops.iter().map(|op| op.key.to_string()).collect();
+                let mut out = Outcomes::new(keys);
+                let (mut creates, mut updates) = (Vec::new(), Vec::new());
+                let synced = self.config.mark_synced;
+                for (i, op) in ops.iter().enumerate() {
+                    let key = op.key.as_str();
+                    match &op.action {
+                        RecordAction::Create { fields } => {
+                            creates.push((
+                                i,
+                                convert::user_record(key, None, fields, synced),
+                                None,
+                            ));
+                        }
+                        RecordAction::Link { id, changes, .. } if changes.is_empty() => {
+                            out.done(i, Some(id.to_string()));
+                        }
+                        RecordAction::Update { id, fields, .. }
+                        | RecordAction::Link { id, fields, .. } => {
+                            let record = convert::user_record(key, Some(id), fields, synced);
+                            updates.push((i, record, Some(id.to_string())));
+                        }
+                    }
+                }
+                let (create_at, creates) = split(creates);
+                let (update_at, updates) = split(updates);
+                let options = UserBulkOptions {
+                    update_existing: true,
+                    email_conflicts: self.config.email_conflicts,
+                };
+                let (created, updated) = futures::join!(
+                    self.client.bulk_users(&creates, options),
+                    self.client.update_users(&updates)
+                );
+                for ((i, id), result) in create_at.into_iter().zip(created) {
+                    out.record(i, result, id);
+                }
+                for ((i, id), result) in update_at.into_iter().zip(updated) {
+                    out.record(i, result, id);
+                }
+                out.finish()
+            }
+            LmsWrite::Courses(ops) => {
+                let keys = ops.iter().map(|op| op.key.to_string()).collect();
+                let mut out = Outcomes::new(keys);
+                let (mut creates, mut updates) = (Vec::new(), Vec::new());
+                let synced = self.config.mark_synced;
+                for (i, op) in ops.iter().enumerate() {
+                    let key = op.key.as_str();
+                    match &op.action {
+                        RecordAction::Create { fields } => {
+                            let record = convert::course_record(key, None, fields, synced);
+                            creates.push((i, record, None));
+                        }
+                        RecordAction::Link { id, changes, .. } if changes.is_empty() => {
+                            out.done(i, Some(id.to_string()));
+                        }
+                        RecordAction::Update { id, fields, .. }
+                        | RecordAction::Link { id, fields, .. } => {
+                            let record = convert::course_record(key, Some(id), fields, synced);
+                            updates.push((i, record, Some(id.to_string())));
+                        }
+                    }
+                }
+                let (create_at, creates) = split(creates);
+                let (update_at, updates) = split(updates);
+                let (created, updated) = futures::join!(
+                    self.client.bulk_courses(&creates, true),
+                    self.client.update_courses(&updates)
+                );
+                for ((i, id), result) in create_at.into_iter().zip(created) {
+                    out.record(i, result, id);
+                }
+                for ((i, id), result) in update_at.into_iter().zip(updated) {
+                    out.record(i, result, id);
+                }
+                out.finish()
+            }
+            LmsWrite::Sections(ops) => self.write_sections(ops).await,
+            LmsWrite::Enrollments(ops) => self.write_enrollments(ops).await,
+            LmsWrite::GuardianLinks(ops) => {
+                let keys = ops
+                    .iter()
+                    .map(|op| format!("{}/{}", op.guardian, op.student))
+                    .collect();
+                let mut out = Outcomes::new(keys);
+                let mut lines = Vec::new();
+                for (i, op) in ops.iter().enumerate() {
+                    let line = |delete| ParentAssociation {
+                        student_school_uid: op.student.to_string(),
+                        parent_school_uid: op.guardian.to_string(),
+                        delete,
+                    };
+                    match op.action {
+                        GuardianLinkAction::Adopt => out.done(i, None),
+                        GuardianLinkAction::Associate => lines.push((i, line(false), None)),
+                        GuardianLinkAction::Dissociate => lines.push((i, line(true), None)),
+                    }
+                }
+                let (at, lines) = split(lines);
+                let results = self.client.import_parent_associations(&lines).await;
+                for ((i, id), result) in at.into_iter().zip(results) {
+                    out.record(i, result, id);
+                }
+                out.finish()
+            }
+        }
+    }
+
+    async fn write_grading_periods(
+        &self,
+        ops: &[GradingPeriodOp],
+    ) -> PortResult<Vec<WriteOutcome>> {
+        let keys = ops.iter().map(|op| op.term.to_string()).collect();
+        let mut out = Outcomes::new(keys);
+        let creating: Vec<_> = ops
+            .iter()
+            .map(|op| {
+                let period = NewGradingPeriod {
+                    title: op.title.clone(),
+                    start: op.start.format("%Y-%m-%d").to_string(),
+                    end: op.end.format("%Y-%m-%d").to_string(),
+                };
+                async move { self.client.create_grading_period(&period).await }
+            })
+            .collect();
+        let results = self.client.all(creating).await;
+        for (i, result) in results.into_iter().enumerate() {
+            match result {
+                Ok(period) => out.done(i, Some(period.id)),
+                Err(error) => out.record(
+                    i,
+                    Err(BulkFailure {
+                        status: error.status(),
+                        message: error.to_string(),
+                        may_have_been_applied: error.may_have_been_applied(),
+                        whole_request: error.status().is_none_or(|s| s != 400 && s != 409),
+                    }),
+                    None,
+                ),
+            }
+        }
+        out.finish()
+    }
+
+    async fn write_sections(
+        &self,
+        ops: &[rostersync_ports::SectionWrite],
+    ) -> PortResult<Vec<WriteOutcome>> {
+        let keys = ops.iter().map(|op| op.key.to_string()).collect();
+        let mut out = Outcomes::new(keys);
+        let synced = self.config.mark_synced;
+        // Creates grouped by course, in order of first appearance.
+        let mut by_course: Vec<(String, Vec<Placed<SectionRecord>>)> = Vec::new();
+        let mut updates = Vec::new();
+        for (i, op) in ops.iter().enumerate() {
+            let record =
+                convert::section_record(op.key.as_str(), op.id.as_ref(), &op.fields, synced);
+            match &op.id {
+                Some(id) => updates.push((i, record, Some(id.to_string()))),
+                None => {
+                    let course = op.course.as_str();
+                    match by_course.iter_mut().find(|(c, _)| c == course) {
+                        Some((_, group)) => group.push((i, record, None)),
+                        None => by_course.push((course.to_owned(), vec![(i, record, None)])),
+                    }
+                }
+            }
+        }
+        let groups: Vec<_> = by_course
+            .into_iter()
+            .map(|(course, group)| (course, split(group)))
+            .collect();
+        let creating = futures::future::join_all(
+            groups
+                .iter()
+                .map(|(course, (_, records))| self.client.create_sections(course, records)),
+        );
+        let (update_at, updates) = split(updates);
+        let (created, updated) = futures::join!(creating, self.client.update_sections(&updates));
+        let mut learned = Vec::new();
+        for ((_, (places, _)), results) in groups.iter().zip(created) {
+            for ((i, id), result) in places.iter().zip(results) {
+                if let Ok(item) = &result {
+                    if let Some(new_id) = item.id_or_location() {
+                        learned.push((ops[*i].key.to_string(), new_id));
+                    }
+                }
+                out.record(*i, result, id.clone());
+            }
+        }
+        self.remember_sections(learned.iter().map(|(c, i)| (c.as_str(), i.as_str())));
+        for ((i, id), result) in update_at.into_iter().zip(updated) {
+            out.record(i, result, id);
+        }
+        out.finish()
+    }
+
+    async fn write_enrollments(
+        &self,
+        ops: &[rostersync_core::plan::EnrollmentOp],
+    ) -> PortResult<Vec<WriteOutcome>> {
+        let keys = ops
+            .iter()
+            .map(|op| format!("{}/{}", op.section, op.person))
+            .collect();
+        let mut out = Outcomes::new(keys);
+        let mut lines = Vec::new();
+        let mut changes: Vec<(usize, &str, EnrollmentUpdate)> = Vec::new();
+        for (i, op) in ops.iter().enumerate() {
+            let line = |admin, delete| EnrollmentImport {
+                section_school_code: op.section.to_string(),
+                school_uid: op.person.to_string(),
+                admin,
+                delete,
+            };
+            match &op.action {
+                EnrollmentAction::Enroll { role } => {
+                    lines.push((i, line(Some(*role == EnrollmentRole::Teacher), false), None));
+                }
+                EnrollmentAction::Unenroll { id, .. } => {
+                    lines.push((i, line(None, true), Some(id.to_string())));
+                }
+                EnrollmentAction::Adopt { id } => out.done(i, Some(id.to_string())),
+                EnrollmentAction::ChangeRole { id, to, .. } => changes.push((
+                    i,
+                    op.section.as_str(),
+                    EnrollmentUpdate {
+                        id: id.to_string(),
+                        admin: Some(*to == EnrollmentRole::Teacher),
+                        status: None,
+                    },
+                )),
+            }
+        }
+        let (at, lines) = split(lines);
+        let imported = self.client.import_enrollments(&lines).await;
+        for ((i, id), result) in at.into_iter().zip(imported) {
+            out.record(i, result, id);
+        }
+        if !changes.is_empty() {
+            let codes: Vec<&str> = changes.iter().map(|(_, code, _)| *code).collect();
+            // A failed look-up fails only the role changes: the imports above
+            // may already have landed and keep their outcomes.
+            let (ids, lookup_error) = match self.section_ids(&codes).await {
+                Ok(ids) => (ids, None),
+                Err(error) => (HashMap::new(), Some(error.to_string())),
+            };
+            let mut by_section: HashMap<&str, Vec<(usize, EnrollmentUpdate)>> = HashMap::new();
+            for (i, code, update) in changes {
+                match ids.get(code) {
+                    Some(section_id) => by_section.entry(section_id).or_default().push((i, update)),
+                    None => out.record(
+                        i,
+                        Err(BulkFailure {
+                            status: None,
+                            message: lookup_error.clone().unwrap_or_else(|| {
+                                format!("no Schoology section has section_school_code {code}")
+                            }),
+                            may_have_been_applied: false,
+                            whole_request: lookup_error.is_some(),
+                        }),
+                        None,
+                    ),
+                }
+            }
+            let mut groups: Vec<_> = by_section.into_iter().collect();
+            groups.sort_by(|a, b| a.0.cmp(b.0));
+            let groups: Vec<(&str, Vec<usize>, Vec<EnrollmentUpdate>)> = groups
+                .into_iter()
+                .map(|(section, items)| {
+                    let (at, updates) = items.into_iter().unzip();
+                    (section, at, updates)
+                })
+                .collect();
+            let results = futures::future::join_all(
+                groups
+                    .iter()
+                    .map(|(section, _, updates)| self.client.update_enrollments(section, updates)),
+            )
+            .await;
+            for ((_, at, updates), results) in groups.iter().zip(results) {
+                for ((i, update), result) in at.iter().zip(updates).zip(results) {
+                    out.record(*i, result, Some(update.id.clone()));
+                }
+            }
+        }
+        out.finish()
+    }
+}
