@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 
 pub mod entity;
+pub mod grades;
 pub mod ids;
 pub mod mapping;
 pub mod model;
