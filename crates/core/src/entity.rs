@@ -21,11 +21,27 @@ pub enum Entity {
     Enrollment,
     /// Guardian-student associations.
     GuardianLink,
+    /// Gradebook items passed back to the SIS.
+    GradeItem,
+    /// Scores passed back to the SIS.
+    Score,
 }
 
 impl Entity {
-    /// Every entity in dependency order.
-    pub const ALL: [Entity; 6] = [
+    /// Every entity: the roster in dependency order, then grades.
+    pub const ALL: [Entity; 8] = [
+        Entity::GradingPeriod,
+        Entity::User,
+        Entity::Course,
+        Entity::Section,
+        Entity::Enrollment,
+        Entity::GuardianLink,
+        Entity::GradeItem,
+        Entity::Score,
+    ];
+
+    /// The roster entities a sync plans, in dependency order.
+    pub const ROSTER: [Entity; 6] = [
         Entity::GradingPeriod,
         Entity::User,
         Entity::Course,
@@ -43,6 +59,8 @@ impl Entity {
             Entity::Section => "section",
             Entity::Enrollment => "enrollment",
             Entity::GuardianLink => "guardian_link",
+            Entity::GradeItem => "grade_item",
+            Entity::Score => "score",
         }
     }
 

@@ -17,15 +17,18 @@ pub enum SyncScope {
     Sections,
     /// Everything, in dependency order.
     All,
+    /// Grade passback (LMS to SIS); overlaps only itself.
+    Grades,
 }
 
 impl SyncScope {
     /// Every scope.
-    pub const ALL: [SyncScope; 4] = [
+    pub const ALL: [SyncScope; 5] = [
         SyncScope::Users,
         SyncScope::Courses,
         SyncScope::Sections,
         SyncScope::All,
+        SyncScope::Grades,
     ];
 
     /// Whether users are in scope.
@@ -48,6 +51,7 @@ impl SyncScope {
         (self.users() && other.users())
             || (self.courses() && other.courses())
             || (self.sections() && other.sections())
+            || (self == SyncScope::Grades && other == SyncScope::Grades)
     }
 
     /// The snake_case name used in configuration and output.
@@ -57,6 +61,7 @@ impl SyncScope {
             SyncScope::Courses => "courses",
             SyncScope::Sections => "sections",
             SyncScope::All => "all",
+            SyncScope::Grades => "grades",
         }
     }
 

@@ -75,6 +75,26 @@ pub enum EngineError {
         #[source]
         source: PortError,
     },
+    /// A teacher asked for grade passback of a section they do not teach.
+    #[error(
+        "LMS user {user} is not a section admin of {section} in the LMS; a teacher may pass back \
+         grades only of their own sections (a System Administrator may for any)"
+    )]
+    NotSectionTeacher {
+        /// The section.
+        section: String,
+        /// The teacher's LMS id.
+        user: String,
+    },
+    /// The SIS grade sink failed as a whole.
+    #[error("the SIS gradebook call failed ({what})")]
+    Gradebook {
+        /// What was being done.
+        what: &'static str,
+        /// The port's error.
+        #[source]
+        source: PortError,
+    },
     /// The SIS has no term with this key in the school year.
     #[error("the SIS has no term {term} in school year {school_year}")]
     UnknownTerm {
@@ -102,6 +122,7 @@ impl EngineError {
         match self {
             EngineError::Sis { source, .. }
             | EngineError::Lms { source, .. }
+            | EngineError::Gradebook { source, .. }
             | EngineError::Store { source, .. } => Some(source.kind()),
             _ => None,
         }

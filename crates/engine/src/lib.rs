@@ -21,6 +21,7 @@
 mod apply;
 mod engine;
 mod error;
+mod grades;
 mod journal;
 mod phases;
 mod prep;
@@ -32,6 +33,7 @@ pub mod fakes;
 
 pub use engine::{Clock, Engine};
 pub use error::EngineError;
+pub use grades::{GradeOptions, GradeReport, Requester, written_setting};
 pub use prep::PrepOutcome;
 pub use queue::{NextJob, Tick};
 pub use report::{EngineOptions, MAX_BATCH, RunOptions, RunReport};

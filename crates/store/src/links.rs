@@ -56,7 +56,7 @@ pub(crate) fn load(conn: &Connection) -> Result<Links, StoreError> {
                     .sections
                     .insert(key.into(), Link::new(id.into(), origin));
             }
-            Entity::Enrollment | Entity::GuardianLink => {
+            Entity::Enrollment | Entity::GuardianLink | Entity::GradeItem | Entity::Score => {
                 return Err(StoreError::Decode {
                     column: "entity_links.entity",
                     value: entity.as_str().to_owned(),

@@ -145,7 +145,7 @@ fn render_summary(out: &mut String, summary: &PlanSummary) {
         "{:<15} {:>8} {:>8} {:>8} {:>8} {:>10} {:>8} {:>10}",
         "entity", "create", "update", "link", "remove", "unchanged", "skipped", "conflicts"
     );
-    for entity in Entity::ALL {
+    for entity in Entity::ROSTER {
         let c = summary.entity(entity);
         let _ = writeln!(
             out,

@@ -3,10 +3,12 @@
 //! snapshot that writes change (and can refuse records, crash mid-run and
 //! count writes), and [`MemStore`] is a complete [`StateStore`](rostersync_ports::StateStore).
 
+mod grades;
 mod lms;
 mod sis;
 mod store;
 
+pub use grades::{FakeGradeSink, FakeGradeSource};
 pub use lms::FakeLms;
 pub use sis::FakeSis;
 pub use store::MemStore;

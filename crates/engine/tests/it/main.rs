@@ -2,6 +2,7 @@
 //! crash, thresholds, the acting-user check, dry runs, locks, per-record
 //! failures, the queue, the scheduler and data prep.
 
+mod grades;
 mod lock;
 mod prep;
 mod queue;

@@ -113,9 +113,9 @@ fn assert_names_match_serde<T: Named + Serialize + std::fmt::Debug>(count: usize
 
 #[test]
 fn stored_names_are_the_serde_names() {
-    assert_names_match_serde::<Entity>(6);
+    assert_names_match_serde::<Entity>(8);
     assert_names_match_serde::<Action>(4);
-    assert_names_match_serde::<SyncScope>(4);
+    assert_names_match_serde::<SyncScope>(5);
     assert_names_match_serde::<LinkOrigin>(3);
     assert_names_match_serde::<Trigger>(2);
     assert_names_match_serde::<RunStatus>(6);
