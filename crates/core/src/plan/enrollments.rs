@@ -7,7 +7,7 @@
 //! pairs are `u64`s. Hashing and sorting integers is what keeps `plan()` fast;
 //! sorting by rank is sorting by key, so the output order is the key order.
 
-use foldhash::{HashMap, HashSet};
+use foldhash::HashMap;
 
 use crate::entity::Entity;
 use crate::ids::{PersonKey, SectionKey};
@@ -55,16 +55,9 @@ struct Ranks<'a, K> {
 }
 
 impl<'a, K: AsRef<str> + Ord + 'a> Ranks<'a, K> {
-    /// Ranks `keys`, then any of `more` not among them (`more` is mostly a
-    /// repeat of `keys`: the links name the same people and sections).
-    fn new(keys: impl Iterator<Item = &'a K>, more: impl Iterator<Item = &'a K> + Clone) -> Self {
+    /// Ranks `keys` in sorted order.
+    fn new(keys: impl Iterator<Item = &'a K>) -> Self {
         let mut keys: Vec<&'a K> = keys.collect();
-        let known: HashSet<&str> = keys.iter().map(|key| (*key).as_ref()).collect();
-        let mut extra: Vec<&'a K> = more
-            .filter(|key| !known.contains((*key).as_ref()))
-            .collect();
-        drop(known);
-        keys.append(&mut extra);
         keys.sort_unstable();
         keys.dedup();
         let rank = keys
@@ -77,6 +70,43 @@ impl<'a, K: AsRef<str> + Ord + 'a> Ranks<'a, K> {
 
     fn of(&self, key: &str) -> Option<u32> {
         self.rank.get(key).copied()
+    }
+
+    /// The rank of `key`, giving a key not seen yet the next rank. Such keys
+    /// (people and sections only the links still name) come after the sorted
+    /// ones, so their order is not key order; `plan()` sorts its output.
+    fn of_or_add(&mut self, key: &'a K) -> u32 {
+        if let Some(rank) = self.of(key.as_ref()) {
+            return rank;
+        }
+        let rank = self.keys.len() as u32;
+        self.keys.push(key);
+        self.rank.insert(key.as_ref(), rank);
+        rank
+    }
+}
+
+/// Remembers the last key looked up: enrollments come grouped by section,
+/// so most look-ups repeat the previous one.
+struct LastRank<'k> {
+    key: &'k str,
+    rank: Option<u32>,
+}
+
+impl<'k> LastRank<'k> {
+    fn new() -> Self {
+        LastRank {
+            key: "",
+            rank: None,
+        }
+    }
+
+    fn get(&mut self, key: &'k str, look_up: impl FnOnce(&'k str) -> Option<u32>) -> Option<u32> {
+        if key != self.key || self.key.is_empty() {
+            self.key = key;
+            self.rank = look_up(key);
+        }
+        self.rank
     }
 }
 
@@ -97,14 +127,24 @@ pub(crate) fn plan_enrollments<'a>(
     let input = b.input;
     let today = input.today;
     let links = &input.links.enrollments;
-    let section_ranks = Ranks::new(
-        sections.target.values().copied(),
-        links.keys().map(|(s, _)| s),
-    );
-    let person_ranks = Ranks::new(
-        input.sis.people.iter().map(|p| &p.key),
-        links.keys().map(|(_, p)| p),
-    );
+    let mut section_ranks = Ranks::new(sections.target.values().copied());
+    let mut person_ranks = Ranks::new(input.sis.people.iter().map(|p| &p.key));
+    let mut owned: Vec<u64> = Vec::with_capacity(links.len());
+    let mut last_section: Option<(&SectionKey, u32)> = None;
+    for (section, person) in links.keys() {
+        let s = match last_section {
+            Some((last, rank)) if last == section => rank,
+            _ => {
+                let rank = section_ranks.of_or_add(section);
+                last_section = Some((section, rank));
+                rank
+            }
+        };
+        owned.push(pair(s, person_ranks.of_or_add(person)));
+    }
+    owned.sort_unstable();
+    let section_ranks = section_ranks;
+    let person_ranks = person_ranks;
     let section_ready: Vec<bool> = section_ranks
         .keys
         .iter()
@@ -115,14 +155,18 @@ pub(crate) fn plan_enrollments<'a>(
         .iter()
         .map(|key| people.get(key.as_str()).copied())
         .collect();
+    // SIS section → the rank of the section that receives its enrollments.
+    let target_rank: HashMap<&str, u32> = sections
+        .target
+        .iter()
+        .filter_map(|(section, target)| Some((*section, section_ranks.of(target.as_str())?)))
+        .collect();
 
     let mut wants: HashMap<u64, Want> =
         HashMap::with_capacity_and_hasher(input.sis.enrollments.len(), Default::default());
-    let mut merge = |section: &SectionKey, person: &PersonKey, want: Want| {
-        let target = sections
-            .target
-            .get(section.as_str())
-            .and_then(|t| section_ranks.of(t.as_str()));
+    let mut last = LastRank::new();
+    let mut merge = |section: &'a SectionKey, person: &PersonKey, want: Want| {
+        let target = last.get(section.as_str(), |key| target_rank.get(key).copied());
         let (Some(s), Some(p)) = (target, person_ranks.of(person.as_str())) else {
             return;
         };
@@ -151,20 +195,9 @@ pub(crate) fn plan_enrollments<'a>(
     let mut wants: Vec<(u64, Want)> = wants.into_iter().collect();
     wants.sort_unstable_by_key(|(key, _)| *key);
 
-    let mut owned: Vec<u64> = links
-        .keys()
-        .filter_map(|(s, p)| {
-            Some(pair(
-                section_ranks.of(s.as_str())?,
-                person_ranks.of(p.as_str())?,
-            ))
-        })
-        .collect();
-    // The links are a BTreeMap by (section, person), which is rank order
-    // already; sorting a sorted vector is one pass.
-    owned.sort_unstable();
     let existing = existing_enrollments(input, &section_ranks, &person_ranks);
     let mut desired: Vec<u64> = Vec::with_capacity(wants.len());
+    let mut owned_at = 0;
     // Room for every op up front: a growing vector of millions would copy
     // itself and hold two copies at its peak; pages never written cost no memory.
     b.plan.enrollments.reserve(wants.len() + owned.len());
@@ -195,9 +228,14 @@ pub(crate) fn plan_enrollments<'a>(
             continue;
         }
         desired.push(key);
+        // Both lists are sorted: walk `owned` along instead of searching it.
+        while owned.get(owned_at).is_some_and(|o| *o < key) {
+            owned_at += 1;
+        }
+        let is_owned = owned.get(owned_at) == Some(&key);
         let action = match existing.get(&key).map(|e| (e.id.clone(), role_of(e))) {
             None => EnrollmentAction::Enroll { role },
-            Some((_, current)) if current == role && owned.binary_search(&key).is_ok() => {
+            Some((_, current)) if current == role && is_owned => {
                 b.unchanged(Entity::Enrollment);
                 continue;
             }
@@ -308,15 +346,16 @@ fn existing_enrollments<'a>(
     );
     let mut existing: HashMap<u64, &LmsEnrollment> =
         HashMap::with_capacity_and_hasher(input.lms.enrollments.len(), Default::default());
+    let mut last = LastRank::new();
     for enrollment in input.lms.enrollments.iter().filter(|e| e.active) {
-        let (Some(s), Some(p)) = (
-            section_of.get(enrollment.section.as_str()),
-            person_of.get(enrollment.user.as_str()),
-        ) else {
+        let s = last.get(enrollment.section.as_str(), |id| {
+            section_of.get(id).copied()
+        });
+        let (Some(s), Some(p)) = (s, person_of.get(enrollment.user.as_str())) else {
             continue;
         };
         existing
-            .entry(pair(*s, *p))
+            .entry(pair(s, *p))
             .and_modify(|kept| {
                 if enrollment.id < kept.id {
                     *kept = enrollment;
