@@ -113,8 +113,13 @@ fn run(scenario: &str, size: DistrictSize) -> Result<Value, String> {
         other => return Err(format!("unknown scenario {other:?}; try --list")),
     };
     let peak = peak_rss_mib();
-    let target = "< 2 s, < 1 GiB";
-    let met = wall_ms < 2000.0 && peak.is_some_and(|p| p < 1024.0);
+    // The M1 targets are for planning; rendering is measured for the record,
+    // with the plan it renders resident, so only its time has a target.
+    let (target, met) = if scenario == "render-dry-run" {
+        ("< 2 s", wall_ms < 2000.0)
+    } else {
+        ("< 2 s, < 1 GiB", wall_ms < 2000.0 && peak.is_some_and(|p| p < 1024.0))
+    };
     let mut details = details;
     details["setup_ms"] = json!(generated_ms);
     details["cpu_ms"] = json!(MEASURED_CPU_MS.load(std::sync::atomic::Ordering::Relaxed));
