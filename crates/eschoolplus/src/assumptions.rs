@@ -102,6 +102,13 @@ pub const RUN_DOWNLOAD_CLASS: &str = "LTDB21_4.CRunDownload";
 /// See [`RUN_DOWNLOAD_CLASS`].
 pub const RUN_UPLOAD_CLASS: &str = "LTDB21_4.CRunUpload";
 
+/// ASSUMPTION: an upload run with `UpdateBlankRec = "N"` leaves a stored value
+/// in place when the file's field is blank. A score that changes from a mark
+/// (missing, excused) to points must clear the mark, so grade uploads run
+/// with blank values overwriting (`"Y"`): every column rostersync uploads is
+/// one it owns for that score.
+pub const UPDATE_BLANK_RECORDS: &str = "Y";
+
 /// ASSUMPTION: the schedule fields that make `RunDownload` and `RunUpload`
 /// run the definition once, now (the scripts post schedule fields; an empty
 /// date and time is taken to mean "now").

@@ -284,7 +284,7 @@ pub(crate) async fn run_upload(session: &Session, interface_id: &str, mode: &str
         "RunMode": mode,
         "InsertNewRec": "Y",
         "UpdateExistRec": "Y",
-        "UpdateBlankRec": "N",
+        "UpdateBlankRec": assumptions::UPDATE_BLANK_RECORDS,
         "RunType": "UPLOAD",
         "Classname": assumptions::RUN_UPLOAD_CLASS,
     });
