@@ -118,7 +118,10 @@ fn run(scenario: &str, size: DistrictSize) -> Result<Value, String> {
     let (target, met) = if scenario == "render-dry-run" {
         ("< 2 s", wall_ms < 2000.0)
     } else {
-        ("< 2 s, < 1 GiB", wall_ms < 2000.0 && peak.is_some_and(|p| p < 1024.0))
+        (
+            "< 2 s, < 1 GiB",
+            wall_ms < 2000.0 && peak.is_some_and(|p| p < 1024.0),
+        )
     };
     let mut details = details;
     details["setup_ms"] = json!(generated_ms);

@@ -1,4 +1,10 @@
 //! rostersync's end-to-end tests, in one binary:
 //! - `district`: a generated district planned and applied, then a next day.
+//! - `eschoolplus_contract`: the eSchoolPLUS client against the simulator.
+//! - `schoology_contract`: the Schoology client against the Schoology simulator.
+//! - `sync_e2e`: the engine, the store and both clients against both simulators.
 
 mod district;
+mod eschoolplus_contract;
+mod schoology_contract;
+mod sync_e2e;

@@ -7,6 +7,8 @@
 
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "test-util")]
+pub mod conformance;
 mod error;
 mod grades;
 mod lms;

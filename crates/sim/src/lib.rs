@@ -9,5 +9,8 @@
 #![forbid(unsafe_code)]
 
 pub mod district;
+pub mod eschoolplus;
 pub mod faults;
+pub mod oneroster;
+pub mod schoology;
 pub mod server;

@@ -329,7 +329,9 @@ fn section_diff(
 ) -> Vec<crate::plan::types::FieldChange> {
     let mut diff = Diff::default();
     diff.text("title", &current.title, &new.title);
-    diff.text("code", &current.code, &new.code);
+    // The section code is sent when a section is created but not compared:
+    // Schoology ignores `section_code` when `section_school_code` (our key)
+    // is set, so the LMS may never hold it, and comparing would update forever.
     let mut old_periods: Vec<String> = current
         .grading_periods
         .iter()

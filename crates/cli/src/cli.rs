@@ -1,0 +1,324 @@
+//! The command line, as clap reads it.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// The exit codes, shown at the end of `--help`.
+pub(crate) const EXIT_CODES: &str = "\
+Exit codes:
+  0  done
+  1  error (a connection, the LMS, the SIS or the store failed)
+  2  bad usage or configuration (the message names the key and the fix)
+  3  a safety threshold stopped the run before any write
+  4  the run completed, but some records failed (see `rostersync logs show RUN`)
+
+Secrets: set ROSTERSYNC_ESP_PASSWORD and ROSTERSYNC_SCHOOLOGY_SECRET in the
+environment; they are never printed.";
+
+/// Keeps a Schoology district populated from eSchoolPLUS.
+#[derive(Debug, Parser)]
+#[command(name = "rostersync", version, after_help = EXIT_CODES)]
+pub(crate) struct Cli {
+    /// The configuration file.
+    #[arg(
+        long,
+        global = true,
+        default_value = "rostersync.toml",
+        env = "ROSTERSYNC_CONFIG"
+    )]
+    pub(crate) config: PathBuf,
+    /// Print JSON instead of tables.
+    #[arg(long, global = true)]
+    pub(crate) json: bool,
+    /// More logging on standard error (-v info, -vv debug, -vvv trace).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub(crate) verbose: u8,
+    /// What to do.
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Write a commented configuration template.
+    Init {
+        /// Replace an existing file.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Connect to both ends and report what works.
+    Check,
+    /// The LMS account every change is made as.
+    #[command(subcommand)]
+    ActingUser(ActingUserCommand),
+    /// SIS schools and LMS buildings.
+    #[command(subcommand)]
+    Schools(SchoolsCommand),
+    /// SIS terms and LMS grading periods.
+    #[command(subcommand)]
+    Terms(TermsCommand),
+    /// Role maps and building selection per object type.
+    #[command(subcommand)]
+    Roles(RolesCommand),
+    /// Data prep: match SIS records to existing LMS records before the first sync.
+    #[command(subcommand)]
+    Prep(PrepCommand),
+    /// Sync now.
+    Sync(SyncArgs),
+    /// Sync timing.
+    #[command(subcommand)]
+    Schedule(ScheduleCommand),
+    /// Run as a service: the scheduler and the queue worker, until SIGINT or SIGTERM.
+    Run {
+        /// Seconds between two scheduler checks.
+        #[arg(long, default_value_t = 60)]
+        interval: u64,
+    },
+    /// Run logs.
+    #[command(subcommand)]
+    Logs(LogsCommand),
+    /// Start both simulators with a generated district and sync it, twice.
+    Demo {
+        /// The district size.
+        #[arg(long, value_enum, default_value_t = Size::Small)]
+        size: Size,
+    },
+}
+
+/// `acting-user`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum ActingUserCommand {
+    /// Who the configured credentials act as, and who is recorded.
+    Show,
+    /// Record the credentials' account as the acting user (System Administrators only).
+    Take,
+}
+
+/// `schools`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum SchoolsCommand {
+    /// SIS schools and LMS buildings side by side.
+    List,
+    /// Map a SIS school to an LMS building.
+    Map {
+        /// The SIS school key.
+        sis: String,
+        /// The LMS building id.
+        lms: String,
+    },
+    /// Leave a SIS school unmapped (also drops its role map and selection).
+    Unmap {
+        /// The SIS school key.
+        sis: String,
+    },
+}
+
+/// `terms`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum TermsCommand {
+    /// SIS terms and LMS grading periods side by side.
+    List,
+    /// Map a SIS term to a grading period id, or to "create".
+    Map {
+        /// The SIS term key.
+        term: String,
+        /// The grading period id, or "create".
+        period: String,
+    },
+    /// Create the grading period of a term in the LMS and map the term to it.
+    CreatePeriod {
+        /// The SIS term key.
+        term: String,
+    },
+}
+
+/// The SIS roles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum SisRoleArg {
+    /// Students.
+    Student,
+    /// Teachers.
+    Teacher,
+    /// Guardians.
+    Guardian,
+}
+
+/// Object types a building is selected for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Kind {
+    /// Users.
+    Users,
+    /// Courses.
+    Courses,
+    /// Sections and enrollments.
+    Sections,
+    /// All three.
+    All,
+}
+
+/// `roles`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum RolesCommand {
+    /// Role maps and selection per building, with the LMS roles.
+    Show,
+    /// Map a SIS role in a building to an LMS role id, or "do_not_sync".
+    Set {
+        /// The SIS school key.
+        school: String,
+        /// The SIS role.
+        #[arg(value_enum)]
+        role: SisRoleArg,
+        /// The LMS role id, or "do_not_sync".
+        target: String,
+    },
+    /// Select a building for an object type.
+    Select {
+        /// The SIS school key.
+        school: String,
+        /// The object type.
+        #[arg(value_enum)]
+        kind: Kind,
+    },
+    /// Deselect a building for an object type.
+    Deselect {
+        /// The SIS school key.
+        school: String,
+        /// The object type.
+        #[arg(value_enum)]
+        kind: Kind,
+    },
+}
+
+/// Report formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ReportFormat {
+    /// Readable text.
+    Table,
+    /// CSV.
+    Csv,
+    /// JSON.
+    Json,
+}
+
+/// `prep`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum PrepCommand {
+    /// The match report; nothing is written.
+    Report {
+        /// The format.
+        #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+        format: ReportFormat,
+    },
+    /// Make the report again and link every match.
+    Apply,
+}
+
+/// Sync scopes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ScopeArg {
+    /// Users.
+    Users,
+    /// Courses.
+    Courses,
+    /// Grading periods, sections and enrollments.
+    Sections,
+    /// Everything.
+    All,
+}
+
+/// `sync`.
+#[derive(Debug, Args)]
+pub(crate) struct SyncArgs {
+    /// What to sync.
+    #[arg(value_enum)]
+    pub(crate) scope: ScopeArg,
+    /// Print the plan; write nothing.
+    #[arg(long)]
+    pub(crate) dry_run: bool,
+    /// Apply even past a safety threshold.
+    #[arg(long)]
+    pub(crate) force: bool,
+}
+
+/// `schedule`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum ScheduleCommand {
+    /// The timing, and when the next scheduled sync is and why.
+    Show,
+    /// Save the timing (this starts the 24-hour grace period).
+    #[command(subcommand)]
+    Set(ScheduleSet),
+}
+
+/// `schedule set`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum ScheduleSet {
+    /// No scheduled syncs.
+    Manual,
+    /// Once a day within a window of local time.
+    Daily {
+        /// The window, "HH:MM-HH:MM" (may span midnight).
+        #[arg(long)]
+        window: String,
+        /// The window's IANA time zone (default: district.time_zone).
+        #[arg(long)]
+        time_zone: Option<String>,
+    },
+}
+
+/// Export formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ExportFormat {
+    /// CSV.
+    Csv,
+    /// JSON.
+    Json,
+}
+
+/// `logs`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum LogsCommand {
+    /// Recorded runs, newest first.
+    List {
+        /// At most this many.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+    /// One run and its failed and skipped records.
+    Show {
+        /// The run id.
+        run: i64,
+    },
+    /// Per-record outcomes, filtered.
+    Export {
+        /// The format.
+        #[arg(long, value_enum, default_value_t = ExportFormat::Csv)]
+        format: ExportFormat,
+        /// Only this run.
+        #[arg(long)]
+        run: Option<i64>,
+        /// Only this status (done, failed, skipped).
+        #[arg(long)]
+        status: Option<String>,
+        /// Only this object type (user, course, section, enrollment, ...).
+        #[arg(long)]
+        entity: Option<String>,
+    },
+}
+
+/// District sizes for the demo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Size {
+    /// One school, 50 students.
+    Tiny,
+    /// Four schools, 1,500 students.
+    Small,
+    /// Twenty schools, 25,000 students.
+    Medium,
+    /// Sixty schools, 100,000 students.
+    Large,
+    /// 150 schools, 250,000 students.
+    Xl,
+}

@@ -1,0 +1,154 @@
+//! `logs list|show|export`: the run log kept in the state store.
+
+use rostersync_core::Entity;
+use rostersync_ports::{OutcomeFilter, OutcomeStatus, StateStore as _};
+use serde_json::json;
+
+use crate::EXIT_OK;
+use crate::cli::{ExportFormat, LogsCommand};
+use crate::commands::sync::{status_words, summary_table};
+use crate::config::{Config, ConfigError};
+use crate::output::Out;
+use crate::wire;
+
+/// `logs list|show|export`.
+pub(crate) async fn logs(command: &LogsCommand, config: &Config, out: Out) -> anyhow::Result<u8> {
+    let store = wire::store(config)?;
+    match command {
+        LogsCommand::List { limit } => {
+            let runs = store.runs(*limit).await?;
+            if out.json {
+                out.json(&runs)?;
+                return Ok(EXIT_OK);
+            }
+            let rows: Vec<Vec<String>> = runs
+                .iter()
+                .map(|run| {
+                    let writes: u64 = run
+                        .summary
+                        .0
+                        .values()
+                        .map(|c| c.create + c.update + c.link + c.remove)
+                        .sum();
+                    vec![
+                        run.id.to_string(),
+                        run.started_at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+                        run.trigger.as_str().to_owned(),
+                        run.scope.to_string(),
+                        run.status.as_str().to_owned(),
+                        writes.to_string(),
+                        run.acting_user.clone(),
+                    ]
+                })
+                .collect();
+            out.table(
+                &[
+                    "run",
+                    "started",
+                    "trigger",
+                    "scope",
+                    "status",
+                    "planned writes",
+                    "acting user",
+                ],
+                &rows,
+            );
+            Ok(EXIT_OK)
+        }
+        LogsCommand::Show { run } => {
+            let Some(record) = store.run(*run).await? else {
+                return Err(ConfigError::new(format!(
+                    "there is no run {run}; `rostersync logs list` shows the recorded runs"
+                ))
+                .into());
+            };
+            let filter = OutcomeFilter {
+                run: Some(*run),
+                ..OutcomeFilter::default()
+            };
+            let outcomes = store.outcomes(&filter).await?;
+            if out.json {
+                out.json(&json!({ "run": record, "outcomes": outcomes }))?;
+                return Ok(EXIT_OK);
+            }
+            out.line(format!(
+                "run {}: {} {} sync as {} — {}{}",
+                record.id,
+                record.trigger.as_str(),
+                record.scope,
+                record.acting_user,
+                status_words(record.status),
+                if record.forced { " (forced)" } else { "" }
+            ));
+            out.line(format!(
+                "started {}, finished {}",
+                record.started_at.format("%Y-%m-%d %H:%M:%S UTC"),
+                record.finished_at.map_or("-".to_owned(), |at| at
+                    .format("%Y-%m-%d %H:%M:%S UTC")
+                    .to_string())
+            ));
+            if let Some(message) = &record.message {
+                out.line(format!("message: {message}"));
+            }
+            out.text(&summary_table(&record.summary));
+            let rows: Vec<Vec<String>> = outcomes
+                .iter()
+                .filter(|o| o.status != OutcomeStatus::Done)
+                .map(|o| {
+                    vec![
+                        o.status.as_str().to_owned(),
+                        o.entity.to_string(),
+                        o.key.clone(),
+                        o.reason.clone().unwrap_or_default(),
+                    ]
+                })
+                .collect();
+            out.table(&["status", "object", "key", "reason"], &rows);
+            Ok(EXIT_OK)
+        }
+        LogsCommand::Export {
+            format,
+            run,
+            status,
+            entity,
+        } => {
+            let status = match status {
+                Some(name) => Some(
+                    OutcomeStatus::ALL
+                        .into_iter()
+                        .find(|s| s.as_str() == name.trim())
+                        .ok_or_else(|| {
+                            ConfigError::new(format!(
+                                "--status {name:?} is not a status: use done, skipped or failed"
+                            ))
+                        })?,
+                ),
+                None => None,
+            };
+            let entity = match entity {
+                Some(name) => Some(Entity::parse(name.trim()).ok_or_else(|| {
+                    ConfigError::new(format!(
+                        "--entity {name:?} is not an object type: use grading_period, user, course, section, enrollment or guardian_link"
+                    ))
+                })?),
+                None => None,
+            };
+            let filter = OutcomeFilter {
+                run: *run,
+                status,
+                entity,
+            };
+            let format = if out.json {
+                ExportFormat::Json
+            } else {
+                *format
+            };
+            let text = match format {
+                ExportFormat::Csv => store.export_outcomes_csv(&filter).await?,
+                ExportFormat::Json => store.export_outcomes_json(&filter).await?,
+            };
+            out.text(&text);
+            Ok(EXIT_OK)
+        }
+    }
+}

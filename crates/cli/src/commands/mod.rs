@@ -1,0 +1,30 @@
+//! The commands that need a configuration, one module per group.
+
+pub(crate) mod logs;
+pub(crate) mod mapping;
+pub(crate) mod schedule;
+pub(crate) mod setup;
+pub(crate) mod sync;
+
+use crate::cli::Command;
+use crate::config::Config;
+use crate::output::Out;
+
+/// Runs one command over a loaded configuration; returns the exit code.
+pub(crate) async fn run(command: &Command, config: &Config, out: Out) -> anyhow::Result<u8> {
+    match command {
+        Command::Check => setup::check(config, out).await,
+        Command::ActingUser(command) => setup::acting_user(command, config, out).await,
+        Command::Schools(command) => mapping::schools(command, config, out).await,
+        Command::Terms(command) => mapping::terms(command, config, out).await,
+        Command::Roles(command) => mapping::roles(command, config, out).await,
+        Command::Prep(command) => sync::prep(command, config, out).await,
+        Command::Sync(args) => sync::sync(args, config, out).await,
+        Command::Schedule(command) => schedule::schedule(command, config, out).await,
+        Command::Run { interval } => schedule::service(config, *interval, out).await,
+        Command::Logs(command) => logs::logs(command, config, out).await,
+        Command::Init { .. } | Command::Demo { .. } => {
+            anyhow::bail!("internal: this command does not read a configuration")
+        }
+    }
+}

@@ -1,0 +1,237 @@
+//! `schedule show|set` and `run`, the long-running service.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use rostersync_core::schedule::ScheduleMode;
+use rostersync_engine::{Engine, NextJob};
+use serde_json::json;
+
+use crate::cli::{ScheduleCommand, ScheduleSet};
+use crate::commands::sync::print_report;
+use crate::config::{self, Config, ConfigError, ScheduleSection};
+use crate::output::{Out, eprint_line};
+use crate::wire;
+use crate::{EXIT_ERROR, EXIT_OK};
+
+/// `schedule show|set`.
+pub(crate) async fn schedule(
+    command: &ScheduleCommand,
+    config: &Config,
+    out: Out,
+) -> anyhow::Result<u8> {
+    let now = wire::now();
+    let wired = wire::offline_engine(config, now)?;
+    match command {
+        ScheduleCommand::Show => show(&wired.engine, &config.schedule, config, now, out).await,
+        ScheduleCommand::Set(set) => {
+            let section = match set {
+                ScheduleSet::Manual => ScheduleSection {
+                    mode: "manual".to_owned(),
+                    window: None,
+                    time_zone: None,
+                },
+                ScheduleSet::Daily { window, time_zone } => ScheduleSection {
+                    mode: "daily".to_owned(),
+                    window: Some(window.clone()),
+                    time_zone: time_zone.clone(),
+                },
+            };
+            let mode =
+                config::schedule_mode(&section, config.zone.name()).map_err(ConfigError::new)?;
+            config::save_managed(&config.path, &section, config.mapping.spec())?;
+            wired.engine.record_settings_saved(now).await?;
+            if !out.json {
+                out.line(format!(
+                    "sync timing saved in {}; the next scheduled sync waits at least 24 hours (grace rule)",
+                    config.path.display()
+                ));
+            }
+            show(&wired.engine, &mode, config, now, out).await
+        }
+    }
+}
+
+async fn show(
+    engine: &Engine,
+    mode: &ScheduleMode,
+    config: &Config,
+    now: DateTime<Utc>,
+    out: Out,
+) -> anyhow::Result<u8> {
+    let next = engine.next_run(mode, now).await?;
+    let state = engine.schedule_state().await?;
+    let timing = match mode {
+        ScheduleMode::Manual => "manual: syncs run only when started by hand".to_owned(),
+        ScheduleMode::Daily(window) => format!(
+            "daily, enqueued between {} and {} {}",
+            window.start().format("%H:%M"),
+            window.end().format("%H:%M"),
+            window.zone()
+        ),
+    };
+    let local = |at: DateTime<Utc>| {
+        at.with_timezone(&config.zone)
+            .format("%a %Y-%m-%d %H:%M %Z")
+            .to_string()
+    };
+    if out.json {
+        out.json(&json!({
+            "timing": timing,
+            "next_run": next.map(|n| n.at),
+            "reason": next.map(|n| n.reason.to_string()),
+            "state": state,
+        }))?;
+        return Ok(EXIT_OK);
+    }
+    out.line(format!("timing: {timing}"));
+    match next {
+        Some(next) => out.line(format!(
+            "next scheduled sync: {} — {}",
+            local(next.at),
+            next.reason
+        )),
+        None => out.line("next scheduled sync: none (manual mode)"),
+    }
+    for (what, at) in [
+        ("last manual sync", state.last_manual_sync),
+        ("timing last saved", state.last_settings_save),
+        ("last scheduled sync enqueued", state.last_scheduled_enqueue),
+    ] {
+        if let Some(at) = at {
+            out.line(format!("{what}: {}", local(at)));
+        }
+    }
+    Ok(EXIT_OK)
+}
+
+/// `run`: checks the schedule every `interval` seconds and works the queue,
+/// until SIGINT or SIGTERM. A signal during a sync lets it finish; a second
+/// signal stops at once (the next run resumes the interrupted work from the
+/// journal).
+pub(crate) async fn service(config: &Config, interval: u64, out: Out) -> anyhow::Result<u8> {
+    let now = wire::now();
+    let wired = wire::engine(config, now)?;
+    let engine = &wired.engine;
+    let mut shutdown = Shutdown::install()?;
+    eprint_line(format!(
+        "rostersync service started (store {}); stop with Ctrl-C or SIGTERM",
+        config.store_path.display()
+    ));
+    let mut code = EXIT_OK;
+    loop {
+        let now = wire::now();
+        match engine.scheduler_tick(&config.schedule, now).await {
+            Ok(tick) => {
+                if let Some(job) = tick.job {
+                    tracing::info!(job = job.id, "scheduled sync enqueued");
+                }
+            }
+            Err(error) => {
+                eprint_line(format!("scheduler check failed: {error}"));
+                code = EXIT_ERROR;
+            }
+        }
+        // Work the queue until it is empty or its head must wait.
+        loop {
+            let work = engine.run_next(wire::now());
+            tokio::pin!(work);
+            let next = tokio::select! {
+                next = &mut work => next,
+                () = shutdown.recv() => {
+                    eprint_line("stopping: letting the work in hand finish (signal again to stop now; the next run resumes its work)");
+                    tokio::select! {
+                        next = &mut work => {
+                            report_job(next, out);
+                            eprint_line("stopped");
+                        }
+                        () = shutdown.recv() => eprint_line("stopped during a sync; the next run resumes its work"),
+                    }
+                    return Ok(code);
+                }
+            };
+            match report_job(next, out) {
+                Some(true) => {}
+                Some(false) | None => break,
+            }
+        }
+        let pause = Duration::from_secs(interval.max(1));
+        tokio::select! {
+            () = tokio::time::sleep(pause) => {}
+            () = shutdown.recv() => {
+                eprint_line("stopped");
+                return Ok(code);
+            }
+        }
+    }
+}
+
+/// Prints what the worker did; `Some(true)` when another job may follow.
+fn report_job(next: Result<NextJob, rostersync_engine::EngineError>, out: Out) -> Option<bool> {
+    match next {
+        Ok(NextJob::Empty) => Some(false),
+        Ok(NextJob::Waiting { job, error }) => {
+            eprint_line(format!("job {} ({}) waits: {error}", job.id, job.scope));
+            Some(false)
+        }
+        Ok(NextJob::Ran { job, result }) => {
+            match result {
+                Ok(report) => {
+                    let _ = print_report(&report, out);
+                }
+                Err(error) => {
+                    eprint_line(format!("job {} ({}) stopped: {error}", job.id, job.scope))
+                }
+            }
+            Some(true)
+        }
+        Err(error) => {
+            eprint_line(format!("the queue could not be read: {error}"));
+            None
+        }
+    }
+}
+
+/// SIGINT (Ctrl-C) and, on Unix, SIGTERM, listened to from the moment it is
+/// installed, so a signal that comes early is never lost.
+struct Shutdown {
+    #[cfg(unix)]
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl Shutdown {
+    /// Starts listening.
+    fn install() -> std::io::Result<Shutdown> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(Shutdown {
+                interrupt: signal(SignalKind::interrupt())?,
+                terminate: signal(SignalKind::terminate())?,
+            })
+        }
+        #[cfg(not(unix))]
+        {
+            Ok(Shutdown {})
+        }
+    }
+
+    /// Resolves on the next signal.
+    async fn recv(&mut self) {
+        #[cfg(unix)]
+        {
+            tokio::select! {
+                _ = self.interrupt.recv() => {}
+                _ = self.terminate.recv() => {}
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            if tokio::signal::ctrl_c().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        }
+    }
+}

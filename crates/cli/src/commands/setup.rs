@@ -1,0 +1,316 @@
+//! `init`, `check` and `acting-user`.
+use std::path::Path;
+
+use rostersync_eschoolplus::EspError;
+use rostersync_ports::{ActingUser, ErrorKind, LmsTarget as _, PortError};
+use serde::Serialize;
+
+use crate::cli::ActingUserCommand;
+use crate::config::{self, Config, ConfigError};
+use crate::output::{Out, with_spinner};
+use crate::wire;
+use crate::{EXIT_ERROR, EXIT_OK};
+
+/// The setting the acting user taken with `acting-user take` is kept under.
+pub(crate) const ACTING_USER_SETTING: &str = "acting_user";
+
+/// `init`: writes the template.
+pub(crate) fn init(path: &Path, force: bool, out: Out) -> anyhow::Result<u8> {
+    if path.exists() && !force {
+        return Err(ConfigError::new(format!(
+            "{} already exists; pass --force to replace it, or --config OTHER_PATH",
+            path.display()
+        ))
+        .into());
+    }
+    std::fs::write(path, config::template())
+        .map_err(|error| ConfigError::new(format!("cannot write {}: {error}", path.display())))?;
+    out.line(format!(
+        "wrote {}; edit it, set {} and {} in the environment, then run `rostersync check`",
+        path.display(),
+        config::ESP_PASSWORD_ENV,
+        config::SCHOOLOGY_SECRET_ENV
+    ));
+    Ok(EXIT_OK)
+}
+
+/// What `check` found at one end.
+#[derive(Debug, Serialize)]
+pub(crate) struct EndReport {
+    /// Which end.
+    pub(crate) end: &'static str,
+    /// Whether everything checked works.
+    pub(crate) ok: bool,
+    /// What works and what does not, one line each.
+    pub(crate) lines: Vec<String>,
+}
+
+/// `check`: connects to both ends.
+pub(crate) async fn check(config: &Config, out: Out) -> anyhow::Result<u8> {
+    let (esp, lms) = with_spinner("checking eSchoolPLUS and Schoology", async {
+        tokio::join!(check_esp(config), check_lms(config))
+    })
+    .await;
+    let reports = [esp, lms];
+    if out.json {
+        out.json(&reports)?;
+    } else {
+        for report in &reports {
+            out.line(format!(
+                "{}: {}",
+                report.end,
+                if report.ok { "OK" } else { "PROBLEM" }
+            ));
+            for line in &report.lines {
+                out.line(format!("  {line}"));
+            }
+        }
+    }
+    Ok(if reports.iter().all(|r| r.ok) {
+        EXIT_OK
+    } else {
+        EXIT_ERROR
+    })
+}
+
+async fn check_esp(config: &Config) -> EndReport {
+    let mut report = EndReport {
+        end: "eSchoolPLUS",
+        ok: false,
+        lines: Vec::new(),
+    };
+    let adapter = match wire::esp(config, wire::now()) {
+        Ok(adapter) => adapter,
+        Err(error) => {
+            report.lines.push(error.to_string());
+            return report;
+        }
+    };
+    let year = match config.esp.school_year {
+        Some(year) => year,
+        None => rostersync_eschoolplus::school_year_for(
+            wire::now().with_timezone(&config.zone).date_naive(),
+        ),
+    };
+    match adapter.connect(year).await {
+        Ok(session) => {
+            report.lines.push(format!(
+                "logged on as {} at {}, site code {} selected, school year {}-{:02}",
+                config.esp.login_name,
+                config.esp.domain,
+                config.esp.site_code,
+                year - 1,
+                year.rem_euclid(100)
+            ));
+            session.log_off().await;
+        }
+        Err(error) => {
+            report.lines.push(esp_words(&error, config));
+            return report;
+        }
+    }
+    match adapter.read_schools().await {
+        Ok((schools, problems)) => {
+            report.ok = true;
+            report.lines.push(format!(
+                "reads buildings: {} school(s){}",
+                schools.len(),
+                if problems.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {} record(s) unreadable", problems.len())
+                }
+            ));
+        }
+        Err(error) => report.lines.push(format!(
+            "cannot read buildings: {}",
+            esp_words(&error, config)
+        )),
+    }
+    report
+}
+
+/// An eSchoolPLUS failure in words an administrator can act on.
+fn esp_words(error: &EspError, config: &Config) -> String {
+    match error {
+        EspError::BadCredentials => format!(
+            "wrong login name or password: eSchoolPLUS refused {}; check eschoolplus.login_name and {}",
+            config.esp.login_name,
+            config::ESP_PASSWORD_ENV
+        ),
+        EspError::UnknownSiteCode { .. } => {
+            format!("wrong site code: {error}; fix eschoolplus.site_code")
+        }
+        EspError::Unreachable { .. } if is_tls(error) => format!(
+            "TLS failure talking to {}: the server does not speak TLS on that address, or its certificate is not trusted; check eschoolplus.domain",
+            config.esp.domain
+        ),
+        EspError::Unreachable { .. } => {
+            format!("host unreachable: {error}; check eschoolplus.domain and the network")
+        }
+        EspError::UnsupportedVersion { .. } => format!("SIS version too old: {error}"),
+        EspError::MissingPermission { .. } => {
+            format!("missing permission: {error}; give the account that right in eSchoolPLUS")
+        }
+        other => other.to_string(),
+    }
+}
+
+/// Whether a failure's causes mention TLS or certificates.
+fn is_tls(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(current) = cause {
+        let text = current.to_string().to_ascii_lowercase();
+        let tls_words = [
+            "certificate",
+            "tls",
+            "handshake",
+            "corrupt message",
+            "invalidcontenttype",
+            "unknownissuer",
+        ];
+        if tls_words.iter().any(|word| text.contains(word)) {
+            return true;
+        }
+        cause = current.source();
+    }
+    false
+}
+
+async fn check_lms(config: &Config) -> EndReport {
+    let mut report = EndReport {
+        end: "Schoology",
+        ok: false,
+        lines: Vec::new(),
+    };
+    let lms = match wire::schoology(config) {
+        Ok(lms) => lms,
+        Err(error) => {
+            report.lines.push(error.to_string());
+            return report;
+        }
+    };
+    match lms.acting_user().await {
+        Ok(acting) if acting.is_system_admin => report.lines.push(format!(
+            "signed in with consumer key {} as {} ({}), a System Administrator",
+            config.schoology.consumer_key, acting.name, acting.id
+        )),
+        Ok(acting) => {
+            report.lines.push(format!(
+                "not an admin: the consumer key {} belongs to {} ({}), who is not a System Administrator; \
+                 use the API key of a System Administrator",
+                config.schoology.consumer_key, acting.name, acting.id
+            ));
+            return report;
+        }
+        Err(error) => {
+            report.lines.push(lms_words(&error, config));
+            return report;
+        }
+    }
+    match lms.directory().await {
+        Ok(directory) => {
+            report.ok = true;
+            report.lines.push(format!(
+                "reads the directory: {} building(s), {} role(s), {} grading period(s)",
+                directory.buildings.len(),
+                directory.roles.len(),
+                directory.grading_periods.len()
+            ));
+        }
+        Err(error) => report.lines.push(format!(
+            "cannot read the directory: {}",
+            lms_words(&error, config)
+        )),
+    }
+    report
+}
+
+/// A Schoology failure in words an administrator can act on.
+fn lms_words(error: &PortError, config: &Config) -> String {
+    match error.kind() {
+        ErrorKind::Auth => format!(
+            "wrong consumer key or secret: Schoology refused consumer key {} ({}); check schoology.consumer_key and {}",
+            config.schoology.consumer_key,
+            error.message(),
+            config::SCHOOLOGY_SECRET_ENV
+        ),
+        ErrorKind::Unavailable if is_tls(error) => format!(
+            "TLS failure talking to {}: the server does not speak TLS on that address, or its certificate is not trusted; check schoology.base_url",
+            config.schoology.base_url
+        ),
+        ErrorKind::Unavailable => format!(
+            "host unreachable: {} ({}); check schoology.base_url and the network",
+            config.schoology.base_url,
+            error.message()
+        ),
+        _ => error.message().to_owned(),
+    }
+}
+
+/// `acting-user show|take`.
+pub(crate) async fn acting_user(
+    command: &ActingUserCommand,
+    config: &Config,
+    out: Out,
+) -> anyhow::Result<u8> {
+    let lms = wire::schoology(config)?;
+    let store = wire::store(config)?;
+    let current = with_spinner(
+        "asking Schoology who the credentials act as",
+        lms.acting_user(),
+    )
+    .await
+    .map_err(|error| anyhow::Error::new(error).context("cannot read the acting user"))?;
+    let recorded: Option<ActingUser> = store.setting(ACTING_USER_SETTING).await?;
+    match command {
+        ActingUserCommand::Show => {
+            if out.json {
+                out.json(&serde_json::json!({ "credentials": current, "recorded": recorded }))?;
+            } else {
+                out.line(format!(
+                    "the credentials act as {} ({}){}",
+                    current.name,
+                    current.id,
+                    if current.is_system_admin {
+                        ", a System Administrator"
+                    } else {
+                        ", NOT a System Administrator: syncs will be refused"
+                    }
+                ));
+                match &recorded {
+                    Some(user) if user.id == current.id => {
+                        out.line("recorded acting user: the same account")
+                    }
+                    Some(user) => out.line(format!(
+                        "recorded acting user: {} ({}); run `rostersync acting-user take` to record the credentials' account",
+                        user.name, user.id
+                    )),
+                    None => out.line(
+                        "no acting user recorded yet; run `rostersync acting-user take`",
+                    ),
+                }
+            }
+            Ok(EXIT_OK)
+        }
+        ActingUserCommand::Take => {
+            if !current.is_system_admin {
+                return Err(anyhow::Error::new(
+                    rostersync_engine::EngineError::NotAdmin {
+                        user: format!("{} ({})", current.name, current.id),
+                    },
+                ));
+            }
+            store.save_setting(ACTING_USER_SETTING, &current).await?;
+            if out.json {
+                out.json(&current)?;
+            } else {
+                out.line(format!(
+                    "{} ({}) is now the acting user; every change in Schoology is made as this account",
+                    current.name, current.id
+                ));
+            }
+            Ok(EXIT_OK)
+        }
+    }
+}

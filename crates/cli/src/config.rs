@@ -1,0 +1,601 @@
+//! The configuration file: its TOML shape, validation with messages that name
+//! the key and the fix, secrets from the environment, and the rewrite of the
+//! commands' part of the file (`[schedule]` and `[mapping]`).
+//!
+//! # Where the mapping lives
+//!
+//! The file is the only source of truth. Everything above the marker line
+//! [`MANAGED_MARKER`] is the administrator's and is never touched; everything
+//! below it (`[schedule]` and `[mapping]`) is rewritten by the commands that
+//! change the mapping or the schedule (`schools map`, `terms map`, `roles set`,
+//! `schedule set`, ...). Comments below the marker are not kept. A file
+//! without the marker is rewritten through TOML's data model (its comments
+//! are lost) and gains the marker.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono_tz::Tz;
+use rostersync_core::schedule::{ScheduleMode, Window};
+use rostersync_core::{MappingConfig, MappingSpec};
+use serde::{Deserialize, Serialize};
+
+/// The line that separates the administrator's settings from the part the
+/// commands rewrite.
+pub(crate) const MANAGED_MARKER: &str =
+    "# ---- below this line: [schedule] and [mapping], rewritten by rostersync commands ----";
+
+/// The environment variable holding the eSchoolPLUS password.
+pub(crate) const ESP_PASSWORD_ENV: &str = "ROSTERSYNC_ESP_PASSWORD";
+
+/// The environment variable holding the Schoology consumer secret.
+pub(crate) const SCHOOLOGY_SECRET_ENV: &str = "ROSTERSYNC_SCHOOLOGY_SECRET";
+
+/// The default Schoology API address.
+pub(crate) const DEFAULT_BASE_URL: &str = "https://api.schoology.com/v1";
+
+/// A configuration problem: bad usage, exit code 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub(crate) struct ConfigError {
+    message: String,
+}
+
+impl ConfigError {
+    /// A problem described in full.
+    pub(crate) fn new(message: impl Into<String>) -> Self {
+        ConfigError {
+            message: message.into(),
+        }
+    }
+}
+
+/// A secret from the environment or the file; never shown.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct Secret(String);
+
+impl Secret {
+    /// The secret itself, for the client that sends it.
+    pub(crate) fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+impl<'de> Deserialize<'de> for Secret {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Secret)
+    }
+}
+
+/// `[eschoolplus]` as written.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawEsp {
+    domain: Option<String>,
+    site_code: Option<String>,
+    login_name: Option<String>,
+    password: Option<Secret>,
+    school_year: Option<i32>,
+    poll_interval_ms: Option<u64>,
+}
+
+/// `[schoology]` as written.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawSchoology {
+    base_url: Option<String>,
+    consumer_key: Option<String>,
+    consumer_secret: Option<Secret>,
+    school_id: Option<String>,
+    signature_method: Option<String>,
+    rate_requests: Option<u32>,
+    rate_per_seconds: Option<u64>,
+    concurrency: Option<usize>,
+    system_admin_roles: Option<Vec<String>>,
+}
+
+/// `[store]` as written.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawStore {
+    path: Option<PathBuf>,
+}
+
+/// `[district]` as written.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawDistrict {
+    time_zone: Option<String>,
+}
+
+/// `[schedule]`: `mode = "manual"`, or `mode = "daily"` with a window and
+/// optionally a time zone (default: the district's).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ScheduleSection {
+    /// "manual" or "daily".
+    pub(crate) mode: String,
+    /// "HH:MM-HH:MM", for daily.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) window: Option<String>,
+    /// IANA zone of the window; the district's when absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) time_zone: Option<String>,
+}
+
+/// The whole file as written.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    eschoolplus: Option<RawEsp>,
+    schoology: Option<RawSchoology>,
+    store: Option<RawStore>,
+    district: Option<RawDistrict>,
+    schedule: Option<ScheduleSection>,
+    #[serde(default)]
+    mapping: MappingSpec,
+}
+
+/// The part of the file the commands rewrite.
+#[derive(Serialize)]
+struct Managed<'a> {
+    schedule: &'a ScheduleSection,
+    mapping: &'a MappingSpec,
+}
+
+/// eSchoolPLUS settings.
+#[derive(Debug, Clone)]
+pub(crate) struct EspSettings {
+    /// The server address.
+    pub(crate) domain: String,
+    /// The environment.
+    pub(crate) site_code: String,
+    /// The login name.
+    pub(crate) login_name: String,
+    /// The password, when set.
+    pub(crate) password: Option<Secret>,
+    /// The school year to read, when fixed.
+    pub(crate) school_year: Option<i32>,
+    /// The pause between two reads of the task list.
+    pub(crate) poll_interval: Duration,
+}
+
+/// How Schoology requests are signed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Signature {
+    /// HMAC-SHA1.
+    HmacSha1,
+    /// PLAINTEXT.
+    Plaintext,
+}
+
+/// Schoology settings.
+#[derive(Debug, Clone)]
+pub(crate) struct SchoologySettings {
+    /// The API base address.
+    pub(crate) base_url: String,
+    /// The consumer key.
+    pub(crate) consumer_key: String,
+    /// The consumer secret, when set.
+    pub(crate) consumer_secret: Option<Secret>,
+    /// The district's school id.
+    pub(crate) school_id: Option<String>,
+    /// The signature method.
+    pub(crate) signature: Signature,
+    /// Requests allowed per `rate_per`.
+    pub(crate) rate_requests: u32,
+    /// The rate window.
+    pub(crate) rate_per: Duration,
+    /// Requests in flight.
+    pub(crate) concurrency: usize,
+    /// Role titles that count as System Administrator, when set.
+    pub(crate) system_admin_roles: Option<Vec<String>>,
+}
+
+/// A validated configuration.
+#[derive(Debug, Clone)]
+pub(crate) struct Config {
+    /// Where it was read from.
+    pub(crate) path: PathBuf,
+    /// eSchoolPLUS.
+    pub(crate) esp: EspSettings,
+    /// Schoology.
+    pub(crate) schoology: SchoologySettings,
+    /// The state store file.
+    pub(crate) store_path: PathBuf,
+    /// The district's time zone.
+    pub(crate) zone: Tz,
+    /// The schedule as written.
+    pub(crate) schedule_section: ScheduleSection,
+    /// The schedule.
+    pub(crate) schedule: ScheduleMode,
+    /// The validated mapping.
+    pub(crate) mapping: MappingConfig,
+}
+
+impl Config {
+    /// The eSchoolPLUS password, from the environment or the file.
+    pub(crate) fn esp_password(&self) -> Result<&Secret, ConfigError> {
+        self.esp.password.as_ref().ok_or_else(|| {
+            ConfigError::new(format!(
+                "eschoolplus.password is not set: set the environment variable {ESP_PASSWORD_ENV} \
+                 to the eSchoolPLUS password of {}",
+                self.esp.login_name
+            ))
+        })
+    }
+
+    /// The Schoology consumer secret, from the environment or the file.
+    pub(crate) fn schoology_secret(&self) -> Result<&Secret, ConfigError> {
+        self.schoology.consumer_secret.as_ref().ok_or_else(|| {
+            ConfigError::new(format!(
+                "schoology.consumer_secret is not set: set the environment variable \
+                 {SCHOOLOGY_SECRET_ENV} to the secret of consumer key {}",
+                self.schoology.consumer_key
+            ))
+        })
+    }
+}
+
+/// Reads and validates the file at `path`, taking secrets from the
+/// environment when set there.
+pub(crate) fn load(path: &Path) -> Result<Config, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|error| {
+        ConfigError::new(format!(
+            "cannot read the configuration file {}: {error}; \
+             create one with `rostersync init` or pass --config PATH",
+            path.display()
+        ))
+    })?;
+    parse(path, &text, &|name| std::env::var(name).ok())
+}
+
+/// Parses and validates configuration text; `env` reads a variable.
+pub(crate) fn parse(
+    path: &Path,
+    text: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Config, ConfigError> {
+    let fail = |message: String| ConfigError::new(format!("{}: {message}", path.display()));
+    let value: toml::Table = toml::from_str(text)
+        .map_err(|error| fail(format!("not valid TOML: {}", error.message())))?;
+    let raw: RawConfig =
+        serde_path_to_error::deserialize(toml::Value::Table(value)).map_err(|error| {
+            let key = error.path().to_string();
+            let inner = error.into_inner();
+            fail(format!(
+                "key `{key}`: {}; see the template written by `rostersync init`",
+                inner.message()
+            ))
+        })?;
+    let mut problems = Vec::new();
+    let mut need = |key: &str, value: Option<String>, fix: &str| match value {
+        Some(value) if !value.trim().is_empty() => value.trim().to_owned(),
+        _ => {
+            problems.push(format!("{key} is missing: {fix}"));
+            String::new()
+        }
+    };
+
+    let esp = raw.eschoolplus.unwrap_or_default();
+    let domain = need(
+        "eschoolplus.domain",
+        esp.domain,
+        "set it to the eSchoolPLUS server, e.g. \"https://eschool.district.org\"",
+    );
+    let site_code = need(
+        "eschoolplus.site_code",
+        esp.site_code,
+        "set it to the environment (site code) to use, e.g. \"0850\"",
+    );
+    let login_name = need(
+        "eschoolplus.login_name",
+        esp.login_name,
+        "set it to the eSchoolPLUS login name rostersync uses",
+    );
+    let lms = raw.schoology.unwrap_or_default();
+    let consumer_key = need(
+        "schoology.consumer_key",
+        lms.consumer_key,
+        "set it to the API consumer key of a System Administrator",
+    );
+    let district = raw.district.unwrap_or_default();
+    let zone_name = need(
+        "district.time_zone",
+        district.time_zone,
+        "set it to the district's IANA time zone, e.g. \"America/Chicago\"",
+    );
+    let store_path = need(
+        "store.path",
+        raw.store
+            .unwrap_or_default()
+            .path
+            .map(|p| p.display().to_string()),
+        "set it to the state store file, e.g. \"rostersync.db\"",
+    );
+
+    if !domain.is_empty() {
+        if let Err(message) = check_address(&domain, true) {
+            problems.push(format!("eschoolplus.domain {domain:?} {message}"));
+        }
+    }
+    let base_url = lms
+        .base_url
+        .map(|u| u.trim().to_owned())
+        .unwrap_or_else(|| DEFAULT_BASE_URL.to_owned());
+    if let Err(message) = check_address(&base_url, false) {
+        problems.push(format!("schoology.base_url {base_url:?} {message}"));
+    }
+    let signature = match lms.signature_method.as_deref().map(str::trim) {
+        None => Signature::HmacSha1,
+        Some(m) if m.eq_ignore_ascii_case("HMAC-SHA1") => Signature::HmacSha1,
+        Some(m) if m.eq_ignore_ascii_case("PLAINTEXT") => Signature::Plaintext,
+        Some(other) => {
+            problems.push(format!(
+                "schoology.signature_method {other:?} is not known: use \"HMAC-SHA1\" (default) or \"PLAINTEXT\""
+            ));
+            Signature::HmacSha1
+        }
+    };
+    let rate_requests = lms.rate_requests.unwrap_or(50);
+    let rate_seconds = lms.rate_per_seconds.unwrap_or(5);
+    if rate_requests == 0 || rate_seconds == 0 {
+        problems.push(
+            "schoology.rate_requests and schoology.rate_per_seconds must be at least 1 (default 50 per 5)".to_owned(),
+        );
+    }
+    let zone = match zone_name.parse::<Tz>() {
+        Ok(zone) => Some(zone),
+        Err(_) if zone_name.is_empty() => None,
+        Err(_) => {
+            problems.push(format!(
+                "district.time_zone {zone_name:?} is not a known IANA time zone: use a name such as \"America/Chicago\""
+            ));
+            None
+        }
+    };
+    let schedule_section = raw.schedule.unwrap_or_else(|| ScheduleSection {
+        mode: "manual".to_owned(),
+        ..ScheduleSection::default()
+    });
+    let schedule = match schedule_mode(&schedule_section, &zone_name) {
+        Ok(mode) => Some(mode),
+        Err(message) => {
+            problems.push(message);
+            None
+        }
+    };
+    let mapping = match MappingConfig::new(raw.mapping) {
+        Ok(mapping) => Some(mapping),
+        Err(errors) => {
+            for error in errors.0 {
+                problems.push(format!("mapping.{}: {}", error.path, error.message));
+            }
+            None
+        }
+    };
+
+    let (Some(zone), Some(schedule), Some(mapping), true) =
+        (zone, schedule, mapping, problems.is_empty())
+    else {
+        return Err(fail(format!(
+            "{} problem(s):\n  - {}",
+            problems.len(),
+            problems.join("\n  - ")
+        )));
+    };
+    let base_dir = path.parent().unwrap_or_else(|| Path::new("."));
+    let store_path = base_dir.join(store_path);
+    let password = env(ESP_PASSWORD_ENV)
+        .filter(|p| !p.is_empty())
+        .map(Secret)
+        .or(esp.password);
+    let consumer_secret = env(SCHOOLOGY_SECRET_ENV)
+        .filter(|s| !s.is_empty())
+        .map(Secret)
+        .or(lms.consumer_secret);
+    Ok(Config {
+        path: path.to_owned(),
+        esp: EspSettings {
+            domain,
+            site_code,
+            login_name,
+            password,
+            school_year: esp.school_year,
+            poll_interval: Duration::from_millis(esp.poll_interval_ms.unwrap_or(2000)),
+        },
+        schoology: SchoologySettings {
+            base_url,
+            consumer_key,
+            consumer_secret,
+            school_id: lms.school_id.filter(|id| !id.trim().is_empty()),
+            signature,
+            rate_requests,
+            rate_per: Duration::from_secs(rate_seconds),
+            concurrency: lms.concurrency.unwrap_or(8).max(1),
+            system_admin_roles: lms.system_admin_roles,
+        },
+        store_path,
+        zone,
+        schedule_section,
+        schedule,
+        mapping,
+    })
+}
+
+/// Builds the schedule from its section; the error names the key and the fix.
+pub(crate) fn schedule_mode(
+    section: &ScheduleSection,
+    district_zone: &str,
+) -> Result<ScheduleMode, String> {
+    match section.mode.trim() {
+        "manual" => Ok(ScheduleMode::Manual),
+        "daily" => {
+            let window = section.window.as_deref().unwrap_or_default();
+            let Some((start, end)) = window.split_once('-') else {
+                return Err(format!(
+                    "schedule.window {window:?} is not a window: write it as \"HH:MM-HH:MM\", e.g. \"00:00-03:00\""
+                ));
+            };
+            let zone = section.time_zone.as_deref().unwrap_or(district_zone);
+            Window::parse(start, end, zone)
+                .map(ScheduleMode::Daily)
+                .map_err(|error| {
+                    format!(
+                        "schedule.window {window:?} (time zone {zone:?}): {error}; e.g. \"00:00-03:00\""
+                    )
+                })
+        }
+        other => Err(format!(
+            "schedule.mode {other:?} is not known: use \"manual\" or \"daily\" (with window = \"00:00-03:00\")"
+        )),
+    }
+}
+
+/// Checks an address: `https://` anywhere, `http://` only on loopback. A
+/// bare host name is allowed where `bare_host` (https is then implied).
+fn check_address(address: &str, bare_host: bool) -> Result<(), String> {
+    if !address.contains("://") {
+        return if bare_host {
+            Ok(())
+        } else {
+            Err("is not an address: write it as \"https://host/v1\"".to_owned())
+        };
+    }
+    let url = url::Url::parse(address).map_err(|error| {
+        format!("is not a valid address ({error}): write it as \"https://host\"")
+    })?;
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" => {
+            let loopback = match url.host() {
+                Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+                Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+                Some(url::Host::Domain(name)) => name == "localhost",
+                None => false,
+            };
+            if loopback && url.port().is_some() {
+                Ok(())
+            } else {
+                Err("uses http:// off loopback: use https://, or http://127.0.0.1:PORT for a local simulator".to_owned())
+            }
+        }
+        other => Err(format!("has scheme {other:?}: use https://")),
+    }
+}
+
+/// Rewrites the commands' part of the file at `path` with `schedule` and
+/// `mapping`, keeping everything above [`MANAGED_MARKER`] as written.
+pub(crate) fn save_managed(
+    path: &Path,
+    schedule: &ScheduleSection,
+    mapping: &MappingSpec,
+) -> anyhow::Result<()> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|error| ConfigError::new(format!("cannot read {}: {error}", path.display())))?;
+    let managed = toml::to_string(&Managed { schedule, mapping })?;
+    let head = match text.find(MANAGED_MARKER) {
+        Some(at) => text[..at].to_owned(),
+        None => {
+            let mut table: toml::Table = toml::from_str(&text)?;
+            table.remove("schedule");
+            table.remove("mapping");
+            format!("{}\n", toml::to_string(&table)?)
+        }
+    };
+    let new_text = format!("{head}{MANAGED_MARKER}\n\n{managed}");
+    // Check that the result still reads back before replacing the file.
+    parse(path, &new_text, &|_| None).map_err(|error| {
+        ConfigError::new(format!(
+            "the change would make the configuration invalid: {error}"
+        ))
+    })?;
+    let temp = path.with_extension("toml.tmp");
+    std::fs::write(&temp, new_text)?;
+    std::fs::rename(&temp, path)?;
+    Ok(())
+}
+
+/// The commented template `rostersync init` writes.
+pub(crate) fn template() -> String {
+    let schedule = ScheduleSection {
+        mode: "manual".to_owned(),
+        window: None,
+        time_zone: None,
+    };
+    let managed = toml::to_string(&Managed {
+        schedule: &schedule,
+        mapping: &MappingSpec::default(),
+    })
+    .unwrap_or_default();
+    format!("{TEMPLATE_HEAD}{MANAGED_MARKER}\n\n{managed}")
+}
+
+const TEMPLATE_HEAD: &str = r#"# rostersync configuration.
+#
+# Secrets do not belong in this file: set them in the environment instead.
+#   ROSTERSYNC_ESP_PASSWORD      the eSchoolPLUS password of login_name
+#   ROSTERSYNC_SCHOOLOGY_SECRET  the Schoology consumer secret of consumer_key
+# (eschoolplus.password and schoology.consumer_secret are read from here too,
+# but anyone who can read this file could then read them.)
+
+[eschoolplus]
+# The eSchoolPLUS server: a host name (https is implied), an https:// address
+# (with the application path if it is not /eSchoolPLUS), or, for a local
+# simulator only, http://127.0.0.1:PORT.
+domain = "eschool.district.example"
+# The environment (database) to select.
+site_code = "0850"
+login_name = "rostersync"
+# The school year to read, as its ending year (2026 for 2025-26). Without it,
+# the year follows the date: July starts the next school year.
+# school_year = 2026
+# How often the server's task list is read while a download runs.
+# poll_interval_ms = 2000
+
+[schoology]
+# The API address; any https:// address, or http://127.0.0.1:PORT for a simulator.
+base_url = "https://api.schoology.com/v1"
+# The API consumer key of the acting user, a System Administrator.
+consumer_key = "replace-with-your-consumer-key"
+# The district's school id; its buildings are the ones mapped below.
+# school_id = "1234567"
+# "HMAC-SHA1" (default) or "PLAINTEXT".
+signature_method = "HMAC-SHA1"
+# The API rate limit: rate_requests per rate_per_seconds (default 50 per 5).
+rate_requests = 50
+rate_per_seconds = 5
+# Role titles that make an account a System Administrator.
+# system_admin_roles = ["System Administrator"]
+
+[store]
+# The state store (links, run logs, queue, schedule state), relative to this file.
+path = "rostersync.db"
+
+[district]
+# The district's IANA time zone: it sets "today" and the schedule window.
+time_zone = "America/Chicago"
+
+# [schedule] and [mapping] below are written by the commands:
+#   rostersync schedule set daily --window 00:00-03:00
+#   rostersync schools map SIS_SCHOOL LMS_BUILDING
+#   rostersync terms map SIS_TERM GRADING_PERIOD   (or "create")
+#   rostersync roles set SIS_SCHOOL student|teacher|guardian LMS_ROLE (or do_not_sync)
+#   rostersync roles select SIS_SCHOOL users|courses|sections|all
+# You may edit them by hand too; the next command that changes them rewrites
+# everything below the marker line (comments there are not kept).
+# Thresholds stop a run that would change too much, e.g.
+#   [mapping.thresholds.enrollment.remove]
+#   max_percent = 20
+
+"#;
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,253 @@
+//! `demo`: both simulators in-process with a generated district, a temporary
+//! configuration and store, then check → schools and terms mapping → prep →
+//! sync all → summary and log → a second sync that changes nothing.
+
+use std::path::Path;
+use std::time::Duration;
+
+use rostersync_core::SyncScope;
+use rostersync_engine::RunOptions;
+use rostersync_ports::{OutcomeFilter, OutcomeStatus, StateStore as _, Trigger};
+use rostersync_sim::district::{DistrictSize, generate};
+use rostersync_sim::eschoolplus::EspSim;
+use rostersync_sim::schoology::{RateLimit, SchoologySim};
+
+use crate::cli::{LogsCommand, Size};
+use crate::commands::setup;
+use crate::commands::sync::{finish, print_report};
+use crate::config::{self, Config, ESP_PASSWORD_ENV, SCHOOLOGY_SECRET_ENV};
+use crate::output::{Out, with_spinner};
+use crate::{EXIT_ERROR, EXIT_OK, wire};
+
+/// Requests per 5 seconds the demo allows (the simulator enforces it too);
+/// ten times the public API's limit, so the demo is quick.
+const DEMO_RATE: u32 = 500;
+
+/// Runs the demo; the exit code is the second sync's.
+pub(crate) async fn run(size: Size, out: Out) -> anyhow::Result<u8> {
+    // The demo is a story told in text; `--json` does not apply to it.
+    let _ = out;
+    let out = Out { json: false };
+    let size = match size {
+        Size::Tiny => DistrictSize::Tiny,
+        Size::Small => DistrictSize::Small,
+        Size::Medium => DistrictSize::Medium,
+        Size::Large => DistrictSize::Large,
+        Size::Xl => DistrictSize::Xl,
+    };
+    let now = wire::now();
+    let zone = chrono_tz::America::Chicago;
+    let year = rostersync_eschoolplus::school_year_for(now.with_timezone(&zone).date_naive());
+    let district = with_spinner(format!("generating a {size} district"), async {
+        generate(size, 2026, year)
+    })
+    .await;
+    let esp = EspSim::builder()
+        .district(&district)
+        .task_polls(1)
+        .start()
+        .await?;
+    let lms = SchoologySim::builder()
+        .directory(&district.lms_directory)
+        .rate_limit(RateLimit {
+            quota: DEMO_RATE,
+            window: Duration::from_secs(5),
+            write_cost: 1,
+        })
+        .start()
+        .await?;
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("rostersync.toml");
+    let text = demo_config(
+        &esp.url(),
+        esp.site_code(),
+        esp.login_name(),
+        &lms.url(),
+        &lms.admin_credentials().key,
+        &lms.school_id(),
+        year,
+    );
+    std::fs::write(&path, text)?;
+    let password = esp.password().to_owned();
+    let secret = lms.admin_credentials().secret.clone();
+    let env = move |name: &str| match name {
+        ESP_PASSWORD_ENV => Some(password.clone()),
+        SCHOOLOGY_SECRET_ENV => Some(secret.clone()),
+        _ => None,
+    };
+    let load = |path: &Path| -> anyhow::Result<Config> {
+        let text = std::fs::read_to_string(path)?;
+        Ok(config::parse(path, &text, &env)?)
+    };
+    let config = load(&path)?;
+    let profile = size.profile();
+    out.line(format!(
+        "== rostersync demo: a {size} district ({} schools, {} students, {} teachers, {} sections), school year {}-{:02}",
+        profile.schools,
+        profile.students,
+        profile.teachers,
+        profile.sections,
+        year - 1,
+        year.rem_euclid(100)
+    ));
+    out.line(format!(
+        "   eSchoolPLUS simulator at {}, Schoology simulator at {}",
+        esp.url(),
+        lms.url()
+    ));
+    out.line(format!(
+        "   configuration {} (secrets passed in memory, never written)",
+        path.display()
+    ));
+
+    out.line("\n== 1. check both ends");
+    if setup::check(&config, out).await? != EXIT_OK {
+        return Ok(EXIT_ERROR);
+    }
+
+    out.line("\n== 2. map schools, terms and roles");
+    let spec = &district.mapping;
+    config::save_managed(&path, &config.schedule_section, spec)?;
+    out.line(format!(
+        "mapped {} school(s) to LMS buildings, {} term(s) to grading periods ({} to create), roles Student/Teacher/Parent in every building",
+        spec.schools.len(),
+        spec.terms.len(),
+        spec.terms
+            .values()
+            .filter(|t| matches!(t, rostersync_core::mapping::TermTarget::Create))
+            .count()
+    ));
+    let config = load(&path)?;
+    let wired = wire::engine(&config, now)?;
+
+    out.line("\n== 3. data prep: match existing LMS records");
+    let report = with_spinner("matching records", wired.engine.prep_report(now)).await?;
+    let counts = report.counts();
+    out.line(format!(
+        "users: {} matched, {} to create; courses: {} matched, {} to create; sections: {} matched, {} to create",
+        counts.users.matched,
+        counts.users.unmatched,
+        counts.courses.matched,
+        counts.courses.unmatched,
+        counts.sections.matched,
+        counts.sections.unmatched
+    ));
+
+    out.line("\n== 4. sync all");
+    crate::output::start(&wired.progress, "syncing everything");
+    let first = wired
+        .engine
+        .run(SyncScope::All, Trigger::Manual, RunOptions::at(now))
+        .await;
+    wired.progress.finish_and_clear();
+    let first_run = first.as_ref().map(|r| r.run).ok();
+    let code = finish(first, out)?;
+    if code != EXIT_OK && code != crate::EXIT_FAILURES {
+        return Ok(code);
+    }
+
+    out.line("\n== 5. the log");
+    crate::commands::logs::logs(&LogsCommand::List { limit: 5 }, &config, out).await?;
+    if let Some(run) = first_run {
+        let filter = OutcomeFilter {
+            run: Some(run),
+            status: Some(OutcomeStatus::Skipped),
+            entity: None,
+        };
+        let skipped = wired.store.outcomes(&filter).await?;
+        out.line(format!(
+            "run {run} left {} record(s) alone, with reasons; the first few:",
+            skipped.len()
+        ));
+        for outcome in skipped.iter().take(8) {
+            out.line(format!(
+                "  {} {}: {}",
+                outcome.entity,
+                outcome.key,
+                outcome.reason.as_deref().unwrap_or_default()
+            ));
+        }
+    }
+
+    out.line("\n== 6. sync all again: nothing changes");
+    let again = wire::now();
+    let second = with_spinner(
+        "syncing everything again",
+        wired
+            .engine
+            .run(SyncScope::All, Trigger::Manual, RunOptions::at(again)),
+    )
+    .await;
+    let nothing = second
+        .as_ref()
+        .is_ok_and(|report| report.summary.writes_nothing() && report.done == 0);
+    match second {
+        Ok(report) => print_report(&report, out)?,
+        Err(rostersync_engine::EngineError::ThresholdExceeded { report }) => {
+            print_report(&report, out)?;
+            let dry = wired
+                .engine
+                .run(SyncScope::All, Trigger::Manual, RunOptions::at(again).dry())
+                .await?;
+            out.line("what it would change (dry run, first lines):");
+            let text = dry.dry_run_text.unwrap_or_default();
+            for line in text.lines().take(30) {
+                out.line(format!("  {line}"));
+            }
+        }
+        Err(error) => return Err(error.into()),
+    }
+    let writes = lms.counters().writes;
+    out.line(if nothing {
+        format!("the second run planned no writes; the Schoology simulator counted {writes} write(s) in all, every one from the first run")
+    } else {
+        "the second run still planned writes; see `logs show` above".to_owned()
+    });
+    out.line(
+        "\nNext: `rostersync init` writes a configuration for your district; see docs/admin-guide.md.",
+    );
+    esp.stop().await;
+    drop(lms);
+    Ok(if nothing { EXIT_OK } else { EXIT_ERROR })
+}
+
+/// The demo's configuration text: the simulators' addresses, no secrets.
+fn demo_config(
+    esp_url: &str,
+    site_code: &str,
+    login_name: &str,
+    lms_url: &str,
+    key: &str,
+    school_id: &str,
+    year: i32,
+) -> String {
+    format!(
+        r#"# Written by `rostersync demo`; secrets are passed in memory.
+[eschoolplus]
+domain = "{esp_url}"
+site_code = "{site_code}"
+login_name = "{login_name}"
+school_year = {year}
+poll_interval_ms = 20
+
+[schoology]
+base_url = "{lms_url}"
+consumer_key = "{key}"
+school_id = "{school_id}"
+rate_requests = {DEMO_RATE}
+rate_per_seconds = 5
+
+[store]
+path = "rostersync.db"
+
+[district]
+time_zone = "America/Chicago"
+
+{marker}
+
+[schedule]
+mode = "manual"
+"#,
+        marker = config::MANAGED_MARKER
+    )
+}

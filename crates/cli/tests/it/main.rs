@@ -1,0 +1,45 @@
+//! End-to-end tests of the `rostersync` binary, driven as an administrator
+//! would: bad configurations, `init`, and the whole flow against both
+//! simulators on loopback.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod config;
+mod flow;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+/// The eSchoolPLUS password the simulators use in these tests.
+pub(crate) const ESP_PASSWORD: &str = "esp-Pa55word-never-shown";
+
+/// Runs the binary in `dir` with `args`; `env` adds variables.
+pub(crate) fn rostersync(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_rostersync"));
+    command
+        .current_dir(dir)
+        .args(args)
+        .env_remove("ROSTERSYNC_ESP_PASSWORD")
+        .env_remove("ROSTERSYNC_SCHOOLOGY_SECRET")
+        .env_remove("ROSTERSYNC_CONFIG")
+        .env_remove("ROSTERSYNC_LOG");
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    command.output().unwrap()
+}
+
+/// Standard output as text.
+pub(crate) fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// Standard error as text.
+pub(crate) fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// The exit code.
+pub(crate) fn code(output: &Output) -> i32 {
+    output.status.code().unwrap_or(-1)
+}

@@ -1,0 +1,74 @@
+//! `OneRosterCsv`: the `SisSource` over OneRoster CSV packages on disk.
+
+use std::path::PathBuf;
+
+use async_trait::async_trait;
+use rostersync_core::model::sis::{School, Term};
+use rostersync_ports::{PortResult, SisRead, SisRequest, SisSource, SourceProblem};
+
+use crate::error::CsvError;
+use crate::map::{self, Index};
+use crate::model::Records;
+
+/// OneRoster CSV packages read as a SIS: one bulk package, optionally
+/// followed by delta packages applied in order.
+///
+/// Packages are unpacked folders (a `manifest.csv` and the data files); the
+/// workspace has no zip reader, so a zip must be unpacked first.
+/// Every call reads the files again, so a changed package is seen on the next read.
+#[derive(Debug, Clone)]
+pub struct OneRosterCsv {
+    packages: Vec<PathBuf>,
+}
+
+impl OneRosterCsv {
+    /// A source over one package folder.
+    pub fn new(package: impl Into<PathBuf>) -> Self {
+        OneRosterCsv {
+            packages: vec![package.into()],
+        }
+    }
+
+    /// Adds a delta package, applied over the packages before it.
+    #[must_use]
+    pub fn with_delta(mut self, package: impl Into<PathBuf>) -> Self {
+        self.packages.push(package.into());
+        self
+    }
+
+    /// Reads and merges the packages, off the async runtime's threads.
+    ///
+    /// # Errors
+    ///
+    /// When a manifest or a listed file is missing or a required column is absent.
+    pub async fn read_records(&self) -> Result<(Records, Vec<SourceProblem>), CsvError> {
+        let packages = self.packages.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut problems = Vec::new();
+            crate::csv::read(&packages, &mut problems).map(|records| (records, problems))
+        })
+        .await
+        .map_err(CsvError::Join)?
+    }
+}
+
+#[async_trait]
+impl SisSource for OneRosterCsv {
+    async fn schools(&self) -> PortResult<Vec<School>> {
+        let (records, mut problems) = self.read_records().await?;
+        Ok(map::schools(&Index::new(&records, &mut problems)))
+    }
+
+    async fn terms(&self, school_year: i32) -> PortResult<Vec<Term>> {
+        let (records, mut problems) = self.read_records().await?;
+        let index = Index::new(&records, &mut problems);
+        Ok(map::terms(&index, school_year, &mut problems))
+    }
+
+    async fn snapshot(&self, request: &SisRequest) -> PortResult<SisRead> {
+        let (records, mut problems) = self.read_records().await?;
+        let index = Index::new(&records, &mut problems);
+        let snapshot = map::snapshot(&index, request, &mut problems);
+        Ok(SisRead { snapshot, problems })
+    }
+}

@@ -1,0 +1,248 @@
+//! Rows of each OneRoster CSV file turned into [`crate::model`] records.
+//! A row with a blank required cell or a malformed value is a problem.
+
+use rostersync_ports::SourceProblem;
+
+use super::table::{CellError, Row, Table};
+use crate::model::{Class, Course, Enrollment, Org, Role, Session, User};
+
+/// Required columns of `orgs.csv`.
+pub(crate) const ORGS: &[&str] = &["sourcedId", "name", "type"];
+/// Required columns of `academicSessions.csv`.
+pub(crate) const SESSIONS: &[&str] = &[
+    "sourcedId",
+    "title",
+    "type",
+    "startDate",
+    "endDate",
+    "schoolYear",
+];
+/// Required columns of `courses.csv`.
+pub(crate) const COURSES: &[&str] = &["sourcedId", "title", "orgSourcedId"];
+/// Required columns of `classes.csv`.
+pub(crate) const CLASSES: &[&str] = &[
+    "sourcedId",
+    "title",
+    "courseSourcedId",
+    "schoolSourcedId",
+    "termSourcedIds",
+];
+/// Required columns of `users.csv` in both versions.
+pub(crate) const USERS: &[&str] = &["sourcedId", "givenName", "familyName"];
+/// Further required columns of a 1.1 `users.csv`.
+pub(crate) const USERS_1_1: &[&str] = &["role", "orgSourcedIds"];
+/// Required columns of `roles.csv` (1.2).
+pub(crate) const ROLES: &[&str] = &[
+    "sourcedId",
+    "userSourcedId",
+    "roleType",
+    "role",
+    "orgSourcedId",
+];
+/// Required columns of `enrollments.csv`.
+pub(crate) const ENROLLMENTS: &[&str] = &[
+    "sourcedId",
+    "classSourcedId",
+    "schoolSourcedId",
+    "userSourcedId",
+    "role",
+];
+
+/// Maps every row of `table` with `read`; failures become problems.
+pub(crate) fn read_all<T>(
+    table: &Table,
+    problems: &mut Vec<SourceProblem>,
+    read: impl Fn(Row<'_>) -> Result<T, CellError>,
+) -> Vec<T> {
+    let mut out = Vec::new();
+    for record in &table.rows {
+        let row = table.row(record);
+        match read(row) {
+            Ok(value) => out.push(value),
+            Err(CellError(message)) => problems.push(SourceProblem {
+                location: row.location(),
+                message,
+            }),
+        }
+    }
+    out
+}
+
+pub(crate) fn org(row: Row<'_>) -> Result<Org, CellError> {
+    Ok(Org {
+        meta: row.meta()?,
+        name: row.req("name")?.to_owned(),
+        kind: row.req("type")?.to_owned(),
+        identifier: row.opt("identifier").map(str::to_owned),
+    })
+}
+
+pub(crate) fn session(row: Row<'_>) -> Result<Session, CellError> {
+    let year = row.req("schoolYear")?;
+    let school_year = year
+        .parse()
+        .map_err(|_| CellError(format!("column schoolYear: {year:?} is not a year")))?;
+    let start = row.req_date("startDate")?;
+    let end = row.req_date("endDate")?;
+    if end < start {
+        return Err(CellError(format!(
+            "endDate {end} is before startDate {start}"
+        )));
+    }
+    Ok(Session {
+        meta: row.meta()?,
+        title: row.req("title")?.to_owned(),
+        kind: row.req("type")?.to_owned(),
+        start,
+        end,
+        parent: row.opt("parentSourcedId").map(str::to_owned),
+        school_year,
+    })
+}
+
+pub(crate) fn course(row: Row<'_>) -> Result<Course, CellError> {
+    Ok(Course {
+        meta: row.meta()?,
+        title: row.req("title")?.to_owned(),
+        code: row.opt("courseCode").map(str::to_owned),
+        grades: row.list("grades"),
+        org: row.opt("orgSourcedId").map(str::to_owned),
+        subjects: row.list("subjects"),
+    })
+}
+
+pub(crate) fn class(row: Row<'_>) -> Result<Class, CellError> {
+    Ok(Class {
+        meta: row.meta()?,
+        title: row.req("title")?.to_owned(),
+        code: row.opt("classCode").map(str::to_owned),
+        course: row.req("courseSourcedId")?.to_owned(),
+        school: row.req("schoolSourcedId")?.to_owned(),
+        terms: row.list("termSourcedIds"),
+        periods: row.list("periods"),
+        location: row.opt("location").map(str::to_owned),
+    })
+}
+
+/// A user row; `legacy` when the file has the 1.1 `role` and `orgSourcedIds` columns.
+pub(crate) fn user(row: Row<'_>, legacy: bool) -> Result<User, CellError> {
+    let meta = row.meta()?;
+    if let Some(ids) = row.opt("userIds") {
+        user_ids(ids)?;
+    }
+    let roles = if legacy {
+        let role = row.req("role")?.to_owned();
+        let orgs = row.list("orgSourcedIds");
+        if orgs.is_empty() {
+            // Guardians are often exported without an org.
+            vec![Role {
+                role,
+                primary: true,
+                org: None,
+            }]
+        } else {
+            orgs.into_iter()
+                .map(|org| Role {
+                    role: role.clone(),
+                    primary: true,
+                    org: Some(org),
+                })
+                .collect()
+        }
+    } else {
+        Vec::new()
+    };
+    Ok(User {
+        meta,
+        enabled: row.flag("enabledUser", true)?,
+        username: row.opt("username").map(str::to_owned),
+        given: row.req("givenName")?.to_owned(),
+        family: row.req("familyName")?.to_owned(),
+        middle: row.opt("middleName").map(str::to_owned),
+        preferred_given: row.opt("preferredGivenName").map(str::to_owned),
+        email: row.opt("email").map(str::to_owned),
+        roles,
+        primary_org: row.opt("primaryOrgSourcedId").map(str::to_owned),
+        agents: row.list("agentSourcedIds"),
+        grades: row.list("grades"),
+    })
+}
+
+/// Parses a `userIds` cell: `{type:id}` items separated by commas.
+pub(crate) fn user_ids(cell: &str) -> Result<Vec<(String, String)>, CellError> {
+    let mut ids = Vec::new();
+    let mut rest = cell.trim();
+    while !rest.is_empty() {
+        let bad = || {
+            CellError(format!(
+                "column userIds: {cell:?} is not a list of {{type:id}}"
+            ))
+        };
+        let inner = rest.strip_prefix('{').ok_or_else(bad)?;
+        let close = inner.find('}').ok_or_else(bad)?;
+        let (kind, id) = inner[..close].split_once(':').ok_or_else(bad)?;
+        if kind.trim().is_empty() || id.trim().is_empty() {
+            return Err(bad());
+        }
+        ids.push((kind.trim().to_owned(), id.trim().to_owned()));
+        rest = inner[close + 1..].trim_start();
+        rest = rest.strip_prefix(',').unwrap_or(rest).trim_start();
+    }
+    Ok(ids)
+}
+
+/// A `roles.csv` row: the user it belongs to and the role, with its meta.
+pub(crate) fn role(row: Row<'_>) -> Result<(String, crate::model::Meta, Role), CellError> {
+    let meta = row.meta()?;
+    let kind = row.req("roleType")?;
+    let primary = match kind {
+        "primary" => true,
+        "secondary" => false,
+        other => {
+            return Err(CellError(format!(
+                "column roleType: {other:?} is neither primary nor secondary"
+            )));
+        }
+    };
+    Ok((
+        row.req("userSourcedId")?.to_owned(),
+        meta,
+        Role {
+            role: row.req("role")?.to_owned(),
+            primary,
+            org: Some(row.req("orgSourcedId")?.to_owned()),
+        },
+    ))
+}
+
+pub(crate) fn enrollment(row: Row<'_>) -> Result<Enrollment, CellError> {
+    Ok(Enrollment {
+        meta: row.meta()?,
+        class: row.req("classSourcedId")?.to_owned(),
+        school: row.req("schoolSourcedId")?.to_owned(),
+        user: row.req("userSourcedId")?.to_owned(),
+        role: row.req("role")?.to_owned(),
+        primary: row.flag("primary", false)?,
+        begin: row.date("beginDate")?,
+        end: row.date("endDate")?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_ids_parse_and_reject() {
+        assert_eq!(
+            user_ids("{LDAP:12},{LTI:15}").unwrap(),
+            vec![
+                ("LDAP".to_owned(), "12".to_owned()),
+                ("LTI".to_owned(), "15".to_owned())
+            ]
+        );
+        assert!(user_ids("LDAP:12").is_err());
+        assert!(user_ids("{LDAP12}").is_err());
+        assert!(user_ids("{:12}").is_err());
+    }
+}

@@ -1,0 +1,71 @@
+//! `CsvError`: what makes a whole OneRoster package unreadable, and its
+//! mapping to `PortError`. Per-record trouble is a `SourceProblem` instead.
+
+use rostersync_ports::{ErrorKind, PortError};
+
+/// A failure that makes a package as a whole untrustworthy.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CsvError {
+    /// A file could not be read from disk.
+    #[error("cannot read {path}")]
+    Io {
+        /// The path tried.
+        path: String,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The package has no `manifest.csv`, or it is not usable.
+    #[error("{file}: {message}")]
+    BadManifest {
+        /// The manifest path.
+        file: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// A data file has no usable header line.
+    #[error("{file} line 1: {message}")]
+    BadHeader {
+        /// The file name.
+        file: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// A column the mapping needs is missing from a file's header; guessing
+    /// its values would corrupt data.
+    #[error("{file} line {line}: required column `{column}` is missing")]
+    MissingColumn {
+        /// The file name.
+        file: String,
+        /// The header line.
+        line: usize,
+        /// The column name.
+        column: String,
+    },
+    /// The manifest lists a file as bulk or delta, but it is not in the package.
+    #[error("{file} is listed in the manifest as {mode} but is not in the package")]
+    MissingFile {
+        /// The file name.
+        file: String,
+        /// `bulk` or `delta`.
+        mode: String,
+    },
+    /// A 1.2 package has users without a role column and no `roles.csv`.
+    #[error("users.csv has no role column and the package has no roles.csv")]
+    NoRoles,
+    /// The blocking reader task failed.
+    #[error("the package reader stopped unexpectedly")]
+    Join(#[source] tokio::task::JoinError),
+}
+
+impl From<CsvError> for PortError {
+    fn from(error: CsvError) -> Self {
+        let kind = match &error {
+            CsvError::Io { .. } | CsvError::MissingFile { .. } => ErrorKind::Unavailable,
+            CsvError::Join(_) => ErrorKind::Other,
+            _ => ErrorKind::Invalid,
+        };
+        PortError::new(kind, error.to_string()).with_source(error)
+    }
+}

@@ -1,0 +1,49 @@
+//! Paths to the shared sample packages and edited copies of them.
+
+use std::path::{Path, PathBuf};
+
+use rostersync_ports::SisRequest;
+
+/// The OneRoster 1.1 bulk sample (Moodle enrol_oneroster fixtures, GPL-3.0).
+pub(crate) const MINIMAL_1_1: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../../shared/data/oneroster/Test_minimal_data_set"
+);
+
+/// The OneRoster 1.2 delta sample (same origin).
+pub(crate) const DELTA_1_2: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../../shared/data/oneroster/oneroster_test_data"
+);
+
+/// The one school of the 1.1 sample (a department named by its classes).
+pub(crate) const SCHOOL_1_1: &str = "org-sch-222-456";
+
+/// A request for `school` in school year 2023.
+pub(crate) fn request(school: &str) -> SisRequest {
+    SisRequest {
+        schools: [school.into()].into(),
+        school_year: 2023,
+    }
+}
+
+/// A copy of package `from` in a new temporary folder.
+pub(crate) fn copy(from: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), dir.path().join(entry.file_name())).unwrap();
+    }
+    dir
+}
+
+/// Appends `lines` to `file` of the package in `dir` (after a line end).
+pub(crate) fn append(dir: &Path, file: &str, lines: &str) {
+    let path: PathBuf = dir.join(file);
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    if !text.ends_with('\n') {
+        text.push_str("\r\n");
+    }
+    text.push_str(lines);
+    std::fs::write(path, text).unwrap();
+}

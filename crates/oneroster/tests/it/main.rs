@@ -1,0 +1,16 @@
+//! Integration tests of the OneRoster adapter: the CSV packages of
+//! `shared/data/oneroster`, edited copies of them, and the conformance kit.
+
+// Helpers of this test binary (fixture copies) are not `#[test]` functions,
+// so `allow-unwrap-in-tests` does not reach them; a failed unwrap here is a
+// failed test, which is what we want.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod conformance;
+mod csv_packages;
+mod fixture;
+mod gradebook;
+mod kit;
+mod rest;
+mod rest_conformance;
+mod rest_gradebook;

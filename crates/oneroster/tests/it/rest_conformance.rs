@@ -1,0 +1,173 @@
+//! The conformance kit run against the REST client over the local OneRoster
+//! simulator of `rostersync-sim`, serving the shared packages and the edited
+//! copy: OAuth 1.0a and OAuth 2, with and without paging headers.
+
+use rostersync_oneroster::rest::{
+    Auth, OneRosterRest, Query, RestConfig, RestVersion, Secret, Service, SignatureMethod,
+};
+use rostersync_ports::conformance::{Expected, assert_sis_source};
+use rostersync_ports::{ErrorKind, PortError, SisSource};
+use rostersync_sim::oneroster::{OneRosterSim, RunningOneRoster, SimAuth};
+use url::Url;
+
+use crate::conformance::{edited_package, minimal};
+use crate::fixture::{DELTA_1_2, MINIMAL_1_1, SCHOOL_1_1, request};
+
+fn sim_oauth1() -> SimAuth {
+    SimAuth::OAuth1 {
+        key: "ck".into(),
+        secret: "c s".into(),
+    }
+}
+
+fn sim_oauth2() -> SimAuth {
+    SimAuth::OAuth2 {
+        client_id: "client".into(),
+        client_secret: "secret".into(),
+    }
+}
+
+fn client_oauth1(sim: &RunningOneRoster, page: u32) -> OneRosterRest {
+    let mut config = RestConfig::new(
+        Url::parse(&sim.url()).unwrap(),
+        RestVersion::V1p1,
+        Auth::OAuth1 {
+            key: "ck".into(),
+            secret: Secret::new("c s"),
+            method: SignatureMethod::HmacSha1,
+        },
+    );
+    config.page_size = page;
+    OneRosterRest::new(config).unwrap()
+}
+
+fn client_oauth2(sim: &RunningOneRoster, page: u32) -> OneRosterRest {
+    let mut config = RestConfig::new(
+        Url::parse(&format!("{}/ims/oneroster", sim.url())).unwrap(),
+        RestVersion::V1p2,
+        Auth::OAuth2 {
+            token_url: Url::parse(&sim.token_url()).unwrap(),
+            client_id: "client".into(),
+            client_secret: Secret::new("secret"),
+            scopes: vec![
+                "https://purl.imsglobal.org/spec/or/v1p2/scope/roster-core.readonly".into(),
+            ],
+        },
+    );
+    config.page_size = page;
+    OneRosterRest::new(config).unwrap()
+}
+
+#[tokio::test]
+async fn rest_one_one_over_the_simulator_conforms_with_oauth1_and_link_paging() {
+    let sim = OneRosterSim::from_package(MINIMAL_1_1.as_ref(), sim_oauth1())
+        .unwrap()
+        .start()
+        .await
+        .unwrap();
+    assert_sis_source(&client_oauth1(&sim, 2), &request(SCHOOL_1_1), &minimal()).await;
+}
+
+#[tokio::test]
+async fn rest_edited_package_conforms_with_guardians_statuses_and_a_malformed_record() {
+    let (dir, mut expected) = edited_package();
+    // users.csv line 11 is the tenth user: index 9 of /users.
+    expected.problem_locations = vec!["/users index 9".to_owned()];
+    let sim = OneRosterSim::from_package(dir.path(), sim_oauth1())
+        .unwrap()
+        .without_paging_headers()
+        .start()
+        .await
+        .unwrap();
+    assert_sis_source(&client_oauth1(&sim, 3), &request(SCHOOL_1_1), &expected).await;
+}
+
+#[tokio::test]
+async fn rest_one_two_over_the_simulator_conforms_with_oauth2_and_short_pages() {
+    let sim = OneRosterSim::from_package(DELTA_1_2.as_ref(), sim_oauth2())
+        .unwrap()
+        .without_paging_headers()
+        .start()
+        .await
+        .unwrap();
+    let expected = Expected {
+        schools: ["ORG_1".to_owned()].into(),
+        terms: ["ACAD_SESS_1".to_owned()].into(),
+        people: ["USER_0".to_owned()].into(),
+        courses: ["COURSE_001".to_owned()].into(),
+        sections: ["CLASS_001".to_owned()].into(),
+        enrollments: [("CLASS_001".to_owned(), "USER_0".to_owned())].into(),
+        ..Expected::default()
+    };
+    let client = client_oauth2(&sim, 1);
+    assert_sis_source(&client, &request("ORG_1"), &expected).await;
+    // Many reads, one token.
+    assert_eq!(sim.tokens_issued(), 1);
+    sim.expire_tokens();
+    assert_eq!(
+        client
+            .snapshot(&request("ORG_1"))
+            .await
+            .unwrap()
+            .snapshot
+            .people
+            .len(),
+        1
+    );
+    assert_eq!(sim.tokens_issued(), 2);
+}
+
+#[tokio::test]
+async fn rest_filter_on_an_unknown_field_is_a_clear_error() {
+    let sim = OneRosterSim::from_package(MINIMAL_1_1.as_ref(), sim_oauth1())
+        .unwrap()
+        .start()
+        .await
+        .unwrap();
+    let client = client_oauth1(&sim, 100);
+    let query = Query {
+        filter: Some("nickname='Bob'".into()),
+        ..Query::default()
+    };
+    let error = client
+        .client()
+        .collection(Service::Rostering, "/users", "users", &query)
+        .await
+        .map_err(PortError::from)
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Invalid);
+    assert!(
+        error
+            .message()
+            .contains("invalid_filter_field unknown field nickname"),
+        "{error}"
+    );
+    // A known field with a space in the value is signed and filtered.
+    let query = Query {
+        filter: Some("username='john.doe' OR givenName='Jim Smith'".into()),
+        ..Query::default()
+    };
+    let users = client
+        .client()
+        .collection(Service::Rostering, "/users", "users", &query)
+        .await
+        .unwrap();
+    assert_eq!(users.len(), 1);
+}
+
+#[tokio::test]
+async fn rest_wrong_secret_is_an_auth_error() {
+    let sim = OneRosterSim::from_package(
+        MINIMAL_1_1.as_ref(),
+        SimAuth::OAuth1 {
+            key: "ck".into(),
+            secret: "other".into(),
+        },
+    )
+    .unwrap()
+    .start()
+    .await
+    .unwrap();
+    let error = client_oauth1(&sim, 100).schools().await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Auth);
+}

@@ -1,0 +1,382 @@
+//! A stateful local simulator of the eSchoolPLUS web application, as the
+//! `rostersync-eschoolplus` client speaks to it (that client's
+//! `assumptions` module is the protocol here; the reference is part A2 of
+//! `eschoolplus-and-oneroster.md`).
+//!
+//! * Logon: `GET Account/LogOn` hands out a form with an anti-forgery token
+//!   and its matching cookie; `POST Account/LogOn` checks both and the
+//!   credentials (a wrong password gets the logon page again, a missing or
+//!   mismatched token a 500) and answers with the environment page; `POST
+//!   Account/SetEnvironment/SessionStart` picks a site code and school year
+//!   and redirects to `Home`. The session lives in the `ASP.NET_SessionId`
+//!   cookie; an expired or unknown session is answered with a redirect to the
+//!   logon page. Sessions expire after a configured number of requests or on
+//!   demand ([`RunningEsp::expire_sessions`]).
+//! * Definitions: `Utility/SaveUploadDownload` stores (replaces) a
+//!   definition per environment; `Utility/RunDownload` and
+//!   `Utility/RunUpload` start tasks that finish on the N-th read of
+//!   `Task/TaskAndReportData`.
+//! * Downloads write the rows the definition's `AdditionalSql` selects (a
+//!   small SQL subset, see `filter`) as `|`-delimited Windows-1252 files
+//!   with the definition's literal columns (the `#!#` terminator) and
+//!   nothing escaped; `ReportViewer/FileStream` serves them and
+//!   `Task/DeleteTasksAndReports` deletes them.
+//! * Uploads: `Utility/UploadFile` (multipart `FileToUpload`) stores a file;
+//!   an upload definition of `MR_GB_ASMT`, `MR_GB_STU_SCORE` or
+//!   `MR_GB_CAT_SESSION` run in verify mode checks it, in run mode writes
+//!   its valid records (insert or update by the table's key). Records that
+//!   name an unknown section, assignment or student, or carry a bad number
+//!   or date, are rejected and counted; the task still succeeds, so the
+//!   client sees the outcome by reading the gradebook back. ASSUMPTION:
+//!   `UpdateBlankRec = N` means blank values in the file leave stored values
+//!   unchanged.
+//!
+//! * Search: `Search/ExecuteSearch` and `Search/GetSearchResults` page
+//!   through one table per search type, jqGrid-style (see `search`).
+//!
+//! The data comes from a generated district ([`EspSimBuilder::district`],
+//! converted by [`tables_from_district`]) or from JSON tables
+//! ([`EspTables::from_json`]).
+
+mod definitions;
+mod filter;
+mod from_district;
+mod pages;
+mod routes;
+mod search;
+mod state;
+mod tables;
+#[cfg(test)]
+mod tests;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::{Arc, Mutex};
+
+pub use definitions::windows_1252;
+pub use from_district::{
+    COURSE_SESSION, section_numbers, tables_from_district, tables_from_snapshot,
+};
+pub use tables::{EspTable, EspTables};
+
+use crate::district::District;
+use crate::faults::Faults;
+use crate::server::{self, Running};
+use state::{Config, Environment, Inner, Secret};
+
+/// Site code of the environment [`EspSimBuilder::district`] loads the district into.
+pub const LIVE_SITE_CODE: &str = "0850";
+/// Site code of the empty training environment [`EspSimBuilder::district`] adds.
+pub const TRAINING_SITE_CODE: &str = "0851";
+
+/// Why the simulator could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum EspSimError {
+    /// The port could not be bound.
+    #[error("cannot listen on 127.0.0.1: {0}")]
+    Bind(#[from] std::io::Error),
+    /// Tables could not be read.
+    #[error("cannot read the tables: {0}")]
+    Tables(String),
+}
+
+/// What the simulator saw, for assertions.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EspCounters {
+    /// Requests by path below `/eSchoolPLUS/` (e.g. `Task/TaskAndReportData`),
+    /// faulted ones included.
+    pub requests: BTreeMap<String, u64>,
+    /// Successful logons (credentials accepted).
+    pub logons: u64,
+    /// Logons refused for a wrong login name or password.
+    pub failed_logons: u64,
+    /// Sessions ended by `Account/LogOff`.
+    pub logoffs: u64,
+    /// Requests answered with a redirect because the session had expired.
+    pub expired_requests: u64,
+    /// Definitions saved.
+    pub definitions_saved: u64,
+    /// Tasks started (downloads and uploads in either mode).
+    pub tasks_run: u64,
+    /// Files served by `ReportViewer/FileStream`.
+    pub files_downloaded: u64,
+    /// Files deleted.
+    pub files_deleted: u64,
+    /// Files uploaded.
+    pub uploads: u64,
+    /// Upload runs in verify mode.
+    pub upload_verifies: u64,
+    /// Upload runs in run mode.
+    pub upload_runs: u64,
+    /// Records written by run-mode uploads.
+    pub rows_written: u64,
+    /// Upload records rejected (either mode).
+    pub rows_rejected: u64,
+    /// Searches run (`Search/ExecuteSearch`).
+    pub searches: u64,
+}
+
+/// Entry point: `EspSim::builder()`.
+#[derive(Debug, Clone, Copy)]
+pub struct EspSim;
+
+impl EspSim {
+    /// A builder with the defaults: login `rostersync` / `sim-password`,
+    /// version 21.4.18, tasks done on the second poll, sessions that do not
+    /// expire by themselves, and no data until an environment is added.
+    pub fn builder() -> EspSimBuilder {
+        EspSimBuilder {
+            login_name: "rostersync".to_owned(),
+            password: Secret("sim-password".to_owned()),
+            version: "21.4.18".to_owned(),
+            server_name: "ESPSIM01".to_owned(),
+            school_year: 2026,
+            expire_after: None,
+            task_polls: 2,
+            port: 0,
+            environments: Vec::new(),
+            faults: Faults::new(),
+            no_load_permissions: false,
+        }
+    }
+}
+
+/// Configures and starts an eSchoolPLUS simulator.
+#[derive(Debug, Clone)]
+pub struct EspSimBuilder {
+    login_name: String,
+    password: Secret,
+    version: String,
+    server_name: String,
+    school_year: i32,
+    expire_after: Option<u32>,
+    task_polls: u32,
+    port: u16,
+    environments: Vec<(String, String, EspTables)>,
+    faults: Faults,
+    no_load_permissions: bool,
+}
+
+impl EspSimBuilder {
+    /// The one user's login name and password.
+    pub fn login(mut self, login_name: &str, password: &str) -> Self {
+        self.login_name = login_name.to_owned();
+        self.password = Secret(password.to_owned());
+        self
+    }
+
+    /// The version the logon page shows (`Version X.Y`).
+    pub fn version(mut self, version: &str) -> Self {
+        self.version = version.to_owned();
+        self
+    }
+
+    /// The school year the environment page offers first.
+    pub fn school_year(mut self, school_year: i32) -> Self {
+        self.school_year = school_year;
+        self
+    }
+
+    /// Adds an environment (site code) with its tables; the first added is
+    /// [`RunningEsp::site_code`]. Missing tables of the schema are added empty.
+    pub fn environment(mut self, site_code: &str, label: &str, mut tables: EspTables) -> Self {
+        tables.ensure_schema();
+        self.environments
+            .retain(|(code, _, _)| code.as_str() != site_code);
+        self.environments
+            .push((site_code.to_owned(), label.to_owned(), tables));
+        self
+    }
+
+    /// Loads a generated district into [`LIVE_SITE_CODE`] and adds an empty
+    /// training environment [`TRAINING_SITE_CODE`]; selects its school year.
+    pub fn district(self, district: &District) -> Self {
+        self.school_year(district.school_year)
+            .environment(
+                LIVE_SITE_CODE,
+                "Rostersync District Live",
+                tables_from_district(district),
+            )
+            .environment(
+                TRAINING_SITE_CODE,
+                "Rostersync District Training",
+                EspTables::empty(),
+            )
+    }
+
+    /// Sessions expire after serving `requests` requests (after logon);
+    /// the next one is redirected to the logon page.
+    pub fn expire_after_requests(mut self, requests: u32) -> Self {
+        self.expire_after = Some(requests);
+        self
+    }
+
+    /// Tasks are done on the `polls`-th read of the task list after they
+    /// started (0 or 1: on the first).
+    pub fn task_polls(mut self, polls: u32) -> Self {
+        self.task_polls = polls;
+        self
+    }
+
+    /// The user lacks the LOADDEFS and RUNLOAD permissions: saving and
+    /// running definitions answer with a validation message saying so.
+    pub fn without_load_permissions(mut self) -> Self {
+        self.no_load_permissions = true;
+        self
+    }
+
+    /// The port to listen on (0, the default, lets the system pick).
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// Uses these fault switches (shared with the caller).
+    pub fn faults(mut self, faults: Faults) -> Self {
+        self.faults = faults;
+        self
+    }
+
+    /// Starts serving on 127.0.0.1.
+    ///
+    /// # Errors
+    ///
+    /// When the port cannot be bound.
+    pub async fn start(self) -> Result<RunningEsp, EspSimError> {
+        let mut environments = self.environments;
+        if environments.is_empty() {
+            environments.push((
+                LIVE_SITE_CODE.to_owned(),
+                "Rostersync District Live".to_owned(),
+                EspTables::empty(),
+            ));
+        }
+        let site_codes: Vec<String> = environments.iter().map(|(c, _, _)| c.clone()).collect();
+        let envs = environments
+            .into_iter()
+            .map(|(code, label, tables)| {
+                (
+                    code,
+                    Environment {
+                        label,
+                        tables,
+                        definitions: BTreeMap::new(),
+                    },
+                )
+            })
+            .collect();
+        let shared = Arc::new(routes::Shared {
+            config: Config {
+                login_name: self.login_name.clone(),
+                password: self.password.clone(),
+                version: self.version,
+                server_name: self.server_name,
+                school_year: self.school_year,
+                expire_after: self.expire_after,
+                task_polls: self.task_polls,
+                no_load_permissions: self.no_load_permissions,
+            },
+            inner: Mutex::new(Inner::new(envs)),
+        });
+        let router = routes::router(shared.clone(), self.faults.clone());
+        let server = server::serve(router, self.port).await?;
+        Ok(RunningEsp {
+            server,
+            shared,
+            faults: self.faults,
+            login_name: self.login_name,
+            password: self.password,
+            site_codes,
+        })
+    }
+}
+
+/// A running simulator. Dropping it stops the server.
+pub struct RunningEsp {
+    server: Running,
+    shared: Arc<routes::Shared>,
+    faults: Faults,
+    login_name: String,
+    password: Secret,
+    site_codes: Vec<String>,
+}
+
+impl fmt::Debug for RunningEsp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RunningEsp")
+            .field("url", &self.url())
+            .field("login_name", &self.login_name)
+            .field("site_codes", &self.site_codes)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RunningEsp {
+    /// The application URL, `http://127.0.0.1:PORT/eSchoolPLUS` — what the
+    /// client takes as its domain.
+    pub fn url(&self) -> String {
+        format!("{}{}", self.server.url(), routes::BASE)
+    }
+
+    /// The login name.
+    pub fn login_name(&self) -> &str {
+        &self.login_name
+    }
+
+    /// The password.
+    pub fn password(&self) -> &str {
+        &self.password.0
+    }
+
+    /// The first environment's site code (the district's, with
+    /// [`EspSimBuilder::district`]).
+    pub fn site_code(&self) -> &str {
+        self.site_codes.first().map_or("", String::as_str)
+    }
+
+    /// Every site code, in the order the environment page lists them.
+    pub fn site_codes(&self) -> &[String] {
+        &self.site_codes
+    }
+
+    /// The fault switches.
+    pub fn faults(&self) -> &Faults {
+        &self.faults
+    }
+
+    /// A copy of the counters.
+    pub fn counters(&self) -> EspCounters {
+        self.shared.lock().counters.clone()
+    }
+
+    /// A copy of table `name` of environment `site_code` (e.g. the gradebook
+    /// tables `MR_GB_ASMT` and `MR_GB_STU_SCORE` that uploads write).
+    pub fn table(&self, site_code: &str, name: &str) -> Option<EspTable> {
+        self.shared
+            .lock()
+            .envs
+            .get(site_code)
+            .and_then(|env| env.tables.table(name).cloned())
+    }
+
+    /// Ends every session now: their next request is redirected to the logon page.
+    pub fn expire_sessions(&self) {
+        self.shared.lock().sessions.clear();
+    }
+
+    /// How many sessions are logged on.
+    pub fn sessions(&self) -> usize {
+        self.shared.lock().sessions.len()
+    }
+
+    /// How many tasks are listed, and how many files are in the file area.
+    pub fn tasks_and_files(&self) -> (usize, usize) {
+        let inner = self.shared.lock();
+        (inner.tasks.len(), inner.files.len())
+    }
+
+    /// Stops the server and waits until it has stopped.
+    pub async fn stop(self) {
+        self.server.stop().await;
+    }
+}
