@@ -1,6 +1,8 @@
 //! `cargo xtask ci`: every check CI runs, in order, stopping at the first failure.
 //!
 //! `.ci/run` runs exactly this, so a green `cargo xtask ci` on a developer machine means green CI.
+//! The last step runs the README's Quick start commands as written (the main job, the demo),
+//! so the first thing a newcomer types is known to work.
 
 use std::path::Path;
 
@@ -51,7 +53,7 @@ const STEPS: &[Step] = &[
 
 /// Runs the CI sequence from the workspace root.
 pub(crate) fn run(root: &Path) -> anyhow::Result<()> {
-    let total = STEPS.len() + 1;
+    let total = STEPS.len() + 2;
     for (index, step) in STEPS.iter().enumerate() {
         let mut cmd = util::cargo(root);
         cmd.args(step.args);
@@ -71,8 +73,10 @@ pub(crate) fn run(root: &Path) -> anyhow::Result<()> {
         );
         util::run(&mut cmd).with_context(|| format!("ci step `{}` failed", step.name))?;
     }
-    eprintln!("==> [{total}/{total}] tidy");
+    eprintln!("==> [{}/{total}] tidy", total - 1);
     tidy::run_tidy(root).context("ci step `tidy` failed")?;
+    eprintln!("==> [{total}/{total}] quick start: the README's commands, as written");
+    crate::quickstart::run(root).context("ci step `quick start` failed")?;
     eprintln!("==> ci: all {total} steps passed");
     Ok(())
 }

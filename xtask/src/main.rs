@@ -12,6 +12,7 @@ mod bench;
 mod bless;
 mod ci;
 mod flags;
+mod quickstart;
 mod tidy;
 mod util;
 
