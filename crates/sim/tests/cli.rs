@@ -26,13 +26,25 @@ fn the_binary_prints_both_addresses_and_credentials_then_serves() {
         .expect("the eSchoolPLUS address")
         .to_owned();
     // The server answers on the printed address.
-    let port: u16 = url.trim_start_matches("http://127.0.0.1:").split('/').next().unwrap().parse().unwrap();
+    let port: u16 = url
+        .trim_start_matches("http://127.0.0.1:")
+        .split('/')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
     let connected = std::net::TcpStream::connect(("127.0.0.1", port)).is_ok();
     child.kill().expect("stop");
     let _ = child.wait();
     assert!(connected, "nothing listens at {url}");
     let text = lines.join("\n");
-    assert!(text.contains("Schoology simulator: http://127.0.0.1:"), "{text}");
+    assert!(
+        text.contains("Schoology simulator: http://127.0.0.1:"),
+        "{text}"
+    );
     assert!(text.contains("admin consumer key"), "{text}");
-    assert!(text.contains("site code 0850, login rostersync password"), "{text}");
+    assert!(
+        text.contains("site code 0850, login rostersync password"),
+        "{text}"
+    );
 }
