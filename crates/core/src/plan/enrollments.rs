@@ -162,18 +162,21 @@ pub(crate) fn plan_enrollments<'a>(
         .filter_map(|(section, target)| Some((*section, section_ranks.of(target.as_str())?)))
         .collect();
 
-    let mut wants: HashMap<u64, Want> =
-        HashMap::with_capacity_and_hasher(input.sis.enrollments.len(), Default::default());
+    // Every (section, person) the SIS names, sorted, then merged: a sorted
+    // vector of integers is smaller and faster than a map of millions.
+    let teachers: usize = input
+        .sis
+        .sections
+        .iter()
+        .map(|s| s.teachers().count())
+        .sum();
+    let mut named: Vec<(u64, Want)> = Vec::with_capacity(input.sis.enrollments.len() + teachers);
     let mut last = LastRank::new();
-    let mut merge = |section: &'a SectionKey, person: &PersonKey, want: Want| {
+    let mut name = |section: &'a SectionKey, person: &PersonKey, want: Want| {
         let target = last.get(section.as_str(), |key| target_rank.get(key).copied());
-        let (Some(s), Some(p)) = (target, person_ranks.of(person.as_str())) else {
-            return;
-        };
-        wants
-            .entry(pair(s, p))
-            .and_modify(|kept| *kept = stronger(*kept, want))
-            .or_insert(want);
+        if let (Some(s), Some(p)) = (target, person_ranks.of(person.as_str())) {
+            named.push((pair(s, p), want));
+        }
     };
     for enrollment in &input.sis.enrollments {
         let want = if enrollment.is_current(today) {
@@ -181,22 +184,32 @@ pub(crate) fn plan_enrollments<'a>(
         } else {
             Want::Ended
         };
-        merge(&enrollment.section, &enrollment.person, want);
+        name(&enrollment.section, &enrollment.person, want);
     }
     for section in &input.sis.sections {
         for teacher in section.teachers() {
-            merge(
+            name(
                 &section.key,
                 teacher,
                 Want::Current(EnrollmentRole::Teacher),
             );
         }
     }
-    let mut wants: Vec<(u64, Want)> = wants.into_iter().collect();
-    wants.sort_unstable_by_key(|(key, _)| *key);
+    named.sort_unstable_by_key(|(key, _)| *key);
+    // Merge the rows of one pair in place, keeping the strongest want.
+    named.dedup_by(|current, kept| {
+        let same = current.0 == kept.0;
+        if same {
+            kept.1 = stronger(kept.1, current.1);
+        }
+        same
+    });
+    let wants = named;
 
     let existing = existing_enrollments(input, &section_ranks, &person_ranks);
-    let mut desired: Vec<u64> = Vec::with_capacity(wants.len());
+    // Only drops need the desired pairs, and only managed enrollments can drop.
+    let drops = !owned.is_empty() && input.mapping.drop_policy() != DropPolicy::Keep;
+    let mut desired: Vec<u64> = Vec::with_capacity(if drops { wants.len() } else { 0 });
     let mut owned_at = 0;
     // Room for every op up front: a growing vector of millions would copy
     // itself and hold two copies at its peak; pages never written cost no memory.
@@ -227,7 +240,9 @@ pub(crate) fn plan_enrollments<'a>(
             b.skip(Entity::Enrollment, format!("{section}/{person}"), reason);
             continue;
         }
-        desired.push(key);
+        if drops {
+            desired.push(key);
+        }
         // Both lists are sorted: walk `owned` along instead of searching it.
         while owned.get(owned_at).is_some_and(|o| *o < key) {
             owned_at += 1;
@@ -248,7 +263,7 @@ pub(crate) fn plan_enrollments<'a>(
         };
         push(b, section, person, action);
     }
-    if input.mapping.drop_policy() == DropPolicy::Keep {
+    if !drops {
         return;
     }
     // `desired` and `owned` are both sorted: walk them together.
