@@ -3,8 +3,10 @@
 //! - `eschoolplus_contract`: the eSchoolPLUS client against the simulator.
 //! - `schoology_contract`: the Schoology client against the Schoology simulator.
 //! - `sync_e2e`: the engine, the store and both clients against both simulators.
+//! - `grades_e2e`: grade passback from the Schoology simulator to the eSchoolPLUS simulator.
 
 mod district;
 mod eschoolplus_contract;
+mod grades_e2e;
 mod schoology_contract;
 mod sync_e2e;

@@ -28,11 +28,11 @@ use rostersync_sim::schoology::{RunningSchoology, SchoologySim, State};
 use rostersync_store::SqliteStore;
 
 /// Both simulators, the store file and what the engine needs.
-struct Stage {
-    district: District,
-    esp: RunningEsp,
-    sgy: RunningSchoology,
-    store: Arc<SqliteStore>,
+pub(crate) struct Stage {
+    pub(crate) district: District,
+    pub(crate) esp: RunningEsp,
+    pub(crate) sgy: RunningSchoology,
+    pub(crate) store: Arc<SqliteStore>,
     _dir: tempfile::TempDir,
 }
 
@@ -40,7 +40,7 @@ fn noon(district: &District) -> DateTime<Utc> {
     Utc.from_utc_datetime(&district.as_of.and_time(NaiveTime::MIN)) + chrono::Duration::hours(17)
 }
 
-async fn stage(district: District) -> Stage {
+pub(crate) async fn stage(district: District) -> Stage {
     let esp = EspSim::builder().district(&district).start().await.unwrap();
     let sgy = SchoologySim::builder()
         .directory(&district.lms_directory)
@@ -62,7 +62,7 @@ async fn stage(district: District) -> Stage {
     }
 }
 
-fn sis(esp: &RunningEsp, password: &str) -> EspAdapter {
+pub(crate) fn sis(esp: &RunningEsp, password: &str) -> EspAdapter {
     EspAdapter::new(
         EspCredentials {
             domain: esp.url(),
@@ -75,7 +75,7 @@ fn sis(esp: &RunningEsp, password: &str) -> EspAdapter {
     )
 }
 
-fn lms(sgy: &RunningSchoology, admin: bool) -> SchoologyLms {
+pub(crate) fn lms(sgy: &RunningSchoology, admin: bool) -> SchoologyLms {
     let credentials = if admin {
         sgy.admin_credentials()
     } else {
@@ -114,7 +114,7 @@ impl Stage {
         MappingConfig::new(spec).unwrap()
     }
 
-    async fn engine(&self, admin: bool) -> Engine {
+    pub(crate) async fn engine(&self, admin: bool) -> Engine {
         Engine::new(
             Arc::new(sis(&self.esp, self.esp.password())),
             Arc::new(lms(&self.sgy, admin)),
@@ -128,7 +128,7 @@ impl Stage {
         )
     }
 
-    fn now(&self) -> DateTime<Utc> {
+    pub(crate) fn now(&self) -> DateTime<Utc> {
         noon(&self.district)
     }
 
