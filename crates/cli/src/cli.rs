@@ -79,6 +79,9 @@ pub(crate) enum Command {
     /// Run logs.
     #[command(subcommand)]
     Logs(LogsCommand),
+    /// Grade passback from Schoology to eSchoolPLUS (settings under [grades]).
+    #[command(subcommand)]
+    Grades(GradesCommand),
     /// Start both simulators with a generated district and sync it, twice.
     Demo {
         /// The district size.
@@ -321,4 +324,37 @@ pub(crate) enum Size {
     Large,
     /// 150 schools, 250,000 students.
     Xl,
+}
+
+/// `grades check|sync`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum GradesCommand {
+    /// Plan a passback and report problems, conflicts and average differences; write nothing.
+    Check(GradesArgs),
+    /// Pass grades back.
+    Sync {
+        /// What to pass back.
+        #[command(flatten)]
+        target: GradesArgs,
+        /// Plan and report only.
+        #[arg(long)]
+        dry_run: bool,
+        /// Overwrite SIS scores that rostersync did not write or that changed since.
+        #[arg(long)]
+        overwrite: bool,
+    },
+}
+
+/// Which sections, for whom.
+#[derive(Debug, clap::Args)]
+pub(crate) struct GradesArgs {
+    /// The section (SIS key); without it, every section of `--teacher`.
+    #[arg(long)]
+    pub(crate) section: Option<String>,
+    /// Act for this teacher (LMS user id): only their sections are allowed.
+    #[arg(long)]
+    pub(crate) teacher: Option<String>,
+    /// Only this LMS grading period.
+    #[arg(long)]
+    pub(crate) period: Option<String>,
 }

@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chrono_tz::Tz;
+use rostersync_core::grades::GradeSettings;
 use rostersync_core::schedule::{ScheduleMode, Window};
 use rostersync_core::{MappingConfig, MappingSpec};
 use serde::{Deserialize, Serialize};
@@ -141,6 +142,7 @@ struct RawConfig {
     schedule: Option<ScheduleSection>,
     #[serde(default)]
     mapping: MappingSpec,
+    grades: Option<GradeSettings>,
 }
 
 /// The part of the file the commands rewrite.
@@ -218,6 +220,8 @@ pub(crate) struct Config {
     pub(crate) schedule: ScheduleMode,
     /// The validated mapping.
     pub(crate) mapping: MappingConfig,
+    /// Grade passback settings, if configured.
+    pub(crate) grades: Option<GradeSettings>,
 }
 
 impl Config {
@@ -372,6 +376,7 @@ pub(crate) fn parse(
             None
         }
     };
+    let grades = raw.grades;
     let mapping = match MappingConfig::new(raw.mapping) {
         Ok(mapping) => Some(mapping),
         Err(errors) => {
@@ -427,6 +432,7 @@ pub(crate) fn parse(
         schedule_section,
         schedule,
         mapping,
+        grades,
     })
 }
 

@@ -73,7 +73,9 @@ pub struct GradeSettings {
     pub categories: BTreeMap<String, String>,
     /// The SIS categories, with their weights and drop-lowest counts.
     pub sis_categories: Vec<SisCategory>,
-    /// The section's mapped grading periods.
+    /// The section's mapped grading periods (filled from the term mapping at
+    /// run time when absent from configuration).
+    #[serde(default)]
     pub periods: Vec<PeriodWindow>,
     /// What a missing score becomes.
     pub missing: MissingPolicy,

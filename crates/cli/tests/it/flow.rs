@@ -13,10 +13,10 @@ use tokio::runtime::Runtime;
 
 use crate::{ESP_PASSWORD, code, rostersync, stderr, stdout};
 
-struct Sims {
-    esp: RunningEsp,
-    lms: RunningSchoology,
-    district: District,
+pub(crate) struct Sims {
+    pub(crate) esp: RunningEsp,
+    pub(crate) lms: RunningSchoology,
+    pub(crate) district: District,
 }
 
 fn school_year() -> i32 {
@@ -26,7 +26,7 @@ fn school_year() -> i32 {
     rostersync_eschoolplus::school_year_for(today)
 }
 
-fn start(runtime: &Runtime) -> Sims {
+pub(crate) fn start(runtime: &Runtime) -> Sims {
     let district = generate(DistrictSize::Tiny, 7, school_year());
     runtime.block_on(async {
         let esp = EspSim::builder()
@@ -51,7 +51,7 @@ fn start(runtime: &Runtime) -> Sims {
 }
 
 /// `init`, then the template's values replaced by the simulators'.
-fn configure(dir: &Path, sims: &Sims) {
+pub(crate) fn configure(dir: &Path, sims: &Sims) {
     let init = rostersync(dir, &["init"], &[]);
     assert_eq!(code(&init), 0, "{}", stderr(&init));
     let path = dir.join("rostersync.toml");
@@ -82,15 +82,15 @@ fn configure(dir: &Path, sims: &Sims) {
 }
 
 /// Runs commands with the secrets in the environment and keeps every output.
-struct Admin<'a> {
-    dir: &'a Path,
-    secret: String,
-    password: String,
-    seen: Vec<Output>,
+pub(crate) struct Admin<'a> {
+    pub(crate) dir: &'a Path,
+    pub(crate) secret: String,
+    pub(crate) password: String,
+    pub(crate) seen: Vec<Output>,
 }
 
 impl Admin<'_> {
-    fn run(&mut self, args: &[&str]) -> Output {
+    pub(crate) fn run(&mut self, args: &[&str]) -> Output {
         let output = rostersync(
             self.dir,
             args,
@@ -103,7 +103,7 @@ impl Admin<'_> {
         output
     }
 
-    fn ok(&mut self, args: &[&str]) -> String {
+    pub(crate) fn ok(&mut self, args: &[&str]) -> String {
         let output = self.run(args);
         assert_eq!(
             code(&output),
@@ -115,7 +115,7 @@ impl Admin<'_> {
         stdout(&output)
     }
 
-    fn assert_no_secret(&self) {
+    pub(crate) fn assert_no_secret(&self) {
         for output in &self.seen {
             for text in [stdout(output), stderr(output)] {
                 assert!(!text.contains(&self.secret), "secret printed: {text}");
@@ -152,31 +152,8 @@ fn init_check_map_prep_sync_logs_and_a_second_sync_that_changes_nothing() {
     );
 
     // Map the one school, its roles, its selection and its terms.
+    map_everything(&mut admin, &sims);
     let spec = &sims.district.mapping;
-    for (school, building) in &spec.schools {
-        admin.ok(&["schools", "map", school.as_str(), building.as_str()]);
-        for (role, target) in [
-            ("student", "1214"),
-            ("teacher", "1215"),
-            ("guardian", "1216"),
-        ] {
-            admin.ok(&["roles", "set", school.as_str(), role, target]);
-        }
-        admin.ok(&["roles", "select", school.as_str(), "all"]);
-    }
-    let mut created = false;
-    for (term, target) in &spec.terms {
-        match target {
-            TermTarget::Create if !created => {
-                let made = admin.ok(&["terms", "create-period", term.as_str()]);
-                assert!(made.contains("is mapped to it"), "{made}");
-                created = true;
-            }
-            other => {
-                admin.ok(&["terms", "map", term.as_str(), &String::from(other.clone())]);
-            }
-        }
-    }
     let schools = admin.ok(&["schools", "list"]);
     assert!(schools.contains("9001"), "{schools}");
     let terms = admin.ok(&["terms", "list", "--json"]);
@@ -428,4 +405,33 @@ fn a_tls_failure_is_named() {
     );
     assert!(text.contains("Schoology: OK"), "{text}");
     admin.assert_no_secret();
+}
+
+/// Maps every school, its roles, its selection and its terms through the commands.
+pub(crate) fn map_everything(admin: &mut Admin<'_>, sims: &Sims) {
+    let spec = &sims.district.mapping;
+    for (school, building) in &spec.schools {
+        admin.ok(&["schools", "map", school.as_str(), building.as_str()]);
+        for (role, target) in [
+            ("student", "1214"),
+            ("teacher", "1215"),
+            ("guardian", "1216"),
+        ] {
+            admin.ok(&["roles", "set", school.as_str(), role, target]);
+        }
+        admin.ok(&["roles", "select", school.as_str(), "all"]);
+    }
+    let mut created = false;
+    for (term, target) in &spec.terms {
+        match target {
+            TermTarget::Create if !created => {
+                let made = admin.ok(&["terms", "create-period", term.as_str()]);
+                assert!(made.contains("is mapped to it"), "{made}");
+                created = true;
+            }
+            other => {
+                admin.ok(&["terms", "map", term.as_str(), &String::from(other.clone())]);
+            }
+        }
+    }
 }

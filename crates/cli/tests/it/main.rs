@@ -6,6 +6,7 @@
 
 mod config;
 mod flow;
+mod grades;
 
 use std::path::Path;
 use std::process::{Command, Output};

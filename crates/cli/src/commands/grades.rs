@@ -1,0 +1,175 @@
+//! `grades check|sync`: grade passback of one section, or of every section of
+//! a teacher, with the settings under `[grades]`.
+
+use anyhow::{Context, bail};
+use rostersync_core::Links;
+use rostersync_core::grades::{GradeSettings, PeriodWindow};
+use rostersync_core::ids::{GradingPeriodId, SectionKey, UserId};
+use rostersync_core::mapping::TermTarget;
+use rostersync_core::model::sis::Term;
+use rostersync_engine::{GradeOptions, GradeReport, Requester};
+use rostersync_ports::{GradeSource, RunStatus, SisSource, StateStore};
+
+use crate::cli::{GradesArgs, GradesCommand};
+use crate::config::Config;
+use crate::output::Out;
+use crate::wire;
+use crate::{EXIT_FAILURES, EXIT_OK};
+
+/// `grades check|sync`.
+pub(crate) async fn grades(
+    command: &GradesCommand,
+    config: &Config,
+    out: Out,
+) -> anyhow::Result<u8> {
+    let (target, dry_run, overwrite) = match command {
+        GradesCommand::Check(target) => (target, true, false),
+        GradesCommand::Sync {
+            target,
+            dry_run,
+            overwrite,
+        } => (target, *dry_run, *overwrite),
+    };
+    let Some(settings) = &config.grades else {
+        bail!(
+            "grade passback is not configured: add a [grades] table to {} (categories, sis_categories, missing, \
+             incomplete_mark, excused_exception, rounding, scale, averaging, tolerance, max_title_len; see docs/admin-guide.md)",
+            config.path.display()
+        );
+    };
+    let now = wire::now();
+    let wired = wire::engine(config, now)?;
+    let links = wired.store.links().await.context("read the links")?;
+    let terms = wired
+        .esp
+        .terms(wired.engine.school_year(now))
+        .await
+        .context("read the SIS terms")?;
+    let mut settings: GradeSettings = settings.clone();
+    settings.periods = windows(config, &links, &terms);
+    let requester = match &target.teacher {
+        Some(teacher) => Requester::Teacher(UserId::new(teacher.as_str())),
+        None => Requester::SystemAdmin,
+    };
+    let sections = sections(target, &links, &*wired.lms).await?;
+    let mut failed = false;
+    let mut reports = Vec::new();
+    for section in &sections {
+        let options = GradeOptions {
+            now,
+            dry_run,
+            overwrite,
+            period: target.period.as_deref().map(GradingPeriodId::new),
+        };
+        let report = wired
+            .engine
+            .grades(
+                &*wired.lms,
+                &*wired.esp,
+                &settings,
+                section,
+                &requester,
+                options,
+            )
+            .await
+            .with_context(|| format!("grade passback of section {section}"))?;
+        failed |= report.status == RunStatus::CompletedWithFailures;
+        if !out.json {
+            print(&report, out);
+        }
+        reports.push(report);
+    }
+    if out.json {
+        out.json(&reports)?;
+    }
+    Ok(if failed { EXIT_FAILURES } else { EXIT_OK })
+}
+
+/// The mapped grading periods with the dates of the terms they come from.
+fn windows(config: &Config, links: &Links, terms: &[Term]) -> Vec<PeriodWindow> {
+    config
+        .mapping
+        .spec()
+        .terms
+        .iter()
+        .filter_map(|(key, target)| {
+            let period = match target {
+                TermTarget::Existing(id) => id.clone(),
+                TermTarget::Create => links.grading_periods.get(key)?.id.clone(),
+            };
+            let term = terms.iter().find(|term| &term.key == key)?;
+            Some(PeriodWindow {
+                period,
+                term: key.clone(),
+                start: term.start,
+                end: term.end,
+            })
+        })
+        .collect()
+}
+
+/// The section asked for, or every linked section the teacher is an admin of.
+async fn sections(
+    target: &GradesArgs,
+    links: &Links,
+    lms: &dyn GradeSource,
+) -> anyhow::Result<Vec<SectionKey>> {
+    if let Some(section) = &target.section {
+        return Ok(vec![SectionKey::new(section.as_str())]);
+    }
+    let Some(teacher) = &target.teacher else {
+        bail!("say which section (--section KEY), or whose sections (--teacher LMS-ID)");
+    };
+    let teacher = UserId::new(teacher.as_str());
+    let mut mine = Vec::new();
+    for section in links.sections.keys() {
+        let admins = lms
+            .section_admins(section)
+            .await
+            .with_context(|| format!("read the admins of section {section}"))?;
+        if admins.contains(&teacher) {
+            mine.push(section.clone());
+        }
+    }
+    if mine.is_empty() {
+        bail!("LMS user {teacher} is a section admin of no section rostersync manages");
+    }
+    Ok(mine)
+}
+
+fn print(report: &GradeReport, out: Out) {
+    let plan = &report.plan;
+    out.line(format!(
+        "section {} (run {}): {:?}; {} item(s) and {} score(s) to write, {} unchanged, {} written",
+        report.section,
+        report.run,
+        report.status,
+        plan.items.len(),
+        plan.scores.len(),
+        plan.unchanged,
+        report.written
+    ));
+    for problem in &plan.problems {
+        out.line(format!("  problem: {}", problem.message));
+    }
+    for conflict in &plan.conflicts {
+        out.line(format!(
+            "  conflict: {} on {}: the SIS holds {}, the LMS has {} ({}); not overwritten without --overwrite",
+            conflict.student, conflict.item, conflict.sis, conflict.lms, conflict.reason
+        ));
+    }
+    for diff in &plan.averages {
+        out.line(format!(
+            "  average: {} in period {}: the SIS will compute {:?}, the LMS shows {:?}",
+            diff.student, diff.period, diff.sis, diff.lms
+        ));
+    }
+    for failure in &report.failures {
+        out.line(format!(
+            "  failed: {} {}: {}",
+            failure.entity,
+            failure.key,
+            failure.reason.as_deref().unwrap_or("")
+        ));
+    }
+}
