@@ -79,7 +79,7 @@ pub(crate) enum Command {
     /// Run logs.
     #[command(subcommand)]
     Logs(LogsCommand),
-    /// Grade passback from Schoology to eSchoolPLUS (settings under [grades]).
+    /// Grade passback from Schoology to eSchoolPLUS (settings under `[grades]`).
     #[command(subcommand)]
     Grades(GradesCommand),
     /// Start both simulators with a generated district and sync it, twice.
