@@ -1,6 +1,7 @@
 //! End to end: grade passback of one section from the Schoology simulator to
 //! the eSchoolPLUS simulator, through the real clients, the engine and the
-//! SQLite store, after a roster sync made the section.
+//! SQLite store, after a roster sync made the section; a score edited in the
+//! SIS by hand is listed as a conflict, not overwritten.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -77,6 +78,10 @@ async fn a_sections_grades_land_in_the_sis_once_and_a_second_passback_writes_not
         .first()
         .expect("the section has a grading period made from a term")
         .clone();
+    let second = windows
+        .get(1)
+        .expect("the section meets in a second marking period")
+        .clone();
 
     // A teacher's gradebook in Schoology: one category, two assignments, three grades.
     let category = stage.sgy.seed(GradingCategory {
@@ -120,6 +125,20 @@ async fn a_sections_grades_land_in_the_sis_once_and_a_second_passback_writes_not
         grading_period: period,
         is_final: false,
     }));
+    // Due in the second marking period.
+    let second_period: u64 = second.period.as_str().parse().unwrap();
+    assignments.push(stage.sgy.seed(Assignment {
+        id: 0,
+        section_id: lms_section.id,
+        title: "Project".into(),
+        description: None,
+        due: due(second.start + chrono::Days::new(5)),
+        max_points: 20.0,
+        factor: 1.0,
+        grading_category: category,
+        grading_period: second_period,
+        is_final: false,
+    }));
     let enrollment_of = |student: &PersonKey| {
         let uid = state
             .users
@@ -149,6 +168,14 @@ async fn a_sections_grades_land_in_the_sis_once_and_a_second_passback_writes_not
         });
     }
 
+    stage.sgy.seed(Grade {
+        enrollment_id: enrollment_of(&pupils[0]),
+        assignment_id: assignments[3],
+        grade: Some(18.0),
+        exception: 0,
+        comment: String::new(),
+        timestamp: 0,
+    });
     // An excused quiz (Schoology exception 1).
     stage.sgy.seed(Grade {
         enrollment_id: enrollment_of(&pupils[1]),
@@ -173,7 +200,7 @@ async fn a_sections_grades_land_in_the_sis_once_and_a_second_passback_writes_not
         excused_exception: "EX".into(),
         rounding: Rounding::HalfUp { decimals: 0 },
         scale: Vec::new(),
-        averaging: Averaging::TotalPoints,
+        averaging: Averaging::WeightedCategories,
         tolerance: 100.0,
         max_title_len: 30,
     };
@@ -207,7 +234,17 @@ async fn a_sections_grades_land_in_the_sis_once_and_a_second_passback_writes_not
         "{:#?}",
         report.plan.problems
     );
-    assert_eq!((report.plan.items.len(), report.plan.scores.len()), (3, 4));
+    assert_eq!((report.plan.items.len(), report.plan.scores.len()), (4, 5));
+    let project = report
+        .plan
+        .items
+        .iter()
+        .find(|w| w.item.title == "Project")
+        .unwrap();
+    assert_eq!(
+        project.term, second.term,
+        "an item due in the second marking period goes there"
+    );
     let quiz = report
         .plan
         .items
@@ -230,10 +267,10 @@ async fn a_sections_grades_land_in_the_sis_once_and_a_second_passback_writes_not
     let rows = |table: &str| stage.esp.table(&site, table).map_or(0, |t| t.rows.len());
     assert_eq!(
         rows("MR_GB_ASMT"),
-        3,
-        "three assignments in the SIS gradebook"
+        4,
+        "four assignments in the SIS gradebook"
     );
-    assert_eq!(rows("MR_GB_STU_SCORE"), 4, "four scores");
+    assert_eq!(rows("MR_GB_STU_SCORE"), 5, "five scores");
 
     let again = engine
         .grades(
@@ -247,7 +284,57 @@ async fn a_sections_grades_land_in_the_sis_once_and_a_second_passback_writes_not
         .await
         .unwrap();
     assert!(again.plan.writes_nothing(), "{:#?}", again.plan);
-    assert_eq!((rows("MR_GB_ASMT"), rows("MR_GB_STU_SCORE")), (3, 4));
+    assert_eq!((rows("MR_GB_ASMT"), rows("MR_GB_STU_SCORE")), (4, 5));
+
+    // Somebody edits a score in eSchoolPLUS by hand: the next passback lists
+    // it as a conflict and leaves it alone.
+    let edited = stage.esp.edit_table(&site, "MR_GB_STU_SCORE", |table| {
+        let student = table
+            .columns
+            .iter()
+            .position(|c| c == "STUDENT_ID")
+            .unwrap();
+        let score = table
+            .columns
+            .iter()
+            .position(|c| c == "ASMT_SCORE")
+            .unwrap();
+        let row = table
+            .rows
+            .iter_mut()
+            .find(|row| {
+                row[student].trim() == pupils[0].as_str()
+                    && row[score].trim().parse::<f64>().ok() == Some(8.0)
+            })
+            .unwrap();
+        row[score] = "3".to_owned();
+    });
+    assert!(edited);
+    let options = GradeOptions {
+        now: stage.now(),
+        dry_run: false,
+        overwrite: false,
+        period: None,
+    };
+    let third = engine
+        .grades(
+            &source,
+            &sink,
+            &settings,
+            &section,
+            &Requester::SystemAdmin,
+            options,
+        )
+        .await
+        .unwrap();
+    assert_eq!(third.plan.conflicts.len(), 1, "{:#?}", third.plan);
+    assert!(third.plan.writes_nothing());
+    let kept = stage.esp.table(&site, "MR_GB_STU_SCORE").unwrap();
+    let score = kept.columns.iter().position(|c| c == "ASMT_SCORE").unwrap();
+    assert!(
+        kept.rows.iter().any(|row| row[score].trim() == "3"),
+        "the hand-edited score is not overwritten"
+    );
 
     // Another teacher may not pass back this section.
     let stranger = state

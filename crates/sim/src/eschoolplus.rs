@@ -359,6 +359,26 @@ impl RunningEsp {
             .and_then(|env| env.tables.table(name).cloned())
     }
 
+    /// Changes table `name` of environment `site_code` in place, as somebody
+    /// working in eSchoolPLUS would; returns whether the table exists.
+    pub fn edit_table(
+        &self,
+        site_code: &str,
+        name: &str,
+        change: impl FnOnce(&mut EspTable),
+    ) -> bool {
+        let mut shared = self.shared.lock();
+        let Some(table) = shared
+            .envs
+            .get_mut(site_code)
+            .and_then(|env| env.tables.table_mut(name))
+        else {
+            return false;
+        };
+        change(table);
+        true
+    }
+
     /// Ends every session now: their next request is redirected to the logon page.
     pub fn expire_sessions(&self) {
         self.shared.lock().sessions.clear();
