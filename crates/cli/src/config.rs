@@ -143,6 +143,8 @@ struct RawConfig {
     #[serde(default)]
     mapping: MappingSpec,
     grades: Option<GradeSettings>,
+    #[serde(default)]
+    grades_by_section: std::collections::BTreeMap<String, GradeSettings>,
 }
 
 /// The part of the file the commands rewrite.
@@ -222,9 +224,16 @@ pub(crate) struct Config {
     pub(crate) mapping: MappingConfig,
     /// Grade passback settings, if configured.
     pub(crate) grades: Option<GradeSettings>,
+    /// Settings of single sections (by SIS key) that differ from `grades`.
+    pub(crate) grades_by_section: std::collections::BTreeMap<String, GradeSettings>,
 }
 
 impl Config {
+    /// The grade settings of a section: its own, else the district's.
+    pub(crate) fn grade_settings(&self, section: &str) -> Option<&GradeSettings> {
+        self.grades_by_section.get(section).or(self.grades.as_ref())
+    }
+
     /// The eSchoolPLUS password, from the environment or the file.
     pub(crate) fn esp_password(&self) -> Result<&Secret, ConfigError> {
         self.esp.password.as_ref().ok_or_else(|| {
@@ -377,6 +386,7 @@ pub(crate) fn parse(
         }
     };
     let grades = raw.grades;
+    let grades_by_section = raw.grades_by_section;
     let mapping = match MappingConfig::new(raw.mapping) {
         Ok(mapping) => Some(mapping),
         Err(errors) => {
@@ -433,6 +443,7 @@ pub(crate) fn parse(
         schedule,
         mapping,
         grades,
+        grades_by_section,
     })
 }
 

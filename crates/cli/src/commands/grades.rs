@@ -30,13 +30,13 @@ pub(crate) async fn grades(
             overwrite,
         } => (target, *dry_run, *overwrite),
     };
-    let Some(settings) = &config.grades else {
+    if config.grades.is_none() && config.grades_by_section.is_empty() {
         bail!(
-            "grade passback is not configured: add a [grades] table to {} (categories, sis_categories, missing, \
+            "grade passback is not configured: add a [grades] table (or [grades_by_section.\"KEY\"] tables) to {} (categories, sis_categories, missing, \
              incomplete_mark, excused_exception, rounding, scale, averaging, tolerance, max_title_len; see docs/admin-guide.md)",
             config.path.display()
         );
-    };
+    }
     let now = wire::now();
     let wired = wire::engine(config, now)?;
     let links = wired.store.links().await.context("read the links")?;
@@ -45,8 +45,7 @@ pub(crate) async fn grades(
         .terms(wired.engine.school_year(now))
         .await
         .context("read the SIS terms")?;
-    let mut settings: GradeSettings = settings.clone();
-    settings.periods = windows(config, &links, &terms);
+    let periods = windows(config, &links, &terms);
     let requester = match &target.teacher {
         Some(teacher) => Requester::Teacher(UserId::new(teacher.as_str())),
         None => Requester::SystemAdmin,
@@ -55,6 +54,15 @@ pub(crate) async fn grades(
     let mut failed = false;
     let mut reports = Vec::new();
     for section in &sections {
+        let Some(settings) = config.grade_settings(section.as_str()) else {
+            bail!(
+                "section {section} has no grade settings: add [grades] or [grades_by_section.\"{section}\"]"
+            );
+        };
+        let settings = GradeSettings {
+            periods: periods.clone(),
+            ..settings.clone()
+        };
         let options = GradeOptions {
             now,
             dry_run,

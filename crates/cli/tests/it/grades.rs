@@ -89,13 +89,22 @@ fn grades_are_checked_then_passed_back_once() {
     std::fs::write(
         &path,
         format!(
-            "{text}\n[grades]\ncategories = {{ \"{category}\" = \"HW\" }}\nsis_categories = [{{ code = \"HW\", weight = 100.0, drop_lowest = 0 }}]\n\
+            "{text}\n[grades_by_section.\"{key}\"]\ncategories = {{ \"{category}\" = \"HW\" }}\nsis_categories = [{{ code = \"HW\", weight = 100.0, drop_lowest = 0 }}]\n\
              missing = {{ alpha_mark = \"M\" }}\nincomplete_mark = \"I\"\nexcused_exception = \"EX\"\n\
              rounding = {{ mode = \"half_up\", decimals = 0 }}\nscale = [[90.0, \"A\"], [0.0, \"F\"]]\n\
              averaging = \"total_points\"\ntolerance = 100.0\nmax_title_len = 30\n"
         ),
     )
     .unwrap();
+
+    // Settings given for this section only: another section has none.
+    let unsettled = admin.run(&["grades", "check", "--section", "no-such-section"]);
+    assert_ne!(code(&unsettled), 0);
+    assert!(
+        stderr(&unsettled).contains("has no grade settings"),
+        "{}",
+        stderr(&unsettled)
+    );
 
     let check = admin.ok(&["grades", "check", "--section", &key]);
     assert!(
