@@ -56,6 +56,7 @@ mod grades;
 mod meter;
 mod model;
 mod oauth;
+mod removal;
 mod router;
 mod sections;
 mod users;

@@ -133,6 +133,23 @@ async fn setup() -> Setup {
     }
 }
 
+/// A passback of the set-up section by a System Administrator.
+async fn passback(setup: &Setup) -> rostersync_engine::GradeReport {
+    setup
+        .world
+        .engine
+        .grades(
+            &setup.source,
+            &setup.sink,
+            &settings(),
+            &setup.section,
+            &Requester::SystemAdmin,
+            options(setup),
+        )
+        .await
+        .unwrap()
+}
+
 fn options(setup: &Setup) -> GradeOptions {
     GradeOptions {
         now: setup.world.now(),
@@ -145,18 +162,7 @@ fn options(setup: &Setup) -> GradeOptions {
 #[tokio::test]
 async fn passback_writes_once_and_a_second_run_writes_nothing() {
     let s = setup().await;
-    let engine = &s.world.engine;
-    let report = engine
-        .grades(
-            &s.source,
-            &s.sink,
-            &settings(),
-            &s.section,
-            &Requester::SystemAdmin,
-            options(&s),
-        )
-        .await
-        .unwrap();
+    let report = passback(&s).await;
     assert_eq!(report.status, RunStatus::Succeeded, "{report:#?}");
     assert_eq!((report.plan.items.len(), report.plan.scores.len()), (2, 3));
     assert_eq!(s.sink.writes(), 5);
@@ -167,17 +173,7 @@ async fn passback_writes_once_and_a_second_run_writes_nothing() {
         "the item due in February lands in the second marking period"
     );
 
-    let again = engine
-        .grades(
-            &s.source,
-            &s.sink,
-            &settings(),
-            &s.section,
-            &Requester::SystemAdmin,
-            options(&s),
-        )
-        .await
-        .unwrap();
+    let again = passback(&s).await;
     assert!(again.plan.writes_nothing(), "{:#?}", again.plan);
     assert_eq!(s.sink.writes(), 5);
 
@@ -192,17 +188,7 @@ async fn passback_writes_once_and_a_second_run_writes_nothing() {
             score.points = Some(9.0);
         }
     });
-    let third = engine
-        .grades(
-            &s.source,
-            &s.sink,
-            &settings(),
-            &s.section,
-            &Requester::SystemAdmin,
-            options(&s),
-        )
-        .await
-        .unwrap();
+    let third = passback(&s).await;
     assert_eq!(third.plan.scores.len(), 1);
     assert_eq!(third.written, 1);
 }
@@ -244,18 +230,7 @@ async fn a_teacher_may_pass_back_only_their_own_sections() {
 #[tokio::test]
 async fn a_score_edited_in_the_sis_is_listed_and_not_overwritten() {
     let s = setup().await;
-    let engine = &s.world.engine;
-    engine
-        .grades(
-            &s.source,
-            &s.sink,
-            &settings(),
-            &s.section,
-            &Requester::SystemAdmin,
-            options(&s),
-        )
-        .await
-        .unwrap();
+    passback(&s).await;
     let first = s.students[0].clone();
     s.sink.edit(&s.section, &TermKey::from("MP1"), |book| {
         if let Some(score) = book
@@ -266,17 +241,7 @@ async fn a_score_edited_in_the_sis_is_listed_and_not_overwritten() {
             score.points = Some(3.0);
         }
     });
-    let report = engine
-        .grades(
-            &s.source,
-            &s.sink,
-            &settings(),
-            &s.section,
-            &Requester::SystemAdmin,
-            options(&s),
-        )
-        .await
-        .unwrap();
+    let report = passback(&s).await;
     assert_eq!(report.plan.conflicts.len(), 1);
     assert!(report.plan.writes_nothing());
     let kept = s.sink.book(&s.section, &TermKey::from("MP1"));
@@ -313,19 +278,7 @@ async fn a_score_edited_in_the_sis_is_listed_and_not_overwritten() {
 async fn a_score_that_does_not_land_is_a_failure_and_is_sent_again() {
     let s = setup().await;
     s.sink.lose("rs-2", s.students[0].clone());
-    let report = s
-        .world
-        .engine
-        .grades(
-            &s.source,
-            &s.sink,
-            &settings(),
-            &s.section,
-            &Requester::SystemAdmin,
-            options(&s),
-        )
-        .await
-        .unwrap();
+    let report = passback(&s).await;
     assert_eq!(report.status, RunStatus::CompletedWithFailures);
     assert_eq!(report.failures.len(), 1);
     assert!(
@@ -338,19 +291,7 @@ async fn a_score_that_does_not_land_is_a_failure_and_is_sent_again() {
         report.failures
     );
     // Only what landed is in the ledger, so the next passback sends it again.
-    let again = s
-        .world
-        .engine
-        .grades(
-            &s.source,
-            &s.sink,
-            &settings(),
-            &s.section,
-            &Requester::SystemAdmin,
-            options(&s),
-        )
-        .await
-        .unwrap();
+    let again = passback(&s).await;
     let resent: Vec<&str> = again.plan.scores.iter().map(|w| w.item.as_str()).collect();
     assert_eq!(resent, ["rs-2"]);
 }

@@ -5,10 +5,11 @@ use serde_json::{Value, json};
 
 use super::db::Db;
 use super::model::Course;
+use super::removal;
 use super::sections;
 use super::wire::{
-    BULK_LIMIT, Call, Reply, Total, bit, bulk_items, flag, has, int, item_error, number, or_empty,
-    page_with, text,
+    Call, Reply, Total, bit, bulk_items, flag, has, int, item_error, number, or_empty, page_with,
+    text,
 };
 
 pub(crate) fn course_json(call: &Call, course: &Course) -> Value {
@@ -243,35 +244,16 @@ pub(crate) fn update(db: &mut Db, call: &Call, id: u64) -> Reply {
 }
 
 pub(crate) fn delete(db: &mut Db, call: &Call, id: u64) -> Reply {
-    if !call.admin {
-        return Reply::forbidden();
-    }
-    match db.remove_course(id) {
-        0 => Reply::not_found(),
-        gone => Reply::no_content().wrote(0, gone),
-    }
+    removal::delete_one(db, call, id, Db::remove_course)
 }
 
 pub(crate) fn delete_bulk(db: &mut Db, call: &Call) -> Reply {
-    if !call.admin {
-        return Reply::forbidden();
-    }
-    let Some(ids) = call.list("course_ids") else {
-        return Reply::bad_request("course_ids is required");
-    };
-    if ids.len() > BULK_LIMIT {
-        return Reply::bad_request(format!("At most {BULK_LIMIT} course_ids"));
-    }
-    let mut deleted = 0;
-    let answers: Vec<Value> = ids
-        .iter()
-        .map(|id| match id.parse().map_or(0, |id| db.remove_course(id)) {
-            0 => item_error(404, format!("Course {id} not found")),
-            gone => {
-                deleted += gone;
-                json!({ "response_code": 200, "id": id })
-            }
-        })
-        .collect();
-    Reply::multi(json!({ "course": answers })).wrote(0, deleted)
+    removal::delete_many(
+        db,
+        call,
+        "course_ids",
+        "course",
+        "Course",
+        Db::remove_course,
+    )
 }

@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 use super::db::{Db, today};
 use super::directory::known_periods;
 use super::model::Section;
+use super::removal;
 use super::wire::{
     BULK_LIMIT, Call, Reply, Total, bulk_items, flag, has, ids, int, item_error, or_empty,
     page_with, text,
@@ -319,37 +320,16 @@ pub(crate) fn update(db: &mut Db, call: &Call, id: u64) -> Reply {
 }
 
 pub(crate) fn delete(db: &mut Db, call: &Call, id: u64) -> Reply {
-    if !call.admin {
-        return Reply::forbidden();
-    }
-    match db.remove_section(id) {
-        0 => Reply::not_found(),
-        gone => Reply::no_content().wrote(0, gone),
-    }
+    removal::delete_one(db, call, id, Db::remove_section)
 }
 
 pub(crate) fn delete_bulk(db: &mut Db, call: &Call) -> Reply {
-    if !call.admin {
-        return Reply::forbidden();
-    }
-    let Some(ids) = call.list("section_ids") else {
-        return Reply::bad_request("section_ids is required");
-    };
-    if ids.len() > BULK_LIMIT {
-        return Reply::bad_request(format!("At most {BULK_LIMIT} section_ids"));
-    }
-    let mut deleted = 0;
-    let answers: Vec<Value> = ids
-        .iter()
-        .map(
-            |id| match id.parse().map_or(0, |id| db.remove_section(id)) {
-                0 => item_error(404, format!("Section {id} not found")),
-                gone => {
-                    deleted += gone;
-                    json!({ "response_code": 200, "id": id })
-                }
-            },
-        )
-        .collect();
-    Reply::multi(json!({ "section": answers })).wrote(0, deleted)
+    removal::delete_many(
+        db,
+        call,
+        "section_ids",
+        "section",
+        "Section",
+        Db::remove_section,
+    )
 }
