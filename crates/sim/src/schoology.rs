@@ -48,6 +48,7 @@
 //! # let _ = (base_url, key); Ok(()) }
 //! ```
 
+mod by_id;
 mod courses;
 mod db;
 mod directory;
@@ -56,7 +57,6 @@ mod grades;
 mod meter;
 mod model;
 mod oauth;
-mod removal;
 mod router;
 mod sections;
 mod users;

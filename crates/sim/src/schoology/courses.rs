@@ -3,9 +3,9 @@
 
 use serde_json::{Value, json};
 
+use super::by_id;
 use super::db::Db;
 use super::model::Course;
-use super::removal;
 use super::sections;
 use super::wire::{
     Call, Reply, Total, bit, bulk_items, flag, has, int, item_error, number, or_empty, page_with,
@@ -205,50 +205,29 @@ fn update_one(db: &mut Db, id: u64, item: &Value) -> Result<u64, (u16, String)> 
 }
 
 pub(crate) fn update_bulk(db: &mut Db, call: &Call) -> Reply {
-    if !call.admin {
-        return Reply::forbidden();
-    }
-    let items = match bulk_items(&call.body, "courses", "course") {
-        Ok(items) => items,
-        Err(reply) => return reply,
-    };
-    let mut written = 0;
-    let answers: Vec<Value> = items
-        .iter()
-        .map(|item| {
-            let Some(id) = int(item, "id").and_then(|id| u64::try_from(id).ok()) else {
-                return item_error(400, "Each course needs an id");
-            };
-            match update_one(db, id, item) {
-                Ok(changed) => {
-                    written += changed;
-                    let code = db.courses.get(&id).map(|c| c.course_code.clone());
-                    json!({ "response_code": 200, "id": id.to_string(), "course_code": code })
-                }
-                Err((code, message)) => item_error(code, message),
-            }
-        })
-        .collect();
-    Reply::multi(json!({ "course": answers })).wrote(written, 0)
+    by_id::update_many(
+        db,
+        call,
+        "courses",
+        "course",
+        update_one,
+        |db: &Db, _: &Call, id| {
+            let code = db.courses.get(&id).map(|c| c.course_code.clone());
+            json!({ "response_code": 200, "id": id.to_string(), "course_code": code })
+        },
+    )
 }
 
 pub(crate) fn update(db: &mut Db, call: &Call, id: u64) -> Reply {
-    if !call.admin {
-        return Reply::forbidden();
-    }
-    match update_one(db, id, &call.body) {
-        Ok(changed) => Reply::no_content().wrote(changed, 0),
-        Err((404, _)) => Reply::not_found(),
-        Err((_, message)) => Reply::bad_request(message),
-    }
+    by_id::update(db, call, id, update_one)
 }
 
 pub(crate) fn delete(db: &mut Db, call: &Call, id: u64) -> Reply {
-    removal::delete_one(db, call, id, Db::remove_course)
+    by_id::delete_one(db, call, id, Db::remove_course)
 }
 
 pub(crate) fn delete_bulk(db: &mut Db, call: &Call) -> Reply {
-    removal::delete_many(
+    by_id::delete_many(
         db,
         call,
         "course_ids",

@@ -3,13 +3,13 @@
 
 use serde_json::{Value, json};
 
+use super::by_id;
 use super::db::{Db, today};
 use super::directory::known_periods;
 use super::model::Section;
-use super::removal;
 use super::wire::{
-    BULK_LIMIT, Call, Reply, Total, bulk_items, flag, has, ids, int, item_error, or_empty,
-    page_with, text,
+    BULK_LIMIT, Call, Reply, Total, bulk_items, flag, has, ids, item_error, or_empty, page_with,
+    text,
 };
 
 pub(crate) fn section_json(db: &Db, call: &Call, section: &Section) -> Value {
@@ -279,52 +279,29 @@ fn update_one(db: &mut Db, id: u64, item: &Value) -> Result<u64, (u16, String)> 
 }
 
 pub(crate) fn update_bulk(db: &mut Db, call: &Call) -> Reply {
-    if !call.admin {
-        return Reply::forbidden();
-    }
-    let items = match bulk_items(&call.body, "sections", "section") {
-        Ok(items) => items,
-        Err(reply) => return reply,
-    };
-    let mut written = 0;
-    let answers: Vec<Value> = items
-        .iter()
-        .map(|item| {
-            let Some(id) = int(item, "id").and_then(|id| u64::try_from(id).ok()) else {
-                return item_error(400, "Each section needs an id");
-            };
-            match update_one(db, id, item) {
-                Ok(changed) => {
-                    written += changed;
-                    match db.sections.get(&id) {
-                        Some(section) => item_answer(call, section),
-                        None => item_error(404, format!("Section {id} not found")),
-                    }
-                }
-                Err((code, message)) => item_error(code, message),
-            }
-        })
-        .collect();
-    Reply::multi(json!({ "section": answers })).wrote(written, 0)
+    by_id::update_many(
+        db,
+        call,
+        "sections",
+        "section",
+        update_one,
+        |db: &Db, call: &Call, id| match db.sections.get(&id) {
+            Some(section) => item_answer(call, section),
+            None => item_error(404, format!("Section {id} not found")),
+        },
+    )
 }
 
 pub(crate) fn update(db: &mut Db, call: &Call, id: u64) -> Reply {
-    if !call.admin {
-        return Reply::forbidden();
-    }
-    match update_one(db, id, &call.body) {
-        Ok(changed) => Reply::no_content().wrote(changed, 0),
-        Err((404, _)) => Reply::not_found(),
-        Err((_, message)) => Reply::bad_request(message),
-    }
+    by_id::update(db, call, id, update_one)
 }
 
 pub(crate) fn delete(db: &mut Db, call: &Call, id: u64) -> Reply {
-    removal::delete_one(db, call, id, Db::remove_section)
+    by_id::delete_one(db, call, id, Db::remove_section)
 }
 
 pub(crate) fn delete_bulk(db: &mut Db, call: &Call) -> Reply {
-    removal::delete_many(
+    by_id::delete_many(
         db,
         call,
         "section_ids",

@@ -4,7 +4,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{Datelike, NaiveDate};
 use rostersync_core::ids::{PersonKey, SectionKey};
-use rostersync_core::model::sis::{GuardianLink, Section, SisSnapshot};
+use rostersync_core::model::sis::{GuardianLink, Person, Section, SisSnapshot};
 
 use super::{
     DayChanges, EmailChange, EnrollmentRef, Move, Rename, SchoolChange, changeable, enrollment,
@@ -103,91 +103,101 @@ impl<'a> Day<'a> {
 
     /// Students change building: current rows end, as many start in the new one.
     pub(super) fn moves(&mut self, count: usize, rng: &mut fastrand::Rng) {
-        let schools = self.base.schools.len();
-        let mut made = 0;
-        for _ in 0..count * 20 {
-            if made == count || schools < 2 {
-                break;
-            }
-            let Some(p) = self.random_person(rng) else {
-                break;
-            };
-            let person = &self.base.people[p];
-            if !schedulable(self.index, person) || self.touched.contains(&p) {
-                continue;
-            }
-            let (Some(&from), Some(grade)) = (
-                self.index.school.get(person.primary_school.as_str()),
-                grade_of(person),
-            ) else {
-                continue;
-            };
-            let to = (0..16).map(|_| rng.usize(..schools)).find(|&o| {
-                let (low, high) = self.index.school_grades[o];
-                o != from && low <= grade && grade <= high
-            });
-            let Some(to) = to else { continue };
-            let current: Vec<usize> = self
-                .index
-                .rows_of(p)
-                .filter(|&r| self.base.enrollments[r].end.is_none() && !self.dropped.contains(&r))
-                .collect();
-            let taken = self.taken(p);
-            let candidates: Vec<usize> = open_sections(self.index, to, grade, &taken).collect();
-            let fresh = sample(&candidates, current.len().max(1), rng);
-            if fresh.is_empty() {
-                continue;
-            }
-            for r in current {
-                self.end_row(r);
-            }
-            for x in fresh {
-                self.add_row(x, p);
-            }
-            let to_key = self.base.schools[to].key.clone();
-            self.changes.moved.push(Move {
-                student: person.key.clone(),
-                from: person.primary_school.clone(),
-                to: to_key.clone(),
-            });
-            self.sis.people[p].primary_school = to_key;
-            self.touched.insert(p);
-            self.moved.insert(p);
-            made += 1;
+        if self.base.schools.len() < 2 {
+            return;
         }
+        self.change_people(count, rng, schedulable, Self::move_one);
+    }
+
+    fn move_one(&mut self, p: usize, rng: &mut fastrand::Rng) -> bool {
+        let schools = self.base.schools.len();
+        let person = &self.base.people[p];
+        let (Some(&from), Some(grade)) = (
+            self.index.school.get(person.primary_school.as_str()),
+            grade_of(person),
+        ) else {
+            return false;
+        };
+        let to = (0..16).map(|_| rng.usize(..schools)).find(|&o| {
+            let (low, high) = self.index.school_grades[o];
+            o != from && low <= grade && grade <= high
+        });
+        let Some(to) = to else { return false };
+        let current: Vec<usize> = self
+            .index
+            .rows_of(p)
+            .filter(|&r| self.base.enrollments[r].end.is_none() && !self.dropped.contains(&r))
+            .collect();
+        let taken = self.taken(p);
+        let candidates: Vec<usize> = open_sections(self.index, to, grade, &taken).collect();
+        let fresh = sample(&candidates, current.len().max(1), rng);
+        if fresh.is_empty() {
+            return false;
+        }
+        for r in current {
+            self.end_row(r);
+        }
+        for x in fresh {
+            self.add_row(x, p);
+        }
+        let to_key = self.base.schools[to].key.clone();
+        self.changes.moved.push(Move {
+            student: person.key.clone(),
+            from: person.primary_school.clone(),
+            to: to_key.clone(),
+        });
+        self.sis.people[p].primary_school = to_key;
+        self.moved.insert(p);
+        true
     }
 
     /// Last-name changes.
     pub(super) fn renames(&mut self, count: usize, rng: &mut fastrand::Rng) {
-        let mut made = 0;
-        for _ in 0..count * 20 {
-            if made == count {
-                break;
-            }
-            let Some(p) = self.random_person(rng) else {
-                break;
-            };
-            let person = &self.base.people[p];
-            if !changeable(self.index, person) || self.touched.contains(&p) {
-                continue;
-            }
-            let new_last = Script::Latin.last(rng);
-            if new_last == person.name.last {
-                continue;
-            }
-            self.changes.renamed.push(Rename {
-                person: person.key.clone(),
-                old_last: person.name.last.clone(),
-                new_last: new_last.to_owned(),
-            });
-            self.sis.people[p].name.last = new_last.to_owned();
-            self.touched.insert(p);
-            made += 1;
+        self.change_people(count, rng, changeable, Self::rename_one);
+    }
+
+    fn rename_one(&mut self, p: usize, rng: &mut fastrand::Rng) -> bool {
+        let person = &self.base.people[p];
+        let new_last = Script::Latin.last(rng);
+        if new_last == person.name.last {
+            return false;
         }
+        self.changes.renamed.push(Rename {
+            person: person.key.clone(),
+            old_last: person.name.last.clone(),
+            new_last: new_last.to_owned(),
+        });
+        self.sis.people[p].name.last = new_last.to_owned();
+        true
     }
 
     /// New or first e-mail addresses.
     pub(super) fn emails(&mut self, count: usize, rng: &mut fastrand::Rng) {
+        self.change_people(count, rng, changeable, Self::email_one);
+    }
+
+    fn email_one(&mut self, p: usize, _: &mut fastrand::Rng) -> bool {
+        let person = &self.base.people[p];
+        let new = new_email(person, self.today);
+        self.changes.email_changes.push(EmailChange {
+            person: person.key.clone(),
+            old: person.email.clone(),
+            new: new.clone(),
+        });
+        self.sis.people[p].email = Some(new);
+        true
+    }
+
+    /// Makes up to `count` changes to random people: each person at most once,
+    /// only people `eligible` says may change, twenty tries per change wanted.
+    /// `change` makes one change and says whether it did.
+    fn change_people(
+        &mut self,
+        count: usize,
+        rng: &mut fastrand::Rng,
+        eligible: fn(&SisIndex<'_>, &Person) -> bool,
+        change: fn(&mut Self, usize, &mut fastrand::Rng) -> bool,
+    ) {
         let mut made = 0;
         for _ in 0..count * 20 {
             if made == count {
@@ -196,19 +206,13 @@ impl<'a> Day<'a> {
             let Some(p) = self.random_person(rng) else {
                 break;
             };
-            let person = &self.base.people[p];
-            if !changeable(self.index, person) || self.touched.contains(&p) {
+            if !eligible(self.index, &self.base.people[p]) || self.touched.contains(&p) {
                 continue;
             }
-            let new = new_email(person, self.today);
-            self.changes.email_changes.push(EmailChange {
-                person: person.key.clone(),
-                old: person.email.clone(),
-                new: new.clone(),
-            });
-            self.sis.people[p].email = Some(new);
-            self.touched.insert(p);
-            made += 1;
+            if change(self, p, rng) {
+                self.touched.insert(p);
+                made += 1;
+            }
         }
     }
 
