@@ -1,4 +1,5 @@
-//! `OneRosterCsv`: the `SisSource` over OneRoster CSV packages on disk.
+//! `OneRosterCsv`: the `SisSource` over OneRoster CSV packages on disk,
+//! as folders or zip files.
 
 use std::path::PathBuf;
 
@@ -13,8 +14,12 @@ use crate::model::Records;
 /// OneRoster CSV packages read as a SIS: one bulk package, optionally
 /// followed by delta packages applied in order.
 ///
-/// Packages are unpacked folders (a `manifest.csv` and the data files); the
-/// workspace has no zip reader, so a zip must be unpacked first.
+/// A package is a folder holding `manifest.csv` and the data files, or a
+/// zip file holding them, either at the top of the zip or in one top-level
+/// folder (`export/manifest.csv`). A path that is a file is read as a zip;
+/// any other path as a folder. Zip entries are read by name into memory,
+/// never extracted; stored and deflated entries are read, and an entry over
+/// 2 GiB uncompressed is refused.
 /// Every call reads the files again, so a changed package is seen on the next read.
 #[derive(Debug, Clone)]
 pub struct OneRosterCsv {
@@ -22,14 +27,15 @@ pub struct OneRosterCsv {
 }
 
 impl OneRosterCsv {
-    /// A source over one package folder.
+    /// A source over one package: a folder, or a zip file.
     pub fn new(package: impl Into<PathBuf>) -> Self {
         OneRosterCsv {
             packages: vec![package.into()],
         }
     }
 
-    /// Adds a delta package, applied over the packages before it.
+    /// Adds a delta package (a folder or a zip file), applied over the
+    /// packages before it.
     #[must_use]
     pub fn with_delta(mut self, package: impl Into<PathBuf>) -> Self {
         self.packages.push(package.into());
@@ -40,7 +46,8 @@ impl OneRosterCsv {
     ///
     /// # Errors
     ///
-    /// When a manifest or a listed file is missing or a required column is absent.
+    /// When a manifest or a listed file is missing, a required column is
+    /// absent, or a zip is not a readable zip holding one package.
     pub async fn read_records(&self) -> Result<(Records, Vec<SourceProblem>), CsvError> {
         let packages = self.packages.clone();
         tokio::task::spawn_blocking(move || {

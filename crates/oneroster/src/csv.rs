@@ -1,9 +1,11 @@
 //! The OneRoster CSV binding: a small RFC 4180 parser, tables with named
-//! columns, the rows of each file, and packages with their manifest.
+//! columns, the rows of each file, and packages (folders or zips) with
+//! their manifest.
 
 mod package;
 mod parse;
 mod rows;
+mod source;
 mod table;
 
 pub use package::Version;

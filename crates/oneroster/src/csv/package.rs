@@ -1,5 +1,6 @@
-//! A OneRoster CSV package on disk: `manifest.csv`, the files it lists as
-//! `bulk`, `delta` or `absent`, and deltas applied over earlier packages.
+//! A OneRoster CSV package (a folder or a zip): `manifest.csv`, the files
+//! it lists as `bulk`, `delta` or `absent`, and deltas applied over earlier
+//! packages.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -7,6 +8,7 @@ use std::path::Path;
 use rostersync_ports::SourceProblem;
 
 use super::rows;
+use super::source::Package;
 use super::table::Table;
 use crate::error::CsvError;
 use crate::model::{Meta, Records, Role};
@@ -38,18 +40,8 @@ struct Manifest {
     files: HashMap<String, Mode>,
 }
 
-fn read_text(path: &Path) -> Result<String, CsvError> {
-    let bytes = std::fs::read(path).map_err(|source| CsvError::Io {
-        path: path.display().to_string(),
-        source,
-    })?;
-    // OneRoster files are UTF-8; stray bytes are replaced rather than refused.
-    Ok(String::from_utf8_lossy(&bytes).into_owned())
-}
-
-fn manifest(dir: &Path) -> Result<Manifest, CsvError> {
-    let path = dir.join("manifest.csv");
-    let file = path.display().to_string();
+fn manifest(package: &mut Package) -> Result<Manifest, CsvError> {
+    let file = package.location("manifest.csv");
     let bad = |message: String| CsvError::BadManifest {
         file: file.clone(),
         message,
@@ -57,7 +49,7 @@ fn manifest(dir: &Path) -> Result<Manifest, CsvError> {
     let mut ignored = Vec::new();
     let table = Table::parse(
         "manifest.csv",
-        &read_text(&path)?,
+        &package.read_text("manifest.csv")?,
         &["propertyName", "value"],
         &mut ignored,
     )?;
@@ -178,18 +170,20 @@ struct State {
     enrollments: Merged<crate::model::Enrollment>,
 }
 
-/// Reads `packages` in order (a bulk package, then deltas) into records.
+/// Reads `packages` in order (a bulk package, then deltas) into records;
+/// each is a folder, or a zip when the path is a file.
 ///
 /// # Errors
 ///
-/// When a manifest or a listed file is missing, or a required column is absent.
+/// When a manifest or a listed file is missing, a required column is
+/// absent, or a zip is unreadable.
 pub(crate) fn read(
     packages: &[impl AsRef<Path>],
     problems: &mut Vec<SourceProblem>,
 ) -> Result<Records, CsvError> {
     let mut state = State::default();
-    for dir in packages {
-        read_one(dir.as_ref(), &mut state, problems)?;
+    for path in packages {
+        read_one(path.as_ref(), &mut state, problems)?;
     }
     let mut users = state.users.into_vec();
     let mut roles: BTreeMap<String, Vec<Role>> = BTreeMap::new();
@@ -214,30 +208,31 @@ pub(crate) fn read(
 }
 
 fn read_one(
-    dir: &Path,
+    path: &Path,
     state: &mut State,
     problems: &mut Vec<SourceProblem>,
 ) -> Result<(), CsvError> {
-    let manifest = manifest(dir)?;
+    let mut package = Package::open(path)?;
+    let manifest = manifest(&mut package)?;
     // Opens `name.csv` when the manifest lists it (or, leniently, when the
     // manifest does not mention it but the file is there).
-    let open = |name: &str, required: &[&str], problems: &mut Vec<SourceProblem>| {
+    let mut open = |name: &str, required: &[&str], problems: &mut Vec<SourceProblem>| {
         let file = format!("{name}.csv");
-        let path = dir.join(&file);
         let mode = match manifest.files.get(name) {
             Some(Mode::Absent) => return Ok(None),
             Some(mode) => *mode,
-            None if path.is_file() => Mode::Bulk,
+            None if package.contains(&file) => Mode::Bulk,
             None => return Ok(None),
         };
-        if !path.is_file() {
+        if !package.contains(&file) {
             let mode = if mode == Mode::Bulk { "bulk" } else { "delta" };
             return Err(CsvError::MissingFile {
                 file,
                 mode: mode.to_owned(),
+                package: package.name(),
             });
         }
-        let table = Table::parse(&file, &read_text(&path)?, required, problems)?;
+        let table = Table::parse(&file, &package.read_text(&file)?, required, problems)?;
         Ok::<_, CsvError>(Some((mode, table)))
     };
     if let Some((mode, table)) = open("orgs", rows::ORGS, problems)? {

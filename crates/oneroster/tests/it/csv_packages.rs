@@ -1,10 +1,12 @@
 //! The CSV reader on the shared packages and on edited copies: mapping,
 //! lenient and strict reading, deltas.
 
+use std::path::Path;
+
 use chrono::NaiveDate;
 use rostersync_core::model::sis::{PersonStatus, SisRole};
 use rostersync_oneroster::OneRosterCsv;
-use rostersync_ports::{ErrorKind, SisSource};
+use rostersync_ports::{ErrorKind, SisRead, SisSource};
 
 use crate::fixture::{self, DELTA_1_2, MINIMAL_1_1, SCHOOL_1_1, request};
 
@@ -89,9 +91,10 @@ async fn listed_file_that_is_missing_fails_the_read() {
     std::fs::remove_file(dir.path().join("users.csv")).unwrap();
     let error = OneRosterCsv::new(dir.path()).schools().await.unwrap_err();
     assert!(
-        error
-            .message()
-            .contains("users.csv is listed in the manifest as bulk"),
+        error.message().contains(&format!(
+            "users.csv is listed in the manifest as bulk but is not in the package {}",
+            dir.path().display()
+        )),
         "{error}"
     );
 }
@@ -133,10 +136,10 @@ async fn malformed_rows_are_problems_with_file_and_line() {
     );
 }
 
-#[tokio::test]
-async fn delta_package_marks_deleted_and_disabled_records() {
-    let delta = tempfile::tempdir().unwrap();
-    let write = |file: &str, text: &str| std::fs::write(delta.path().join(file), text).unwrap();
+/// A 1.1 delta package over the 1.1 sample, written into `dir`: one
+/// student deleted, one disabled, one enrollment deleted.
+pub(crate) fn write_delta(dir: &Path) {
+    let write = |file: &str, text: &str| std::fs::write(dir.join(file), text).unwrap();
     write(
         "manifest.csv",
         "propertyName,value\nmanifest.version,1.0\noneroster.version,1.1\n\
@@ -153,8 +156,10 @@ async fn delta_package_marks_deleted_and_disabled_records() {
         "sourcedId,status,dateLastModified,classSourcedId,schoolSourcedId,userSourcedId,role,primary,beginDate,endDate\n\
          enr-s-222-12345-987654,tobedeleted,2022-11-15T10:00:00Z,cls-222-123456,org-sch-222-456,usr-222-987654,student,,,\n",
     );
-    let source = OneRosterCsv::new(MINIMAL_1_1).with_delta(delta.path());
-    let read = source.snapshot(&request(SCHOOL_1_1)).await.unwrap();
+}
+
+/// Checks that the delta of [`write_delta`] was applied over the 1.1 sample.
+pub(crate) fn assert_delta_applied(read: &SisRead) {
     let status = |key: &str| {
         read.snapshot
             .people
@@ -173,6 +178,15 @@ async fn delta_package_marks_deleted_and_disabled_records() {
         .find(|e| e.section.as_str() == "cls-222-123456" && e.person.as_str() == "usr-222-987654")
         .unwrap();
     assert_eq!(dropped.end, NaiveDate::from_ymd_opt(2022, 11, 14));
+}
+
+#[tokio::test]
+async fn delta_package_marks_deleted_and_disabled_records() {
+    let delta = tempfile::tempdir().unwrap();
+    write_delta(delta.path());
+    let source = OneRosterCsv::new(MINIMAL_1_1).with_delta(delta.path());
+    let read = source.snapshot(&request(SCHOOL_1_1)).await.unwrap();
+    assert_delta_applied(&read);
 }
 
 #[tokio::test]

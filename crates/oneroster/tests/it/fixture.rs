@@ -3,6 +3,8 @@
 use std::path::{Path, PathBuf};
 
 use rostersync_ports::SisRequest;
+use zip::CompressionMethod;
+use zip::write::SimpleFileOptions;
 
 /// The OneRoster 1.1 bulk sample (Moodle enrol_oneroster fixtures, GPL-3.0).
 pub(crate) const MINIMAL_1_1: &str = concat!(
@@ -46,4 +48,26 @@ pub(crate) fn append(dir: &Path, file: &str, lines: &str) {
     }
     text.push_str(lines);
     std::fs::write(path, text).unwrap();
+}
+
+/// Writes the files of package folder `from` into a new zip file `to`, at
+/// the top of the zip or under `folder/`, compressed with `method`.
+pub(crate) fn zip(from: &Path, to: &Path, folder: Option<&str>, method: CompressionMethod) {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(from)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    files.sort();
+    let mut writer = zip::ZipWriter::new(std::fs::File::create(to).unwrap());
+    let options = SimpleFileOptions::default().compression_method(method);
+    if let Some(folder) = folder {
+        writer.add_directory(folder, options).unwrap();
+    }
+    for file in files {
+        let name = file.file_name().unwrap().to_str().unwrap().to_owned();
+        let name = folder.map_or(name.clone(), |folder| format!("{folder}/{name}"));
+        writer.start_file(name, options).unwrap();
+        std::io::Write::write_all(&mut writer, &std::fs::read(&file).unwrap()).unwrap();
+    }
+    writer.finish().unwrap();
 }

@@ -1,5 +1,6 @@
 //! Integration tests of the OneRoster adapter: the CSV packages of
-//! `shared/data/oneroster`, edited copies of them, and the conformance kit.
+//! `shared/data/oneroster`, edited copies of them, the same packages zipped,
+//! and the conformance kit.
 
 // Helpers of this test binary (fixture copies) are not `#[test]` functions,
 // so `allow-unwrap-in-tests` does not reach them; a failed unwrap here is a
@@ -14,3 +15,4 @@ mod kit;
 mod rest;
 mod rest_conformance;
 mod rest_gradebook;
+mod zip_packages;
