@@ -43,7 +43,23 @@ pub(crate) fn plan_grading_periods<'a>(b: &mut Builder<'a>) -> HashMap<&'a str, 
             Err(reason) => b.skip(Entity::GradingPeriod, key, reason),
         }
     }
+    distinguish_titles(&mut b.plan.grading_periods);
     refs
+}
+
+/// Titles are unique in the district, so periods this plan would create
+/// under one title (terms named alike by the SIS) each get their term key
+/// appended; none keeps the bare title, so the result does not depend on order.
+fn distinguish_titles(ops: &mut [GradingPeriodOp]) {
+    let mut count: HashMap<String, usize> = HashMap::default();
+    for op in ops.iter() {
+        *count.entry(fold(&op.title)).or_default() += 1;
+    }
+    for op in ops.iter_mut() {
+        if count.get(&fold(&op.title)).is_some_and(|n| *n > 1) {
+            op.title = format!("{} ({})", op.title, op.term);
+        }
+    }
 }
 
 fn period_for(

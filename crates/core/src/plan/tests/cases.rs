@@ -1,8 +1,8 @@
 //! Focused cases: one behaviour each, asserted on the plan's contents.
 
 use crate::entity::{Action, Entity};
-use crate::ids::{PersonKey, UserId};
-use crate::mapping::{DropPolicy, RoleTarget};
+use crate::ids::{PersonKey, TermKey, UserId};
+use crate::mapping::{DropPolicy, RoleTarget, TermTarget};
 use crate::model::links::{Link, LinkOrigin};
 use crate::model::lms::{LmsEnrollment, LmsUser, UserFields};
 use crate::model::sis::{EnrollmentRole, PersonStatus, SisRole};
@@ -473,6 +473,32 @@ fn grading_period_title_taken_is_reported() {
     ));
     // The section still syncs with the term that is mapped.
     assert_eq!(plan.sections.len(), 1);
+}
+
+#[test]
+fn terms_titled_alike_create_periods_with_distinct_titles() {
+    let mut world = World::basic();
+    let mut twin = world.sis.terms[0].clone();
+    twin.key = TermKey::new(format!("{}-B", twin.key.as_str()));
+    world.sis.terms.push(twin.clone());
+    world
+        .spec
+        .terms
+        .insert(twin.key.clone(), TermTarget::Create);
+    let plan = world.plan(SyncScope::All);
+    let titles: Vec<&str> = plan
+        .grading_periods
+        .iter()
+        .map(|op| op.title.as_str())
+        .collect();
+    let unique: std::collections::BTreeSet<&str> = titles.iter().copied().collect();
+    assert_eq!(unique.len(), titles.len(), "{titles:?}");
+    assert!(
+        titles
+            .iter()
+            .any(|t| t.ends_with(&format!("({})", twin.key.as_str()))),
+        "{titles:?}"
+    );
 }
 
 #[test]
