@@ -22,6 +22,12 @@ use rostersync_core::schedule::{ScheduleMode, Window};
 use rostersync_core::{MappingConfig, MappingSpec};
 use serde::{Deserialize, Serialize};
 
+mod sis;
+
+pub(crate) use sis::{
+    AdapterKind, CsvSettings, ONEROSTER_SECRET_ENV, RestAuth, RestProfile, RestSettings,
+};
+
 /// The line that separates the administrator's settings from the part the
 /// commands rewrite.
 pub(crate) const MANAGED_MARKER: &str =
@@ -135,7 +141,10 @@ pub(crate) struct ScheduleSection {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawConfig {
+    sis: Option<sis::RawSis>,
     eschoolplus: Option<RawEsp>,
+    oneroster_csv: Option<sis::RawCsv>,
+    oneroster_rest: Option<sis::RawRest>,
     schoology: Option<RawSchoology>,
     store: Option<RawStore>,
     district: Option<RawDistrict>,
@@ -165,10 +174,43 @@ pub(crate) struct EspSettings {
     pub(crate) login_name: String,
     /// The password, when set.
     pub(crate) password: Option<Secret>,
-    /// The school year to read, when fixed.
-    pub(crate) school_year: Option<i32>,
     /// The pause between two reads of the task list.
     pub(crate) poll_interval: Duration,
+}
+
+impl EspSettings {
+    /// The password, from the environment or the file.
+    pub(crate) fn password(&self) -> Result<&Secret, ConfigError> {
+        self.password.as_ref().ok_or_else(|| {
+            ConfigError::new(format!(
+                "eschoolplus.password is not set: set the environment variable {ESP_PASSWORD_ENV} \
+                 to the eSchoolPLUS password of {}",
+                self.login_name
+            ))
+        })
+    }
+}
+
+/// The SIS adapter chosen in `[sis]` with its settings.
+#[derive(Debug, Clone)]
+pub(crate) enum SisSettings {
+    /// eSchoolPLUS.
+    EschoolPlus(EspSettings),
+    /// A OneRoster CSV package.
+    OneRosterCsv(CsvSettings),
+    /// A OneRoster REST provider.
+    OneRosterRest(RestSettings),
+}
+
+impl SisSettings {
+    /// Which adapter this is.
+    pub(crate) fn kind(&self) -> AdapterKind {
+        match self {
+            SisSettings::EschoolPlus(_) => AdapterKind::EschoolPlus,
+            SisSettings::OneRosterCsv(_) => AdapterKind::OneRosterCsv,
+            SisSettings::OneRosterRest(_) => AdapterKind::OneRosterRest,
+        }
+    }
 }
 
 /// How Schoology requests are signed.
@@ -208,8 +250,11 @@ pub(crate) struct SchoologySettings {
 pub(crate) struct Config {
     /// Where it was read from.
     pub(crate) path: PathBuf,
-    /// eSchoolPLUS.
-    pub(crate) esp: EspSettings,
+    /// The SIS adapter and its settings.
+    pub(crate) sis: SisSettings,
+    /// The school year to read, when fixed (`sis.school_year`, or
+    /// `eschoolplus.school_year`); otherwise it follows the date.
+    pub(crate) school_year: Option<i32>,
     /// Schoology.
     pub(crate) schoology: SchoologySettings,
     /// The state store file.
@@ -232,17 +277,6 @@ impl Config {
     /// The grade settings of a section: its own, else the district's.
     pub(crate) fn grade_settings(&self, section: &str) -> Option<&GradeSettings> {
         self.grades_by_section.get(section).or(self.grades.as_ref())
-    }
-
-    /// The eSchoolPLUS password, from the environment or the file.
-    pub(crate) fn esp_password(&self) -> Result<&Secret, ConfigError> {
-        self.esp.password.as_ref().ok_or_else(|| {
-            ConfigError::new(format!(
-                "eschoolplus.password is not set: set the environment variable {ESP_PASSWORD_ENV} \
-                 to the eSchoolPLUS password of {}",
-                self.esp.login_name
-            ))
-        })
     }
 
     /// The Schoology consumer secret, from the environment or the file.
@@ -289,43 +323,40 @@ pub(crate) fn parse(
             ))
         })?;
     let mut problems = Vec::new();
-    let mut need = |key: &str, value: Option<String>, fix: &str| match value {
-        Some(value) if !value.trim().is_empty() => value.trim().to_owned(),
-        _ => {
-            problems.push(format!("{key} is missing: {fix}"));
-            String::new()
+    let base_dir = path.parent().unwrap_or_else(|| Path::new("."));
+    let raw_sis = raw.sis.unwrap_or_default();
+    let adapter = AdapterKind::parse(raw_sis.adapter.as_deref()).map_err(&fail)?;
+    let mut school_year = raw_sis.school_year;
+    let sis = match adapter {
+        AdapterKind::EschoolPlus => {
+            let raw_esp = raw.eschoolplus.unwrap_or_default();
+            school_year = school_year.or(raw_esp.school_year);
+            Some(SisSettings::EschoolPlus(esp(raw_esp, env, &mut problems)))
+        }
+        AdapterKind::OneRosterCsv => {
+            sis::csv(raw.oneroster_csv, base_dir, &mut problems).map(SisSettings::OneRosterCsv)
+        }
+        AdapterKind::OneRosterRest => {
+            sis::rest(raw.oneroster_rest, env(ONEROSTER_SECRET_ENV), &mut problems)
+                .map(SisSettings::OneRosterRest)
         }
     };
-
-    let esp = raw.eschoolplus.unwrap_or_default();
-    let domain = need(
-        "eschoolplus.domain",
-        esp.domain,
-        "set it to the eSchoolPLUS server, e.g. \"https://eschool.district.org\"",
-    );
-    let site_code = need(
-        "eschoolplus.site_code",
-        esp.site_code,
-        "set it to the environment (site code) to use, e.g. \"0850\"",
-    );
-    let login_name = need(
-        "eschoolplus.login_name",
-        esp.login_name,
-        "set it to the eSchoolPLUS login name rostersync uses",
-    );
     let lms = raw.schoology.unwrap_or_default();
     let consumer_key = need(
+        &mut problems,
         "schoology.consumer_key",
         lms.consumer_key,
         "set it to the API consumer key of a System Administrator",
     );
     let district = raw.district.unwrap_or_default();
     let zone_name = need(
+        &mut problems,
         "district.time_zone",
         district.time_zone,
         "set it to the district's IANA time zone, e.g. \"America/Chicago\"",
     );
     let store_path = need(
+        &mut problems,
         "store.path",
         raw.store
             .unwrap_or_default()
@@ -334,11 +365,6 @@ pub(crate) fn parse(
         "set it to the state store file, e.g. \"rostersync.db\"",
     );
 
-    if !domain.is_empty() {
-        if let Err(message) = check_address(&domain, true) {
-            problems.push(format!("eschoolplus.domain {domain:?} {message}"));
-        }
-    }
     let base_url = lms
         .base_url
         .map(|u| u.trim().to_owned())
@@ -397,8 +423,8 @@ pub(crate) fn parse(
         }
     };
 
-    let (Some(zone), Some(schedule), Some(mapping), true) =
-        (zone, schedule, mapping, problems.is_empty())
+    let (Some(sis), Some(zone), Some(schedule), Some(mapping), true) =
+        (sis, zone, schedule, mapping, problems.is_empty())
     else {
         return Err(fail(format!(
             "{} problem(s):\n  - {}",
@@ -406,26 +432,15 @@ pub(crate) fn parse(
             problems.join("\n  - ")
         )));
     };
-    let base_dir = path.parent().unwrap_or_else(|| Path::new("."));
     let store_path = base_dir.join(store_path);
-    let password = env(ESP_PASSWORD_ENV)
-        .filter(|p| !p.is_empty())
-        .map(Secret)
-        .or(esp.password);
     let consumer_secret = env(SCHOOLOGY_SECRET_ENV)
         .filter(|s| !s.is_empty())
         .map(Secret)
         .or(lms.consumer_secret);
     Ok(Config {
         path: path.to_owned(),
-        esp: EspSettings {
-            domain,
-            site_code,
-            login_name,
-            password,
-            school_year: esp.school_year,
-            poll_interval: Duration::from_millis(esp.poll_interval_ms.unwrap_or(2000)),
-        },
+        sis,
+        school_year,
         schoology: SchoologySettings {
             base_url,
             consumer_key,
@@ -445,6 +460,59 @@ pub(crate) fn parse(
         grades,
         grades_by_section,
     })
+}
+
+/// A required value, or a problem naming `key` and the fix.
+fn need(problems: &mut Vec<String>, key: &str, value: Option<String>, fix: &str) -> String {
+    match value {
+        Some(value) if !value.trim().is_empty() => value.trim().to_owned(),
+        _ => {
+            problems.push(format!("{key} is missing: {fix}"));
+            String::new()
+        }
+    }
+}
+
+/// Checks `[eschoolplus]`; the password from the environment wins over the file's.
+fn esp(
+    raw: RawEsp,
+    env: &dyn Fn(&str) -> Option<String>,
+    problems: &mut Vec<String>,
+) -> EspSettings {
+    let domain = need(
+        problems,
+        "eschoolplus.domain",
+        raw.domain,
+        "set it to the eSchoolPLUS server, e.g. \"https://eschool.district.org\"",
+    );
+    let site_code = need(
+        problems,
+        "eschoolplus.site_code",
+        raw.site_code,
+        "set it to the environment (site code) to use, e.g. \"0850\"",
+    );
+    let login_name = need(
+        problems,
+        "eschoolplus.login_name",
+        raw.login_name,
+        "set it to the eSchoolPLUS login name rostersync uses",
+    );
+    if !domain.is_empty() {
+        if let Err(message) = check_address(&domain, true) {
+            problems.push(format!("eschoolplus.domain {domain:?} {message}"));
+        }
+    }
+    let password = env(ESP_PASSWORD_ENV)
+        .filter(|p| !p.is_empty())
+        .map(Secret)
+        .or(raw.password);
+    EspSettings {
+        domain,
+        site_code,
+        login_name,
+        password,
+        poll_interval: Duration::from_millis(raw.poll_interval_ms.unwrap_or(2000)),
+    }
 }
 
 /// Builds the schedule from its section; the error names the key and the fix.
@@ -560,8 +628,20 @@ const TEMPLATE_HEAD: &str = r#"# rostersync configuration.
 # Secrets do not belong in this file: set them in the environment instead.
 #   ROSTERSYNC_ESP_PASSWORD      the eSchoolPLUS password of login_name
 #   ROSTERSYNC_SCHOOLOGY_SECRET  the Schoology consumer secret of consumer_key
-# (eschoolplus.password and schoology.consumer_secret are read from here too,
-# but anyone who can read this file could then read them.)
+#   ROSTERSYNC_ONEROSTER_SECRET  the OneRoster REST secret of oneroster_rest.key
+# (eschoolplus.password, schoology.consumer_secret and oneroster_rest.secret
+# are read from here too, but anyone who can read this file could then read them.)
+
+[sis]
+# Which SIS adapter reads the roster (and takes grades back):
+#   "eschoolplus"     eSchoolPLUS, the [eschoolplus] table below (default)
+#   "oneroster-csv"   a OneRoster 1.1/1.2 CSV package, [oneroster_csv]; read
+#                     only, so no grade passback
+#   "oneroster-rest"  a OneRoster 1.1/1.2 REST provider, [oneroster_rest]
+adapter = "eschoolplus"
+# The school year to read, as its ending year (2026 for 2025-26). Without it,
+# the year follows the date: July starts the next school year.
+# school_year = 2026
 
 [eschoolplus]
 # The eSchoolPLUS server: a host name (https is implied), an https:// address
@@ -571,11 +651,27 @@ domain = "eschool.district.example"
 # The environment (database) to select.
 site_code = "0850"
 login_name = "rostersync"
-# The school year to read, as its ending year (2026 for 2025-26). Without it,
-# the year follows the date: July starts the next school year.
-# school_year = 2026
 # How often the server's task list is read while a download runs.
 # poll_interval_ms = 2000
+
+# [oneroster_csv]
+# The bulk package, a folder or a zip, relative to this file, and delta
+# packages applied over it in order.
+# package = "exports/oneroster.zip"
+# deltas = ["exports/oneroster-delta.zip"]
+
+# [oneroster_rest]
+# The provider's OneRoster root, with or without the version segment.
+# root = "https://sis.district.org/ims/oneroster"
+# version = "1.1"                  # or "1.2"
+# profile = "standard"             # or "plus360" (eSchoolPLUS): root is then
+#                                  # the HAC host, e.g. "https://hac.district.org"
+# auth = "oauth1"                  # or "oauth2", with token_url and scopes
+# key = "consumer-key-or-client-id"
+# signature_method = "HMAC-SHA1"   # or "HMAC-SHA256" (OAuth 1.0a)
+# token_url = "https://sis.district.org/oauth/token"
+# scopes = ["https://purl.imsglobal.org/spec/or/v1p1/scope/roster.readonly"]
+# page_size = 100
 
 [schoology]
 # The API address; any https:// address, or http://127.0.0.1:PORT for a simulator.

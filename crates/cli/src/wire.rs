@@ -8,40 +8,159 @@ use indicatif::ProgressBar;
 use rostersync_core::LmsSnapshot;
 use rostersync_engine::{Engine, EngineOptions};
 use rostersync_eschoolplus::{Credentials as EspCredentials, EspAdapter, Options, Password};
+use rostersync_oneroster::rest::{Auth, RestConfig, Secret as RestSecret, plus360};
+use rostersync_oneroster::{OneRosterCsv, OneRosterRest};
 use rostersync_ports::{
-    ActingUser, LmsDirectory, LmsRequest, LmsTarget, LmsWrite, PortResult, WriteOutcome,
+    ActingUser, GradeSink, LmsDirectory, LmsRequest, LmsTarget, LmsWrite, PortResult, SisSource,
+    WriteOutcome,
 };
 use rostersync_schoology::{
     AdapterConfig, Client, Credentials as LmsCredentials, RateLimit, SchoologyLms, SignatureMethod,
 };
 use rostersync_store::SqliteStore;
 
-use crate::config::{Config, Signature};
+use crate::config::{
+    Config, ConfigError, EspSettings, RestAuth, RestProfile, RestSettings, Secret, Signature,
+    SisSettings,
+};
 
 /// The current instant.
 pub(crate) fn now() -> DateTime<Utc> {
     DateTime::<Utc>::from(std::time::SystemTime::now())
 }
 
-/// The eSchoolPLUS adapter.
-pub(crate) fn esp(config: &Config, now: DateTime<Utc>) -> anyhow::Result<EspAdapter> {
-    let password = config.esp_password()?;
-    Ok(esp_with(config, now, password.expose()))
+/// The eSchoolPLUS adapter of `esp`, with its password required.
+pub(crate) fn esp(
+    config: &Config,
+    esp: &EspSettings,
+    now: DateTime<Utc>,
+) -> anyhow::Result<EspAdapter> {
+    Ok(esp_with(config, esp, now, esp.password()?.expose()))
 }
 
-fn esp_with(config: &Config, now: DateTime<Utc>, password: &str) -> EspAdapter {
+fn esp_with(config: &Config, esp: &EspSettings, now: DateTime<Utc>, password: &str) -> EspAdapter {
     let today = now.with_timezone(&config.zone).date_naive();
-    let mut options = Options::for_date(today).with_polling(config.esp.poll_interval, 900);
-    if let Some(year) = config.esp.school_year {
+    let mut options = Options::for_date(today).with_polling(esp.poll_interval, 900);
+    if let Some(year) = config.school_year {
         options = options.with_school_year(year);
     }
     let credentials = EspCredentials {
-        domain: config.esp.domain.clone(),
-        site_code: config.esp.site_code.clone(),
-        login_name: config.esp.login_name.clone(),
+        domain: esp.domain.clone(),
+        site_code: esp.site_code.clone(),
+        login_name: esp.login_name.clone(),
         password: Password::new(password),
     };
     EspAdapter::new(credentials, options)
+}
+
+/// The OneRoster REST adapter of `rest`; `secret` signs or authorizes.
+fn oneroster_rest(rest: &RestSettings, secret: &str) -> anyhow::Result<OneRosterRest> {
+    let secret = RestSecret::new(secret);
+    let mut rest_config = match (&rest.profile, &rest.auth) {
+        (RestProfile::Plus360 { district_code }, RestAuth::OAuth1(method)) => plus360::Plus360 {
+            host: rest.root.clone(),
+            consumer_key: rest.key.clone(),
+            secret,
+            district_code: district_code.clone(),
+            version: rest.version,
+            sha256: *method == rostersync_oneroster::rest::SignatureMethod::HmacSha256,
+        }
+        .config(),
+        (_, RestAuth::OAuth1(method)) => RestConfig::new(
+            rest.root.clone(),
+            rest.version,
+            Auth::OAuth1 {
+                key: rest.key.clone(),
+                secret,
+                method: *method,
+            },
+        ),
+        (_, RestAuth::OAuth2 { token_url, scopes }) => RestConfig::new(
+            rest.root.clone(),
+            rest.version,
+            Auth::OAuth2 {
+                token_url: token_url.clone(),
+                client_id: rest.key.clone(),
+                client_secret: secret,
+                scopes: scopes.clone(),
+            },
+        ),
+    };
+    if let Some(size) = rest.page_size {
+        rest_config.page_size = size;
+    }
+    let adapter = OneRosterRest::new(rest_config)?;
+    Ok(match rest.profile {
+        RestProfile::Plus360 { .. } => adapter.with_grade_options(plus360::GRADE_OPTIONS),
+        RestProfile::Standard => adapter,
+    })
+}
+
+/// The SIS end of the configured adapter.
+#[derive(Clone)]
+pub(crate) struct SisPorts {
+    /// Where the roster is read.
+    pub(crate) source: Arc<dyn SisSource>,
+    /// Where grades are written back; `None` for an adapter that cannot
+    /// take them (a CSV package).
+    pub(crate) grades: Option<Arc<dyn GradeSink>>,
+}
+
+impl std::fmt::Debug for SisPorts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SisPorts")
+            .field("grades", &self.grades.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The SIS adapter the configuration selects, with its secret required.
+pub(crate) fn sis(config: &Config, now: DateTime<Utc>) -> anyhow::Result<SisPorts> {
+    sis_ports(config, now, true)
+}
+
+/// Builds the SIS ports; without `require_secret` a missing secret is
+/// taken as empty (for commands that never call the SIS).
+fn sis_ports(
+    config: &Config,
+    now: DateTime<Utc>,
+    require_secret: bool,
+) -> anyhow::Result<SisPorts> {
+    let expose = |secret: Result<&Secret, ConfigError>| match secret {
+        Ok(secret) => Ok(secret.expose().to_owned()),
+        Err(error) if require_secret => Err(error),
+        Err(_) => Ok(String::new()),
+    };
+    match &config.sis {
+        SisSettings::EschoolPlus(esp) => {
+            let password = expose(esp.password())?;
+            let adapter = Arc::new(esp_with(config, esp, now, &password));
+            Ok(SisPorts {
+                source: adapter.clone(),
+                grades: Some(adapter),
+            })
+        }
+        SisSettings::OneRosterCsv(csv) => {
+            let source = csv
+                .deltas
+                .iter()
+                .fold(OneRosterCsv::new(&csv.package), |source, delta| {
+                    source.with_delta(delta)
+                });
+            Ok(SisPorts {
+                source: Arc::new(source),
+                grades: None,
+            })
+        }
+        SisSettings::OneRosterRest(rest) => {
+            let secret = expose(rest.secret())?;
+            let adapter = Arc::new(oneroster_rest(rest, &secret)?);
+            Ok(SisPorts {
+                source: adapter.clone(),
+                grades: Some(adapter),
+            })
+        }
+    }
 }
 
 /// The Schoology adapter.
@@ -89,8 +208,8 @@ pub(crate) struct Wired {
     pub(crate) engine: Engine,
     /// The store (the engine holds a clone).
     pub(crate) store: SqliteStore,
-    /// The eSchoolPLUS adapter.
-    pub(crate) esp: Arc<EspAdapter>,
+    /// The SIS adapter.
+    pub(crate) sis: SisPorts,
     /// The Schoology adapter.
     pub(crate) lms: Arc<SchoologyLms>,
     /// Counts the records the engine sends to the LMS.
@@ -127,31 +246,29 @@ impl LmsTarget for Counted {
 
 /// The engine over both adapters and the store.
 pub(crate) fn engine(config: &Config, now: DateTime<Utc>) -> anyhow::Result<Wired> {
-    let esp = esp(config, now)?;
+    let sis = sis(config, now)?;
     let lms = schoology(config)?;
-    assemble(config, esp, lms)
+    assemble(config, sis, lms)
 }
 
 /// An engine for commands that never call either end (the schedule): the
 /// secrets are used when set and not required otherwise.
 pub(crate) fn offline_engine(config: &Config, now: DateTime<Utc>) -> anyhow::Result<Wired> {
-    let password = config.esp.password.as_ref().map_or("", |p| p.expose());
+    let sis = sis_ports(config, now, false)?;
     let secret = config
         .schoology
         .consumer_secret
         .as_ref()
         .map_or("", |s| s.expose());
-    let esp = esp_with(config, now, password);
     let lms = schoology_with(config, secret)?;
-    assemble(config, esp, lms)
+    assemble(config, sis, lms)
 }
 
-fn assemble(config: &Config, esp: EspAdapter, lms: SchoologyLms) -> anyhow::Result<Wired> {
-    let esp = Arc::new(esp);
+fn assemble(config: &Config, sis: SisPorts, lms: SchoologyLms) -> anyhow::Result<Wired> {
     let lms = Arc::new(lms);
     let store = store(config)?;
     let options = EngineOptions {
-        school_year: config.esp.school_year,
+        school_year: config.school_year,
         ..EngineOptions::default()
     };
     let progress = crate::output::record_counter();
@@ -160,7 +277,7 @@ fn assemble(config: &Config, esp: EspAdapter, lms: SchoologyLms) -> anyhow::Resu
         bar: progress.clone(),
     });
     let engine = Engine::new(
-        esp.clone(),
+        sis.source.clone(),
         counted,
         Arc::new(store.clone()),
         config.mapping.clone(),
@@ -170,7 +287,7 @@ fn assemble(config: &Config, esp: EspAdapter, lms: SchoologyLms) -> anyhow::Resu
     Ok(Wired {
         engine,
         store,
-        esp,
+        sis,
         lms,
         progress,
     })

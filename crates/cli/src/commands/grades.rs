@@ -8,10 +8,10 @@ use rostersync_core::ids::{GradingPeriodId, SectionKey, UserId};
 use rostersync_core::mapping::TermTarget;
 use rostersync_core::model::sis::Term;
 use rostersync_engine::{GradeOptions, GradeReport, Requester};
-use rostersync_ports::{GradeSource, RunStatus, SisSource, StateStore};
+use rostersync_ports::{GradeSource, RunStatus, StateStore};
 
 use crate::cli::{GradesArgs, GradesCommand};
-use crate::config::Config;
+use crate::config::{AdapterKind, Config};
 use crate::output::Out;
 use crate::wire;
 use crate::{EXIT_FAILURES, EXIT_OK};
@@ -30,6 +30,9 @@ pub(crate) async fn grades(
             overwrite,
         } => (target, *dry_run, *overwrite),
     };
+    if config.sis.kind() == AdapterKind::OneRosterCsv {
+        return Err(no_grade_sink(config));
+    }
     if config.grades.is_none() && config.grades_by_section.is_empty() {
         bail!(
             "grade passback is not configured: add a [grades] table (or [grades_by_section.\"KEY\"] tables) to {} (categories, sis_categories, missing, \
@@ -39,9 +42,15 @@ pub(crate) async fn grades(
     }
     let now = wire::now();
     let wired = wire::engine(config, now)?;
+    let sink = wired
+        .sis
+        .grades
+        .clone()
+        .ok_or_else(|| no_grade_sink(config))?;
     let links = wired.store.links().await.context("read the links")?;
     let terms = wired
-        .esp
+        .sis
+        .source
         .terms(wired.engine.school_year(now))
         .await
         .context("read the SIS terms")?;
@@ -71,14 +80,7 @@ pub(crate) async fn grades(
         };
         let report = wired
             .engine
-            .grades(
-                &*wired.lms,
-                &*wired.esp,
-                &settings,
-                section,
-                &requester,
-                options,
-            )
+            .grades(&*wired.lms, &*sink, &settings, section, &requester, options)
             .await
             .with_context(|| format!("grade passback of section {section}"))?;
         failed |= report.status == RunStatus::CompletedWithFailures;
@@ -91,6 +93,15 @@ pub(crate) async fn grades(
         out.json(&reports)?;
     }
     Ok(if failed { EXIT_FAILURES } else { EXIT_OK })
+}
+
+/// Why grades cannot go back to the configured SIS.
+fn no_grade_sink(config: &Config) -> anyhow::Error {
+    anyhow::anyhow!(
+        "the SIS adapter {:?} cannot take grades back (a CSV package is read only): \
+         grade passback needs sis.adapter \"eschoolplus\" or \"oneroster-rest\"",
+        config.sis.kind().name()
+    )
 }
 
 /// The mapped grading periods with the dates of the terms they come from.

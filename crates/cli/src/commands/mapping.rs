@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use rostersync_core::MappingSpec;
 use rostersync_core::ids::{BuildingId, SchoolKey, TermKey};
 use rostersync_core::mapping::{RoleMap, RoleTarget, TermTarget};
-use rostersync_ports::{LmsTarget as _, SisSource as _};
+use rostersync_ports::LmsTarget as _;
 use serde_json::json;
 
 use crate::EXIT_OK;
@@ -41,10 +41,10 @@ pub(crate) async fn schools(
 ) -> anyhow::Result<u8> {
     match command {
         SchoolsCommand::List => {
-            let esp = wire::esp(config, wire::now())?;
+            let sis = wire::sis(config, wire::now())?;
             let lms = wire::schoology(config)?;
             let (schools, directory) = with_spinner("reading schools and buildings", async {
-                tokio::join!(esp.schools(), lms.directory())
+                tokio::join!(sis.source.schools(), lms.directory())
             })
             .await;
             let schools =
@@ -121,7 +121,7 @@ pub(crate) async fn terms(command: &TermsCommand, config: &Config, out: Out) -> 
             let wired = wire::engine(config, now)?;
             let year = wired.engine.school_year(now);
             let (terms, directory) = with_spinner("reading terms and grading periods", async {
-                tokio::join!(wired.esp.terms(year), wired.lms.directory())
+                tokio::join!(wired.sis.source.terms(year), wired.lms.directory())
             })
             .await;
             let terms = terms.map_err(|e| anyhow::Error::new(e).context("reading SIS terms"))?;

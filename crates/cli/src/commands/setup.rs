@@ -6,7 +6,7 @@ use rostersync_ports::{ActingUser, ErrorKind, LmsTarget as _, PortError};
 use serde::Serialize;
 
 use crate::cli::ActingUserCommand;
-use crate::config::{self, Config, ConfigError};
+use crate::config::{self, Config, ConfigError, EspSettings, SisSettings};
 use crate::output::{Out, with_spinner};
 use crate::wire;
 use crate::{EXIT_ERROR, EXIT_OK};
@@ -47,11 +47,11 @@ pub(crate) struct EndReport {
 
 /// `check`: connects to both ends.
 pub(crate) async fn check(config: &Config, out: Out) -> anyhow::Result<u8> {
-    let (esp, lms) = with_spinner("checking eSchoolPLUS and Schoology", async {
-        tokio::join!(check_esp(config), check_lms(config))
+    let (sis, lms) = with_spinner("checking the SIS and Schoology", async {
+        tokio::join!(check_sis(config), check_lms(config))
     })
     .await;
-    let reports = [esp, lms];
+    let reports = [sis, lms];
     if out.json {
         out.json(&reports)?;
     } else {
@@ -73,20 +73,70 @@ pub(crate) async fn check(config: &Config, out: Out) -> anyhow::Result<u8> {
     })
 }
 
-async fn check_esp(config: &Config) -> EndReport {
+async fn check_sis(config: &Config) -> EndReport {
+    match &config.sis {
+        SisSettings::EschoolPlus(esp) => check_esp(config, esp).await,
+        SisSettings::OneRosterCsv(csv) => {
+            let from = format!("package {}", csv.package.display());
+            check_oneroster(config, "OneRoster CSV", from).await
+        }
+        SisSettings::OneRosterRest(rest) => {
+            let from = format!("{} (OneRoster REST, key {})", rest.root, rest.key);
+            check_oneroster(config, "OneRoster REST", from).await
+        }
+    }
+}
+
+/// Reads the schools and the terms of the school year from a OneRoster source.
+async fn check_oneroster(config: &Config, end: &'static str, from: String) -> EndReport {
+    let mut report = EndReport {
+        end,
+        ok: false,
+        lines: Vec::new(),
+    };
+    let now = wire::now();
+    let sis = match wire::sis(config, now) {
+        Ok(sis) => sis,
+        Err(error) => {
+            report.lines.push(error.to_string());
+            return report;
+        }
+    };
+    let year = config.school_year.unwrap_or_else(|| {
+        rostersync_eschoolplus::school_year_for(now.with_timezone(&config.zone).date_naive())
+    });
+    match tokio::join!(sis.source.schools(), sis.source.terms(year)) {
+        (Ok(schools), Ok(terms)) => {
+            report.ok = true;
+            report.lines.push(format!(
+                "reads {from}: {} school(s), {} term(s) of school year {}-{:02}",
+                schools.len(),
+                terms.len(),
+                year - 1,
+                year.rem_euclid(100)
+            ));
+        }
+        (Err(error), _) | (_, Err(error)) => {
+            report.lines.push(format!("cannot read {from}: {error}"));
+        }
+    }
+    report
+}
+
+async fn check_esp(config: &Config, esp: &EspSettings) -> EndReport {
     let mut report = EndReport {
         end: "eSchoolPLUS",
         ok: false,
         lines: Vec::new(),
     };
-    let adapter = match wire::esp(config, wire::now()) {
+    let adapter = match wire::esp(config, esp, wire::now()) {
         Ok(adapter) => adapter,
         Err(error) => {
             report.lines.push(error.to_string());
             return report;
         }
     };
-    let year = match config.esp.school_year {
+    let year = match config.school_year {
         Some(year) => year,
         None => rostersync_eschoolplus::school_year_for(
             wire::now().with_timezone(&config.zone).date_naive(),
@@ -96,16 +146,16 @@ async fn check_esp(config: &Config) -> EndReport {
         Ok(session) => {
             report.lines.push(format!(
                 "logged on as {} at {}, site code {} selected, school year {}-{:02}",
-                config.esp.login_name,
-                config.esp.domain,
-                config.esp.site_code,
+                esp.login_name,
+                esp.domain,
+                esp.site_code,
                 year - 1,
                 year.rem_euclid(100)
             ));
             session.log_off().await;
         }
         Err(error) => {
-            report.lines.push(esp_words(&error, config));
+            report.lines.push(esp_words(&error, esp));
             return report;
         }
     }
@@ -122,20 +172,19 @@ async fn check_esp(config: &Config) -> EndReport {
                 }
             ));
         }
-        Err(error) => report.lines.push(format!(
-            "cannot read buildings: {}",
-            esp_words(&error, config)
-        )),
+        Err(error) => report
+            .lines
+            .push(format!("cannot read buildings: {}", esp_words(&error, esp))),
     }
     report
 }
 
 /// An eSchoolPLUS failure in words an administrator can act on.
-fn esp_words(error: &EspError, config: &Config) -> String {
+fn esp_words(error: &EspError, esp: &EspSettings) -> String {
     match error {
         EspError::BadCredentials => format!(
             "wrong login name or password: eSchoolPLUS refused {}; check eschoolplus.login_name and {}",
-            config.esp.login_name,
+            esp.login_name,
             config::ESP_PASSWORD_ENV
         ),
         EspError::UnknownSiteCode { .. } => {
@@ -143,7 +192,7 @@ fn esp_words(error: &EspError, config: &Config) -> String {
         }
         EspError::Unreachable { .. } if is_tls(error) => format!(
             "TLS failure talking to {}: the server does not speak TLS on that address, or its certificate is not trusted; check eschoolplus.domain",
-            config.esp.domain
+            esp.domain
         ),
         EspError::Unreachable { .. } => {
             format!("host unreachable: {error}; check eschoolplus.domain and the network")

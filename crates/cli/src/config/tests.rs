@@ -6,13 +6,21 @@ fn no_env(_: &str) -> Option<String> {
     None
 }
 
+fn esp(config: &Config) -> Option<&EspSettings> {
+    match &config.sis {
+        SisSettings::EschoolPlus(esp) => Some(esp),
+        _ => None,
+    }
+}
+
 #[test]
 fn the_template_parses_with_the_defaults() {
     let config = parse(Path::new("r.toml"), &template(), &no_env).unwrap();
     assert_eq!(config.schoology.base_url, "https://api.schoology.com/v1");
     assert_eq!(config.schoology.signature, Signature::HmacSha1);
     assert_eq!(config.schedule, ScheduleMode::Manual);
-    assert!(config.esp.password.is_none());
+    assert_eq!(config.sis.kind(), AdapterKind::EschoolPlus);
+    assert!(esp(&config).unwrap().password.is_none());
 }
 
 #[test]
@@ -20,7 +28,7 @@ fn secrets_come_from_the_environment_and_never_show() {
     let env = |name: &str| Some(format!("value-of-{name}"));
     let config = parse(Path::new("r.toml"), &template(), &env).unwrap();
     assert_eq!(
-        config.esp_password().unwrap().expose(),
+        esp(&config).unwrap().password().unwrap().expose(),
         "value-of-ROSTERSYNC_ESP_PASSWORD"
     );
     let shown = format!("{config:?}");
@@ -71,4 +79,109 @@ fn the_managed_part_is_rewritten_and_the_head_kept() {
     let config = parse(&path, &text, &no_env).unwrap();
     assert_eq!(config.mapping.spec().schools.len(), 1);
     assert!(matches!(config.schedule, ScheduleMode::Daily(_)));
+}
+
+/// The template with `[sis]` keys (`sis`) and adapter tables added above the marker.
+fn with_sis(sis: &str, tables: &str) -> String {
+    template()
+        .replacen("adapter = \"eschoolplus\"\n", sis, 1)
+        .replacen(MANAGED_MARKER, &format!("{tables}\n{MANAGED_MARKER}"), 1)
+}
+
+#[test]
+fn a_oneroster_csv_package_is_found_beside_the_file() {
+    let text = with_sis(
+        "adapter = \"oneroster-csv\"\nschool_year = 2026\n",
+        "[oneroster_csv]\npackage = \"exports/bulk.zip\"\ndeltas = [\"exports/delta-1\"]\n",
+    );
+    let config = parse(Path::new("/etc/rostersync/r.toml"), &text, &no_env).unwrap();
+    let SisSettings::OneRosterCsv(csv) = &config.sis else {
+        panic!("not the CSV adapter: {:?}", config.sis);
+    };
+    assert_eq!(csv.package, Path::new("/etc/rostersync/exports/bulk.zip"));
+    assert_eq!(csv.deltas, [Path::new("/etc/rostersync/exports/delta-1")]);
+    assert_eq!(config.school_year, Some(2026));
+    assert!(esp(&config).is_none());
+}
+
+#[test]
+fn a_oneroster_csv_adapter_needs_its_package() {
+    let text = with_sis("adapter = \"oneroster-csv\"\n", "");
+    let error = parse(Path::new("r.toml"), &text, &no_env)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("oneroster_csv.package is missing"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_oneroster_rest_provider_reads_with_its_secret_from_the_environment() {
+    let text = with_sis(
+        "adapter = \"oneroster-rest\"\n",
+        "[oneroster_rest]\nroot = \"https://sis.example.org/ims/oneroster\"\nversion = \"1.2\"\n\
+         auth = \"oauth2\"\ntoken_url = \"https://sis.example.org/token\"\nkey = \"client-1\"\n\
+         scopes = [\"roster-core.readonly\"]\nsecret = \"from-the-file\"\n",
+    );
+    let env = |name: &str| (name == ONEROSTER_SECRET_ENV).then(|| "from-env".to_owned());
+    let config = parse(Path::new("r.toml"), &text, &env).unwrap();
+    let SisSettings::OneRosterRest(rest) = &config.sis else {
+        panic!("not the REST adapter: {:?}", config.sis);
+    };
+    assert_eq!(rest.version, rostersync_oneroster::rest::RestVersion::V1p2);
+    assert_eq!(rest.secret().unwrap().expose(), "from-env");
+    assert!(
+        matches!(&rest.auth, RestAuth::OAuth2 { scopes, .. } if scopes == &["roster-core.readonly"])
+    );
+    let shown = format!("{config:?}");
+    assert!(
+        !shown.contains("from-env") && !shown.contains("from-the-file"),
+        "{shown}"
+    );
+}
+
+#[test]
+fn every_oneroster_rest_problem_is_named() {
+    let text = with_sis(
+        "adapter = \"oneroster-rest\"\n",
+        "[oneroster_rest]\nroot = \"http://sis.example.org\"\nversion = \"2.0\"\n\
+         profile = \"plus360\"\nauth = \"oauth2\"\n",
+    );
+    let error = parse(Path::new("r.toml"), &text, &no_env)
+        .unwrap_err()
+        .to_string();
+    for part in [
+        "oneroster_rest.root \"http://sis.example.org\" uses http:// off loopback",
+        "oneroster_rest.version \"2.0\" is not known",
+        "oneroster_rest.auth \"oauth2\" is not offered with profile \"plus360\"",
+        "oneroster_rest.key is missing",
+    ] {
+        assert!(error.contains(part), "{part:?} not in {error}");
+    }
+}
+
+#[test]
+fn an_unknown_adapter_is_refused_with_the_choices() {
+    let text = with_sis("adapter = \"powerschool\"\n", "");
+    let error = parse(Path::new("r.toml"), &text, &no_env)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("sis.adapter \"powerschool\" is not known"),
+        "{error}"
+    );
+    assert!(error.contains("\"oneroster-csv\""), "{error}");
+}
+
+#[test]
+fn eschoolplus_settings_are_not_required_by_another_adapter() {
+    let text = with_sis(
+        "adapter = \"oneroster-csv\"\n",
+        "[oneroster_csv]\npackage = \"p\"\n",
+    )
+    .replace("domain = \"eschool.district.example\"\n", "")
+    .replace("site_code = \"0850\"\n", "");
+    let config = parse(Path::new("r.toml"), &text, &no_env).unwrap();
+    assert_eq!(config.sis.kind(), AdapterKind::OneRosterCsv);
 }

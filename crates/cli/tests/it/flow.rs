@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::Output;
 
 use rostersync_core::mapping::TermTarget;
-use rostersync_sim::district::{District, DistrictSize, generate};
+use rostersync_sim::district::{District, DistrictSize, LmsDirectoryFixture, generate};
 use rostersync_sim::eschoolplus::{EspSim, RunningEsp};
 use rostersync_sim::schoology::{RateLimit, RunningSchoology, SchoologySim};
 use tokio::runtime::Runtime;
@@ -36,18 +36,40 @@ pub(crate) fn start(runtime: &Runtime) -> Sims {
             .start()
             .await
             .unwrap();
-        let lms = SchoologySim::builder()
-            .directory(&district.lms_directory)
-            .rate_limit(RateLimit {
-                quota: 1000,
-                window: std::time::Duration::from_secs(5),
-                write_cost: 1,
-            })
-            .start()
-            .await
-            .unwrap();
+        let lms = start_schoology(&district.lms_directory).await;
         Sims { esp, lms, district }
     })
+}
+
+/// The Schoology simulator over `directory`, with room for a fast test.
+pub(crate) async fn start_schoology(directory: &LmsDirectoryFixture) -> RunningSchoology {
+    SchoologySim::builder()
+        .directory(directory)
+        .rate_limit(RateLimit {
+            quota: 1000,
+            window: std::time::Duration::from_secs(5),
+            write_cost: 1,
+        })
+        .start()
+        .await
+        .unwrap()
+}
+
+/// The template's Schoology settings pointed at the simulator `lms`.
+pub(crate) fn point_at_schoology(text: &str, lms: &RunningSchoology) -> String {
+    text.replace(
+        "base_url = \"https://api.schoology.com/v1\"",
+        &format!(
+            "base_url = \"{}\"\nschool_id = \"{}\"",
+            lms.url(),
+            lms.school_id()
+        ),
+    )
+    .replace("rate_requests = 50", "rate_requests = 1000")
+    .replace(
+        "consumer_key = \"replace-with-your-consumer-key\"",
+        &format!("consumer_key = \"{}\"", lms.admin_credentials().key),
+    )
 }
 
 /// `init`, then the template's values replaced by the simulators'.
@@ -56,35 +78,22 @@ pub(crate) fn configure(dir: &Path, sims: &Sims) {
     assert_eq!(code(&init), 0, "{}", stderr(&init));
     let path = dir.join("rostersync.toml");
     let text = std::fs::read_to_string(&path).unwrap();
-    let text = text
-        .replace(
-            "domain = \"eschool.district.example\"",
-            &format!(
-                "domain = \"{}\"\nschool_year = {}\npoll_interval_ms = 10",
-                sims.esp.url(),
-                sims.district.school_year
-            ),
-        )
-        .replace(
-            "base_url = \"https://api.schoology.com/v1\"",
-            &format!(
-                "base_url = \"{}\"\nschool_id = \"{}\"",
-                sims.lms.url(),
-                sims.lms.school_id()
-            ),
-        )
-        .replace("rate_requests = 50", "rate_requests = 1000")
-        .replace(
-            "consumer_key = \"replace-with-your-consumer-key\"",
-            &format!("consumer_key = \"{}\"", sims.lms.admin_credentials().key),
-        );
-    std::fs::write(&path, text).unwrap();
+    let text = text.replace(
+        "domain = \"eschool.district.example\"",
+        &format!(
+            "domain = \"{}\"\nschool_year = {}\npoll_interval_ms = 10",
+            sims.esp.url(),
+            sims.district.school_year
+        ),
+    );
+    std::fs::write(&path, point_at_schoology(&text, &sims.lms)).unwrap();
 }
 
 /// Runs commands with the secrets in the environment and keeps every output.
 pub(crate) struct Admin<'a> {
     pub(crate) dir: &'a Path,
     pub(crate) secret: String,
+    /// The SIS secret: the eSchoolPLUS password or the OneRoster secret.
     pub(crate) password: String,
     pub(crate) seen: Vec<Output>,
 }
@@ -96,6 +105,7 @@ impl Admin<'_> {
             args,
             &[
                 ("ROSTERSYNC_ESP_PASSWORD", &self.password),
+                ("ROSTERSYNC_ONEROSTER_SECRET", &self.password),
                 ("ROSTERSYNC_SCHOOLOGY_SECRET", &self.secret),
             ],
         );

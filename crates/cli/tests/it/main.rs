@@ -1,12 +1,13 @@
 //! End-to-end tests of the `rostersync` binary, driven as an administrator
 //! would: bad configurations, `init`, and the whole flow against both
-//! simulators on loopback.
+//! simulators on loopback, and with a OneRoster SIS (CSV package and REST).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod config;
 mod flow;
 mod grades;
+mod oneroster;
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -22,6 +23,7 @@ pub(crate) fn rostersync(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Out
         .args(args)
         .env_remove("ROSTERSYNC_ESP_PASSWORD")
         .env_remove("ROSTERSYNC_SCHOOLOGY_SECRET")
+        .env_remove("ROSTERSYNC_ONEROSTER_SECRET")
         .env_remove("ROSTERSYNC_CONFIG")
         .env_remove("ROSTERSYNC_LOG");
     for (name, value) in env {

@@ -1,0 +1,224 @@
+//! The binary with a OneRoster SIS: `[sis] adapter = "oneroster-csv"` over
+//! the shared 1.1 sample package (a folder) and `"oneroster-rest"` over the
+//! OneRoster simulator serving the same package, both into the Schoology
+//! simulator; everything downstream of the adapter is the same flow.
+
+use std::path::Path;
+
+use rostersync_sim::district::{DistrictSize, generate};
+use rostersync_sim::oneroster::{OneRosterSim, RunningOneRoster, SimAuth};
+use rostersync_sim::schoology::RunningSchoology;
+use tokio::runtime::Runtime;
+
+use crate::flow::{Admin, point_at_schoology, start_schoology};
+use crate::{code, rostersync, stderr, stdout};
+
+/// The shared OneRoster 1.1 sample package.
+const PACKAGE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../../shared/data/oneroster/Test_minimal_data_set"
+);
+
+/// Its one school.
+const SCHOOL: &str = "org-sch-222-456";
+
+/// The OneRoster consumer secret of the simulator.
+const ONEROSTER_SECRET: &str = "oneroster-Secret-never-shown";
+
+fn schoology(runtime: &Runtime) -> RunningSchoology {
+    // A generated directory gives the building, the roles and grading periods.
+    let district = generate(DistrictSize::Tiny, 7, 2023);
+    runtime.block_on(start_schoology(&district.lms_directory))
+}
+
+/// `init`, Schoology pointed at the simulator, and `sis` written in place of
+/// the template's `[sis]` adapter line with `tables` added after `[sis]`.
+fn configure(dir: &Path, lms: &RunningSchoology, sis: &str, tables: &str) {
+    let init = rostersync(dir, &["init"], &[]);
+    assert_eq!(code(&init), 0, "{}", stderr(&init));
+    let path = dir.join("rostersync.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let text = text.replacen(
+        "adapter = \"eschoolplus\"\n",
+        &format!("{sis}school_year = 2023\n\n{tables}\n"),
+        1,
+    );
+    std::fs::write(&path, point_at_schoology(&text, lms)).unwrap();
+}
+
+/// Maps the school, its roles and every term, syncs, checks what landed in
+/// Schoology, and syncs again with nothing left to do.
+fn map_and_sync(admin: &mut Admin<'_>, lms: &RunningSchoology, end: &str) {
+    let check = admin.ok(&["check"]);
+    assert!(
+        check.contains(&format!("{end}: OK")) && check.contains("Schoology: OK"),
+        "{check}"
+    );
+    assert!(check.contains("1 school(s), 5 term(s)"), "{check}");
+    let schools = admin.ok(&["schools", "list"]);
+    assert!(schools.contains(SCHOOL), "{schools}");
+    admin.ok(&["schools", "map", SCHOOL, "9001"]);
+    for (role, target) in [
+        ("student", "1214"),
+        ("teacher", "1215"),
+        ("guardian", "1216"),
+    ] {
+        admin.ok(&["roles", "set", SCHOOL, role, target]);
+    }
+    admin.ok(&["roles", "select", SCHOOL, "all"]);
+    let terms: serde_json::Value =
+        serde_json::from_str(&admin.ok(&["terms", "list", "--json"])).unwrap();
+    let sis_terms = terms["sis_terms"].as_array().unwrap();
+    assert_eq!(sis_terms.len(), 5, "{terms}");
+    for term in sis_terms {
+        let key = term["key"].as_str().unwrap();
+        admin.ok(&["terms", "map", key, "create"]);
+    }
+
+    let first: serde_json::Value =
+        serde_json::from_str(&admin.ok(&["sync", "all", "--json"])).unwrap();
+    assert_eq!(first["status"], "succeeded", "{first}");
+    let state = lms.state();
+    // The package's school holds two teachers and two students (plus guardians
+    // and a user of another school, which are not synced as students).
+    for uid in ["usr-222-123456", "usr-222-987654", "usr-222-66778899"] {
+        assert!(
+            state.user_by_school_uid(uid).is_some(),
+            "{uid} not in Schoology: {first}"
+        );
+    }
+    assert_eq!(state.sections.len(), 2, "{first}");
+    assert!(!state.enrollments.is_empty(), "{first}");
+
+    let writes = lms.counters().writes;
+    let second: serde_json::Value =
+        serde_json::from_str(&admin.ok(&["sync", "all", "--json"])).unwrap();
+    assert_eq!(second["status"], "succeeded", "{second}");
+    assert_eq!(
+        lms.counters().writes,
+        writes,
+        "the second sync wrote: {second}"
+    );
+}
+
+#[test]
+fn a_oneroster_csv_package_syncs_into_schoology_and_takes_no_grades() {
+    let runtime = Runtime::new().unwrap();
+    let lms = schoology(&runtime);
+    let dir = tempfile::tempdir().unwrap();
+    configure(
+        dir.path(),
+        &lms,
+        "adapter = \"oneroster-csv\"\n",
+        &format!("[oneroster_csv]\npackage = \"{PACKAGE}\"\n"),
+    );
+    let mut admin = Admin {
+        dir: dir.path(),
+        secret: lms.admin_credentials().secret.clone(),
+        password: "no-SIS-password-is-used".to_owned(),
+        seen: Vec::new(),
+    };
+    map_and_sync(&mut admin, &lms, "OneRoster CSV");
+
+    // The package holds passwords in users.csv; none may be shown.
+    for output in &admin.seen {
+        let text = format!("{}{}", stdout(output), stderr(output));
+        assert!(
+            !text.contains("Password1-"),
+            "a package password shown: {text}"
+        );
+    }
+    let grades = admin.run(&["grades", "sync", "--section", "cls-222-123456"]);
+    assert_ne!(code(&grades), 0);
+    assert!(
+        stderr(&grades).contains("cannot take grades back"),
+        "{}",
+        stderr(&grades)
+    );
+    admin.assert_no_secret();
+}
+
+#[test]
+fn a_missing_package_is_named_by_check() {
+    let runtime = Runtime::new().unwrap();
+    let lms = schoology(&runtime);
+    let dir = tempfile::tempdir().unwrap();
+    configure(
+        dir.path(),
+        &lms,
+        "adapter = \"oneroster-csv\"\n",
+        "[oneroster_csv]\npackage = \"exports/none-here\"\n",
+    );
+    let check = rostersync(
+        dir.path(),
+        &["check"],
+        &[(
+            "ROSTERSYNC_SCHOOLOGY_SECRET",
+            &lms.admin_credentials().secret,
+        )],
+    );
+    assert_eq!(code(&check), 1);
+    let text = stdout(&check);
+    assert!(
+        text.contains("OneRoster CSV: PROBLEM") && text.contains("exports/none-here"),
+        "{text}"
+    );
+    assert!(text.contains("Schoology: OK"), "{text}");
+}
+
+fn oneroster_sim(runtime: &Runtime) -> RunningOneRoster {
+    runtime.block_on(async {
+        OneRosterSim::from_package(
+            Path::new(PACKAGE),
+            SimAuth::OAuth1 {
+                key: "rostersync".into(),
+                secret: ONEROSTER_SECRET.into(),
+            },
+        )
+        .unwrap()
+        .start()
+        .await
+        .unwrap()
+    })
+}
+
+#[test]
+fn a_oneroster_rest_provider_syncs_into_schoology() {
+    let runtime = Runtime::new().unwrap();
+    let lms = schoology(&runtime);
+    let provider = oneroster_sim(&runtime);
+    let dir = tempfile::tempdir().unwrap();
+    configure(
+        dir.path(),
+        &lms,
+        "adapter = \"oneroster-rest\"\n",
+        &format!(
+            "[oneroster_rest]\nroot = \"{}\"\nversion = \"1.1\"\nkey = \"rostersync\"\npage_size = 2\n",
+            provider.url()
+        ),
+    );
+    // Without its secret the provider is not called and the variable is named.
+    let missing = rostersync(
+        dir.path(),
+        &["sync", "all"],
+        &[(
+            "ROSTERSYNC_SCHOOLOGY_SECRET",
+            &lms.admin_credentials().secret,
+        )],
+    );
+    assert_eq!(code(&missing), 2, "{}", stderr(&missing));
+    assert!(
+        stderr(&missing).contains("ROSTERSYNC_ONEROSTER_SECRET"),
+        "{}",
+        stderr(&missing)
+    );
+
+    let mut admin = Admin {
+        dir: dir.path(),
+        secret: lms.admin_credentials().secret.clone(),
+        password: ONEROSTER_SECRET.to_owned(),
+        seen: Vec::new(),
+    };
+    map_and_sync(&mut admin, &lms, "OneRoster REST");
+    admin.assert_no_secret();
+}
