@@ -137,11 +137,19 @@ impl Scope {
         in_list(&self.buildings)
     }
 
-    fn students(&self) -> String {
+    /// The students of the read: those of the buildings, and those of other
+    /// buildings scheduled into the buildings' sections (every enrollment
+    /// read then names a student read).
+    fn student_filter(&self) -> String {
         format!(
-            "SELECT STUDENT_ID FROM REG WHERE BUILDING {}",
-            self.buildings()
+            "BUILDING {} OR STUDENT_ID IN (SELECT STUDENT_ID FROM SCHD_STU_COURSE WHERE SECTION_KEY IN ({}))",
+            self.buildings(),
+            self.sections()
         )
+    }
+
+    fn students(&self) -> String {
+        format!("SELECT STUDENT_ID FROM REG WHERE {}", self.student_filter())
     }
 
     fn sections(&self) -> String {
@@ -313,7 +321,7 @@ pub fn roster(scope: &Scope) -> Vec<Definition> {
             "REG",
             columns::STUDENTS,
             None,
-            format!("WHERE BUILDING {b}"),
+            format!("WHERE {}", scope.student_filter()),
         ),
         Definition::download(
             "STC",
@@ -418,7 +426,13 @@ mod tests {
             all.iter().map(|d| d.interface_id.as_str()).collect();
         assert_eq!(ids.len(), all.len());
         let students = &all[0];
-        assert_eq!(students.filter, "WHERE BUILDING IN (10,20)");
+        assert!(
+            students.filter.starts_with(
+                "WHERE BUILDING IN (10,20) OR STUDENT_ID IN (SELECT STUDENT_ID FROM SCHD_STU_COURSE"
+            ),
+            "{}",
+            students.filter
+        );
         let sections = all.iter().find(|d| d.table == "SCHD_MS").unwrap();
         assert!(sections.filter.contains("SCHOOL_YEAR = 2026"));
         let json = students.to_json();

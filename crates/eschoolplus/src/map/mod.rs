@@ -13,7 +13,7 @@ use rostersync_core::model::sis::SisSnapshot;
 use rostersync_ports::SourceProblem;
 
 use crate::assumptions::{file, keys};
-use crate::parse::Table;
+use crate::parse::{Row, Table};
 
 pub(crate) use org::{schools, terms};
 
@@ -44,6 +44,9 @@ pub(crate) fn roster(
     problems: &mut Vec<SourceProblem>,
 ) {
     let students = people::students(files, problems);
+    let student_keys: BTreeSet<&PersonKey> = students.iter().map(|p| &p.key).collect();
+    let (sections, teachers) = schedule::sections(files, school_year, problems);
+    let enrollments = schedule::student_enrollments(files, &sections, &student_keys, problems);
     let (guardians, links) = people::guardians(files, &students, problems);
     let staff = people::staff(files, selected, problems);
     snapshot.people.extend(students);
@@ -53,11 +56,45 @@ pub(crate) fn roster(
     snapshot
         .courses
         .extend(schedule::courses(&files.courses, problems));
-    let (sections, teachers) = schedule::sections(files, school_year, problems);
-    let enrollments = schedule::student_enrollments(files, &sections, problems);
     snapshot.sections.extend(sections);
     snapshot.enrollments.extend(teachers);
     snapshot.enrollments.extend(enrollments);
+}
+
+/// The rows of `table` with each value of `key` once. A row repeating an
+/// earlier one field for field is dropped silently (a download may list a
+/// record twice); a row with the same key but other values is a problem and
+/// the first row stands. Rows with an empty key pass through for the caller
+/// to report.
+pub(crate) fn unique_rows<'t>(
+    table: &'t Table,
+    key: &str,
+    problems: &mut Vec<SourceProblem>,
+) -> Vec<&'t Row> {
+    let mut first: std::collections::HashMap<&str, &Row> = std::collections::HashMap::new();
+    let mut out = Vec::with_capacity(table.rows.len());
+    for row in &table.rows {
+        let id = table.get(row, key);
+        if id.is_empty() {
+            out.push(row);
+            continue;
+        }
+        match first.get(id) {
+            None => {
+                first.insert(id, row);
+                out.push(row);
+            }
+            Some(earlier) if earlier.fields == row.fields => {}
+            Some(earlier) => problems.push(table.problem(
+                row,
+                format!(
+                    "{key} {id} is listed again with other values; line {} is used",
+                    earlier.line
+                ),
+            )),
+        }
+    }
+    out
 }
 
 /// A school's key: the building number.
@@ -149,5 +186,30 @@ mod tests {
         assert_eq!(split_section_key(&section), Some(("5512", "1")));
         let term = marking_period_key("10", 2026, "Q1");
         assert_eq!(split_term_key(&term), Some(("10", 2026, "Q1")));
+    }
+
+    #[test]
+    fn a_repeated_row_is_read_once_and_a_conflicting_one_is_a_problem() {
+        use crate::parse::{FileFormat, Layout, parse};
+        let bytes = b"ID|NAME|#!#\r\n1|Ann|#!#\r\n2|Bo|#!#\r\n1|Ann|#!#\r\n2|Bob|#!#\r\n|X|#!#\r\n";
+        let layout = Layout {
+            columns: &["ID", "NAME"],
+            free_text: None,
+        };
+        let (table, _) = parse("f.txt", bytes, FileFormat::DOWNLOAD, layout).unwrap();
+        let mut problems = Vec::new();
+        let rows: Vec<(&str, &str)> = unique_rows(&table, "ID", &mut problems)
+            .into_iter()
+            .map(|row| (table.get(row, "ID"), table.get(row, "NAME")))
+            .collect();
+        // The identical repeat of 1 goes silently; the other 2 is a problem
+        // naming the line that stands; the row without an id is the caller's.
+        assert_eq!(rows, [("1", "Ann"), ("2", "Bo"), ("", "X")]);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].location, "f.txt line 5");
+        assert!(
+            problems[0].message.contains("line 3 is used"),
+            "{problems:?}"
+        );
     }
 }

@@ -52,7 +52,7 @@ pub(super) fn students(files: &RosterFiles, problems: &mut Vec<SourceProblem>) -
     }
     let table = &files.students;
     let mut out = Vec::new();
-    for row in &table.rows {
+    for row in super::unique_rows(table, "STUDENT_ID", problems) {
         let id = table.get(row, "STUDENT_ID");
         let building = table.get(row, "BUILDING");
         if id.is_empty() || building.is_empty() {
@@ -193,7 +193,7 @@ pub(super) fn staff(
     }
     let table = &files.staff;
     let mut out = Vec::new();
-    for row in &table.rows {
+    for row in super::unique_rows(table, "STAFF_ID", problems) {
         let id = table.get(row, "STAFF_ID");
         if id.is_empty() {
             problems.push(table.problem(row, "a staff member without an id"));

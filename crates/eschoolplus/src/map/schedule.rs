@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
-use rostersync_core::ids::SectionKey;
+use rostersync_core::ids::{PersonKey, SectionKey};
 use rostersync_core::model::sis::{Course, Enrollment, EnrollmentRole, Section};
 use rostersync_ports::SourceProblem;
 
@@ -175,8 +175,17 @@ type Span = (Option<NaiveDate>, Option<NaiveDate>, bool);
 pub(super) fn student_enrollments(
     files: &RosterFiles,
     sections: &[Section],
+    students: &BTreeSet<&PersonKey>,
     problems: &mut Vec<SourceProblem>,
 ) -> Vec<Enrollment> {
+    // Students whose row was read, mapped or not: the enrollments of a row
+    // already reported as malformed go with it, without a second problem.
+    let reg = &files.students;
+    let read: BTreeSet<&str> = reg
+        .rows
+        .iter()
+        .map(|row| reg.get(row, "STUDENT_ID"))
+        .collect();
     let mut sessions: BTreeMap<&str, Vec<&SectionKey>> = BTreeMap::new();
     for section in sections {
         if let Some((key, _)) = super::split_section_key(&section.key) {
@@ -223,6 +232,17 @@ pub(super) fn student_enrollments(
             ));
             continue;
         };
+        if !students.contains(&student_key(student)) {
+            if !read.contains(student) {
+                problems.push(table.problem(
+                    row,
+                    format!(
+                        "student {student} is scheduled into {key} but has no registration row"
+                    ),
+                ));
+            }
+            continue;
+        }
         let (begin, end) = match spans.get(&(student, key)) {
             Some((begin, end, open)) => (*begin, if *open { None } else { *end }),
             None => (None, None),

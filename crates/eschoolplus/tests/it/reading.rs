@@ -241,7 +241,13 @@ async fn a_roster_read_maps_every_table_and_reports_the_malformed_row() {
     // Scoped by the selected building; files deleted; logged off.
     let state = esp.state();
     let students = &state.saved["RSSTU"]["UploadDownloadDefinition"]["InterfaceHeaders"][0];
-    assert_eq!(students["AdditionalSql"], "WHERE BUILDING IN (10)");
+    let scoped = students["AdditionalSql"].as_str().unwrap();
+    assert!(
+        scoped.starts_with(
+            "WHERE BUILDING IN (10) OR STUDENT_ID IN (SELECT STUDENT_ID FROM SCHD_STU_COURSE"
+        ),
+        "{scoped}"
+    );
     assert_eq!(students["DelimitChar"], "|");
     assert_eq!(state.deleted.len(), 15);
     assert_eq!(state.logoffs, 1);

@@ -3,7 +3,8 @@
 //!
 //! ```text
 //! filter := "" | WHERE cond
-//! cond   := pred (AND pred)*
+//! cond   := conj (OR conj)*
+//! conj   := pred (AND pred)*
 //! pred   := column = value
 //!         | column IN ( value, ... )
 //!         | column IN ( SELECT column FROM table [WHERE cond] )
@@ -80,19 +81,24 @@ fn tokenize(sql: &str) -> Result<Vec<Token>, String> {
     Ok(out)
 }
 
+/// One predicate: the column's index and the values it accepts.
+type Pred = (usize, BTreeSet<String>);
+
 /// A compiled condition on one table's rows.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Filter {
-    /// `(column index, accepted values)`; every one must hold.
-    preds: Vec<(usize, BTreeSet<String>)>,
+    /// Alternatives joined by OR, each a list of predicates joined by AND;
+    /// no alternative at all accepts every row.
+    any_of: Vec<Vec<Pred>>,
 }
 
 impl Filter {
     /// Whether `row` passes.
     pub(crate) fn accepts(&self, row: &[String]) -> bool {
-        self.preds.iter().all(|(index, values)| {
+        let holds = |(index, values): &Pred| {
             values.contains(&norm(row.get(*index).map_or("", String::as_str)))
-        })
+        };
+        self.any_of.is_empty() || self.any_of.iter().any(|all| all.iter().all(holds))
     }
 }
 
@@ -161,14 +167,18 @@ impl Parser<'_> {
     fn cond(&mut self, table: &EspTable) -> Result<Filter, String> {
         let mut filter = Filter::default();
         loop {
-            filter.preds.push(self.pred(table)?);
-            if !self.keyword("AND") {
+            let mut all = vec![self.pred(table)?];
+            while self.keyword("AND") {
+                all.push(self.pred(table)?);
+            }
+            filter.any_of.push(all);
+            if !self.keyword("OR") {
                 return Ok(filter);
             }
         }
     }
 
-    fn pred(&mut self, table: &EspTable) -> Result<(usize, BTreeSet<String>), String> {
+    fn pred(&mut self, table: &EspTable) -> Result<Pred, String> {
         let column = self.word()?;
         let index = table
             .index(&column)
@@ -277,5 +287,26 @@ mod tests {
         assert!(compile("WHERE NOPE = 1", reg, &tables).is_err());
         assert!(compile("WHERE BUILDING > 1", reg, &tables).is_err());
         assert!(compile("", reg, &tables).unwrap().accepts(&reg.rows[0]));
+    }
+
+    #[test]
+    fn or_joins_alternatives_and_binds_looser_than_and() {
+        let tables = tables();
+        let reg = tables.table("REG").unwrap();
+        let kept = |sql: &str| -> Vec<bool> {
+            let filter = compile(sql, reg, &tables).unwrap();
+            reg.rows.iter().map(|r| filter.accepts(r)).collect()
+        };
+        assert_eq!(
+            kept("WHERE BUILDING = 999 OR STUDENT_ID = 'S2'"),
+            [false, true]
+        );
+        assert_eq!(kept("WHERE BUILDING = 101 OR BUILDING = 102"), [true, true]);
+        // (101 AND S2) OR 102: only the second row.
+        assert_eq!(
+            kept("WHERE BUILDING = 101 AND STUDENT_ID = 'S2' OR BUILDING = 102"),
+            [false, true]
+        );
+        assert!(compile("WHERE BUILDING = 101 OR", reg, &tables).is_err());
     }
 }
