@@ -22,7 +22,7 @@ use rostersync_sim::eschoolplus::{
     COURSE_SESSION, EspSim, RunningEsp, section_numbers, windows_1252,
 };
 
-fn adapter(sim: &RunningEsp) -> EspAdapter {
+pub(crate) fn adapter(sim: &RunningEsp) -> EspAdapter {
     let today = NaiveDate::from_ymd_opt(2025, 9, 1).unwrap();
     EspAdapter::new(
         Credentials {
@@ -59,11 +59,11 @@ fn name(name: &PersonName, nickname: bool) -> (String, Option<String>, String, O
 
 /// The client's guardian keys are `C` + contact id; the simulator's contact
 /// id is the generated key without its `G`.
-fn guardian_key(key: &PersonKey) -> PersonKey {
+pub(crate) fn guardian_key(key: &PersonKey) -> PersonKey {
     PersonKey::new(format!("C{}", key.as_str().trim_start_matches('G')))
 }
 
-fn term_key(key: &TermKey) -> TermKey {
+pub(crate) fn term_key(key: &TermKey) -> TermKey {
     // Semesters group quarters (`TERM` of the marking periods) and become the
     // client's `B-Y-TERM<code>`; the school year is the client's `B-Y`.
     let raw = key.as_str();
@@ -76,7 +76,7 @@ fn term_key(key: &TermKey) -> TermKey {
     }
 }
 
-type PersonRow = (
+pub(crate) type PersonRow = (
     String,
     SisRole,
     (String, Option<String>, String, Option<String>),
@@ -102,13 +102,40 @@ fn person_row(p: &Person) -> PersonRow {
     )
 }
 
-/// What the client should read for `selected`, in the client's keys.
-fn expected_people(sis: &SisSnapshot, selected: &BTreeSet<SchoolKey>) -> Vec<PersonRow> {
-    let students: Vec<&Person> = sis
-        .people
+/// The students a read of `selected` holds: those of the buildings, and those
+/// of other buildings scheduled into the buildings' sections (a student who
+/// moved away mid-year keeps the ended enrollments of the old building).
+/// A record the district lists twice is read once: REG has one row per id.
+pub(crate) fn expected_students<'s>(
+    sis: &'s SisSnapshot,
+    selected: &BTreeSet<SchoolKey>,
+) -> Vec<&'s Person> {
+    let sections: BTreeSet<&SectionKey> = sis
+        .sections
         .iter()
-        .filter(|p| p.role == SisRole::Student && selected.contains(&p.primary_school))
+        .filter(|s| selected.contains(&s.school))
+        .map(|s| &s.key)
         .collect();
+    let scheduled: BTreeSet<&PersonKey> = sis
+        .enrollments
+        .iter()
+        .filter(|e| e.role == EnrollmentRole::Student && sections.contains(&e.section))
+        .map(|e| &e.person)
+        .collect();
+    let mut seen = BTreeSet::new();
+    sis.people
+        .iter()
+        .filter(|p| {
+            p.role == SisRole::Student
+                && (selected.contains(&p.primary_school) || scheduled.contains(&p.key))
+                && seen.insert(&p.key)
+        })
+        .collect()
+}
+
+/// What the client should read for `selected`, in the client's keys.
+pub(crate) fn expected_people(sis: &SisSnapshot, selected: &BTreeSet<SchoolKey>) -> Vec<PersonRow> {
+    let students = expected_students(sis, selected);
     let mut out: Vec<PersonRow> = students
         .iter()
         .map(|p| {
@@ -170,7 +197,7 @@ fn expected_people(sis: &SisSnapshot, selected: &BTreeSet<SchoolKey>) -> Vec<Per
     out
 }
 
-fn selected(district: &District) -> BTreeSet<SchoolKey> {
+pub(crate) fn selected(district: &District) -> BTreeSet<SchoolKey> {
     // Two of the four buildings, so scoping by building is exercised.
     [0, 2]
         .iter()
@@ -178,7 +205,7 @@ fn selected(district: &District) -> BTreeSet<SchoolKey> {
         .collect()
 }
 
-async fn start(district: &District) -> RunningEsp {
+pub(crate) async fn start(district: &District) -> RunningEsp {
     EspSim::builder()
         .district(district)
         .task_polls(2)
@@ -333,7 +360,7 @@ async fn the_client_reads_the_simulated_district_as_generated() {
 type Span = (Option<NaiveDate>, Option<NaiveDate>, bool);
 
 /// The simulator's section key of a generated section: `SECTION_KEY-1`.
-fn section_key(numbers: &BTreeMap<String, i64>, key: &SectionKey) -> SectionKey {
+pub(crate) fn section_key(numbers: &BTreeMap<String, i64>, key: &SectionKey) -> SectionKey {
     SectionKey::new(format!("{}-{COURSE_SESSION}", numbers[key.as_str()]))
 }
 

@@ -1,11 +1,13 @@
 //! rostersync's end-to-end tests, in one binary:
 //! - `district`: a generated district planned and applied, then a next day.
 //! - `eschoolplus_contract`: the eSchoolPLUS client against the simulator.
+//! - `eschoolplus_conformance`: the SIS conformance kit on the eSchoolPLUS client.
 //! - `schoology_contract`: the Schoology client against the Schoology simulator.
 //! - `sync_e2e`: the engine, the store and both clients against both simulators.
 //! - `grades_e2e`: grade passback from the Schoology simulator to the eSchoolPLUS simulator.
 
 mod district;
+mod eschoolplus_conformance;
 mod eschoolplus_contract;
 mod grades_e2e;
 mod schoology_contract;
