@@ -14,7 +14,8 @@ use crate::error::PortResult;
 pub struct SisRequest {
     /// The buildings to read in full; records of other buildings are not read
     /// where the SIS allows scoping (people who also work elsewhere still
-    /// list every building).
+    /// list every building, and a student of another building scheduled
+    /// into a section of these is read with that section).
     pub schools: BTreeSet<SchoolKey>,
     /// The school year, as its ending calendar year (2026 for 2025-26).
     pub school_year: i32,
@@ -45,6 +46,8 @@ pub struct SisRead {
 /// - Reads only: a `SisSource` never writes roster data.
 /// - Keys are stable: the same SIS record has the same key in every read,
 ///   and person keys are unique across students, teachers and guardians.
+/// - Each record arrives once, and every link (an enrollment's section and
+///   person, a guardian link's two people) names a record of the same read.
 /// - A malformed record is reported in [`SisRead::problems`] and the read goes
 ///   on; an error is returned only when the read as a whole cannot be trusted
 ///   (authentication, connection, a file that never arrived).

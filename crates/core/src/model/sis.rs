@@ -9,7 +9,9 @@ use crate::ids::{CourseKey, PersonKey, SchoolKey, SectionKey, TermKey};
 /// Everything rostersync reads from the SIS for one sync.
 ///
 /// Order of the vectors carries no meaning: `plan` gives the same result for
-/// any order. Duplicate keys are allowed here and become skips in the plan.
+/// any order. A `SisSource` yields each key once (its contract, checked by
+/// the conformance kit); a key that still arrives twice (a snapshot built by
+/// hand, a faulty adapter) is not trusted: the plan skips it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct SisSnapshot {
