@@ -1,7 +1,9 @@
 //! `grades check|sync` against both simulators: after a sync, a teacher's
 //! Schoology grades for one section go to the eSchoolPLUS gradebook once.
 
-use rostersync_sim::schoology::{Assignment, Grade, GradingCategory};
+use std::path::Path;
+
+use rostersync_sim::schoology::{Assignment, Grade, GradingCategory, RunningSchoology};
 use tokio::runtime::Runtime;
 
 use crate::flow::{Admin, configure, map_everything, start};
@@ -31,71 +33,7 @@ fn grades_are_checked_then_passed_back_once() {
         stderr(&unconfigured)
     );
 
-    // A section with students, and a teacher's gradebook in it.
-    let state = sims.lms.state();
-    let section = state
-        .sections
-        .iter()
-        .find(|s| {
-            state
-                .enrollments
-                .iter()
-                .filter(|e| e.section_id == s.id && !e.admin)
-                .count()
-                >= 2
-        })
-        .unwrap()
-        .clone();
-    let key = section.section_school_code.clone().unwrap();
-    let category = sims.lms.seed(GradingCategory {
-        id: 0,
-        section_id: section.id,
-        title: "Homework".into(),
-        weight: Some(100.0),
-        drop_lowest: 0,
-        calculation_type: 1,
-    });
-    let period = section.grading_periods[0];
-    let assignment = sims.lms.seed(Assignment {
-        id: 0,
-        section_id: section.id,
-        title: "Essay".into(),
-        description: None,
-        due: None,
-        max_points: 10.0,
-        factor: 1.0,
-        grading_category: category,
-        grading_period: period,
-        is_final: false,
-    });
-    for (enrollment, points) in state
-        .enrollments
-        .iter()
-        .filter(|e| e.section_id == section.id && !e.admin)
-        .take(2)
-        .zip([7.0, 9.0])
-    {
-        sims.lms.seed(Grade {
-            enrollment_id: enrollment.id,
-            assignment_id: assignment,
-            grade: Some(points),
-            exception: 0,
-            comment: String::new(),
-            timestamp: 0,
-        });
-    }
-    let path = dir.path().join("rostersync.toml");
-    let text = std::fs::read_to_string(&path).unwrap();
-    std::fs::write(
-        &path,
-        format!(
-            "{text}\n[grades_by_section.\"{key}\"]\ncategories = {{ \"{category}\" = \"HW\" }}\nsis_categories = [{{ code = \"HW\", weight = 100.0, drop_lowest = 0 }}]\n\
-             missing = {{ alpha_mark = \"M\" }}\nincomplete_mark = \"I\"\nexcused_exception = \"EX\"\n\
-             rounding = {{ mode = \"half_up\", decimals = 0 }}\nscale = [[90.0, \"A\"], [0.0, \"F\"]]\n\
-             averaging = \"total_points\"\ntolerance = 100.0\nmax_title_len = 30\n"
-        ),
-    )
-    .unwrap();
+    let key = seed_two_scores(&sims.lms, &dir.path().join("rostersync.toml"));
 
     // Settings given for this section only: another section has none.
     let unsettled = admin.run(&["grades", "check", "--section", "no-such-section"]);
@@ -134,4 +72,76 @@ fn grades_are_checked_then_passed_back_once() {
     );
     assert!(stdout(&other).is_empty() || !stdout(&other).contains("written"));
     admin.assert_no_secret();
+}
+
+/// Seeds one section's Schoology gradebook (a category, an assignment of 10
+/// points, scores 7 and 9 of two students) and writes grade settings for
+/// that section into the configuration at `path`; returns the section's key.
+pub(crate) fn seed_two_scores(lms: &RunningSchoology, path: &Path) -> String {
+    // A section with students, and a teacher's gradebook in it.
+    let state = lms.state();
+    let section = state
+        .sections
+        .iter()
+        .find(|s| {
+            state
+                .enrollments
+                .iter()
+                .filter(|e| e.section_id == s.id && !e.admin)
+                .count()
+                >= 2
+        })
+        .unwrap()
+        .clone();
+    let key = section.section_school_code.clone().unwrap();
+    let category = lms.seed(GradingCategory {
+        id: 0,
+        section_id: section.id,
+        title: "Homework".into(),
+        weight: Some(100.0),
+        drop_lowest: 0,
+        calculation_type: 1,
+    });
+    let period = section.grading_periods[0];
+    let assignment = lms.seed(Assignment {
+        id: 0,
+        section_id: section.id,
+        title: "Essay".into(),
+        description: None,
+        due: None,
+        max_points: 10.0,
+        factor: 1.0,
+        grading_category: category,
+        grading_period: period,
+        is_final: false,
+    });
+    for (enrollment, points) in state
+        .enrollments
+        .iter()
+        .filter(|e| e.section_id == section.id && !e.admin)
+        .take(2)
+        .zip([7.0, 9.0])
+    {
+        lms.seed(Grade {
+            enrollment_id: enrollment.id,
+            assignment_id: assignment,
+            grade: Some(points),
+            exception: 0,
+            comment: String::new(),
+            timestamp: 0,
+        });
+    }
+    let text = std::fs::read_to_string(path).unwrap();
+    std::fs::write(
+        path,
+        format!(
+            "{text}\n[grades_by_section.\"{key}\"]\ncategories = {{ \"{category}\" = \"HW\" }}\nsis_categories = [{{ code = \"HW\", weight = 100.0, drop_lowest = 0 }}]\n\
+             missing = {{ alpha_mark = \"M\" }}\nincomplete_mark = \"I\"\nexcused_exception = \"EX\"\n\
+             rounding = {{ mode = \"half_up\", decimals = 0 }}\nscale = [[90.0, \"A\"], [0.0, \"F\"]]\n\
+             averaging = \"total_points\"\ntolerance = 100.0\nmax_title_len = 30\n"
+        ),
+    )
+    .unwrap();
+
+    key
 }

@@ -1,7 +1,8 @@
 //! The binary with a OneRoster SIS: `[sis] adapter = "oneroster-csv"` over
 //! the shared 1.1 sample package (a folder) and `"oneroster-rest"` over the
 //! OneRoster simulator serving the same package, both into the Schoology
-//! simulator; everything downstream of the adapter is the same flow.
+//! simulator; everything downstream of the adapter is the same flow, grade
+//! passback into the provider's gradebook included.
 
 use std::path::Path;
 
@@ -11,6 +12,7 @@ use rostersync_sim::schoology::RunningSchoology;
 use tokio::runtime::Runtime;
 
 use crate::flow::{Admin, point_at_schoology, start_schoology};
+use crate::grades::seed_two_scores;
 use crate::{code, rostersync, stderr, stdout};
 
 /// The shared OneRoster 1.1 sample package.
@@ -220,5 +222,24 @@ fn a_oneroster_rest_provider_syncs_into_schoology() {
         seen: Vec::new(),
     };
     map_and_sync(&mut admin, &lms, "OneRoster REST");
+
+    // Grades go back to the provider's gradebook, once.
+    let key = seed_two_scores(&lms, &dir.path().join("rostersync.toml"));
+    let sync = admin.ok(&["grades", "sync", "--section", &key]);
+    assert!(sync.contains("3 written"), "{sync}");
+    let mut scores: Vec<f64> = provider
+        .gradebook("results")
+        .iter()
+        .map(|result| result["score"].as_f64().unwrap())
+        .collect();
+    scores.sort_by(f64::total_cmp);
+    assert_eq!(scores, [7.0, 9.0]);
+    assert_eq!(provider.gradebook("lineItems").len(), 1);
+    let again = admin.ok(&["grades", "sync", "--section", &key]);
+    assert!(
+        again.contains("0 item(s) and 0 score(s) to write"),
+        "{again}"
+    );
+    assert_eq!(provider.gradebook("results").len(), 2);
     admin.assert_no_secret();
 }
