@@ -4,11 +4,14 @@
 //! adapter assigns; rostersync writes them into the LMS record's unique field.
 //! LMS ids (`BuildingId`, `UserId`, ...) are the identifiers the LMS assigns.
 //! All are opaque strings: Schoology's numeric ids arrive as numbers or strings
-//! and are kept as their decimal text.
+//! and are kept as their decimal text. Identifiers of up to 24 bytes (all
+//! that real SIS keys and LMS ids are) are stored inline, without a heap
+//! allocation of their own: a district holds millions of them.
 
 use std::borrow::Borrow;
 use std::fmt;
 
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
 macro_rules! id_type {
@@ -16,12 +19,12 @@ macro_rules! id_type {
         $(#[$meta])*
         #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
         #[serde(transparent)]
-        pub struct $name(String);
+        pub struct $name(CompactString);
 
         impl $name {
             /// Wraps a raw identifier.
-            pub fn new(raw: impl Into<String>) -> Self {
-                Self(raw.into())
+            pub fn new(raw: impl AsRef<str>) -> Self {
+                Self(CompactString::from(raw.as_ref()))
             }
 
             /// The identifier as text.
@@ -44,13 +47,13 @@ macro_rules! id_type {
 
         impl From<&str> for $name {
             fn from(raw: &str) -> Self {
-                Self(raw.to_owned())
+                Self(CompactString::from(raw))
             }
         }
 
         impl From<String> for $name {
             fn from(raw: String) -> Self {
-                Self(raw)
+                Self(CompactString::from(raw))
             }
         }
 
