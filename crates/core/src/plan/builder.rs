@@ -17,12 +17,27 @@ pub(crate) struct Builder<'a> {
     pub(crate) plan: Plan,
 }
 
+/// The result of a scoped thread; a panic there is re-raised here, as if
+/// the work had run on this thread.
+pub(crate) fn join<T>(handle: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    match handle.join() {
+        Ok(value) => value,
+        Err(panic) => std::panic::resume_unwind(panic),
+    }
+}
+
 impl<'a> Builder<'a> {
     pub(crate) fn new(input: &'a PlanInput<'a>) -> Self {
+        // The two indexes are independent: build them on two cores.
+        let (lms, linked) = std::thread::scope(|scope| {
+            let lms = scope.spawn(|| LmsIndex::new(input.lms));
+            let linked = LinkIndex::new(input.links);
+            (join(lms), linked)
+        });
         Builder {
             input,
-            lms: LmsIndex::new(input.lms),
-            linked: LinkIndex::new(input.links),
+            lms,
+            linked,
             plan: Plan::default(),
         }
     }

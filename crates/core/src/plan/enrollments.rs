@@ -15,7 +15,7 @@ use crate::mapping::DropPolicy;
 use crate::model::lms::LmsEnrollment;
 use crate::model::sis::EnrollmentRole;
 use crate::plan::PlanInput;
-use crate::plan::builder::{Builder, Party};
+use crate::plan::builder::{Builder, Party, join};
 use crate::plan::sections::SectionStates;
 use crate::plan::types::{EnrollmentAction, EnrollmentOp, SkipReason};
 
@@ -125,7 +125,6 @@ pub(crate) fn plan_enrollments<'a>(
     sections: &SectionStates<'a>,
 ) {
     let input = b.input;
-    let today = input.today;
     let links = &input.links.enrollments;
     let mut section_ranks = Ranks::new(sections.target.values().copied());
     let mut person_ranks = Ranks::new(input.sis.people.iter().map(|p| &p.key));
@@ -162,51 +161,12 @@ pub(crate) fn plan_enrollments<'a>(
         .filter_map(|(section, target)| Some((*section, section_ranks.of(target.as_str())?)))
         .collect();
 
-    // Every (section, person) the SIS names, sorted, then merged: a sorted
-    // vector of integers is smaller and faster than a map of millions.
-    let teachers: usize = input
-        .sis
-        .sections
-        .iter()
-        .map(|s| s.teachers().count())
-        .sum();
-    let mut named: Vec<(u64, Want)> = Vec::with_capacity(input.sis.enrollments.len() + teachers);
-    let mut last = LastRank::new();
-    let mut name = |section: &'a SectionKey, person: &PersonKey, want: Want| {
-        let target = last.get(section.as_str(), |key| target_rank.get(key).copied());
-        if let (Some(s), Some(p)) = (target, person_ranks.of(person.as_str())) {
-            named.push((pair(s, p), want));
-        }
-    };
-    for enrollment in &input.sis.enrollments {
-        let want = if enrollment.is_current(today) {
-            Want::Current(enrollment.role)
-        } else {
-            Want::Ended
-        };
-        name(&enrollment.section, &enrollment.person, want);
-    }
-    for section in &input.sis.sections {
-        for teacher in section.teachers() {
-            name(
-                &section.key,
-                teacher,
-                Want::Current(EnrollmentRole::Teacher),
-            );
-        }
-    }
-    named.sort_unstable_by_key(|(key, _)| *key);
-    // Merge the rows of one pair in place, keeping the strongest want.
-    named.dedup_by(|current, kept| {
-        let same = current.0 == kept.0;
-        if same {
-            kept.1 = stronger(kept.1, current.1);
-        }
-        same
+    // What the SIS wants and what the LMS has are independent: two cores.
+    let (wants, existing) = std::thread::scope(|scope| {
+        let existing = scope.spawn(|| existing_enrollments(input, &section_ranks, &person_ranks));
+        let wants = wanted_pairs(input, &target_rank, &person_ranks);
+        (wants, join(existing))
     });
-    let wants = named;
-
-    let existing = existing_enrollments(input, &section_ranks, &person_ranks);
     // Only drops need the desired pairs, and only managed enrollments can drop.
     let drops = !owned.is_empty() && input.mapping.drop_policy() != DropPolicy::Keep;
     let mut desired: Vec<u64> = Vec::with_capacity(if drops { wants.len() } else { 0 });
@@ -286,6 +246,57 @@ pub(crate) fn plan_enrollments<'a>(
             push(b, section_ranks.keys[s], person_ranks.keys[p], action);
         }
     }
+}
+
+/// Every (target section, person) pair the SIS names with the strongest want,
+/// sorted: a sorted vector of integers is smaller and faster than a map of millions.
+fn wanted_pairs<'a>(
+    input: &PlanInput<'a>,
+    target_rank: &HashMap<&str, u32>,
+    person_ranks: &Ranks<'a, PersonKey>,
+) -> Vec<(u64, Want)> {
+    let today = input.today;
+    let teachers: usize = input
+        .sis
+        .sections
+        .iter()
+        .map(|s| s.teachers().count())
+        .sum();
+    let mut named: Vec<(u64, Want)> = Vec::with_capacity(input.sis.enrollments.len() + teachers);
+    let mut last = LastRank::new();
+    let mut name = |section: &'a SectionKey, person: &PersonKey, want: Want| {
+        let target = last.get(section.as_str(), |key| target_rank.get(key).copied());
+        if let (Some(s), Some(p)) = (target, person_ranks.of(person.as_str())) {
+            named.push((pair(s, p), want));
+        }
+    };
+    for enrollment in &input.sis.enrollments {
+        let want = if enrollment.is_current(today) {
+            Want::Current(enrollment.role)
+        } else {
+            Want::Ended
+        };
+        name(&enrollment.section, &enrollment.person, want);
+    }
+    for section in &input.sis.sections {
+        for teacher in section.teachers() {
+            name(
+                &section.key,
+                teacher,
+                Want::Current(EnrollmentRole::Teacher),
+            );
+        }
+    }
+    named.sort_unstable_by_key(|(key, _)| *key);
+    // Merge the rows of one pair in place, keeping the strongest want.
+    named.dedup_by(|current, kept| {
+        let same = current.0 == kept.0;
+        if same {
+            kept.1 = stronger(kept.1, current.1);
+        }
+        same
+    });
+    named
 }
 
 fn role_of(enrollment: &LmsEnrollment) -> EnrollmentRole {
