@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use foldhash::HashMap;
 
 use crate::entity::Entity;
-use crate::ids::BuildingId;
+use crate::ids::{BuildingId, RoleId};
 use crate::mapping::RoleTarget;
 use crate::model::lms::{LmsUser, UserFields};
 use crate::model::sis::{Person, SisRole};
@@ -25,7 +25,7 @@ pub(crate) fn plan_users<'a>(b: &mut Builder<'a>) -> HashMap<&'a str, Party> {
     );
     let mut states = HashMap::with_capacity_and_hasher(people.len(), Default::default());
     // First pass: scope and required fields, giving the desired fields.
-    let mut wanted: Vec<(&'a Person, UserFields)> = Vec::with_capacity(people.len());
+    let mut wanted: Vec<(&'a Person, DesiredUser<'a>)> = Vec::with_capacity(people.len());
     for person in people {
         match desired_fields(b, person) {
             Ok(fields) => wanted.push((person, fields)),
@@ -39,13 +39,13 @@ pub(crate) fn plan_users<'a>(b: &mut Builder<'a>) -> HashMap<&'a str, Party> {
     let mut email_count: HashMap<Cow<'_, str>, u32> =
         HashMap::with_capacity_and_hasher(wanted.len(), Default::default());
     for (_, fields) in &wanted {
-        if let Some(email) = &fields.email {
+        if let Some(email) = fields.email {
             *email_count.entry(fold_cow(email)).or_insert(0) += 1;
         }
     }
     let mut by_email: HashMap<String, Vec<&'a str>> = HashMap::default();
     for (person, fields) in &wanted {
-        if let Some(email) = &fields.email {
+        if let Some(email) = fields.email {
             if email_count.get(&fold_cow(email)).is_some_and(|n| *n > 1) {
                 by_email
                     .entry(fold(email))
@@ -105,31 +105,91 @@ pub(crate) fn resolve_users<'a>(b: &Builder<'a>) -> HashMap<&'a str, Party> {
     states
 }
 
-fn desired_fields(b: &Builder<'_>, person: &Person) -> Result<UserFields, SkipReason> {
+/// The fields a person's account should have, borrowed from the snapshot
+/// and the mapping: most people are unchanged, and finding that out needs
+/// no copy of their names.
+struct DesiredUser<'a> {
+    first: &'a str,
+    preferred_first: Option<&'a str>,
+    middle: Option<&'a str>,
+    last: &'a str,
+    email: Option<&'a str>,
+    username: Option<&'a str>,
+    graduation_year: Option<i32>,
+    building: &'a BuildingId,
+    other_buildings: Vec<&'a BuildingId>,
+    role: &'a RoleId,
+}
+
+impl DesiredUser<'_> {
+    /// The fields as the LMS model holds them.
+    fn to_fields(&self) -> UserFields {
+        UserFields {
+            first: self.first.to_owned(),
+            preferred_first: self.preferred_first.map(str::to_owned),
+            middle: self.middle.map(str::to_owned),
+            last: self.last.to_owned(),
+            email: self.email.map(str::to_owned),
+            username: self.username.map(str::to_owned),
+            graduation_year: self.graduation_year,
+            building: self.building.clone(),
+            other_buildings: self.other_buildings.iter().map(|b| (*b).clone()).collect(),
+            role: self.role.clone(),
+        }
+    }
+
+    /// Whether an account holding `current` needs no change: what
+    /// [`compare`] finds once the fields the SIS leaves unset keep the
+    /// account's values, without building the fields.
+    fn unchanged_from(&self, current: &UserFields) -> bool {
+        fn kept<T: PartialEq + ?Sized>(new: Option<&T>, current: Option<&T>) -> bool {
+            new.is_none() || new == current
+        }
+        self.first == current.first
+            && kept(self.preferred_first, current.preferred_first.as_deref())
+            && kept(self.middle, current.middle.as_deref())
+            && self.last == current.last
+            && kept(self.email, current.email.as_deref())
+            && kept(self.username, current.username.as_deref())
+            && kept(
+                self.graduation_year.as_ref(),
+                current.graduation_year.as_ref(),
+            )
+            && *self.building == current.building
+            && self
+                .other_buildings
+                .iter()
+                .copied()
+                .eq(&current.other_buildings)
+            && *self.role == current.role
+    }
+}
+
+fn desired_fields<'a>(b: &Builder<'a>, person: &'a Person) -> Result<DesiredUser<'a>, SkipReason> {
     let mapping = b.input.mapping;
-    let mapped: Vec<_> = person
-        .schools()
-        .filter(|school| mapping.building(school).is_some())
-        .collect();
-    let Some(first_mapped) = mapped.first() else {
+    let mapped = || {
+        person
+            .schools()
+            .filter_map(|school| Some((school, mapping.building(school)?)))
+    };
+    let Some((first_mapped, _)) = mapped().next() else {
         return Err(SkipReason::SchoolUnmapped {
             school: person.primary_school.clone(),
         });
     };
-    let Some(home) = mapped
-        .iter()
-        .find(|school| mapping.selection().users.contains(**school))
+    let Some((home, building)) =
+        mapped().find(|(school, _)| mapping.selection().users.contains(*school))
     else {
         return Err(SkipReason::SchoolNotSelected {
-            school: (*first_mapped).clone(),
+            school: first_mapped.clone(),
         });
     };
     let role = match mapping.role(home, person.role) {
-        Some(RoleTarget::Lms(role)) => role.clone(),
+        Some(RoleTarget::Lms(role)) => role,
         Some(RoleTarget::DoNotSync) | None => {
             return Err(SkipReason::RoleNotSynced {
                 role: person.role,
-                school: (*home).clone(),
+                school: home.clone(),
             });
         }
     };
@@ -145,29 +205,20 @@ fn desired_fields(b: &Builder<'_>, person: &Person) -> Result<UserFields, SkipRe
             field: "last name".into(),
         });
     }
-    let email = nonempty(person.email.as_deref()).map(str::to_owned);
-    let username = nonempty(person.username.as_deref()).map(str::to_owned);
-    let building = mapping
-        .building(home)
-        .cloned()
-        .unwrap_or_else(|| BuildingId::new(""));
-    let mut other_buildings: Vec<BuildingId> = mapped
-        .iter()
-        .filter_map(|school| mapping.building(school))
-        .filter(|other| **other != building)
-        .cloned()
+    let mut other_buildings: Vec<&BuildingId> = mapped()
+        .map(|(_, other)| other)
+        .filter(|other| *other != building)
         .collect();
     other_buildings.sort();
     other_buildings.dedup();
-    Ok(UserFields {
-        first: first.to_owned(),
+    Ok(DesiredUser {
+        first,
         preferred_first: nonempty(person.name.preferred_first.as_deref())
-            .filter(|preferred| *preferred != first)
-            .map(str::to_owned),
-        middle: nonempty(person.name.middle.as_deref()).map(str::to_owned),
-        last: last.to_owned(),
-        email,
-        username,
+            .filter(|preferred| *preferred != first),
+        middle: nonempty(person.name.middle.as_deref()),
+        last,
+        email: nonempty(person.email.as_deref()),
+        username: nonempty(person.username.as_deref()),
         graduation_year: match person.role {
             SisRole::Student => person.graduation_year,
             SisRole::Teacher | SisRole::Guardian => None,
@@ -181,7 +232,7 @@ fn desired_fields(b: &Builder<'_>, person: &Person) -> Result<UserFields, SkipRe
 fn decide(
     b: &Builder<'_>,
     person: &Person,
-    fields: UserFields,
+    desired: DesiredUser<'_>,
     by_email: &HashMap<String, Vec<&str>>,
 ) -> Result<Option<RecordAction<crate::ids::UserId, UserFields>>, SkipReason> {
     let key = person.key.as_str();
@@ -197,7 +248,18 @@ fn decide(
         Found::Linked(user) | Found::ByUniqueId(user) => Some(&user.fields),
         Found::Nowhere => None,
     };
-    let fields = with_login(b, person, fields, current_fields)?;
+    // The common case, a linked account already as it should be: no copy.
+    if let (Found::Linked(user), Some(current)) = (&found, current_fields) {
+        let has_login = desired.email.is_some()
+            || desired.username.is_some()
+            || current.email.is_some()
+            || current.username.is_some();
+        if has_login && desired.unchanged_from(current) {
+            debug_assert!(compare(true, user.id.clone(), current, desired.to_fields()).is_none());
+            return Ok(None);
+        }
+    }
+    let fields = with_login(b, person, desired.to_fields(), current_fields)?;
     let (current, action) = match found {
         Found::Linked(user) => (
             Some(user),
