@@ -5,6 +5,7 @@ use std::io::{IsTerminal as _, Write as _};
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rostersync_engine::{Progress, Stage};
 use serde::Serialize;
 
 /// Where command output goes, and in which form.
@@ -107,12 +108,34 @@ pub(crate) fn spinner(message: impl Into<String>) -> ProgressBar {
 /// A progress counter of records sent to the LMS, hidden until [`start`].
 pub(crate) fn record_counter() -> ProgressBar {
     let bar = ProgressBar::hidden();
-    if let Ok(style) =
-        ProgressStyle::with_template("{spinner} {msg}: {pos} record(s) sent ({elapsed})")
-    {
+    if let Ok(style) = ProgressStyle::with_template("{spinner} {msg} ({elapsed})") {
         bar.set_style(style);
     }
     bar
+}
+
+/// A run's progress on a bar: the stage as its message, then the records
+/// settled out of the plan's total.
+pub(crate) struct BarProgress(pub(crate) ProgressBar);
+
+impl Progress for BarProgress {
+    fn stage(&self, stage: Stage) {
+        self.0.set_message(stage.to_string());
+    }
+
+    fn planned(&self, records: u64) {
+        if let Ok(style) = ProgressStyle::with_template(
+            "{spinner} {msg} {wide_bar} {pos}/{len} record(s) ({eta} left)",
+        ) {
+            self.0.set_style(style);
+        }
+        self.0.set_length(records);
+        self.0.set_position(0);
+    }
+
+    fn settled(&self, records: u64) {
+        self.0.inc(records);
+    }
 }
 
 /// Shows `bar` with `message`, on standard error, when both standard
@@ -151,5 +174,19 @@ mod tests {
         );
         assert_eq!(text, "a     bb\n----  --\nlong  x\ny     z\n");
         assert!(table(&["a"], &[]).ends_with("(none)\n"));
+    }
+
+    #[test]
+    fn a_run_shows_its_stage_then_records_settled_of_the_total() {
+        let bar = record_counter();
+        let progress = BarProgress(bar.clone());
+        progress.stage(Stage::ReadingSis);
+        assert_eq!(bar.message(), "reading the SIS");
+        progress.stage(Stage::Writing);
+        progress.planned(120);
+        progress.settled(50);
+        progress.settled(20);
+        assert_eq!((bar.position(), bar.length()), (70, Some(120)));
+        assert_eq!(bar.message(), "writing to the LMS");
     }
 }

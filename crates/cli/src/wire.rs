@@ -2,18 +2,13 @@
 
 use std::sync::Arc;
 
-use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use indicatif::ProgressBar;
-use rostersync_core::LmsSnapshot;
 use rostersync_engine::{Engine, EngineOptions};
 use rostersync_eschoolplus::{Credentials as EspCredentials, EspAdapter, Options, Password};
 use rostersync_oneroster::rest::{Auth, RestConfig, Secret as RestSecret, plus360};
 use rostersync_oneroster::{OneRosterCsv, OneRosterRest};
-use rostersync_ports::{
-    ActingUser, GradeSink, LmsDirectory, LmsRequest, LmsTarget, LmsWrite, PortResult, SisSource,
-    WriteOutcome,
-};
+use rostersync_ports::{GradeSink, SisSource};
 use rostersync_schoology::{
     AdapterConfig, Client, Credentials as LmsCredentials, RateLimit, SchoologyLms, SignatureMethod,
 };
@@ -216,34 +211,6 @@ pub(crate) struct Wired {
     pub(crate) progress: ProgressBar,
 }
 
-/// The LMS port with every record sent counted on a progress bar: a
-/// decorator at the seam, so neither the engine nor the adapter knows of it.
-struct Counted {
-    inner: Arc<SchoologyLms>,
-    bar: ProgressBar,
-}
-
-#[async_trait]
-impl LmsTarget for Counted {
-    async fn acting_user(&self) -> PortResult<ActingUser> {
-        self.inner.acting_user().await
-    }
-
-    async fn directory(&self) -> PortResult<LmsDirectory> {
-        self.inner.directory().await
-    }
-
-    async fn snapshot(&self, request: &LmsRequest) -> PortResult<LmsSnapshot> {
-        self.inner.snapshot(request).await
-    }
-
-    async fn apply(&self, write: &LmsWrite) -> PortResult<Vec<WriteOutcome>> {
-        let result = self.inner.apply(write).await;
-        self.bar.inc(write.len() as u64);
-        result
-    }
-}
-
 /// The engine over both adapters and the store.
 pub(crate) fn engine(config: &Config, now: DateTime<Utc>) -> anyhow::Result<Wired> {
     let sis = sis(config, now)?;
@@ -272,18 +239,15 @@ fn assemble(config: &Config, sis: SisPorts, lms: SchoologyLms) -> anyhow::Result
         ..EngineOptions::default()
     };
     let progress = crate::output::record_counter();
-    let counted = Arc::new(Counted {
-        inner: lms.clone(),
-        bar: progress.clone(),
-    });
     let engine = Engine::new(
         sis.source.clone(),
-        counted,
+        lms.clone(),
         Arc::new(store.clone()),
         config.mapping.clone(),
         config.zone,
         options,
-    );
+    )
+    .with_progress(Arc::new(crate::output::BarProgress(progress.clone())));
     Ok(Wired {
         engine,
         store,

@@ -15,6 +15,7 @@ use rostersync_ports::{
 
 use crate::error::{EngineError, store};
 use crate::journal::JournalEntry;
+use crate::progress::Progress;
 
 /// What a successful write means for the links.
 #[derive(Debug, Clone)]
@@ -69,6 +70,7 @@ pub(crate) struct Renewal {
 
 /// The state of one run's (or one data-prep apply's) writes.
 pub(crate) struct Applier<'a> {
+    pub(crate) progress: &'a dyn Progress,
     pub(crate) renewal: Renewal,
     pub(crate) lms: &'a dyn LmsTarget,
     pub(crate) store: &'a dyn StateStore,
@@ -213,6 +215,7 @@ impl Applier<'_> {
             .record_outcomes(&outcomes)
             .await
             .map_err(store("record outcomes"))?;
+        self.progress.settled(outcomes.len() as u64);
         if clear {
             self.settled.push(entry);
         }
@@ -269,7 +272,9 @@ impl Applier<'_> {
         self.store
             .record_outcomes(&outcomes)
             .await
-            .map_err(store("record outcomes"))
+            .map_err(store("record outcomes"))?;
+        self.progress.settled(outcomes.len() as u64);
+        Ok(())
     }
 
     fn outcome(&self, item: &Item, status: OutcomeStatus, reason: Option<String>) -> RecordOutcome {

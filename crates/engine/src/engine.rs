@@ -11,7 +11,7 @@ use chrono_tz::Tz;
 use rostersync_core::entity::Entity;
 use rostersync_core::ids::SchoolKey;
 use rostersync_core::model::links::LinkLedger;
-use rostersync_core::plan::{PlanSummary, RenderOptions, plan, render_text};
+use rostersync_core::plan::{Plan, PlanSummary, RenderOptions, plan, render_text};
 use rostersync_core::{Links, LmsSnapshot, MappingConfig, PlanInput, SyncScope};
 use rostersync_ports::{
     ActingUser, LmsRequest, LmsTarget, LockAttempt, OutcomeStatus, RecordOutcome, RunRecord,
@@ -21,6 +21,7 @@ use rostersync_ports::{
 use crate::apply::{Applier, Renewal};
 use crate::error::{EngineError, lms, sis, store};
 use crate::journal;
+use crate::progress::{NoProgress, Progress, Stage};
 use crate::report::{EngineOptions, MAX_BATCH, RunOptions, RunReport};
 
 /// Distinguishes engines of one process in lock holder names.
@@ -43,6 +44,7 @@ pub struct Engine {
     pub(crate) options: EngineOptions,
     instance: u64,
     clock: Clock,
+    pub(crate) progress: Arc<dyn Progress>,
 }
 
 impl fmt::Debug for Engine {
@@ -78,7 +80,15 @@ impl Engine {
             options,
             instance: INSTANCES.fetch_add(1, Ordering::Relaxed),
             clock: Arc::new(|| DateTime::<Utc>::from(std::time::SystemTime::now())),
+            progress: Arc::new(NoProgress),
         }
+    }
+
+    /// Reports the progress of every run to `progress` (a display).
+    #[must_use]
+    pub fn with_progress(mut self, progress: Arc<dyn Progress>) -> Self {
+        self.progress = progress;
+        self
     }
 
     /// Replaces the clock that stamps the end of runs (tests pass a fixed one).
@@ -317,6 +327,7 @@ impl Engine {
             .iter()
             .filter_map(|school| self.mapping.building(school).cloned())
             .collect();
+        self.progress.stage(Stage::ReadingSis);
         let sis_read = self
             .sis
             .snapshot(&SisRequest {
@@ -325,6 +336,7 @@ impl Engine {
             })
             .await
             .map_err(sis("read the roster"))?;
+        self.progress.stage(Stage::ReadingLms);
         let lms_snapshot = self
             .lms
             .snapshot(&LmsRequest {
@@ -394,6 +406,7 @@ impl Engine {
         let resumed = if options.dry_run { 0 } else { entries.len() };
 
         let today = self.today(options.now);
+        self.progress.stage(Stage::Planning);
         let planned = plan(&PlanInput {
             sis: &sis_read.snapshot,
             lms: &lms_snapshot,
@@ -457,7 +470,10 @@ impl Engine {
             record.message = Some("forced past the safety thresholds".to_owned());
         }
 
+        self.progress.stage(Stage::Writing);
+        self.progress.planned(records_of(&planned));
         let mut applier = Applier {
+            progress: &*self.progress,
             renewal: self.renewal(holder),
             lms: &*self.lms,
             store: &*self.store,
@@ -535,4 +551,18 @@ pub(crate) fn managed_counts(links: &Links) -> BTreeMap<Entity, u64> {
         (Entity::Enrollment, links.enrollments.len() as u64),
         (Entity::GuardianLink, links.guardian_links.len() as u64),
     ])
+}
+
+/// The records a plan settles when applied: every operation it holds.
+fn records_of(plan: &Plan) -> u64 {
+    [
+        plan.grading_periods.len(),
+        plan.users.len(),
+        plan.courses.len(),
+        plan.sections.len(),
+        plan.enrollments.len(),
+        plan.guardian_links.len(),
+    ]
+    .iter()
+    .sum::<usize>() as u64
 }

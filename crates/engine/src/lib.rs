@@ -25,6 +25,7 @@ mod grades;
 mod journal;
 mod phases;
 mod prep;
+mod progress;
 mod queue;
 mod report;
 
@@ -35,5 +36,6 @@ pub use engine::{Clock, Engine};
 pub use error::EngineError;
 pub use grades::{GradeOptions, GradeReport, Requester, written_setting};
 pub use prep::PrepOutcome;
+pub use progress::{NoProgress, Progress, Stage};
 pub use queue::{NextJob, Tick};
 pub use report::{EngineOptions, MAX_BATCH, RunOptions, RunReport};

@@ -25,6 +25,7 @@ use rostersync_ports::{
 use crate::apply::{Applier, Item, LinkUpdate};
 use crate::engine::{Engine, acting_name};
 use crate::error::{EngineError, lms, sis, store};
+use crate::progress::Stage;
 
 /// What applying a data-prep report did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -140,7 +141,13 @@ impl Engine {
         let accepted = accepted_links(report);
         let links = self.store.links().await.map_err(store("read links"))?;
         let lms_snapshot = self.lms_roster().await?;
+        let accepted_records = accepted.links.users.len()
+            + accepted.links.courses.len()
+            + accepted.links.sections.len();
+        self.progress.stage(Stage::Writing);
+        self.progress.planned(accepted_records as u64);
         let mut applier = Applier {
+            progress: &*self.progress,
             renewal: self.renewal(holder),
             lms: &*self.lms,
             store: &*self.store,

@@ -265,3 +265,70 @@ async fn today_and_the_school_year_follow_the_district_zone() {
     let july = chrono::Utc.with_ymd_and_hms(2025, 7, 1, 6, 0, 0).unwrap();
     assert_eq!(world.engine.school_year(july), 2026);
 }
+
+/// Keeps every progress call.
+#[derive(Default)]
+struct Recorder {
+    stages: std::sync::Mutex<Vec<rostersync_engine::Stage>>,
+    planned: std::sync::atomic::AtomicU64,
+    settled: std::sync::atomic::AtomicU64,
+}
+
+impl rostersync_engine::Progress for Recorder {
+    fn stage(&self, stage: rostersync_engine::Stage) {
+        if let Ok(mut stages) = self.stages.lock() {
+            stages.push(stage);
+        }
+    }
+    fn planned(&self, records: u64) {
+        self.planned
+            .fetch_add(records, std::sync::atomic::Ordering::Relaxed);
+    }
+    fn settled(&self, records: u64) {
+        self.settled
+            .fetch_add(records, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+#[tokio::test]
+async fn progress_names_each_stage_and_counts_every_record_it_settles() {
+    use rostersync_engine::Stage;
+    use std::sync::atomic::Ordering;
+    let world = World::tiny();
+    let recorder = std::sync::Arc::new(Recorder::default());
+    let engine = World::engine_over(&world.mapping, &world.sis, &world.lms, &world.store)
+        .with_progress(recorder.clone());
+    let report = engine
+        .run(SyncScope::All, Trigger::Manual, RunOptions::at(world.now()))
+        .await
+        .unwrap();
+    assert_eq!(report.status, RunStatus::Succeeded, "{:?}", report.failures);
+    assert_eq!(
+        *recorder.stages.lock().unwrap(),
+        [
+            Stage::ReadingSis,
+            Stage::ReadingLms,
+            Stage::Planning,
+            Stage::Writing
+        ]
+    );
+    let planned = recorder.planned.load(Ordering::Relaxed);
+    assert!(planned > 100, "{planned}");
+    assert_eq!(recorder.settled.load(Ordering::Relaxed), planned);
+    assert_eq!(report.done, planned);
+
+    // A dry run plans but never writes.
+    let dry = std::sync::Arc::new(Recorder::default());
+    let engine = World::engine_over(&world.mapping, &world.sis, &world.lms, &world.store)
+        .with_progress(dry.clone());
+    let options = RunOptions {
+        dry_run: true,
+        ..RunOptions::at(world.now())
+    };
+    engine
+        .run(SyncScope::All, Trigger::Manual, options)
+        .await
+        .unwrap();
+    assert_eq!(dry.stages.lock().unwrap().last(), Some(&Stage::Planning));
+    assert_eq!(dry.settled.load(Ordering::Relaxed), 0);
+}
