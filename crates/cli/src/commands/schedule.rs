@@ -108,11 +108,14 @@ async fn show(
 /// `run`: checks the schedule every `interval` seconds and works the queue,
 /// until SIGINT or SIGTERM. A signal during a sync lets it finish; a second
 /// signal stops at once (the next run resumes the interrupted work from the
-/// journal).
+/// journal). A change to the configuration file (a new schedule or mapping
+/// written by another command) takes effect at the next check; a change
+/// that does not validate is reported and the previous configuration kept.
 pub(crate) async fn service(config: &Config, interval: u64, out: Out) -> anyhow::Result<u8> {
     let now = wire::now();
-    let wired = wire::engine(config, now)?;
-    let engine = &wired.engine;
+    let mut config = config.clone();
+    let mut wired = wire::engine(&config, now)?;
+    let mut watched = Watched::new(&config.path);
     let mut shutdown = Shutdown::install()?;
     eprint_line(format!(
         "rostersync service started (store {}); stop with Ctrl-C or SIGTERM",
@@ -121,6 +124,23 @@ pub(crate) async fn service(config: &Config, interval: u64, out: Out) -> anyhow:
     let mut code = EXIT_OK;
     loop {
         let now = wire::now();
+        if let Some(reloaded) = watched.changed() {
+            match wire::engine(&reloaded, now) {
+                Ok(rewired) => {
+                    wired = rewired;
+                    config = reloaded;
+                    eprint_line(format!(
+                        "configuration reloaded from {}",
+                        config.path.display()
+                    ));
+                }
+                Err(error) => eprint_line(format!(
+                    "{} changed but cannot be used ({error}); keeping the previous configuration",
+                    config.path.display()
+                )),
+            }
+        }
+        let engine = &wired.engine;
         match engine.scheduler_tick(&config.schedule, now).await {
             Ok(tick) => {
                 if let Some(job) = tick.job {
@@ -161,6 +181,45 @@ pub(crate) async fn service(config: &Config, interval: u64, out: Out) -> anyhow:
             () = shutdown.recv() => {
                 eprint_line("stopped");
                 return Ok(code);
+            }
+        }
+    }
+}
+
+/// The configuration file as last read, to notice when another command (or
+/// an administrator) changes it.
+struct Watched {
+    path: std::path::PathBuf,
+    text: Option<String>,
+}
+
+impl Watched {
+    fn new(path: &std::path::Path) -> Self {
+        Watched {
+            path: path.to_owned(),
+            text: std::fs::read_to_string(path).ok(),
+        }
+    }
+
+    /// The configuration, when the file's text differs from the last read
+    /// and validates; a change that does not validate is reported once.
+    fn changed(&mut self) -> Option<Config> {
+        let text = std::fs::read_to_string(&self.path).ok()?;
+        if self.text.as_deref() == Some(text.as_str()) {
+            return None;
+        }
+        self.text = Some(text);
+        let text = self.text.as_deref().unwrap_or_default();
+        match crate::config::parse(&self.path, text, &|name| std::env::var(name).ok()) {
+            Ok(config) => Some(config),
+            Err(error) => {
+                // One log line: the problems follow each other.
+                let problems = error.to_string().replace("\n  - ", " - ");
+                eprint_line(format!(
+                    "{} changed but is not valid, keeping the previous configuration: {problems}",
+                    self.path.display()
+                ));
+                None
             }
         }
     }

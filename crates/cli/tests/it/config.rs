@@ -182,6 +182,70 @@ fn the_service_stops_cleanly_on_sigterm() {
     assert!(rest.iter().any(|l| l.contains("stopped")), "{rest:?}");
 }
 
+#[cfg(unix)]
+#[test]
+fn the_service_takes_up_a_changed_configuration_and_keeps_the_last_good_one() {
+    use std::io::{BufRead as _, BufReader};
+    use std::process::{Command, Stdio};
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    let dir = tempfile::tempdir().unwrap();
+    config_with(dir.path(), |text| text);
+    let path = dir.path().join("rostersync.toml");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rostersync"))
+        .current_dir(dir.path())
+        .args(["run", "--interval", "1"])
+        .env("ROSTERSYNC_ESP_PASSWORD", "x")
+        .env("ROSTERSYNC_SCHOOLOGY_SECRET", "y")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (sender, lines) = mpsc::channel();
+    let service_stderr = child.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(service_stderr).lines().map_while(Result::ok) {
+            if sender.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    // The first line that contains `text`, within a minute.
+    let expect = |text: &str| -> String {
+        loop {
+            let line = lines
+                .recv_timeout(Duration::from_secs(60))
+                .unwrap_or_else(|_| panic!("no line containing {text:?}"));
+            if line.contains(text) {
+                return line;
+            }
+        }
+    };
+    expect("service started");
+
+    let set = rostersync(
+        dir.path(),
+        &["schedule", "set", "daily", "--window", "22:00-02:00"],
+        &[],
+    );
+    assert_eq!(code(&set), 0, "{}", stderr(&set));
+    expect("configuration reloaded");
+
+    let good = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, good.replace("America/Chicago", "Mars/Olympus")).unwrap();
+    let refused = expect("keeping the previous configuration");
+    assert!(refused.contains("Mars/Olympus"), "{refused}");
+
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    expect("stopped");
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+}
+
 #[test]
 fn mapping_commands_rewrite_the_file_and_refuse_an_invalid_mapping() {
     let dir = tempfile::tempdir().unwrap();
