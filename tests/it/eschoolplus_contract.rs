@@ -86,6 +86,7 @@ pub(crate) type PersonRow = (
     SchoolKey,
     BTreeSet<SchoolKey>,
     PersonStatus,
+    Option<i32>,
 );
 
 fn person_row(p: &Person) -> PersonRow {
@@ -99,6 +100,7 @@ fn person_row(p: &Person) -> PersonRow {
         p.primary_school.clone(),
         p.other_schools.iter().cloned().collect(),
         p.status,
+        p.graduation_year,
     )
 }
 
@@ -140,8 +142,7 @@ pub(crate) fn expected_people(sis: &SisSnapshot, selected: &BTreeSet<SchoolKey>)
         .iter()
         .map(|p| {
             let mut row = person_row(p);
-            // Lossy: REG holds no user name for students (graduation year is
-            // not compared: it is not part of the row).
+            // Lossy: REG holds no user name for students.
             row.4 = None;
             row
         })
@@ -309,7 +310,7 @@ async fn the_client_reads_the_simulated_district_as_generated() {
         .collect();
     assert_eq!(got, want);
 
-    // Lossy: subject and grade range are not in SCHD_COURSE.
+    // Lossy: SCHD_COURSE has no subject column.
     let got: BTreeSet<_> = snapshot
         .courses
         .iter()
@@ -321,6 +322,7 @@ async fn the_client_reads_the_simulated_district_as_generated() {
                 c.code.clone(),
                 c.title.clone(),
                 dept,
+                (c.grade_low, c.grade_high),
                 c.active,
             )
         })
@@ -337,6 +339,7 @@ async fn the_client_reads_the_simulated_district_as_generated() {
                 text(&c.code),
                 text(&c.title),
                 dept,
+                (c.grade_low, c.grade_high),
                 c.active,
             )
         })
@@ -652,6 +655,55 @@ fn with_credentials(sim: &RunningEsp, site_code: &str, password: &str) -> EspAda
         },
         Options::for_date(today).with_polling(Duration::from_millis(1), 50),
     )
+}
+
+#[tokio::test]
+async fn a_server_without_the_assumed_graduation_year_column_still_reads_the_roster() {
+    let district = generate(DistrictSize::Tiny, 3, 2026);
+    let request = SisRequest {
+        schools: district.sis.schools.iter().map(|s| s.key.clone()).collect(),
+        school_year: 2026,
+    };
+    let sim = start(&district).await;
+    let with_years = adapter(&sim).snapshot(&request).await.unwrap();
+    assert!(with_years.problems.is_empty(), "{:?}", with_years.problems);
+    assert!(
+        with_years
+            .snapshot
+            .people
+            .iter()
+            .any(|p| p.graduation_year.is_some())
+    );
+    // The district's server names the column otherwise: the definition fails.
+    assert!(sim.edit_table(sim.site_code(), "REG_ACADEMIC", |table| {
+        for column in &mut table.columns {
+            if column == "GRADUATION_YEAR" {
+                *column = "YEAR_OF_GRADUATION".to_owned();
+            }
+        }
+    }));
+    let read = adapter(&sim).snapshot(&request).await.unwrap();
+    assert_eq!(read.problems.len(), 1, "{:?}", read.problems);
+    assert!(
+        read.problems[0].location.contains("REG_ACADEMIC")
+            && read.problems[0]
+                .message
+                .contains("graduation years were not read"),
+        "{:?}",
+        read.problems
+    );
+    assert!(
+        read.snapshot
+            .people
+            .iter()
+            .all(|p| p.graduation_year.is_none())
+    );
+    // Everything else is read as before.
+    let mut without_years = with_years.snapshot.clone();
+    for person in &mut without_years.people {
+        person.graduation_year = None;
+    }
+    assert_eq!(read.snapshot, without_years);
 }
 
 #[tokio::test]

@@ -13,7 +13,7 @@ use rostersync_ports::{
 
 use crate::config::{Credentials, Options};
 use crate::definitions::{self, Scope};
-use crate::error::EspResult;
+use crate::error::{EspError, EspResult};
 use crate::grades;
 use crate::map::{self, RosterFiles};
 use crate::parse::Table;
@@ -123,6 +123,15 @@ impl EspAdapter {
                 }));
             }
             let mut downloads = tasks::download(session, &defs).await?;
+            let academic = if buildings.is_empty() {
+                Table::default()
+            } else {
+                let scope = Scope {
+                    buildings: buildings.clone(),
+                    school_year: year,
+                };
+                graduation_years(session, &scope, &mut problems).await?
+            };
             let mut snapshot = SisSnapshot::default();
             let buildings_table = take_into(&mut downloads, 0, &mut problems);
             snapshot.schools = map::schools(&buildings_table, &mut problems);
@@ -140,6 +149,7 @@ impl EspAdapter {
             };
             let files = RosterFiles {
                 students: table(),
+                academic,
                 student_contacts: table(),
                 contacts: table(),
                 staff: table(),
@@ -207,6 +217,36 @@ fn take(downloads: &mut [Download], index: usize) -> Download {
 }
 
 /// Takes download `index`'s table and moves its problems into `problems`.
+/// Reads `REG_ACADEMIC`. Its year column is an assumption: when the server
+/// refuses the definition or sends another layout, the students are read
+/// without years and one problem says why; other failures fail the read.
+async fn graduation_years(
+    session: &Session,
+    scope: &Scope,
+    problems: &mut Vec<SourceProblem>,
+) -> EspResult<Table> {
+    let definition = definitions::academic(scope);
+    match tasks::download(session, std::slice::from_ref(&definition)).await {
+        Ok(mut downloads) => Ok(take_into(&mut downloads, 0, problems)),
+        Err(error @ (EspError::TaskFailed { .. } | EspError::Layout { .. })) => {
+            problems.push(SourceProblem {
+                location: format!(
+                    "download {} ({})",
+                    definition.interface_id, definition.table
+                ),
+                message: format!(
+                    "graduation years were not read ({error}); students are read without them. \
+                     The column {}.{} is an assumption (see rostersync_eschoolplus::assumptions)",
+                    definition.table,
+                    crate::assumptions::academic::GRADUATION_YEAR
+                ),
+            });
+            Ok(Table::default())
+        }
+        Err(error) => Err(error),
+    }
+}
+
 fn take_into(downloads: &mut [Download], index: usize, problems: &mut Vec<SourceProblem>) -> Table {
     let Download {
         table,

@@ -38,6 +38,29 @@
 //! 9. Gradebook items are limited to a term by their due date falling inside
 //!    the marking period's dates; items without a due date belong to every
 //!    term — `grades::read`.
+//! 10. A student's expected graduation year is `REG_ACADEMIC.GRADUATION_YEAR`
+//!     (ASSUMPTION: the reference says only that `REG_ACADEMIC` holds the
+//!     graduation year, FACT, not the column's name; see [`academic`]), one
+//!     row per `STUDENT_ID`, read for the same students as `REG`. A student
+//!     without a row has no graduation year; a value that is not a four-digit
+//!     year is a problem of that row and the student is read without one.
+//!     The table is downloaded on its own after the roster: if the server
+//!     refuses the definition (the guess is wrong), one problem says so and
+//!     every student is read without a year — `definitions::academic`,
+//!     `adapter::graduation_years`, `map::people::students`.
+//! 11. Course grade ranges: `SCHD_COURSE.MIN_GRADE` and `MAX_GRADE` (FACT)
+//!     hold `REG_GRADE` codes (FACT: `PK`, `KA`, `KF`, `KP`, `01`..`12` and
+//!     district codes such as `SS`). ASSUMPTION: `PK` is pre-kindergarten
+//!     (core level -1), `KA`, `KF` and `KP` are kindergarten (half day AM,
+//!     full day, half day PM; level 0), and `01`..`12` are grades 1 to 12;
+//!     any other code is a problem of the course row, which is read with that
+//!     end of its range unset (see [`values::GRADE_PRE_K`]) —
+//!     `map::schedule::courses`.
+//! 12. `SCHD_COURSE.DEPARTMENT` (FACT) becomes the course's department as
+//!     written (the department code, not a looked-up title). FACT: the
+//!     reference names no subject column for courses, so a course's subject
+//!     is left unset rather than guessed from its department —
+//!     `map::schedule::courses`.
 
 /// The application path appended to a bare domain (`district.example` →
 /// `https://district.example/eSchoolPLUS`). FACT: hosted servers use
@@ -204,6 +227,15 @@ pub mod keys {
     pub const TERM_GROUP_PREFIX: &str = "TERM";
 }
 
+/// Where the tables keep what the reference only names loosely.
+pub mod academic {
+    /// FACT: the table holding a student's graduation year.
+    pub const TABLE: &str = "REG_ACADEMIC";
+    /// ASSUMPTION: the graduation year's column of [`TABLE`] (the reference
+    /// names the table only); a four-digit year.
+    pub const GRADUATION_YEAR: &str = "GRADUATION_YEAR";
+}
+
 /// Values inside the tables.
 pub mod values {
     /// FACT: student status codes.
@@ -223,6 +255,13 @@ pub mod values {
     pub const MODELED: &str = "Y";
     /// ASSUMPTION: regular-year sections have `SUMMER_SCHOOL = 'N'`.
     pub const NOT_SUMMER: &str = "N";
+    /// ASSUMPTION: the grade code of pre-kindergarten (core grade level -1).
+    pub const GRADE_PRE_K: &[&str] = &["PK"];
+    /// ASSUMPTION: the grade codes of kindergarten (core grade level 0): half
+    /// day AM, full day, half day PM.
+    pub const GRADE_KINDERGARTEN: &[&str] = &["KA", "KF", "KP"];
+    /// ASSUMPTION: grades 1 to 12 are their number, usually zero-filled (`01`).
+    pub const GRADE_NUMBERED: std::ops::RangeInclusive<i8> = 1..=12;
 }
 
 /// Gradebook writes.

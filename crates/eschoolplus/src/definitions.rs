@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use crate::assumptions::{definitions, file, values};
+use crate::assumptions::{academic, definitions, file, values};
 use crate::parse::Layout;
 
 /// One definition: an interface id, a table, columns and a filter.
@@ -203,6 +203,9 @@ pub mod columns {
         "LAST_NAME",
         "NICKNAME",
     ];
+    /// `REG_ACADEMIC` (the year's column name is an assumption, see
+    /// [`academic`](crate::assumptions::academic)).
+    pub const ACADEMIC: &[&str] = &["STUDENT_ID", super::academic::GRADUATION_YEAR];
     /// `REG_STU_CONTACT`.
     pub const STUDENT_CONTACTS: &[&str] = &[
         "STUDENT_ID",
@@ -241,6 +244,8 @@ pub mod columns {
         "BUILDING",
         "COURSE",
         "DEPARTMENT",
+        "MIN_GRADE",
+        "MAX_GRADE",
         "ACTIVE_STATUS",
         "DESCRIPTION",
     ];
@@ -308,8 +313,22 @@ pub fn marking_periods(school_year: i32, buildings: Option<&[i64]>) -> [Definiti
     ]
 }
 
-/// Everything a roster read needs besides buildings and marking periods,
-/// scoped by buildings and year so unselected schools are never read in full.
+/// The graduation years of the students a roster read covers. Its column
+/// name is an assumption, so it is read on its own after the roster: a
+/// server that refuses it costs the years, not the read.
+pub fn academic(scope: &Scope) -> Definition {
+    Definition::download(
+        "ACA",
+        academic::TABLE,
+        columns::ACADEMIC,
+        None,
+        format!("WHERE STUDENT_ID IN ({})", scope.students()),
+    )
+}
+
+/// Everything a roster read needs besides buildings, marking periods and
+/// graduation years, scoped by buildings and year so unselected schools are
+/// never read in full.
 pub fn roster(scope: &Scope) -> Vec<Definition> {
     let b = scope.buildings();
     let students = scope.students();
@@ -417,6 +436,7 @@ mod tests {
             school_year: 2026,
         };
         let mut all = roster(&scope);
+        all.push(academic(&scope));
         all.push(buildings());
         all.extend(marking_periods(2026, Some(&[10])));
         for definition in &all {
@@ -433,6 +453,16 @@ mod tests {
             "{}",
             students.filter
         );
+        // REG_ACADEMIC is read for exactly the students REG is read for.
+        let academic = all.iter().find(|d| d.table == "REG_ACADEMIC").unwrap();
+        assert_eq!(
+            academic.filter,
+            format!(
+                "WHERE STUDENT_ID IN (SELECT STUDENT_ID FROM REG {})",
+                students.filter
+            )
+        );
+        assert_eq!(academic.columns, ["STUDENT_ID", "GRADUATION_YEAR"]);
         let sections = all.iter().find(|d| d.table == "SCHD_MS").unwrap();
         assert!(sections.filter.contains("SCHOOL_YEAR = 2026"));
         let json = students.to_json();

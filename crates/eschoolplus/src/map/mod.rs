@@ -21,6 +21,7 @@ pub(crate) use org::{schools, terms};
 #[derive(Debug, Clone, Default)]
 pub(crate) struct RosterFiles {
     pub(crate) students: Table,
+    pub(crate) academic: Table,
     pub(crate) student_contacts: Table,
     pub(crate) contacts: Table,
     pub(crate) staff: Table,

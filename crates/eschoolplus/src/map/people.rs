@@ -1,4 +1,5 @@
-//! Students (REG, e-mail from their own contact record), teachers
+//! Students (REG, e-mail from their own contact record, graduation year
+//! from REG_ACADEMIC), teachers
 //! (REG_STAFF with every building of REG_STAFF_BLDGS) and guardians
 //! (REG_CONTACT through REG_STU_CONTACT, with their students).
 
@@ -9,7 +10,7 @@ use rostersync_core::model::sis::{GuardianLink, Person, PersonName, PersonStatus
 use rostersync_ports::SourceProblem;
 
 use super::{RosterFiles, contact_key, non_empty, school_key, staff_key, student_key};
-use crate::assumptions::values;
+use crate::assumptions::{academic, values};
 use crate::parse::{Row, Table};
 
 fn name(table: &Table, row: &Row, nickname: bool) -> PersonName {
@@ -50,6 +51,7 @@ pub(super) fn students(files: &RosterFiles, problems: &mut Vec<SourceProblem>) -
             }
         }
     }
+    let years = graduation_years(&files.academic, problems);
     let table = &files.students;
     let mut out = Vec::new();
     for row in super::unique_rows(table, "STUDENT_ID", problems) {
@@ -78,13 +80,49 @@ pub(super) fn students(files: &RosterFiles, problems: &mut Vec<SourceProblem>) -
             email: own_email.get(id).map(|email| (*email).to_owned()),
             username: None,
             grade: non_empty(table.get(row, "GRADE")),
-            graduation_year: None,
+            graduation_year: years.get(id).copied(),
             primary_school: school_key(building),
             other_schools: Vec::new(),
             status,
         });
     }
     out
+}
+
+/// The graduation year of each student with a readable one in
+/// `REG_ACADEMIC` (assumption 10); an unreadable year is a problem of its row.
+fn graduation_years<'t>(
+    table: &'t Table,
+    problems: &mut Vec<SourceProblem>,
+) -> BTreeMap<&'t str, i32> {
+    let mut out = BTreeMap::new();
+    for row in super::unique_rows(table, "STUDENT_ID", problems) {
+        let id = table.get(row, "STUDENT_ID");
+        let text = table.get(row, academic::GRADUATION_YEAR);
+        if id.is_empty() || text.is_empty() {
+            continue;
+        }
+        match year(text) {
+            Some(year) => {
+                out.insert(id, year);
+            }
+            None => problems.push(table.problem(
+                row,
+                format!(
+                    "student {id} has the graduation year {text:?}, not a four-digit year; \
+                     the student is read without one"
+                ),
+            )),
+        }
+    }
+    out
+}
+
+/// A four-digit year (`2029`), `None` for anything else.
+fn year(text: &str) -> Option<i32> {
+    let four_digits =
+        text.len() == 4 && text.bytes().all(|b| b.is_ascii_digit()) && !text.starts_with('0');
+    four_digits.then(|| text.parse().ok()).flatten()
 }
 
 /// Guardians (contact type `G`) of the students read, and their links.
@@ -242,4 +280,17 @@ pub(super) fn staff(
         });
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::year;
+
+    #[test]
+    fn only_four_digit_years_are_read() {
+        assert_eq!(year("2029"), Some(2029));
+        for bad in ["29", "20290", "20X9", "0000", "-202", "2029.0", " 2029"] {
+            assert_eq!(year(bad), None, "{bad:?}");
+        }
+    }
 }

@@ -17,7 +17,24 @@ use super::{
 use crate::assumptions::values;
 use crate::parse::Table;
 
-/// Courses of the selected buildings.
+/// The core grade level of a `REG_GRADE` code (assumption 11): pre-K -1,
+/// kindergarten 0, grades 1 to 12; `None` for any other code.
+pub(super) fn grade_level(code: &str) -> Option<i8> {
+    if values::GRADE_PRE_K.contains(&code) {
+        return Some(-1);
+    }
+    if values::GRADE_KINDERGARTEN.contains(&code) {
+        return Some(0);
+    }
+    let numbered = !code.is_empty() && code.len() <= 2 && code.bytes().all(|b| b.is_ascii_digit());
+    numbered
+        .then(|| code.parse::<i8>().ok())
+        .flatten()
+        .filter(|level| values::GRADE_NUMBERED.contains(level))
+}
+
+/// Courses of the selected buildings, with their grade range (a grade code
+/// that is not understood is a problem, and that end of the range stays unset).
 pub(super) fn courses(table: &Table, problems: &mut Vec<SourceProblem>) -> Vec<Course> {
     let mut out = Vec::new();
     for row in &table.rows {
@@ -27,15 +44,33 @@ pub(super) fn courses(table: &Table, problems: &mut Vec<SourceProblem>) -> Vec<C
             problems.push(table.problem(row, "a course without a building or code"));
             continue;
         }
+        let mut grade = |column: &str| {
+            let text = table.opt(row, column)?;
+            let level = grade_level(text);
+            if level.is_none() {
+                problems.push(table.problem(
+                    row,
+                    format!(
+                        "course {code} of building {building} has the {column} {text:?}, \
+                         not a grade code rostersync knows (PK, KA, KF, KP, 01 to 12); \
+                         the course is read without it"
+                    ),
+                ));
+            }
+            level
+        };
+        let grade_low = grade("MIN_GRADE");
+        let grade_high = grade("MAX_GRADE");
         out.push(Course {
             key: course_key(building, code),
             school: school_key(building),
             code: code.to_owned(),
             title: non_empty(table.get(row, "DESCRIPTION")).unwrap_or_else(|| code.to_owned()),
             department: non_empty(table.get(row, "DEPARTMENT")),
+            // No subject column is documented (assumption 12).
             subject: None,
-            grade_low: None,
-            grade_high: None,
+            grade_low,
+            grade_high,
             active: table.get(row, "ACTIVE_STATUS") != "N",
         });
     }
@@ -259,4 +294,23 @@ pub(super) fn student_enrollments(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::grade_level;
+
+    #[test]
+    fn grade_codes_become_core_levels() {
+        assert_eq!(grade_level("PK"), Some(-1));
+        for kindergarten in ["KA", "KF", "KP"] {
+            assert_eq!(grade_level(kindergarten), Some(0));
+        }
+        assert_eq!(grade_level("01"), Some(1));
+        assert_eq!(grade_level("9"), Some(9));
+        assert_eq!(grade_level("12"), Some(12));
+        for unknown in ["SS", "EE", "GG", "00", "13", "-1", "", "1A", "012"] {
+            assert_eq!(grade_level(unknown), None, "{unknown:?}");
+        }
+    }
 }

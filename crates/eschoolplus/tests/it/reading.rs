@@ -1,5 +1,6 @@
 //! A whole roster read: Windows-1252 files with accented names, an embedded
-//! line break, padded values and a malformed row, mapped to core records.
+//! line break, padded values and a malformed row, mapped to core records;
+//! graduation years, course grade ranges and the problems of unreadable ones.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -40,6 +41,12 @@ fn tables() -> BTreeMap<String, Vec<u8>> {
             "1004|10|09|A|broken",
         ],
     );
+    // 1003 has no REG_ACADEMIC row.
+    add(
+        "REG_ACADEMIC",
+        "STUDENT_ID|GRADUATION_YEAR",
+        &["1001|2029", "  1002|2028  "],
+    );
     add(
         "REG_STU_CONTACT",
         "STUDENT_ID|CONTACT_ID|CONTACT_TYPE|CONTACT_PRIORITY",
@@ -79,8 +86,12 @@ fn tables() -> BTreeMap<String, Vec<u8>> {
     );
     add(
         "SCHD_COURSE",
-        "BUILDING|COURSE|DEPARTMENT|ACTIVE_STATUS|DESCRIPTION",
-        &["10|ENG9|ENG|Y|English 9"],
+        "BUILDING|COURSE|DEPARTMENT|MIN_GRADE|MAX_GRADE|ACTIVE_STATUS|DESCRIPTION",
+        &[
+            "10|ENG9|ENG|09|09|Y|English 9",
+            "10|MUSIC||PK|12|Y|Music",
+            "10|READ|ELA|KF|03|N|Reading",
+        ],
     );
     add(
         "SCHD_MS",
@@ -158,6 +169,10 @@ async fn a_roster_read_maps_every_table_and_reports_the_malformed_row() {
     assert_eq!(person(people, "1002").status, PersonStatus::Inactive);
     assert_eq!(person(people, "1003").status, PersonStatus::Withdrawn);
     assert!(people.iter().all(|p| p.key.as_str() != "1004"));
+    // Graduation years from REG_ACADEMIC; none without a row.
+    assert_eq!(jose.graduation_year, Some(2029));
+    assert_eq!(person(people, "1002").graduation_year, Some(2028));
+    assert_eq!(person(people, "1003").graduation_year, None);
 
     // Teachers: prefixed keys, every building, the primary one first; non-teachers left out.
     let cote = person(people, "T900");
@@ -202,8 +217,28 @@ async fn a_roster_read_maps_every_table_and_reports_the_malformed_row() {
     assert_eq!(term("10-2026").parent, None);
 
     // Courses and sections, with the embedded line break kept.
-    assert_eq!(snapshot.courses.len(), 1);
-    assert_eq!(snapshot.courses[0].key.as_str(), "10-ENG9");
+    let courses: Vec<_> = snapshot
+        .courses
+        .iter()
+        .map(|c| {
+            (
+                c.key.as_str(),
+                c.department.as_deref(),
+                c.grade_low,
+                c.grade_high,
+                c.subject,
+                c.active,
+            )
+        })
+        .collect();
+    assert_eq!(
+        courses,
+        [
+            ("10-ENG9", Some("ENG"), Some(9), Some(9), None, true),
+            ("10-MUSIC", None, Some(-1), Some(12), None, true),
+            ("10-READ", Some("ELA"), Some(0), Some(3), None, false),
+        ]
+    );
     let section = &snapshot.sections[0];
     assert_eq!(section.key.as_str(), "5512-1");
     assert_eq!(section.title, "English 9\r\nHonors");
@@ -249,6 +284,78 @@ async fn a_roster_read_maps_every_table_and_reports_the_malformed_row() {
         "{scoped}"
     );
     assert_eq!(students["DelimitChar"], "|");
-    assert_eq!(state.deleted.len(), 15);
+    let academic = &state.saved["RSACA"]["UploadDownloadDefinition"]["InterfaceHeaders"][0];
+    assert_eq!(academic["TableAffected"], "reg_academic");
+    assert_eq!(
+        academic["AdditionalSql"].as_str().unwrap(),
+        format!("WHERE STUDENT_ID IN (SELECT STUDENT_ID FROM REG {scoped})")
+    );
+    assert_eq!(state.deleted.len(), 16);
     assert_eq!(state.logoffs, 1);
+}
+
+#[tokio::test]
+async fn an_unreadable_graduation_year_or_grade_code_is_a_problem_and_the_record_is_still_read() {
+    let mut tables = tables();
+    tables.insert(
+        "REG_ACADEMIC".to_owned(),
+        file(
+            "STUDENT_ID|GRADUATION_YEAR",
+            &["1001|2029", "1002|20X9", "1003|"],
+        ),
+    );
+    tables.insert(
+        "SCHD_COURSE".to_owned(),
+        file(
+            "BUILDING|COURSE|DEPARTMENT|MIN_GRADE|MAX_GRADE|ACTIVE_STATUS|DESCRIPTION",
+            &["10|ENG9|ENG|09|SS|Y|English 9"],
+        ),
+    );
+    let esp = FakeEsp::start(Config::default(), tables).await;
+    let adapter = EspAdapter::new(esp.credentials("0850", PASSWORD), support::options());
+    let request = SisRequest {
+        schools: BTreeSet::from([SchoolKey::new("10")]),
+        school_year: 2026,
+    };
+    let read = adapter.snapshot(&request).await.unwrap();
+
+    let mut locations: Vec<&str> = read.problems.iter().map(|p| p.location.as_str()).collect();
+    locations.sort_unstable();
+    assert_eq!(
+        locations,
+        [
+            "RSACA_reg_academic.txt line 3",
+            "RSCRS_schd_course.txt line 2",
+            "RSSTU_reg.txt line 5",
+        ],
+        "{:?}",
+        read.problems
+    );
+    let year_problem = read
+        .problems
+        .iter()
+        .find(|p| p.location.starts_with("RSACA"))
+        .unwrap();
+    assert!(
+        year_problem.message.contains("1002") && year_problem.message.contains("20X9"),
+        "{year_problem:?}"
+    );
+
+    // The student with the bad year (and the one with an empty year) still arrive, without one.
+    let people = &read.snapshot.people;
+    assert_eq!(person(people, "1001").graduation_year, Some(2029));
+    assert_eq!(person(people, "1002").graduation_year, None);
+    assert_eq!(person(people, "1002").name.last, "Brontë");
+    assert_eq!(person(people, "1003").graduation_year, None);
+
+    // The course arrives with the end of its range that was understood.
+    let course = &read.snapshot.courses[0];
+    assert_eq!(
+        (
+            course.grade_low,
+            course.grade_high,
+            course.department.as_deref()
+        ),
+        (Some(9), None, Some("ENG"))
+    );
 }

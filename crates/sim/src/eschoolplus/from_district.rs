@@ -6,18 +6,22 @@
 //!   `REG_MP_DATES`, code = the term key's last part, `TERM` = the parent's
 //!   last part when the parent is not the school year).
 //! * Students → `REG` (`STUDENT_ID` = the key); their e-mail sits on their
-//!   own contact (`REG_CONTACT` id `M` + key, linked with type `M`).
+//!   own contact (`REG_CONTACT` id `M` + key, linked with type `M`); their
+//!   graduation year, when known, is a `REG_ACADEMIC` row (`GRADUATION_YEAR`,
+//!   the column name the client assumes).
 //! * Teachers → `REG_STAFF` (`STAFF_ID` = the key without its `T`) and
 //!   `REG_STAFF_BLDGS` (one teacher row per school, the primary flagged).
 //! * Guardians → `REG_CONTACT` (`CONTACT_ID` = the key without its `G`)
 //!   linked with type `G`.
-//! * Courses → `SCHD_COURSE`; sections → `SCHD_MS` with a numeric
+//! * Courses → `SCHD_COURSE` with their department and grade range
+//!   (`MIN_GRADE`, `MAX_GRADE` as `REG_GRADE` codes: `PK`, `KF`, `01`..`12`);
+//!   sections → `SCHD_MS` with a numeric
 //!   `SECTION_KEY` (1, 2, ... in snapshot order) and one session `1`
 //!   (`SCHD_MS_SESSION`, `SCHD_MS_STAFF`, `SCHD_MS_MP` with the leaf terms
 //!   under the section's terms); student enrollments → `SCHD_STU_COURSE` and
 //!   `SCHD_STU_CRS_DATES`.
 //!
-//! What the tables cannot hold (graduation year, subjects, grade ranges,
+//! What the tables cannot hold (subjects, grade levels outside pre-K to 12,
 //! cross-listing, student user names) is dropped.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -62,6 +66,17 @@ fn strip(key: &str, prefix: char) -> &str {
 
 fn opt(text: &Option<String>) -> String {
     text.clone().unwrap_or_default()
+}
+
+/// The `REG_GRADE` code of a core grade level: `PK` (-1), `KF` (0), `01`..`12`;
+/// empty for none or a level outside that range.
+pub(crate) fn grade_code(level: Option<i8>) -> String {
+    match level {
+        Some(-1) => "PK".to_owned(),
+        Some(0) => "KF".to_owned(),
+        Some(n @ 1..=12) => format!("{n:02}"),
+        _ => String::new(),
+    }
 }
 
 /// Converts a generated district's SIS snapshot into tables.
@@ -173,6 +188,14 @@ fn people(sis: &SisSnapshot, out: &mut EspTables) {
                     row.extend(names.iter().cloned());
                     table.push(&row);
                 }
+                if let Some(year) = person.graduation_year {
+                    if let Some(table) = out.table_mut("REG_ACADEMIC") {
+                        table.push(&[
+                            ("STUDENT_ID", person.key.as_str().to_owned()),
+                            ("GRADUATION_YEAR", year.to_string()),
+                        ]);
+                    }
+                }
                 let Some(email) = &person.email else { continue };
                 let contact = format!("M{}", person.key.as_str());
                 if contacts_written.insert(contact.clone()) {
@@ -275,6 +298,8 @@ fn schedule(sis: &SisSnapshot, school_year: i32, out: &mut EspTables) {
                 ("BUILDING", course.school.as_str().to_owned()),
                 ("COURSE", course.code.clone()),
                 ("DEPARTMENT", opt(&course.department)),
+                ("MIN_GRADE", grade_code(course.grade_low)),
+                ("MAX_GRADE", grade_code(course.grade_high)),
                 (
                     "ACTIVE_STATUS",
                     if course.active { "Y" } else { "N" }.to_owned(),
@@ -430,5 +455,79 @@ fn schedule(sis: &SisSnapshot, school_year: i32, out: &mut EspTables) {
                 ("DATE_DROPPED", enrollment.end.map(date).unwrap_or_default()),
             ]);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use rostersync_core::model::sis::SisRole;
+
+    use super::*;
+    use crate::district::{DistrictSize, generate};
+    use crate::eschoolplus::filter;
+
+    #[test]
+    fn grade_levels_become_reg_grade_codes() {
+        let codes: Vec<String> = [Some(-1), Some(0), Some(1), Some(12), Some(13), None]
+            .into_iter()
+            .map(grade_code)
+            .collect();
+        assert_eq!(codes, ["PK", "KF", "01", "12", "", ""]);
+    }
+
+    #[test]
+    fn graduation_years_and_course_grades_are_served_and_filtered_like_reg() {
+        let district = generate(DistrictSize::Tiny, 7, 2026);
+        let tables = tables_from_district(&district);
+        let students: Vec<_> = district
+            .sis
+            .people
+            .iter()
+            .filter(|p| p.role == SisRole::Student)
+            .collect();
+        let want: BTreeSet<(String, String)> = students
+            .iter()
+            .filter_map(|p| {
+                let year = p.graduation_year?;
+                Some((p.key.as_str().to_owned(), year.to_string()))
+            })
+            .collect();
+        assert!(!want.is_empty());
+        let academic = tables.table("REG_ACADEMIC").unwrap();
+        let got: BTreeSet<(String, String)> = academic
+            .records()
+            .into_iter()
+            .map(|r| (r["STUDENT_ID"].clone(), r["GRADUATION_YEAR"].clone()))
+            .collect();
+        assert_eq!(got, want);
+
+        // The client's filter shape: the students REG holds for a building.
+        let school = district.sis.schools[0].key.as_str();
+        let sql = format!(
+            "WHERE STUDENT_ID IN (SELECT STUDENT_ID FROM REG WHERE BUILDING IN ({school}))"
+        );
+        let kept = filter::compile(&sql, academic, &tables).unwrap();
+        let kept = academic.rows.iter().filter(|r| kept.accepts(r)).count();
+        let expected = students
+            .iter()
+            .filter(|p| p.primary_school.as_str() == school && p.graduation_year.is_some())
+            .count();
+        assert!(expected > 0);
+        assert_eq!(kept, expected);
+
+        let courses = tables.table("SCHD_COURSE").unwrap().records();
+        assert_eq!(courses.len(), district.sis.courses.len());
+        for (row, course) in courses.iter().zip(&district.sis.courses) {
+            assert_eq!(row["COURSE"], course.code);
+            assert_eq!(row["DEPARTMENT"], opt(&course.department));
+            assert_eq!(row["MIN_GRADE"], grade_code(course.grade_low));
+            assert_eq!(row["MAX_GRADE"], grade_code(course.grade_high));
+        }
+        // The generator gives every course a department and a grade range.
+        assert!(courses.iter().all(|r| {
+            !r["DEPARTMENT"].is_empty() && !r["MIN_GRADE"].is_empty() && !r["MAX_GRADE"].is_empty()
+        }));
     }
 }

@@ -139,6 +139,7 @@ pub(crate) const SCHEMA: &[(&str, &[&str])] = &[
             "NICKNAME",
         ],
     ),
+    ("REG_ACADEMIC", &["STUDENT_ID", "GRADUATION_YEAR"]),
     (
         "REG_STU_CONTACT",
         &[
@@ -186,6 +187,8 @@ pub(crate) const SCHEMA: &[(&str, &[&str])] = &[
             "BUILDING",
             "COURSE",
             "DEPARTMENT",
+            "MIN_GRADE",
+            "MAX_GRADE",
             "ACTIVE_STATUS",
             "DESCRIPTION",
         ],
