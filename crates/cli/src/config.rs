@@ -154,6 +154,8 @@ struct RawConfig {
     grades: Option<GradeSettings>,
     #[serde(default)]
     grades_by_section: std::collections::BTreeMap<String, GradeSettings>,
+    #[serde(default)]
+    grades_by_course: std::collections::BTreeMap<String, GradeSettings>,
 }
 
 /// The part of the file the commands rewrite.
@@ -271,12 +273,21 @@ pub(crate) struct Config {
     pub(crate) grades: Option<GradeSettings>,
     /// Settings of single sections (by SIS key) that differ from `grades`.
     pub(crate) grades_by_section: std::collections::BTreeMap<String, GradeSettings>,
+    /// Settings of the sections of one course (by SIS course key).
+    pub(crate) grades_by_course: std::collections::BTreeMap<String, GradeSettings>,
 }
 
 impl Config {
-    /// The grade settings of a section: its own, else the district's.
-    pub(crate) fn grade_settings(&self, section: &str) -> Option<&GradeSettings> {
-        self.grades_by_section.get(section).or(self.grades.as_ref())
+    /// The grade settings of a section: its own, else its course's, else the district's.
+    pub(crate) fn grade_settings(
+        &self,
+        section: &str,
+        course: Option<&str>,
+    ) -> Option<&GradeSettings> {
+        self.grades_by_section
+            .get(section)
+            .or_else(|| course.and_then(|course| self.grades_by_course.get(course)))
+            .or(self.grades.as_ref())
     }
 
     /// The Schoology consumer secret, from the environment or the file.
@@ -413,6 +424,7 @@ pub(crate) fn parse(
     };
     let grades = raw.grades;
     let grades_by_section = raw.grades_by_section;
+    let grades_by_course = raw.grades_by_course;
     let mapping = match MappingConfig::new(raw.mapping) {
         Ok(mapping) => Some(mapping),
         Err(errors) => {
@@ -459,6 +471,7 @@ pub(crate) fn parse(
         mapping,
         grades,
         grades_by_section,
+        grades_by_course,
     })
 }
 

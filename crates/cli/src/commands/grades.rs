@@ -1,14 +1,16 @@
 //! `grades check|sync`: grade passback of one section, or of every section of
-//! a teacher, with the settings under `[grades]`.
+//! a teacher, with the settings of the section, of its course, or under `[grades]`.
 
 use anyhow::{Context, bail};
 use rostersync_core::Links;
 use rostersync_core::grades::{GradeSettings, PeriodWindow};
-use rostersync_core::ids::{GradingPeriodId, SectionKey, UserId};
+use std::collections::BTreeMap;
+
+use rostersync_core::ids::{CourseKey, GradingPeriodId, SectionKey, UserId};
 use rostersync_core::mapping::TermTarget;
 use rostersync_core::model::sis::Term;
 use rostersync_engine::{GradeOptions, GradeReport, Requester};
-use rostersync_ports::{GradeSource, RunStatus, StateStore};
+use rostersync_ports::{GradeSource, RunStatus, SisRequest, StateStore};
 
 use crate::cli::{GradesArgs, GradesCommand};
 use crate::config::{AdapterKind, Config};
@@ -33,9 +35,12 @@ pub(crate) async fn grades(
     if config.sis.kind() == AdapterKind::OneRosterCsv {
         return Err(no_grade_sink(config));
     }
-    if config.grades.is_none() && config.grades_by_section.is_empty() {
+    if config.grades.is_none()
+        && config.grades_by_section.is_empty()
+        && config.grades_by_course.is_empty()
+    {
         bail!(
-            "grade passback is not configured: add a [grades] table (or [grades_by_section.\"KEY\"] tables) to {} (categories, sis_categories, missing, \
+            "grade passback is not configured: add a [grades] table (or [grades_by_course.\"COURSE\"] or [grades_by_section.\"SECTION\"] tables) to {} (categories, sis_categories, missing, \
              incomplete_mark, excused_exception, rounding, scale, averaging, tolerance, max_title_len; see docs/admin-guide.md)",
             config.path.display()
         );
@@ -60,12 +65,15 @@ pub(crate) async fn grades(
         None => Requester::SystemAdmin,
     };
     let sections = sections(target, &links, &*wired.lms).await?;
+    let courses = courses_of(config, &wired, &sections, now).await?;
     let mut failed = false;
     let mut reports = Vec::new();
     for section in &sections {
-        let Some(settings) = config.grade_settings(section.as_str()) else {
+        let course = courses.get(section).map(CourseKey::as_str);
+        let Some(settings) = config.grade_settings(section.as_str(), course) else {
             bail!(
-                "section {section} has no grade settings: add [grades] or [grades_by_section.\"{section}\"]"
+                "section {section} (course {}) has no grade settings: add [grades], [grades_by_course.\"COURSE\"] or [grades_by_section.\"{section}\"]",
+                course.unwrap_or("unknown")
             );
         };
         let settings = GradeSettings {
@@ -93,6 +101,40 @@ pub(crate) async fn grades(
         out.json(&reports)?;
     }
     Ok(if failed { EXIT_FAILURES } else { EXIT_OK })
+}
+
+/// The SIS course of each section that has no settings of its own, read
+/// from the SIS only when settings per course are configured.
+async fn courses_of(
+    config: &Config,
+    wired: &wire::Wired,
+    sections: &[SectionKey],
+    now: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<BTreeMap<SectionKey, CourseKey>> {
+    let needed = !config.grades_by_course.is_empty()
+        && sections
+            .iter()
+            .any(|section| !config.grades_by_section.contains_key(section.as_str()));
+    if !needed {
+        return Ok(BTreeMap::new());
+    }
+    let request = SisRequest {
+        schools: config.mapping.spec().selection.sections.clone(),
+        school_year: wired.engine.school_year(now),
+    };
+    let read = wired
+        .sis
+        .source
+        .snapshot(&request)
+        .await
+        .context("read the SIS sections to find their courses ([grades_by_course])")?;
+    Ok(read
+        .snapshot
+        .sections
+        .into_iter()
+        .filter(|section| sections.contains(&section.key))
+        .map(|section| (section.key, section.course))
+        .collect())
 }
 
 /// Why grades cannot go back to the configured SIS.

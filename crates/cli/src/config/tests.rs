@@ -185,3 +185,35 @@ fn eschoolplus_settings_are_not_required_by_another_adapter() {
     let config = parse(Path::new("r.toml"), &text, &no_env).unwrap();
     assert_eq!(config.sis.kind(), AdapterKind::OneRosterCsv);
 }
+
+#[test]
+fn a_sections_grade_settings_are_its_own_else_its_courses_else_the_districts() {
+    let settings = |rounding_decimals: u8| {
+        format!(
+            "categories = {{ \"1\" = \"HW\" }}\nsis_categories = [{{ code = \"HW\", weight = 100.0, drop_lowest = 0 }}]\n\
+             missing = \"zero\"\nincomplete_mark = \"I\"\nexcused_exception = \"EX\"\n\
+             rounding = {{ mode = \"half_up\", decimals = {rounding_decimals} }}\nscale = [[0.0, \"F\"]]\n\
+             averaging = \"total_points\"\ntolerance = 1.0\nmax_title_len = 30\n"
+        )
+    };
+    let tables = format!(
+        "[grades]\n{}\n[grades_by_course.\"ALG\"]\n{}\n[grades_by_section.\"ALG-1\"]\n{}",
+        settings(0),
+        settings(1),
+        settings(2)
+    );
+    let text = template().replacen(MANAGED_MARKER, &format!("{tables}\n{MANAGED_MARKER}"), 1);
+    let config = parse(Path::new("r.toml"), &text, &no_env).unwrap();
+    let decimals = |section: &str, course: Option<&str>| {
+        config
+            .grade_settings(section, course)
+            .map(|s| match s.rounding {
+                rostersync_core::grades::Rounding::HalfUp { decimals }
+                | rostersync_core::grades::Rounding::Truncate { decimals } => decimals,
+            })
+    };
+    assert_eq!(decimals("ALG-1", Some("ALG")), Some(2));
+    assert_eq!(decimals("ALG-2", Some("ALG")), Some(1));
+    assert_eq!(decimals("GEO-1", Some("GEO")), Some(0));
+    assert_eq!(decimals("GEO-1", None), Some(0));
+}

@@ -33,7 +33,11 @@ fn grades_are_checked_then_passed_back_once() {
         stderr(&unconfigured)
     );
 
-    let key = seed_two_scores(&sims.lms, &dir.path().join("rostersync.toml"));
+    let key = seed_two_scores(
+        &sims.lms,
+        &dir.path().join("rostersync.toml"),
+        SettingsFor::Section,
+    );
 
     // Settings given for this section only: another section has none.
     let unsettled = admin.run(&["grades", "check", "--section", "no-such-section"]);
@@ -74,10 +78,19 @@ fn grades_are_checked_then_passed_back_once() {
     admin.assert_no_secret();
 }
 
+/// Whose grade settings [`seed_two_scores`] writes.
+pub(crate) enum SettingsFor {
+    /// `[grades_by_section."SECTION"]`.
+    Section,
+    /// `[grades_by_course."COURSE"]`, the section's course.
+    Course,
+}
+
 /// Seeds one section's Schoology gradebook (a category, an assignment of 10
 /// points, scores 7 and 9 of two students) and writes grade settings for
-/// that section into the configuration at `path`; returns the section's key.
-pub(crate) fn seed_two_scores(lms: &RunningSchoology, path: &Path) -> String {
+/// that section or its course into the configuration at `path`; returns the
+/// section's key.
+pub(crate) fn seed_two_scores(lms: &RunningSchoology, path: &Path, by: SettingsFor) -> String {
     // A section with students, and a teacher's gradebook in it.
     let state = lms.state();
     let section = state
@@ -131,11 +144,22 @@ pub(crate) fn seed_two_scores(lms: &RunningSchoology, path: &Path) -> String {
             timestamp: 0,
         });
     }
+    let table = match by {
+        SettingsFor::Section => format!("grades_by_section.\"{key}\""),
+        SettingsFor::Course => {
+            let course = state
+                .courses
+                .iter()
+                .find(|c| c.id == section.course_id)
+                .unwrap();
+            format!("grades_by_course.\"{}\"", course.course_code)
+        }
+    };
     let text = std::fs::read_to_string(path).unwrap();
     std::fs::write(
         path,
         format!(
-            "{text}\n[grades_by_section.\"{key}\"]\ncategories = {{ \"{category}\" = \"HW\" }}\nsis_categories = [{{ code = \"HW\", weight = 100.0, drop_lowest = 0 }}]\n\
+            "{text}\n[{table}]\ncategories = {{ \"{category}\" = \"HW\" }}\nsis_categories = [{{ code = \"HW\", weight = 100.0, drop_lowest = 0 }}]\n\
              missing = {{ alpha_mark = \"M\" }}\nincomplete_mark = \"I\"\nexcused_exception = \"EX\"\n\
              rounding = {{ mode = \"half_up\", decimals = 0 }}\nscale = [[90.0, \"A\"], [0.0, \"F\"]]\n\
              averaging = \"total_points\"\ntolerance = 100.0\nmax_title_len = 30\n"

@@ -12,7 +12,7 @@ use rostersync_sim::schoology::RunningSchoology;
 use tokio::runtime::Runtime;
 
 use crate::flow::{Admin, point_at_schoology, start_schoology};
-use crate::grades::seed_two_scores;
+use crate::grades::{SettingsFor, seed_two_scores};
 use crate::{code, rostersync, stderr, stdout};
 
 /// The shared OneRoster 1.1 sample package.
@@ -224,7 +224,12 @@ fn a_oneroster_rest_provider_syncs_into_schoology() {
     map_and_sync(&mut admin, &lms, "OneRoster REST");
 
     // Grades go back to the provider's gradebook, once.
-    let key = seed_two_scores(&lms, &dir.path().join("rostersync.toml"));
+    // Settings for the section's course, which the SIS names.
+    let key = seed_two_scores(
+        &lms,
+        &dir.path().join("rostersync.toml"),
+        SettingsFor::Course,
+    );
     let sync = admin.ok(&["grades", "sync", "--section", &key]);
     assert!(sync.contains("3 written"), "{sync}");
     let mut scores: Vec<f64> = provider
