@@ -4,7 +4,8 @@
 //!
 //! The same `(size, seed, school_year)` always yields the same [`District`];
 //! [`next_day`] then simulates one day of SIS churn and says exactly what
-//! changed.
+//! changed, and [`write_oneroster_csv`] writes the district as a OneRoster
+//! 1.1 CSV package.
 //!
 //! # Shape
 //!
@@ -55,6 +56,7 @@ mod directory;
 mod enroll;
 mod mutate;
 mod names;
+mod oneroster_csv;
 mod people;
 mod schedule;
 mod schools;
@@ -75,6 +77,7 @@ pub use directory::{PARENT_ROLE_ID, STUDENT_ROLE_ID, TEACHER_ROLE_ID};
 pub use mutate::{
     DayChanges, EmailChange, EnrollmentRef, Move, Mutation, Rename, SchoolChange, next_day,
 };
+pub use oneroster_csv::{DISTRICT_ORG, write_oneroster_csv};
 
 /// How big a district to generate. See [`DistrictSize::profile`] for the exact counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

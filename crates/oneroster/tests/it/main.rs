@@ -1,6 +1,6 @@
 //! Integration tests of the OneRoster adapter: the CSV packages of
 //! `shared/data/oneroster`, edited copies of them, the same packages zipped,
-//! and the conformance kit.
+//! the conformance kit, and a generated district written as a package.
 
 // Helpers of this test binary (fixture copies) are not `#[test]` functions,
 // so `allow-unwrap-in-tests` does not reach them; a failed unwrap here is a
@@ -9,6 +9,7 @@
 
 mod conformance;
 mod csv_packages;
+mod district_package;
 mod fixture;
 mod gradebook;
 mod kit;
