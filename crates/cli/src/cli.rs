@@ -87,6 +87,10 @@ pub(crate) enum Command {
         /// The district size.
         #[arg(long, value_enum, default_value_t = Size::Small)]
         size: Size,
+        /// Where the demo's roster comes from: the eSchoolPLUS simulator, or
+        /// the same district written as a OneRoster CSV package.
+        #[arg(long, value_enum, default_value_t = DemoSis::Eschoolplus)]
+        sis: DemoSis,
     },
 }
 
@@ -309,6 +313,15 @@ pub(crate) enum LogsCommand {
         #[arg(long)]
         entity: Option<String>,
     },
+}
+
+/// The SIS the demo reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum DemoSis {
+    /// The eSchoolPLUS simulator.
+    Eschoolplus,
+    /// A OneRoster 1.1 CSV package of the district.
+    OnerosterCsv,
 }
 
 /// District sizes for the demo.

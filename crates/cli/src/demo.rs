@@ -8,11 +8,11 @@ use std::time::Duration;
 use rostersync_core::SyncScope;
 use rostersync_engine::RunOptions;
 use rostersync_ports::{OutcomeFilter, OutcomeStatus, StateStore as _, Trigger};
-use rostersync_sim::district::{DistrictSize, generate};
+use rostersync_sim::district::{DistrictSize, generate, write_oneroster_csv};
 use rostersync_sim::eschoolplus::EspSim;
 use rostersync_sim::schoology::{RateLimit, SchoologySim};
 
-use crate::cli::{LogsCommand, Size};
+use crate::cli::{DemoSis, LogsCommand, Size};
 use crate::commands::setup;
 use crate::commands::sync::{finish, print_report};
 use crate::config::{self, Config, ESP_PASSWORD_ENV, SCHOOLOGY_SECRET_ENV};
@@ -24,7 +24,7 @@ use crate::{EXIT_ERROR, EXIT_OK, wire};
 const DEMO_RATE: u32 = 500;
 
 /// Runs the demo; the exit code is the second sync's.
-pub(crate) async fn run(size: Size, out: Out) -> anyhow::Result<u8> {
+pub(crate) async fn run(size: Size, sis: DemoSis, out: Out) -> anyhow::Result<u8> {
     // The demo is a story told in text; `--json` does not apply to it.
     let _ = out;
     let out = Out { json: false };
@@ -42,11 +42,25 @@ pub(crate) async fn run(size: Size, out: Out) -> anyhow::Result<u8> {
         generate(size, 2026, year)
     })
     .await;
-    let esp = EspSim::builder()
-        .district(&district)
-        .task_polls(1)
-        .start()
-        .await?;
+    let dir = tempfile::tempdir()?;
+    let (esp, sis_table) = match sis {
+        DemoSis::Eschoolplus => {
+            let esp = EspSim::builder()
+                .district(&district)
+                .task_polls(1)
+                .start()
+                .await?;
+            let table = esp_table(&esp.url(), esp.site_code(), esp.login_name(), year);
+            (Some(esp), table)
+        }
+        DemoSis::OnerosterCsv => {
+            write_oneroster_csv(&district, &dir.path().join("oneroster"))?;
+            let table = format!(
+                "[sis]\nadapter = \"oneroster-csv\"\nschool_year = {year}\n\n[oneroster_csv]\npackage = \"oneroster\"\n"
+            );
+            (None, table)
+        }
+    };
     let lms = SchoologySim::builder()
         .directory(&district.lms_directory)
         .rate_limit(RateLimit {
@@ -56,19 +70,18 @@ pub(crate) async fn run(size: Size, out: Out) -> anyhow::Result<u8> {
         })
         .start()
         .await?;
-    let dir = tempfile::tempdir()?;
     let path = dir.path().join("rostersync.toml");
     let text = demo_config(
-        &esp.url(),
-        esp.site_code(),
-        esp.login_name(),
+        &sis_table,
         &lms.url(),
         &lms.admin_credentials().key,
         &lms.school_id(),
-        year,
     );
     std::fs::write(&path, text)?;
-    let password = esp.password().to_owned();
+    let password = esp
+        .as_ref()
+        .map(|esp| esp.password().to_owned())
+        .unwrap_or_default();
     let secret = lms.admin_credentials().secret.clone();
     let env = move |name: &str| match name {
         ESP_PASSWORD_ENV => Some(password.clone()),
@@ -90,11 +103,18 @@ pub(crate) async fn run(size: Size, out: Out) -> anyhow::Result<u8> {
         year - 1,
         year.rem_euclid(100)
     ));
-    out.line(format!(
-        "   eSchoolPLUS simulator at {}, Schoology simulator at {}",
-        esp.url(),
-        lms.url()
-    ));
+    out.line(match &esp {
+        Some(esp) => format!(
+            "   eSchoolPLUS simulator at {}, Schoology simulator at {}",
+            esp.url(),
+            lms.url()
+        ),
+        None => format!(
+            "   the district as a OneRoster 1.1 CSV package in {}, Schoology simulator at {}",
+            dir.path().join("oneroster").display(),
+            lms.url()
+        ),
+    });
     out.line(format!(
         "   configuration {} (secrets passed in memory, never written)",
         path.display()
@@ -206,30 +226,32 @@ pub(crate) async fn run(size: Size, out: Out) -> anyhow::Result<u8> {
     out.line(
         "\nNext: `rostersync init` writes a configuration for your district; see docs/admin-guide.md.",
     );
-    esp.stop().await;
+    if let Some(esp) = esp {
+        esp.stop().await;
+    }
     drop(lms);
     Ok(if nothing { EXIT_OK } else { EXIT_ERROR })
 }
 
-/// The demo's configuration text: the simulators' addresses, no secrets.
-fn demo_config(
-    esp_url: &str,
-    site_code: &str,
-    login_name: &str,
-    lms_url: &str,
-    key: &str,
-    school_id: &str,
-    year: i32,
-) -> String {
+/// The `[eschoolplus]` table of the demo's configuration.
+fn esp_table(esp_url: &str, site_code: &str, login_name: &str, year: i32) -> String {
     format!(
-        r#"# Written by `rostersync demo`; secrets are passed in memory.
-[eschoolplus]
+        r#"[eschoolplus]
 domain = "{esp_url}"
 site_code = "{site_code}"
 login_name = "{login_name}"
 school_year = {year}
 poll_interval_ms = 20
+"#
+    )
+}
 
+/// The demo's configuration text: the SIS's table(s), the Schoology
+/// simulator's address, no secrets.
+fn demo_config(sis_table: &str, lms_url: &str, key: &str, school_id: &str) -> String {
+    format!(
+        r#"# Written by `rostersync demo`; secrets are passed in memory.
+{sis_table}
 [schoology]
 base_url = "{lms_url}"
 consumer_key = "{key}"

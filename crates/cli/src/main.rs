@@ -87,7 +87,7 @@ async fn dispatch(cli: &Cli, out: Out) -> anyhow::Result<u8> {
     let path = &cli.config;
     match &cli.command {
         Command::Init { force } => commands::setup::init(path, *force, out),
-        Command::Demo { size } => demo::run(*size, out).await,
+        Command::Demo { size, sis } => demo::run(*size, *sis, out).await,
         command => {
             let config = config::load(path)?;
             commands::run(command, &config, out).await

@@ -316,6 +316,25 @@ fn the_demo_syncs_a_tiny_district_twice_and_the_second_run_changes_nothing() {
 }
 
 #[test]
+fn the_demo_also_reads_the_district_as_a_oneroster_package() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = rostersync(
+        dir.path(),
+        &["demo", "--size", "tiny", "--sis", "oneroster-csv"],
+        &[],
+    );
+    let text = stdout(&output);
+    assert!(
+        text.contains("OneRoster CSV: OK") && text.contains("Schoology: OK"),
+        "{text}"
+    );
+    assert!(text.contains("OneRoster 1.1 CSV package"), "{text}");
+    assert!(!text.contains("eSchoolPLUS"), "{text}");
+    assert!(text.contains("the second run planned no writes"), "{text}");
+    assert_eq!(code(&output), 0, "{text}\n{}", stderr(&output));
+}
+
+#[test]
 fn a_wrong_site_code_a_closed_port_and_a_non_admin_key_are_said_plainly() {
     let runtime = Runtime::new().unwrap();
     let sims = start(&runtime);

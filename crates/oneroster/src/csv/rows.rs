@@ -59,8 +59,12 @@ pub(crate) fn read_all<T>(
         let row = table.row(record);
         match read(row) {
             Ok(value) => out.push(value),
+            // The record's sourcedId, when it has one, says whose row it is.
             Err(CellError(message)) => problems.push(SourceProblem {
-                location: row.location(),
+                location: match row.opt("sourcedId") {
+                    Some(id) => format!("{} ({id})", row.location()),
+                    None => row.location(),
+                },
                 message,
             }),
         }

@@ -118,7 +118,14 @@ async fn malformed_rows_are_problems_with_file_and_line() {
         .await
         .unwrap();
     let locations: Vec<&str> = read.problems.iter().map(|p| p.location.as_str()).collect();
-    assert_eq!(locations, ["users.csv line 8", "enrollments.csv line 8"]);
+    // File, line and the record's sourcedId.
+    assert_eq!(
+        locations,
+        [
+            "users.csv line 8 (usr-bad)",
+            "enrollments.csv line 8 (enr-bad)"
+        ]
+    );
     assert!(read.problems[0].message.contains("userIds"));
     assert!(read.problems[1].message.contains("beginDate"));
     assert!(

@@ -225,7 +225,11 @@ async fn a_generated_small_district_conforms_read_whole() {
     let read = source.snapshot(&request).await.unwrap();
     let users = std::fs::read_to_string(dir.path().join("users.csv")).unwrap();
     for person in unreadable(&district) {
-        let at = format!("users.csv line {}", line_of(&users, person.as_str()));
+        let at = format!(
+            "users.csv line {} ({})",
+            line_of(&users, person.as_str()),
+            person.as_str()
+        );
         assert!(
             read.problems.iter().any(|p| p.location == at),
             "{at}: {:?}",
