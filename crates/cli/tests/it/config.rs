@@ -151,31 +151,43 @@ fn the_schedule_is_shown_and_set_without_secrets() {
     assert!(file.starts_with("# rostersync configuration."), "{file}");
 }
 
+/// `rostersync run --interval SECONDS` in `dir`, its standard error piped.
 #[cfg(unix)]
-#[test]
-fn the_service_stops_cleanly_on_sigterm() {
-    use std::io::{BufRead as _, BufReader};
+fn start_service(dir: &Path, interval: &str) -> std::process::Child {
     use std::process::{Command, Stdio};
-
-    let dir = tempfile::tempdir().unwrap();
-    config_with(dir.path(), |text| text);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_rostersync"))
-        .current_dir(dir.path())
-        .args(["run", "--interval", "3600"])
+    Command::new(env!("CARGO_BIN_EXE_rostersync"))
+        .current_dir(dir)
+        .args(["run", "--interval", interval])
         .env("ROSTERSYNC_ESP_PASSWORD", "x")
         .env("ROSTERSYNC_SCHOOLOGY_SECRET", "y")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let first = lines.next().unwrap().unwrap();
-    assert!(first.contains("service started"), "{first}");
-    let killed = Command::new("kill")
+        .unwrap()
+}
+
+/// Sends SIGTERM to `child`.
+#[cfg(unix)]
+fn terminate(child: &std::process::Child) {
+    let killed = std::process::Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
         .unwrap();
     assert!(killed.success());
+}
+
+#[cfg(unix)]
+#[test]
+fn the_service_stops_cleanly_on_sigterm() {
+    use std::io::{BufRead as _, BufReader};
+
+    let dir = tempfile::tempdir().unwrap();
+    config_with(dir.path(), |text| text);
+    let mut child = start_service(dir.path(), "3600");
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    assert!(first.contains("service started"), "{first}");
+    terminate(&child);
     let rest: Vec<String> = lines.map_while(Result::ok).collect();
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(0), "{rest:?}");
@@ -186,22 +198,13 @@ fn the_service_stops_cleanly_on_sigterm() {
 #[test]
 fn the_service_takes_up_a_changed_configuration_and_keeps_the_last_good_one() {
     use std::io::{BufRead as _, BufReader};
-    use std::process::{Command, Stdio};
     use std::sync::mpsc;
     use std::time::Duration;
 
     let dir = tempfile::tempdir().unwrap();
     config_with(dir.path(), |text| text);
     let path = dir.path().join("rostersync.toml");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_rostersync"))
-        .current_dir(dir.path())
-        .args(["run", "--interval", "1"])
-        .env("ROSTERSYNC_ESP_PASSWORD", "x")
-        .env("ROSTERSYNC_SCHOOLOGY_SECRET", "y")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = start_service(dir.path(), "1");
     let (sender, lines) = mpsc::channel();
     let service_stderr = child.stderr.take().unwrap();
     std::thread::spawn(move || {
@@ -237,11 +240,7 @@ fn the_service_takes_up_a_changed_configuration_and_keeps_the_last_good_one() {
     let refused = expect("keeping the previous configuration");
     assert!(refused.contains("Mars/Olympus"), "{refused}");
 
-    let killed = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
+    terminate(&child);
     expect("stopped");
     assert_eq!(child.wait().unwrap().code(), Some(0));
 }
