@@ -26,6 +26,32 @@ pub(crate) fn join<T>(handle: std::thread::ScopedJoinHandle<'_, T>) -> T {
     }
 }
 
+/// The items for which `work` returns something, with their index, in index
+/// order; split over two threads when there are enough items to pay for one
+/// (planning is pure, so the result does not depend on the split).
+pub(crate) fn filter_map_on_two_cores<T: Sync, R: Send>(
+    items: &[T],
+    work: impl Fn(&T) -> Option<R> + Sync,
+) -> Vec<(usize, R)> {
+    const WORTH_A_THREAD: usize = 10_000;
+    let run = |offset: usize, part: &[T]| -> Vec<(usize, R)> {
+        part.iter()
+            .enumerate()
+            .filter_map(|(i, item)| Some((offset + i, work(item)?)))
+            .collect()
+    };
+    if items.len() < WORTH_A_THREAD {
+        return run(0, items);
+    }
+    let (head, tail) = items.split_at(items.len() / 2);
+    std::thread::scope(|scope| {
+        let second = scope.spawn(|| run(head.len(), tail));
+        let mut first = run(0, head);
+        first.extend(join(second));
+        first
+    })
+}
+
 impl<'a> Builder<'a> {
     pub(crate) fn new(input: &'a PlanInput<'a>) -> Self {
         // The two indexes are independent: build them on two cores.
@@ -123,4 +149,23 @@ pub(crate) fn dedupe<'a, T>(
         .iter()
         .filter(|record| counts.get(key(record)) == Some(&1))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::filter_map_on_two_cores;
+
+    #[test]
+    fn two_cores_give_what_one_gives_in_the_same_order() {
+        for len in [0, 7, 9_999, 10_000, 25_001] {
+            let items: Vec<u32> = (0..len).collect();
+            let work = |n: &u32| (n % 3 == 0).then(|| n * 2);
+            let one: Vec<(usize, u32)> = items
+                .iter()
+                .enumerate()
+                .filter_map(|(i, n)| Some((i, work(n)?)))
+                .collect();
+            assert_eq!(filter_map_on_two_cores(&items, work), one, "{len} items");
+        }
+    }
 }

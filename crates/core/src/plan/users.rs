@@ -10,7 +10,7 @@ use crate::ids::{BuildingId, RoleId};
 use crate::mapping::RoleTarget;
 use crate::model::lms::{LmsUser, UserFields};
 use crate::model::sis::{Person, SisRole};
-use crate::plan::builder::{Builder, Party, dedupe};
+use crate::plan::builder::{Builder, Party, dedupe, filter_map_on_two_cores};
 use crate::plan::index::{fold, fold_cow, nonempty};
 use crate::plan::record::{Found, compare, find};
 use crate::plan::types::{RecordAction, SkipReason, UserOp};
@@ -55,23 +55,29 @@ pub(crate) fn plan_users<'a>(b: &mut Builder<'a>) -> HashMap<&'a str, Party> {
         }
     }
     drop(email_count);
-    b.plan.users.reserve(wanted.len());
-    for (person, fields) in wanted {
+    // Deciding only reads, and most people are unchanged: decide on two
+    // cores and keep only the people with something to do or a reason not to.
+    let shared: &Builder<'a> = b;
+    let changed = filter_map_on_two_cores(&wanted, |(person, fields)| {
+        decide(shared, person, fields, &by_email).transpose()
+    });
+    b.plan.users.reserve(changed.len());
+    let mut changed = changed.into_iter().peekable();
+    for (index, (person, _)) in wanted.iter().enumerate() {
         let key = person.key.as_str();
-        let result = decide(b, person, fields, &by_email);
-        match result {
-            Ok(Some(action)) => {
+        match changed.next_if(|(at, _)| *at == index) {
+            Some((_, Ok(action))) => {
                 states.insert(key, Party::synced(person.is_active()));
                 b.plan.users.push(UserOp {
                     key: person.key.clone(),
                     action,
                 });
             }
-            Ok(None) => {
+            None => {
                 states.insert(key, Party::synced(person.is_active()));
                 b.unchanged(Entity::User);
             }
-            Err(reason) => {
+            Some((_, Err(reason))) => {
                 states.insert(key, Party::skipped(&reason));
                 b.skip(Entity::User, key, reason);
             }
@@ -232,7 +238,7 @@ fn desired_fields<'a>(b: &Builder<'a>, person: &'a Person) -> Result<DesiredUser
 fn decide(
     b: &Builder<'_>,
     person: &Person,
-    desired: DesiredUser<'_>,
+    desired: &DesiredUser<'_>,
     by_email: &HashMap<String, Vec<&str>>,
 ) -> Result<Option<RecordAction<crate::ids::UserId, UserFields>>, SkipReason> {
     let key = person.key.as_str();
