@@ -78,14 +78,18 @@ pub(crate) fn run(root: &Path, args: &BenchArgs) -> anyhow::Result<()> {
 
     let mut results = Vec::new();
     for scenario in scenarios {
-        let mut cmd = Command::new(&exe);
-        cmd.args(["--scenario", scenario, "--size", &args.size]);
-        eprintln!("==> {}", util::show(&cmd));
-        let output = util::stdout(&mut cmd)?;
-        let result = parse_result(&output)
-            .with_context(|| format!("reading the result of scenario `{scenario}`"))?;
-        eprintln!("    {}", row(&result));
-        results.push(result);
+        let mut runs = Vec::with_capacity(args.runs);
+        for _ in 0..args.runs {
+            let mut cmd = Command::new(&exe);
+            cmd.args(["--scenario", scenario, "--size", &args.size]);
+            eprintln!("==> {}", util::show(&cmd));
+            let output = util::stdout(&mut cmd)?;
+            let result = parse_result(&output)
+                .with_context(|| format!("reading the result of scenario `{scenario}`"))?;
+            eprintln!("    {}", row(&result));
+            runs.push(result);
+        }
+        results.push(median(runs)?);
     }
 
     let provenance = Provenance {
@@ -111,6 +115,21 @@ pub(crate) fn run(root: &Path, args: &BenchArgs) -> anyhow::Result<()> {
         eprintln!("note: at least one scenario missed its target (see the `met` column)");
     }
     Ok(())
+}
+
+/// The run with the median wall time (the slower middle one of an even
+/// count), with every run's wall time added to its details.
+fn median(mut runs: Vec<BenchResult>) -> anyhow::Result<BenchResult> {
+    runs.sort_by(|a, b| a.wall_ms.total_cmp(&b.wall_ms));
+    let times: Vec<serde_json::Value> = runs.iter().map(|r| serde_json::json!(r.wall_ms)).collect();
+    let middle = runs.len() / 2;
+    let mut chosen = runs.into_iter().nth(middle).context("no run to report")?;
+    if times.len() > 1 {
+        chosen
+            .details
+            .insert("wall_ms_runs".to_owned(), serde_json::Value::Array(times));
+    }
+    Ok(chosen)
 }
 
 /// Parses the single JSON line a scenario prints.
@@ -277,6 +296,24 @@ mod tests {
             r#"{{"scenario": "{scenario}", "size": "xl", "wall_ms": {wall_ms}, "peak_rss_mib": 456.75, "target": "< 2 s, < 1 GiB", "met": {met}, "details": {{"people": 265000, "note": "a|b"}}}}"#
         );
         parse_result(&line).unwrap()
+    }
+
+    #[test]
+    fn the_median_run_is_reported_with_every_runs_time() {
+        let runs = vec![
+            result("plan", 2500.0, false),
+            result("plan", 1700.0, true),
+            result("plan", 1900.0, true),
+        ];
+        let chosen = median(runs).unwrap();
+        assert_eq!(chosen.wall_ms, 1900.0);
+        assert_eq!(
+            chosen.details["wall_ms_runs"],
+            serde_json::json!([1700.0, 1900.0, 2500.0])
+        );
+        let one = median(vec![result("plan", 10.0, true)]).unwrap();
+        assert!(!one.details.contains_key("wall_ms_runs"));
+        assert!(median(Vec::new()).is_err());
     }
 
     fn provenance() -> Provenance {

@@ -15,11 +15,13 @@ Tasks:
           should-panic tests, no dbg!/todo!/unimplemented!, no oversized files.
   bless   UPDATE_EXPECT=1 cargo test -p rostersync-core, then show what changed
           under crates/core/test_data. Review that diff before committing it.
-  bench [--size SIZE] [--quick]
+  bench [--size SIZE] [--quick] [--runs N]
           Build rostersync-bench in release mode and run each of its scenarios in a
           fresh process (default size: xl). Prints a Markdown table and rewrites the
           results section of docs/benchmarks.md.
           --quick  print the table only; docs/benchmarks.md is left unchanged.
+          --runs N run each scenario N times (default 3, 1 with --quick) and report
+                   the run with the median wall time, with every run's time.
   help    Print this text.
 ";
 
@@ -40,6 +42,9 @@ pub(crate) struct BenchArgs {
     pub(crate) size: String,
     /// A smoke run: print the results, leave `docs/benchmarks.md` alone.
     pub(crate) quick: bool,
+    /// Fresh processes per scenario; the run with the median wall time is
+    /// reported (3 unless set, 1 with `--quick`).
+    pub(crate) runs: usize,
 }
 
 /// Parses the arguments after `cargo xtask`.
@@ -71,6 +76,7 @@ fn parse_bench(rest: Vec<String>) -> anyhow::Result<BenchArgs> {
     let mut bench = BenchArgs {
         size: "xl".to_owned(),
         quick: false,
+        runs: 0,
     };
     let mut rest = rest.into_iter();
     while let Some(arg) = rest.next() {
@@ -85,8 +91,18 @@ fn parse_bench(rest: Vec<String>) -> anyhow::Result<BenchArgs> {
                     .context("`--size` needs a value, e.g. `--size xl`")?
             }
             "--quick" => bench.quick = true,
+            "--runs" => {
+                bench.runs = rest
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .filter(|n| *n > 0)
+                    .context("`--runs` needs a count of at least 1, e.g. `--runs 5`")?
+            }
             other => bail!("unexpected argument `{other}` for `bench`\n\n{HELP}"),
         }
+    }
+    if bench.runs == 0 {
+        bench.runs = if bench.quick { 1 } else { 3 };
     }
     if bench.size.is_empty() || bench.size.starts_with('-') {
         bail!("`--size` needs a value, e.g. `--size xl`");
@@ -122,6 +138,7 @@ mod tests {
             Task::Bench(BenchArgs {
                 size: size.to_owned(),
                 quick,
+                runs: if quick { 1 } else { 3 },
             })
         };
         assert_eq!(parse_str(&["bench"]).unwrap(), bench("xl", false));
@@ -136,5 +153,15 @@ mod tests {
         assert!(parse_str(&["bench", "--size"]).is_err());
         assert!(parse_str(&["bench", "--size", "--quick"]).is_err());
         assert!(parse_str(&["bench", "--slow"]).is_err());
+        assert_eq!(
+            parse_str(&["bench", "--runs", "5"]).unwrap(),
+            Task::Bench(BenchArgs {
+                size: "xl".to_owned(),
+                quick: false,
+                runs: 5,
+            })
+        );
+        assert!(parse_str(&["bench", "--runs", "0"]).is_err());
+        assert!(parse_str(&["bench", "--runs"]).is_err());
     }
 }
