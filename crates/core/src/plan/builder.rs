@@ -26,6 +26,9 @@ pub(crate) fn join<T>(handle: std::thread::ScopedJoinHandle<'_, T>) -> T {
     }
 }
 
+/// Below this many items, a second thread costs more than it saves.
+const WORTH_A_THREAD: usize = 10_000;
+
 /// The items for which `work` returns something, with their index, in index
 /// order; split over two threads when there are enough items to pay for one
 /// (planning is pure, so the result does not depend on the split).
@@ -33,7 +36,6 @@ pub(crate) fn filter_map_on_two_cores<T: Sync, R: Send>(
     items: &[T],
     work: impl Fn(&T) -> Option<R> + Sync,
 ) -> Vec<(usize, R)> {
-    const WORTH_A_THREAD: usize = 10_000;
     let run = |offset: usize, part: &[T]| -> Vec<(usize, R)> {
         part.iter()
             .enumerate()
@@ -49,6 +51,37 @@ pub(crate) fn filter_map_on_two_cores<T: Sync, R: Send>(
         let mut first = run(0, head);
         first.extend(join(second));
         first
+    })
+}
+
+/// `work` applied to every item, its successes and failures apart, each in
+/// item order; split over two threads like [`filter_map_on_two_cores`].
+pub(crate) fn partition_on_two_cores<T: Sync, O: Send, E: Send>(
+    items: &[T],
+    work: impl Fn(&T) -> Result<O, E> + Sync,
+) -> (Vec<O>, Vec<E>) {
+    let run = |part: &[T]| -> (Vec<O>, Vec<E>) {
+        let mut ok = Vec::with_capacity(part.len());
+        let mut failed = Vec::new();
+        for item in part {
+            match work(item) {
+                Ok(value) => ok.push(value),
+                Err(error) => failed.push(error),
+            }
+        }
+        (ok, failed)
+    };
+    if items.len() < WORTH_A_THREAD {
+        return run(items);
+    }
+    let (head, tail) = items.split_at(items.len() / 2);
+    std::thread::scope(|scope| {
+        let second = scope.spawn(|| run(tail));
+        let (mut ok, mut failed) = run(head);
+        let (more_ok, more_failed) = join(second);
+        ok.extend(more_ok);
+        failed.extend(more_failed);
+        (ok, failed)
     })
 }
 
@@ -153,7 +186,7 @@ pub(crate) fn dedupe<'a, T>(
 
 #[cfg(test)]
 mod tests {
-    use super::filter_map_on_two_cores;
+    use super::{filter_map_on_two_cores, partition_on_two_cores};
 
     #[test]
     fn two_cores_give_what_one_gives_in_the_same_order() {
@@ -166,6 +199,14 @@ mod tests {
                 .filter_map(|(i, n)| Some((i, work(n)?)))
                 .collect();
             assert_eq!(filter_map_on_two_cores(&items, work), one, "{len} items");
+            let split = |n: &u32| if n % 5 == 0 { Err(*n) } else { Ok(n + 1) };
+            let ok: Vec<u32> = items.iter().filter_map(|n| split(n).ok()).collect();
+            let failed: Vec<u32> = items.iter().filter_map(|n| split(n).err()).collect();
+            assert_eq!(
+                partition_on_two_cores(&items, split),
+                (ok, failed),
+                "{len} items"
+            );
         }
     }
 }

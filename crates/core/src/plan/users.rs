@@ -2,6 +2,7 @@
 //! username conflicts, then create / update / link.
 
 use std::borrow::Cow;
+use std::collections::hash_map::Entry;
 
 use foldhash::HashMap;
 
@@ -10,7 +11,9 @@ use crate::ids::{BuildingId, RoleId};
 use crate::mapping::RoleTarget;
 use crate::model::lms::{LmsUser, UserFields};
 use crate::model::sis::{Person, SisRole};
-use crate::plan::builder::{Builder, Party, dedupe, filter_map_on_two_cores};
+use crate::plan::builder::{
+    Builder, Party, dedupe, filter_map_on_two_cores, partition_on_two_cores,
+};
 use crate::plan::index::{fold, fold_cow, nonempty};
 use crate::plan::record::{Found, compare, find};
 use crate::plan::types::{RecordAction, SkipReason, UserOp};
@@ -25,36 +28,40 @@ pub(crate) fn plan_users<'a>(b: &mut Builder<'a>) -> HashMap<&'a str, Party> {
     );
     let mut states = HashMap::with_capacity_and_hasher(people.len(), Default::default());
     // First pass: scope and required fields, giving the desired fields.
-    let mut wanted: Vec<(&'a Person, DesiredUser<'a>)> = Vec::with_capacity(people.len());
-    for person in people {
-        match desired_fields(b, person) {
-            Ok(fields) => wanted.push((person, fields)),
-            Err(reason) => {
-                states.insert(person.key.as_str(), Party::skipped(&reason));
-                b.skip(Entity::User, person.key.as_str(), reason);
-            }
-        }
+    let shared: &Builder<'a> = b;
+    let (wanted, refused) = partition_on_two_cores(&people, |person| {
+        desired_fields(shared, person)
+            .map(|fields| (*person, fields))
+            .map_err(|reason| (*person, reason))
+    });
+    for (person, reason) in refused {
+        states.insert(person.key.as_str(), Party::skipped(&reason));
+        b.skip(Entity::User, person.key.as_str(), reason);
     }
-    // Two SIS people with one e-mail: neither gets it.
-    let mut email_count: HashMap<Cow<'_, str>, u32> =
+    // Two SIS people with one e-mail: neither gets it. One pass: the first
+    // holder of each e-mail, and every holder of an e-mail seen twice.
+    let mut first_holder: HashMap<Cow<'_, str>, (&'a str, &'a str)> =
         HashMap::with_capacity_and_hasher(wanted.len(), Default::default());
-    for (_, fields) in &wanted {
-        if let Some(email) = fields.email {
-            *email_count.entry(fold_cow(email)).or_insert(0) += 1;
-        }
-    }
     let mut by_email: HashMap<String, Vec<&'a str>> = HashMap::default();
     for (person, fields) in &wanted {
-        if let Some(email) = fields.email {
-            if email_count.get(&fold_cow(email)).is_some_and(|n| *n > 1) {
+        let Some(email) = fields.email else {
+            continue;
+        };
+        let key = person.key.as_str();
+        match first_holder.entry(fold_cow(email)) {
+            Entry::Vacant(slot) => {
+                slot.insert((key, email));
+            }
+            Entry::Occupied(first) => {
+                let (first_key, first_email) = *first.get();
                 by_email
-                    .entry(fold(email))
-                    .or_default()
-                    .push(person.key.as_str());
+                    .entry(fold(first_email))
+                    .or_insert_with(|| vec![first_key])
+                    .push(key);
             }
         }
     }
-    drop(email_count);
+    drop(first_holder);
     // Deciding only reads, and most people are unchanged: decide on two
     // cores and keep only the people with something to do or a reason not to.
     let shared: &Builder<'a> = b;
