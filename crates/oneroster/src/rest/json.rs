@@ -22,8 +22,12 @@ pub(crate) struct Entity<'a> {
 type Result<T> = std::result::Result<T, String>;
 
 impl<'a> Entity<'a> {
+    /// The endpoint and index, with the record's sourcedId when it has one.
     fn location(&self) -> String {
-        format!("{} index {}", self.endpoint, self.index)
+        match self.opt("sourcedId") {
+            Some(id) => format!("{} index {} ({id})", self.endpoint, self.index),
+            None => format!("{} index {}", self.endpoint, self.index),
+        }
     }
 
     fn opt(&self, key: &str) -> Option<&'a str> {
