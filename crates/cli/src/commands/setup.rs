@@ -78,17 +78,17 @@ async fn check_sis(config: &Config) -> EndReport {
         SisSettings::EschoolPlus(esp) => check_esp(config, esp).await,
         SisSettings::OneRosterCsv(csv) => {
             let from = format!("package {}", csv.package.display());
-            check_oneroster(config, "OneRoster CSV", from).await
+            check_oneroster(config, "OneRoster CSV", from, true).await
         }
         SisSettings::OneRosterRest(rest) => {
             let from = format!("{} (OneRoster REST, key {})", rest.root, rest.key);
-            check_oneroster(config, "OneRoster REST", from).await
+            check_oneroster(config, "OneRoster REST", from, false).await
         }
     }
 }
 
 /// Reads the schools and the terms of the school year from a OneRoster source.
-async fn check_oneroster(config: &Config, end: &'static str, from: String) -> EndReport {
+async fn check_oneroster(config: &Config, end: &'static str, from: String, csv: bool) -> EndReport {
     let mut report = EndReport {
         end,
         ok: false,
@@ -117,10 +117,36 @@ async fn check_oneroster(config: &Config, end: &'static str, from: String) -> En
             ));
         }
         (Err(error), _) | (_, Err(error)) => {
-            report.lines.push(format!("cannot read {from}: {error}"));
+            report.lines.push(format!(
+                "cannot read {from}: {}",
+                oneroster_words(&error, csv)
+            ));
         }
     }
     report
+}
+
+/// A OneRoster failure with the setting to look at.
+fn oneroster_words(error: &PortError, csv: bool) -> String {
+    match error.kind() {
+        _ if csv => format!(
+            "{error}; check oneroster_csv.package (a folder or a .zip holding manifest.csv) and the files its manifest lists"
+        ),
+        ErrorKind::Auth => format!(
+            "the provider refused the credentials ({error}); check oneroster_rest.key, {} and, for OAuth 2, oneroster_rest.token_url and scopes",
+            config::ONEROSTER_SECRET_ENV
+        ),
+        ErrorKind::Unavailable if is_tls(error) => format!(
+            "TLS failure ({error}): the provider does not speak TLS on that address, or its certificate is not trusted; check oneroster_rest.root"
+        ),
+        ErrorKind::Unavailable => {
+            format!("unreachable ({error}); check oneroster_rest.root and the network")
+        }
+        ErrorKind::NotFound => {
+            format!("not found ({error}); check oneroster_rest.root and oneroster_rest.version")
+        }
+        _ => error.to_string(),
+    }
 }
 
 async fn check_esp(config: &Config, esp: &EspSettings) -> EndReport {

@@ -248,3 +248,42 @@ fn a_oneroster_rest_provider_syncs_into_schoology() {
     assert_eq!(provider.gradebook("results").len(), 2);
     admin.assert_no_secret();
 }
+
+#[test]
+fn check_names_the_setting_behind_a_refused_oneroster_key() {
+    let runtime = Runtime::new().unwrap();
+    let lms = schoology(&runtime);
+    let provider = oneroster_sim(&runtime);
+    let dir = tempfile::tempdir().unwrap();
+    configure(
+        dir.path(),
+        &lms,
+        "adapter = \"oneroster-rest\"\n",
+        &format!(
+            "[oneroster_rest]\nroot = \"{}\"\nkey = \"rostersync\"\n",
+            provider.url()
+        ),
+    );
+    let wrong = "not-the-Secret-123";
+    let check = rostersync(
+        dir.path(),
+        &["check"],
+        &[
+            (
+                "ROSTERSYNC_SCHOOLOGY_SECRET",
+                &lms.admin_credentials().secret,
+            ),
+            ("ROSTERSYNC_ONEROSTER_SECRET", wrong),
+        ],
+    );
+    assert_eq!(code(&check), 1);
+    let text = stdout(&check);
+    assert!(
+        text.contains("OneRoster REST: PROBLEM")
+            && text.contains("refused the credentials")
+            && text.contains("ROSTERSYNC_ONEROSTER_SECRET"),
+        "{text}"
+    );
+    assert!(text.contains("Schoology: OK"), "{text}");
+    assert!(!text.contains(wrong) && !stderr(&check).contains(wrong));
+}
