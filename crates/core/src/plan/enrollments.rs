@@ -7,6 +7,7 @@
 //! pairs are `u64`s. Hashing and sorting integers is what keeps `plan()` fast;
 //! sorting by rank is sorting by key, so the output order is the key order.
 
+use compact_str::CompactString;
 use foldhash::HashMap;
 
 use crate::entity::Entity;
@@ -51,7 +52,9 @@ fn stronger(a: Want, b: Want) -> Want {
 /// Keys in sorted order, and each key's rank.
 struct Ranks<'a, K> {
     keys: Vec<&'a K>,
-    rank: HashMap<&'a str, u32>,
+    /// Keys held inline (ids are short), so a look-up compares without
+    /// following a pointer into the snapshot.
+    rank: HashMap<CompactString, u32>,
 }
 
 impl<'a, K: AsRef<str> + Ord + 'a> Ranks<'a, K> {
@@ -63,7 +66,7 @@ impl<'a, K: AsRef<str> + Ord + 'a> Ranks<'a, K> {
         let rank = keys
             .iter()
             .enumerate()
-            .map(|(i, key)| ((*key).as_ref(), i as u32))
+            .map(|(i, key)| (CompactString::from((*key).as_ref()), i as u32))
             .collect();
         Ranks { keys, rank }
     }
@@ -81,7 +84,7 @@ impl<'a, K: AsRef<str> + Ord + 'a> Ranks<'a, K> {
         }
         let rank = self.keys.len() as u32;
         self.keys.push(key);
-        self.rank.insert(key.as_ref(), rank);
+        self.rank.insert(CompactString::from(key.as_ref()), rank);
         rank
     }
 }
@@ -324,10 +327,10 @@ fn existing_enrollments<'a>(
     people: &Ranks<'a, PersonKey>,
 ) -> HashMap<u64, &'a LmsEnrollment> {
     fn by_lms_id<'a>(
-        ranks: &HashMap<&'a str, u32>,
+        ranks: &HashMap<CompactString, u32>,
         unique: impl Iterator<Item = (Option<&'a str>, &'a str)>,
         linked: impl Iterator<Item = (&'a str, &'a str)>,
-    ) -> HashMap<&'a str, u32> {
+    ) -> HashMap<CompactString, u32> {
         // Key → LMS id: unique fields (smallest id wins), then links override.
         let mut id_of: HashMap<&str, &str> = HashMap::default();
         for (key, id) in unique {
@@ -341,7 +344,7 @@ fn existing_enrollments<'a>(
         id_of.extend(linked);
         id_of
             .into_iter()
-            .filter_map(|(key, id)| Some((id, *ranks.get(key)?)))
+            .filter_map(|(key, id)| Some((CompactString::from(id), *ranks.get(key)?)))
             .collect()
     }
     let section_of = by_lms_id(
