@@ -14,6 +14,7 @@ use rostersync_ports::{LmsDirectory, LmsRequest, PortResult};
 
 use super::{SchoologyLms, convert};
 use crate::error::Error;
+use crate::paging::Collection;
 
 impl SchoologyLms {
     pub(super) async fn read_directory(&self) -> PortResult<LmsDirectory> {
@@ -75,26 +76,15 @@ impl SchoologyLms {
         let buildings: Vec<&str> = request.buildings.iter().map(|b| b.as_str()).collect();
 
         let mut users = Vec::new();
+        let mut parent_links = Vec::new();
         if request.users {
-            let lists: Vec<_> = self
-                .client
-                .try_all(
-                    buildings
-                        .iter()
-                        .map(|b| async move {
-                            self.client
-                                .users_in_building(b)
-                                .await
-                                .map(|c| (*b, c.items))
-                        })
-                        .collect(),
-                )
+            let lists = self
+                .each(&buildings, |b| self.client.users_in_building(b))
                 .await?;
             for (building, list) in &lists {
                 users.extend(list.iter().filter_map(|u| convert::user(u, building)));
             }
-            users.sort_by(|a, b| a.id.cmp(&b.id));
-            users.dedup_by(|a, b| a.id == b.id);
+            unique_by_id(&mut users, |u| u.id.as_str());
             let mut links = BTreeSet::new();
             for user in lists.iter().flat_map(|(_, list)| list) {
                 let Some(id) = user.user_id() else { continue };
@@ -105,94 +95,45 @@ impl SchoologyLms {
                     links.insert((id.to_owned(), child.clone()));
                 }
             }
-            let parent_links = links.into_iter().map(|(parent, child)| LmsParentLink {
-                parent: UserId::new(parent),
-                child: UserId::new(child),
-            });
-            return self
-                .roster(
-                    request,
-                    directory,
-                    users,
-                    parent_links.collect(),
-                    &buildings,
-                )
-                .await;
+            parent_links = links
+                .into_iter()
+                .map(|(parent, child)| LmsParentLink {
+                    parent: UserId::new(parent),
+                    child: UserId::new(child),
+                })
+                .collect();
         }
-        self.roster(request, directory, users, Vec::new(), &buildings)
-            .await
-    }
 
-    async fn roster(
-        &self,
-        request: &LmsRequest,
-        directory: LmsDirectory,
-        users: Vec<rostersync_core::model::lms::LmsUser>,
-        parent_links: Vec<LmsParentLink>,
-        buildings: &[&str],
-    ) -> PortResult<LmsSnapshot> {
         // Courses are read for sections too: the plan needs them to place sections.
         let mut courses = Vec::new();
         let mut sections = Vec::new();
         let mut enrollments = Vec::new();
         if request.courses || request.sections {
-            let lists: Vec<_> = self
-                .client
-                .try_all(
-                    buildings
-                        .iter()
-                        .map(|b| async move {
-                            self.client
-                                .courses_in_building(b)
-                                .await
-                                .map(|c| (*b, c.items))
-                        })
-                        .collect(),
-                )
+            let lists = self
+                .each(&buildings, |b| self.client.courses_in_building(b))
                 .await?;
             for (building, list) in &lists {
                 courses.extend(list.iter().map(|c| convert::course(c, building)));
             }
-            courses.sort_by(|a, b| a.id.cmp(&b.id));
-            courses.dedup_by(|a, b| a.id == b.id);
+            unique_by_id(&mut courses, |c| c.id.as_str());
         }
         if request.sections {
-            let lists: Vec<_> = self
-                .client
-                .try_all(
-                    courses
-                        .iter()
-                        .map(|c| async move {
-                            let id = c.id.as_str();
-                            self.client.course_sections(id).await.map(|s| (id, s.items))
-                        })
-                        .collect(),
-                )
+            let ids: Vec<&str> = courses.iter().map(|c| c.id.as_str()).collect();
+            let lists = self
+                .each(&ids, |id| self.client.course_sections(id))
                 .await?;
             for (course, list) in &lists {
                 sections.extend(list.iter().map(|s| convert::section(s, course)));
             }
-            sections.sort_by(|a, b| a.id.cmp(&b.id));
-            sections.dedup_by(|a, b| a.id == b.id);
+            unique_by_id(&mut sections, |s| s.id.as_str());
             self.remember_sections(
                 sections
                     .iter()
                     .filter_map(|s| Some((s.unique_code.as_deref()?, s.id.as_str()))),
             );
-            let lists: Vec<_> = self
-                .client
-                .try_all(
-                    sections
-                        .iter()
-                        .map(|s| async move {
-                            let id = s.id.as_str();
-                            self.client
-                                .section_enrollments(id)
-                                .await
-                                .map(|e| (id, e.items))
-                        })
-                        .collect(),
-                )
+            let ids: Vec<&str> = sections.iter().map(|s| s.id.as_str()).collect();
+            let lists = self
+                .each(&ids, |id| self.client.section_enrollments(id))
                 .await?;
             for (section, list) in &lists {
                 enrollments.extend(list.iter().map(|e| convert::enrollment(e, section)));
@@ -210,4 +151,35 @@ impl SchoologyLms {
             parent_links,
         })
     }
+}
+
+impl SchoologyLms {
+    /// Reads `read` for every owner (a building, course or section id), with
+    /// the client's concurrency, and pairs each list with its owner.
+    async fn each<'o, T, F, Fut>(
+        &self,
+        owners: &[&'o str],
+        read: F,
+    ) -> Result<Vec<(&'o str, Vec<T>)>, Error>
+    where
+        F: Fn(&'o str) -> Fut,
+        Fut: std::future::Future<Output = Result<Collection<T>, Error>>,
+    {
+        let read = &read;
+        self.client
+            .try_all(
+                owners
+                    .iter()
+                    .map(|owner| async move { read(owner).await.map(|c| (*owner, c.items)) })
+                    .collect(),
+            )
+            .await
+    }
+}
+
+/// Sorts `records` by id and keeps one of each (a record listed under two
+/// owners, e.g. a user in two buildings, is read twice).
+fn unique_by_id<T>(records: &mut Vec<T>, id: impl Fn(&T) -> &str) {
+    records.sort_by(|a, b| id(a).cmp(id(b)));
+    records.dedup_by(|a, b| id(a) == id(b));
 }
