@@ -46,8 +46,11 @@ fn text(value: &str) -> String {
         .to_owned()
 }
 
-fn opt_text(value: &Option<String>) -> Option<String> {
-    value.as_deref().map(text).filter(|v| !v.is_empty())
+fn opt_text<T: AsRef<str>>(value: &Option<T>) -> Option<String> {
+    value
+        .as_ref()
+        .map(|v| text(v.as_ref()))
+        .filter(|v| !v.is_empty())
 }
 
 fn name(name: &PersonName, nickname: bool) -> (String, Option<String>, String, Option<String>) {
@@ -94,9 +97,9 @@ fn person_row(p: &Person) -> PersonRow {
         p.key.as_str().to_owned(),
         p.role,
         name(&p.name, p.role == SisRole::Student),
-        p.email.clone(),
-        p.username.clone(),
-        p.grade.clone(),
+        p.email.as_deref().map(str::to_owned),
+        p.username.as_deref().map(str::to_owned),
+        p.grade.as_deref().map(str::to_owned),
         p.primary_school.clone(),
         p.other_schools.iter().cloned().collect(),
         p.status,

@@ -43,11 +43,11 @@ fn adapter(
 
 fn user_fields(first: &str, role: &str) -> UserFields {
     UserFields {
-        first: first.to_owned(),
+        first: first.into(),
         preferred_first: None,
         middle: None,
-        last: "Contract".to_owned(),
-        email: Some(format!("{}@example.org", first.to_lowercase())),
+        last: "Contract".into(),
+        email: Some(format!("{}@example.org", first.to_lowercase()).into()),
         username: None,
         graduation_year: None,
         building: BuildingId::new(BUILDING),

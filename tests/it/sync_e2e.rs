@@ -157,7 +157,7 @@ impl Stage {
             lms.users
                 .iter()
                 .find(|u| u.id.as_str() == id)
-                .and_then(|u| u.unique_id.clone())
+                .and_then(|u| u.unique_id.as_deref().map(str::to_owned))
                 .unwrap_or_default()
         };
         let section_key = |id: &str| {
@@ -171,7 +171,7 @@ impl Stage {
             users: lms
                 .users
                 .iter()
-                .filter_map(|u| u.unique_id.clone())
+                .filter_map(|u| u.unique_id.as_deref().map(str::to_owned))
                 .collect(),
             courses: lms.courses.iter().map(|c| c.code.clone()).collect(),
             sections: lms

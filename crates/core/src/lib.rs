@@ -20,6 +20,7 @@ pub mod threshold;
 
 pub use entity::{Action, Entity};
 pub use mapping::{MappingConfig, MappingSpec};
+pub use model::Text;
 pub use model::links::Links;
 pub use model::lms::LmsSnapshot;
 pub use model::sis::SisSnapshot;

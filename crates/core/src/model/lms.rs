@@ -6,6 +6,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{BuildingId, CourseId, EnrollmentId, GradingPeriodId, RoleId, SectionId, UserId};
+use crate::model::Text;
 use crate::model::sis::Subject;
 
 /// The LMS side of the roster for the buildings in scope.
@@ -74,21 +75,21 @@ pub struct LmsGradingPeriod {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserFields {
     /// Legal first name.
-    pub first: String,
+    pub first: Text,
     /// Preferred first name.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub preferred_first: Option<String>,
+    pub preferred_first: Option<Text>,
     /// Middle name.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub middle: Option<String>,
+    pub middle: Option<Text>,
     /// Last name.
-    pub last: String,
+    pub last: Text,
     /// Primary e-mail.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub email: Option<String>,
+    pub email: Option<Text>,
     /// Login name.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub username: Option<String>,
+    pub username: Option<Text>,
     /// Graduation year.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub graduation_year: Option<i32>,
@@ -108,7 +109,7 @@ pub struct LmsUser {
     pub id: UserId,
     /// The unique id field (Schoology `school_uid`); holds the SIS key once linked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub unique_id: Option<String>,
+    pub unique_id: Option<Text>,
     /// Account fields.
     pub fields: UserFields,
 }

@@ -5,6 +5,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{CourseKey, PersonKey, SchoolKey, SectionKey, TermKey};
+use crate::model::Text;
 
 /// Everything rostersync reads from the SIS for one sync.
 ///
@@ -107,15 +108,15 @@ pub enum PersonStatus {
 #[serde(default)]
 pub struct PersonName {
     /// Legal first name.
-    pub first: String,
+    pub first: Text,
     /// Middle name(s).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub middle: Option<String>,
+    pub middle: Option<Text>,
     /// Legal last name.
-    pub last: String,
+    pub last: Text,
     /// Preferred first name (nickname), when different from the legal one.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub preferred_first: Option<String>,
+    pub preferred_first: Option<Text>,
 }
 
 /// A student, teacher or guardian.
@@ -129,13 +130,13 @@ pub struct Person {
     pub name: PersonName,
     /// E-mail address, if known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub email: Option<String>,
+    pub email: Option<Text>,
     /// Login name, if the SIS assigns one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub username: Option<String>,
+    pub username: Option<Text>,
     /// Grade level code as the SIS writes it ("KF", "01" ... "12"), students only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub grade: Option<String>,
+    pub grade: Option<Text>,
     /// Expected graduation year, students only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub graduation_year: Option<i32>,

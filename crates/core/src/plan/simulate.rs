@@ -71,7 +71,7 @@ pub fn simulate_apply(plan: &Plan, lms: &mut LmsSnapshot, links: &mut Links, ids
                 users.insert(id.to_string(), lms.users.len());
                 lms.users.push(LmsUser {
                     id: id.clone(),
-                    unique_id: Some(op.key.to_string()),
+                    unique_id: Some(op.key.as_str().into()),
                     fields: fields.clone(),
                 });
                 links
@@ -81,7 +81,7 @@ pub fn simulate_apply(plan: &Plan, lms: &mut LmsSnapshot, links: &mut Links, ids
             RecordAction::Update { id, fields, .. } | RecordAction::Link { id, fields, .. } => {
                 if let Some(&index) = users.get(id.as_str()) {
                     lms.users[index].fields = fields.clone();
-                    lms.users[index].unique_id = Some(op.key.to_string());
+                    lms.users[index].unique_id = Some(op.key.as_str().into());
                 }
                 if matches!(op.action, RecordAction::Link { .. }) {
                     links
@@ -208,7 +208,11 @@ fn key_ids(
     let mut users: HashMap<String, UserId> = lms
         .users
         .iter()
-        .filter_map(|u| u.unique_id.clone().map(|key| (key, u.id.clone())))
+        .filter_map(|u| {
+            u.unique_id
+                .as_ref()
+                .map(|key| (key.to_string(), u.id.clone()))
+        })
         .collect();
     users.extend(
         links

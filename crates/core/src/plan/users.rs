@@ -9,6 +9,7 @@ use foldhash::HashMap;
 use crate::entity::Entity;
 use crate::ids::{BuildingId, RoleId};
 use crate::mapping::RoleTarget;
+use crate::model::Text;
 use crate::model::lms::{LmsUser, UserFields};
 use crate::model::sis::{Person, SisRole};
 use crate::plan::builder::{
@@ -138,12 +139,12 @@ impl DesiredUser<'_> {
     /// The fields as the LMS model holds them.
     fn to_fields(&self) -> UserFields {
         UserFields {
-            first: self.first.to_owned(),
-            preferred_first: self.preferred_first.map(str::to_owned),
-            middle: self.middle.map(str::to_owned),
-            last: self.last.to_owned(),
-            email: self.email.map(str::to_owned),
-            username: self.username.map(str::to_owned),
+            first: self.first.into(),
+            preferred_first: self.preferred_first.map(Text::from),
+            middle: self.middle.map(Text::from),
+            last: self.last.into(),
+            email: self.email.map(Text::from),
+            username: self.username.map(Text::from),
             graduation_year: self.graduation_year,
             building: self.building.clone(),
             other_buildings: self.other_buildings.iter().map(|b| (*b).clone()).collect(),
@@ -322,7 +323,7 @@ fn check_unique_fields(
                     .collect();
                 others.sort();
                 return Err(SkipReason::DuplicateEmail {
-                    email: email.clone(),
+                    email: email.to_string(),
                     others,
                 });
             }
@@ -333,7 +334,7 @@ fn check_unique_fields(
                 .filter(|user| Some(user.id.as_str()) != own_id)
             {
                 return Err(SkipReason::EmailTaken {
-                    email: email.clone(),
+                    email: email.to_string(),
                     by: user.id.clone(),
                 });
             }
@@ -353,7 +354,7 @@ fn check_unique_fields(
                 .filter(|user| Some(user.id.as_str()) != own_id)
             {
                 return Err(SkipReason::UsernameTaken {
-                    username: username.clone(),
+                    username: username.to_string(),
                     by: user.id.clone(),
                 });
             }
@@ -375,7 +376,7 @@ fn with_login(
         return Ok(fields);
     }
     if b.input.mapping.options().username_from_key {
-        fields.username = Some(person.key.as_str().to_owned());
+        fields.username = Some(person.key.as_str().into());
         Ok(fields)
     } else {
         Err(SkipReason::MissingField {

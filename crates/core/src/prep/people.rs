@@ -6,6 +6,7 @@ use super::report::{MatchEntry, MatchMethod, MatchOutcome};
 use super::resolve::{decide, finish, found, trimmed};
 use crate::ids::{BuildingId, UserId};
 use crate::mapping::{MappingConfig, RoleTarget};
+use crate::model::Text;
 use crate::model::links::Links;
 use crate::model::lms::LmsUser;
 use crate::model::sis::Person;
@@ -65,7 +66,7 @@ impl<'a> UserIndex<'a> {
         for at in (0..index.users.len()).rev() {
             let user = index.users[at];
             let fields = &user.fields;
-            let text = |value: &'a Option<String>| value.as_deref().unwrap_or_default();
+            let text = |value: &'a Option<Text>| value.as_deref().unwrap_or_default();
             index
                 .unique_id
                 .insert(key(&[(text(&user.unique_id), Fold::Exact)]), at);

@@ -362,14 +362,14 @@ fn user(state: &mut State, op: &UserOp) -> Applied {
         Some(index) => {
             let user = &mut state.lms.users[index];
             user.fields = fields;
-            user.unique_id = Some(key);
+            user.unique_id = Some(key.into());
             Ok(Some(user.id.to_string()))
         }
         None => {
             let id = UserId::new(state.ids.next_id());
             state.lms.users.push(LmsUser {
                 id: id.clone(),
-                unique_id: Some(key),
+                unique_id: Some(key.into()),
                 fields,
             });
             Ok(Some(id.to_string()))

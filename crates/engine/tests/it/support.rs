@@ -126,7 +126,7 @@ pub(crate) fn keyed(lms: &LmsSnapshot) -> Keyed {
         lms.users
             .iter()
             .find(|u| u.id == *id)
-            .and_then(|u| u.unique_id.clone())
+            .and_then(|u| u.unique_id.as_deref().map(str::to_owned))
             .unwrap_or_default()
     };
     let section_key = |id: &rostersync_core::ids::SectionId| {
@@ -140,7 +140,7 @@ pub(crate) fn keyed(lms: &LmsSnapshot) -> Keyed {
         users: lms
             .users
             .iter()
-            .filter_map(|u| u.unique_id.clone())
+            .filter_map(|u| u.unique_id.as_deref().map(str::to_owned))
             .collect(),
         courses: lms.courses.iter().map(|c| c.code.clone()).collect(),
         sections: lms

@@ -21,10 +21,10 @@ fn name(table: &Table, row: &Row, nickname: bool) -> PersonName {
         None
     };
     PersonName {
-        middle: non_empty(table.get(row, "MIDDLE_NAME")),
-        last: table.get(row, "LAST_NAME").to_owned(),
-        preferred_first: preferred,
-        first,
+        middle: non_empty(table.get(row, "MIDDLE_NAME")).map(Into::into),
+        last: table.get(row, "LAST_NAME").into(),
+        preferred_first: preferred.map(Into::into),
+        first: first.into(),
     }
 }
 
@@ -77,9 +77,9 @@ pub(super) fn students(files: &RosterFiles, problems: &mut Vec<SourceProblem>) -
             key: student_key(id),
             role: SisRole::Student,
             name: name(table, row, true),
-            email: own_email.get(id).map(|email| (*email).to_owned()),
+            email: own_email.get(id).map(|email| (*email).into()),
             username: None,
-            grade: non_empty(table.get(row, "GRADE")),
+            grade: non_empty(table.get(row, "GRADE")).map(Into::into),
             graduation_year: years.get(id).copied(),
             primary_school: school_key(building),
             other_schools: Vec::new(),
@@ -191,8 +191,8 @@ pub(super) fn guardians(
             key,
             role: SisRole::Guardian,
             name: name(contacts, row, false),
-            email: contacts.opt(row, "EMAIL").map(str::to_owned),
-            username: contacts.opt(row, "LOGIN_ID").map(str::to_owned),
+            email: contacts.opt(row, "EMAIL").map(Into::into),
+            username: contacts.opt(row, "LOGIN_ID").map(Into::into),
             grade: None,
             graduation_year: None,
             primary_school: primary,
@@ -266,8 +266,8 @@ pub(super) fn staff(
             key: staff_key(id),
             role: SisRole::Teacher,
             name: name(table, row, false),
-            email: table.opt(row, "EMAIL").map(str::to_owned),
-            username: table.opt(row, "LOGIN_ID").map(str::to_owned),
+            email: table.opt(row, "EMAIL").map(Into::into),
+            username: table.opt(row, "LOGIN_ID").map(Into::into),
             grade: None,
             graduation_year: None,
             primary_school: primary,

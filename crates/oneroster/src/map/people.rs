@@ -92,23 +92,25 @@ pub(crate) fn map(index: &Index<'_>, problems: &mut Vec<SourceProblem>) -> Mappe
             schools.extend(enrolled.iter().copied());
         }
         let name = PersonName {
-            first: user.given.clone(),
-            middle: user.middle.clone(),
-            last: user.family.clone(),
+            first: user.given.as_str().into(),
+            middle: user.middle.as_deref().map(Into::into),
+            last: user.family.as_str().into(),
             preferred_first: user
                 .preferred_given
                 .clone()
-                .filter(|preferred| *preferred != user.given),
+                .filter(|preferred| *preferred != user.given)
+                .map(Into::into),
         };
         let person = Person {
             key: PersonKey::new(&user.meta.sourced_id),
             role,
             name,
-            email: user.email.clone(),
-            username: user.username.clone(),
+            email: user.email.as_deref().map(Into::into),
+            username: user.username.as_deref().map(Into::into),
             grade: (role == SisRole::Student)
                 .then(|| user.grades.first().cloned())
-                .flatten(),
+                .flatten()
+                .map(Into::into),
             graduation_year: None,
             primary_school: SchoolKey::new(schools.first().copied().unwrap_or_default()),
             other_schools: schools.iter().skip(1).map(|s| SchoolKey::new(*s)).collect(),

@@ -259,7 +259,7 @@ fn carried_person(person: &Person) -> Person {
     person.graduation_year = None;
     person.grade = person
         .grade
-        .map(|g| if g == "KF" { "KG".to_owned() } else { g });
+        .map(|g| if g == "KF" { "KG".into() } else { g });
     person
 }
 
@@ -407,9 +407,9 @@ async fn a_generated_district_reads_back_field_for_field() {
 async fn quoted_fields_survive_the_round_trip() {
     let mut district = generate(DistrictSize::Tiny, SEED, 2026);
     let person = &mut district.sis.people[20];
-    person.name.first = "Anne, \"Annie\"".to_owned();
-    person.name.last = "Ng\nTwo Lines".to_owned();
-    person.name.middle = Some("Ünal 美咲".to_owned());
+    person.name.first = "Anne, \"Annie\"".into();
+    person.name.last = "Ng\nTwo Lines".into();
+    person.name.middle = Some("Ünal 美咲".into());
     district.sis.courses[0].title = "Art, \"Design\" & Craft".to_owned();
     district.sis.sections[0].title = "Period 1,\r\n2".to_owned();
     let dir = write(&district);

@@ -173,7 +173,7 @@ fn user_fields(last: &str) -> UserFields {
         preferred_first: None,
         middle: None,
         last: last.into(),
-        email: Some(format!("{last}@x.example")),
+        email: Some(format!("{last}@x.example").into()),
         username: None,
         graduation_year: Some(2030),
         building: BuildingId::new("5592393"),

@@ -96,10 +96,10 @@ pub(crate) fn random_name(
         .filter(|_| rng.u32(..100) < 30)
         .map(str::to_owned);
     PersonName {
-        first: first.to_owned(),
-        middle,
-        last: last.to_owned(),
-        preferred_first,
+        first: first.into(),
+        middle: middle.map(Into::into),
+        last: last.into(),
+        preferred_first: preferred_first.map(Into::into),
     }
 }
 
@@ -119,8 +119,8 @@ pub(crate) fn teachers(layout: &Layout, rng: &mut fastrand::Rng) -> Vec<Person> 
                 key: PersonKey::new(key),
                 role: SisRole::Teacher,
                 name,
-                email: Some(email),
-                username,
+                email: Some(email.into()),
+                username: username.map(Into::into),
                 grade: None,
                 graduation_year: None,
                 primary_school: school.key.clone(),
@@ -301,7 +301,7 @@ pub(crate) fn students_and_guardians(
                 key,
                 role: SisRole::Guardian,
                 name,
-                email,
+                email: email.map(Into::into),
                 username: None,
                 grade: None,
                 graduation_year: None,
@@ -335,9 +335,9 @@ pub(crate) fn students_and_guardians(
             key,
             role: SisRole::Student,
             name,
-            email,
+            email: email.map(Into::into),
             username: None,
-            grade: Some(grade_code(g)),
+            grade: Some(grade_code(g).into()),
             graduation_year: Some(calendar.year + 12 - i32::from(g)),
             primary_school: layout.schools[school[i] as usize].key.clone(),
             other_schools: Vec::new(),
@@ -370,11 +370,11 @@ fn force_names(names_of: &mut [PersonName], household: &[u32], layout: &Layout) 
     }
     let set = |name: &mut PersonName, first: Option<&str>, last: Option<&str>| {
         if let Some(first) = first {
-            name.first = first.to_owned();
+            name.first = first.into();
             name.preferred_first = None;
         }
         if let Some(last) = last {
-            name.last = last.to_owned();
+            name.last = last.into();
         }
         name.middle = None;
     };

@@ -486,15 +486,15 @@ fn diff(old: &SisSnapshot, new: &SisSnapshot, today: NaiveDate) -> DayChanges {
         if o.name.last != p.name.last {
             changes.renamed.push(Rename {
                 person: p.key.clone(),
-                old_last: o.name.last.clone(),
-                new_last: p.name.last.clone(),
+                old_last: o.name.last.to_string(),
+                new_last: p.name.last.to_string(),
             });
         }
         if o.email != p.email {
             changes.email_changes.push(EmailChange {
                 person: p.key.clone(),
-                old: o.email.clone(),
-                new: p.email.clone().unwrap_or_default(),
+                old: o.email.as_deref().map(str::to_owned),
+                new: p.email.as_deref().unwrap_or_default().to_owned(),
             });
         }
         if o.primary_school != p.primary_school && p.role == SisRole::Student {

@@ -64,8 +64,8 @@ fn strip(key: &str, prefix: char) -> &str {
     key.strip_prefix(prefix).unwrap_or(key)
 }
 
-fn opt(text: &Option<String>) -> String {
-    text.clone().unwrap_or_default()
+fn opt<T: AsRef<str>>(text: &Option<T>) -> String {
+    text.as_ref().map_or("", AsRef::as_ref).to_owned()
 }
 
 /// The `REG_GRADE` code of a core grade level: `PK` (-1), `KF` (0), `01`..`12`;
@@ -166,9 +166,9 @@ fn people(sis: &SisSnapshot, out: &mut EspTables) {
     for person in &sis.people {
         let name = &person.name;
         let names = [
-            ("FIRST_NAME", name.first.clone()),
+            ("FIRST_NAME", name.first.to_string()),
             ("MIDDLE_NAME", opt(&name.middle)),
-            ("LAST_NAME", name.last.clone()),
+            ("LAST_NAME", name.last.to_string()),
         ];
         match person.role {
             SisRole::Student => {
@@ -200,8 +200,10 @@ fn people(sis: &SisSnapshot, out: &mut EspTables) {
                 let contact = format!("M{}", person.key.as_str());
                 if contacts_written.insert(contact.clone()) {
                     if let Some(table) = out.table_mut("REG_CONTACT") {
-                        let mut row =
-                            vec![("CONTACT_ID", contact.clone()), ("EMAIL", email.clone())];
+                        let mut row = vec![
+                            ("CONTACT_ID", contact.clone()),
+                            ("EMAIL", email.to_string()),
+                        ];
                         row.extend(names.iter().cloned());
                         table.push(&row);
                     }

@@ -29,13 +29,13 @@ fn lms_user(
 ) -> LmsUser {
     LmsUser {
         id: id.into(),
-        unique_id: unique.map(str::to_owned),
+        unique_id: unique.map(Into::into),
         fields: UserFields {
             first: first.into(),
             preferred_first: None,
             middle: None,
             last: last.into(),
-            email: email.map(str::to_owned),
+            email: email.map(Into::into),
             username: None,
             graduation_year: None,
             building: "9001".into(),

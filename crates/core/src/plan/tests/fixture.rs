@@ -178,7 +178,7 @@ impl World {
                 last: last.into(),
                 ..PersonName::default()
             },
-            email: Some(format!("{}@{domain}", key.to_lowercase())),
+            email: Some(format!("{}@{domain}", key.to_lowercase()).into()),
             username: None,
             grade: (role == SisRole::Student).then(|| "09".into()),
             graduation_year: (role == SisRole::Student).then_some(2029),

@@ -128,17 +128,17 @@ fn golden_conflicts() {
             preferred_first: None,
             middle: None,
             last: "Existing".into(),
-            email: email.map(str::to_owned),
-            username: username.map(str::to_owned),
+            email: email.map(Into::into),
+            username: username.map(Into::into),
             graduation_year: None,
             building: "9001".into(),
             other_buildings: Vec::new(),
             role: "1214".into(),
         };
-        fields.first = format!("Pre{id}");
+        fields.first = format!("Pre{id}").into();
         LmsUser {
             id: id.into(),
-            unique_id: unique.map(str::to_owned),
+            unique_id: unique.map(Into::into),
             fields,
         }
     };

@@ -164,10 +164,10 @@ impl<'a> Day<'a> {
         }
         self.changes.renamed.push(Rename {
             person: person.key.clone(),
-            old_last: person.name.last.clone(),
+            old_last: person.name.last.to_string(),
             new_last: new_last.to_owned(),
         });
-        self.sis.people[p].name.last = new_last.to_owned();
+        self.sis.people[p].name.last = new_last.into();
         true
     }
 
@@ -181,10 +181,10 @@ impl<'a> Day<'a> {
         let new = new_email(person, self.today);
         self.changes.email_changes.push(EmailChange {
             person: person.key.clone(),
-            old: person.email.clone(),
+            old: person.email.as_deref().map(str::to_owned),
             new: new.clone(),
         });
-        self.sis.people[p].email = Some(new);
+        self.sis.people[p].email = Some(new.into());
         true
     }
 
