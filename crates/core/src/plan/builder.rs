@@ -54,37 +54,6 @@ pub(crate) fn filter_map_on_two_cores<T: Sync, R: Send>(
     })
 }
 
-/// `work` applied to every item, its successes and failures apart, each in
-/// item order; split over two threads like [`filter_map_on_two_cores`].
-pub(crate) fn partition_on_two_cores<T: Sync, O: Send, E: Send>(
-    items: &[T],
-    work: impl Fn(&T) -> Result<O, E> + Sync,
-) -> (Vec<O>, Vec<E>) {
-    let run = |part: &[T]| -> (Vec<O>, Vec<E>) {
-        let mut ok = Vec::with_capacity(part.len());
-        let mut failed = Vec::new();
-        for item in part {
-            match work(item) {
-                Ok(value) => ok.push(value),
-                Err(error) => failed.push(error),
-            }
-        }
-        (ok, failed)
-    };
-    if items.len() < WORTH_A_THREAD {
-        return run(items);
-    }
-    let (head, tail) = items.split_at(items.len() / 2);
-    std::thread::scope(|scope| {
-        let second = scope.spawn(|| run(tail));
-        let (mut ok, mut failed) = run(head);
-        let (more_ok, more_failed) = join(second);
-        ok.extend(more_ok);
-        failed.extend(more_failed);
-        (ok, failed)
-    })
-}
-
 impl<'a> Builder<'a> {
     pub(crate) fn new(input: &'a PlanInput<'a>) -> Self {
         // The two indexes are independent: build them on two cores.
@@ -99,6 +68,14 @@ impl<'a> Builder<'a> {
             linked,
             plan: Plan::default(),
         }
+    }
+
+    /// Frees the look-ups of users once the user and guardian phases are
+    /// done: nothing after them reads these, and the enrollment phase, the
+    /// largest, then has their memory to itself.
+    pub(crate) fn release_user_lookups(&mut self) {
+        self.lms.release_users();
+        self.linked.release_users();
     }
 
     pub(crate) fn skip(&mut self, entity: Entity, key: impl Into<String>, reason: SkipReason) {
@@ -186,7 +163,7 @@ pub(crate) fn dedupe<'a, T>(
 
 #[cfg(test)]
 mod tests {
-    use super::{filter_map_on_two_cores, partition_on_two_cores};
+    use super::filter_map_on_two_cores;
 
     #[test]
     fn two_cores_give_what_one_gives_in_the_same_order() {
@@ -199,14 +176,6 @@ mod tests {
                 .filter_map(|(i, n)| Some((i, work(n)?)))
                 .collect();
             assert_eq!(filter_map_on_two_cores(&items, work), one, "{len} items");
-            let split = |n: &u32| if n % 5 == 0 { Err(*n) } else { Ok(n + 1) };
-            let ok: Vec<u32> = items.iter().filter_map(|n| split(n).ok()).collect();
-            let failed: Vec<u32> = items.iter().filter_map(|n| split(n).err()).collect();
-            assert_eq!(
-                partition_on_two_cores(&items, split),
-                (ok, failed),
-                "{len} items"
-            );
         }
     }
 }

@@ -113,6 +113,34 @@ impl<'k> LastRank<'k> {
     }
 }
 
+/// Look-ups in a list sorted by key, for keys asked in ascending order: each
+/// look-up walks on from the last instead of searching.
+struct Walk<'s, T> {
+    items: &'s [T],
+    key: fn(&T) -> u64,
+    at: usize,
+}
+
+impl<'s, T> Walk<'s, T> {
+    fn new(items: &'s [T], key: fn(&T) -> u64) -> Self {
+        Walk { items, key, at: 0 }
+    }
+
+    /// The item with `key`, if any; `key` must not be below the last one asked.
+    fn get(&mut self, key: u64) -> Option<&'s T> {
+        while self
+            .items
+            .get(self.at)
+            .is_some_and(|item| (self.key)(item) < key)
+        {
+            self.at += 1;
+        }
+        self.items
+            .get(self.at)
+            .filter(|item| (self.key)(item) == key)
+    }
+}
+
 fn pair(section: u32, person: u32) -> u64 {
     (u64::from(section) << 32) | u64::from(person)
 }
@@ -173,7 +201,8 @@ pub(crate) fn plan_enrollments<'a>(
     // Only drops need the desired pairs, and only managed enrollments can drop.
     let drops = !owned.is_empty() && input.mapping.drop_policy() != DropPolicy::Keep;
     let mut desired: Vec<u64> = Vec::with_capacity(if drops { wants.len() } else { 0 });
-    let mut owned_at = 0;
+    let mut owned_walk = Walk::new(&owned, |key| *key);
+    let mut existing_walk = Walk::new(&existing, |(key, _)| *key);
     // Room for every op up front: a growing vector of millions would copy
     // itself and hold two copies at its peak; pages never written cost no memory.
     b.plan.enrollments.reserve(wants.len() + owned.len());
@@ -206,12 +235,12 @@ pub(crate) fn plan_enrollments<'a>(
         if drops {
             desired.push(key);
         }
-        // Both lists are sorted: walk `owned` along instead of searching it.
-        while owned.get(owned_at).is_some_and(|o| *o < key) {
-            owned_at += 1;
-        }
-        let is_owned = owned.get(owned_at) == Some(&key);
-        let action = match existing.get(&key).map(|e| (e.id.clone(), role_of(e))) {
+        // Every list is sorted by pair: walk them along instead of searching.
+        let is_owned = owned_walk.get(key).is_some();
+        let action = match existing_walk
+            .get(key)
+            .map(|(_, e)| (e.id.clone(), role_of(e)))
+        {
             None => EnrollmentAction::Enroll { role },
             Some((_, current)) if current == role && is_owned => {
                 b.unchanged(Entity::Enrollment);
@@ -229,11 +258,11 @@ pub(crate) fn plan_enrollments<'a>(
     if !drops {
         return;
     }
-    // `desired` and `owned` are both sorted: walk them together.
-    let mut wanted = desired.iter().peekable();
-    for key in owned {
-        while wanted.next_if(|want| **want < key).is_some() {}
-        if wanted.peek() == Some(&&key) {
+    // `owned`, `desired` and `existing` are all sorted: walk them together.
+    let mut desired_walk = Walk::new(&desired, |key| *key);
+    let mut existing_walk = Walk::new(&existing, |(key, _)| *key);
+    for &key in &owned {
+        if desired_walk.get(key).is_some() {
             continue;
         }
         let (s, p) = unpair(key);
@@ -241,7 +270,7 @@ pub(crate) fn plan_enrollments<'a>(
         if !section_ready[s] || conflict {
             continue;
         }
-        if let Some(enrollment) = existing.get(&key) {
+        if let Some((_, enrollment)) = existing_walk.get(key) {
             let action = EnrollmentAction::Unenroll {
                 id: enrollment.id.clone(),
                 role: role_of(enrollment),
@@ -318,14 +347,14 @@ fn push(b: &mut Builder<'_>, section: &SectionKey, person: &PersonKey, action: E
     });
 }
 
-/// The active LMS enrollments by (section rank, person rank). A section or
-/// user is found by its link first, then by the SIS key in its unique field;
-/// where two enrollments answer, the smallest id wins.
+/// The active LMS enrollments by (section rank, person rank), sorted by pair,
+/// each pair once. A section or user is found by its link first, then by the
+/// SIS key in its unique field; where two enrollments answer, the smallest id wins.
 fn existing_enrollments<'a>(
     input: &PlanInput<'a>,
     sections: &Ranks<'a, SectionKey>,
     people: &Ranks<'a, PersonKey>,
-) -> HashMap<u64, &'a LmsEnrollment> {
+) -> Vec<(u64, &'a LmsEnrollment)> {
     fn by_lms_id<'a>(
         ranks: &HashMap<CompactString, u32>,
         unique: impl Iterator<Item = (Option<&'a str>, &'a str)>,
@@ -373,24 +402,19 @@ fn existing_enrollments<'a>(
             .iter()
             .map(|(k, link)| (k.as_str(), link.id.as_str())),
     );
-    let mut existing: HashMap<u64, &LmsEnrollment> =
-        HashMap::with_capacity_and_hasher(input.lms.enrollments.len(), Default::default());
+    let mut existing: Vec<(u64, &LmsEnrollment)> = Vec::with_capacity(input.lms.enrollments.len());
     let mut last = LastRank::new();
     for enrollment in input.lms.enrollments.iter().filter(|e| e.active) {
         let s = last.get(enrollment.section.as_str(), |id| {
             section_of.get(id).copied()
         });
-        let (Some(s), Some(p)) = (s, person_of.get(enrollment.user.as_str())) else {
-            continue;
-        };
-        existing
-            .entry(pair(s, *p))
-            .and_modify(|kept| {
-                if enrollment.id < kept.id {
-                    *kept = enrollment;
-                }
-            })
-            .or_insert(enrollment);
+        if let (Some(s), Some(p)) = (s, person_of.get(enrollment.user.as_str())) {
+            existing.push((pair(s, *p), enrollment));
+        }
     }
+    // Ids break ties only between enrollments of one pair; the first of each
+    // run, the smallest id, is the one kept.
+    existing.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.id.cmp(&b.1.id)));
+    existing.dedup_by_key(|(key, _)| *key);
     existing
 }

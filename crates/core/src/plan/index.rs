@@ -138,6 +138,14 @@ impl<'a> LmsIndex<'a> {
         }
         index
     }
+
+    /// Empties the user look-ups and gives their memory back.
+    pub(crate) fn release_users(&mut self) {
+        self.users_by_id = HashMap::default();
+        self.users_by_unique = HashMap::default();
+        self.users_by_email = HashMap::default();
+        self.users_by_username = HashMap::default();
+    }
 }
 
 /// The trimmed text, unless it is empty.
@@ -187,5 +195,11 @@ impl<'a> LinkIndex<'a> {
             course_links,
             section_links,
         }
+    }
+
+    /// Empties the user look-ups and gives their memory back.
+    pub(crate) fn release_users(&mut self) {
+        self.users = HashMap::default();
+        self.user_links = HashMap::default();
     }
 }

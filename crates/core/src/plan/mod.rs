@@ -65,6 +65,7 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
     if input.scope.users() && input.mapping.options().guardian_links {
         guardians::plan_guardian_links(&mut b, &people);
     }
+    b.release_user_lookups();
     let courses = if input.scope.courses() {
         courses::plan_courses(&mut b)
     } else {

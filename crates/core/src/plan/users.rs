@@ -12,9 +12,7 @@ use crate::mapping::RoleTarget;
 use crate::model::Text;
 use crate::model::lms::{LmsUser, UserFields};
 use crate::model::sis::{Person, SisRole};
-use crate::plan::builder::{
-    Builder, Party, dedupe, filter_map_on_two_cores, partition_on_two_cores,
-};
+use crate::plan::builder::{Builder, Party, dedupe, filter_map_on_two_cores};
 use crate::plan::index::{fold, fold_cow, nonempty};
 use crate::plan::record::{Found, compare, find};
 use crate::plan::types::{RecordAction, SkipReason, UserOp};
@@ -28,24 +26,29 @@ pub(crate) fn plan_users<'a>(b: &mut Builder<'a>) -> HashMap<&'a str, Party> {
         Entity::User,
     );
     let mut states = HashMap::with_capacity_and_hasher(people.len(), Default::default());
-    // First pass: scope and required fields, giving the desired fields.
+    // First pass: scope and required fields. Only the refusals are kept; the
+    // desired fields are borrowed from the person and the mapping, so the
+    // second pass works them out again rather than holding them for every
+    // person (they were this phase's largest allocation).
     let shared: &Builder<'a> = b;
-    let (wanted, refused) = partition_on_two_cores(&people, |person| {
-        desired_fields(shared, person)
-            .map(|fields| (*person, fields))
-            .map_err(|reason| (*person, reason))
-    });
-    for (person, reason) in refused {
-        states.insert(person.key.as_str(), Party::skipped(&reason));
-        b.skip(Entity::User, person.key.as_str(), reason);
+    let refused = filter_map_on_two_cores(&people, |person| desired_fields(shared, person).err());
+    let mut wanted: Vec<&'a Person> = Vec::with_capacity(people.len() - refused.len());
+    let mut refused = refused.into_iter().peekable();
+    for (index, person) in people.iter().enumerate() {
+        match refused.next_if(|(at, _)| *at == index) {
+            Some((_, reason)) => {
+                states.insert(person.key.as_str(), Party::skipped(&reason));
+                b.skip(Entity::User, person.key.as_str(), reason);
+            }
+            None => wanted.push(person),
+        }
     }
-    // Two SIS people with one e-mail: neither gets it. One pass: the first
-    // holder of each e-mail, and every holder of an e-mail seen twice.
+    drop(people);
     let mut first_holder: HashMap<Cow<'_, str>, (&'a str, &'a str)> =
         HashMap::with_capacity_and_hasher(wanted.len(), Default::default());
     let mut by_email: HashMap<String, Vec<&'a str>> = HashMap::default();
-    for (person, fields) in &wanted {
-        let Some(email) = fields.email else {
+    for person in &wanted {
+        let Some(email) = nonempty(person.email.as_deref()) else {
             continue;
         };
         let key = person.key.as_str();
@@ -66,12 +69,14 @@ pub(crate) fn plan_users<'a>(b: &mut Builder<'a>) -> HashMap<&'a str, Party> {
     // Deciding only reads, and most people are unchanged: decide on two
     // cores and keep only the people with something to do or a reason not to.
     let shared: &Builder<'a> = b;
-    let changed = filter_map_on_two_cores(&wanted, |(person, fields)| {
-        decide(shared, person, fields, &by_email).transpose()
+    let changed = filter_map_on_two_cores(&wanted, |person| {
+        desired_fields(shared, person)
+            .and_then(|desired| decide(shared, person, &desired, &by_email))
+            .transpose()
     });
     b.plan.users.reserve(changed.len());
     let mut changed = changed.into_iter().peekable();
-    for (index, (person, _)) in wanted.iter().enumerate() {
+    for (index, person) in wanted.iter().enumerate() {
         let key = person.key.as_str();
         match changed.next_if(|(at, _)| *at == index) {
             Some((_, Ok(action))) => {

@@ -455,6 +455,52 @@ fn role_change_and_adoption_of_existing_enrollments() {
 }
 
 #[test]
+fn of_two_lms_enrollments_for_one_pair_the_smallest_id_is_adopted_whatever_the_order() {
+    let mut world = World::basic();
+    world.sync();
+    world
+        .links
+        .enrollments
+        .retain(|(_, person), _| person.as_str() != "S1");
+    let user = world
+        .lms
+        .users
+        .iter()
+        .find(|u| u.unique_id.as_deref() == Some("S1"))
+        .unwrap()
+        .id
+        .clone();
+    let original = world
+        .lms
+        .enrollments
+        .iter()
+        .find(|e| e.user == user)
+        .unwrap()
+        .clone();
+    let twin = |id: &str| crate::model::lms::LmsEnrollment {
+        id: id.into(),
+        ..original.clone()
+    };
+    for order in [["0001", "zzzz"], ["zzzz", "0001"]] {
+        let mut world = world.clone();
+        world.lms.enrollments.extend(order.map(twin));
+        world.lms.enrollments.rotate_right(1);
+        let plan = world.plan(SyncScope::All);
+        let adopted: Vec<_> = plan
+            .enrollments
+            .iter()
+            .filter(|op| op.person.as_str() == "S1")
+            .map(|op| op.action.clone())
+            .collect();
+        assert_eq!(
+            adopted,
+            [EnrollmentAction::Adopt { id: "0001".into() }],
+            "{order:?}"
+        );
+    }
+}
+
+#[test]
 fn grading_period_title_taken_is_reported() {
     let mut world = World::basic();
     world
