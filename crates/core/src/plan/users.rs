@@ -44,6 +44,8 @@ pub(crate) fn plan_users<'a>(b: &mut Builder<'a>) -> HashMap<&'a str, Party> {
         }
     }
     drop(people);
+    // Two SIS people with one e-mail: neither gets it. One pass: the first
+    // holder of each e-mail, and every holder of an e-mail seen twice.
     let mut first_holder: HashMap<Cow<'_, str>, (&'a str, &'a str)> =
         HashMap::with_capacity_and_hasher(wanted.len(), Default::default());
     let mut by_email: HashMap<String, Vec<&'a str>> = HashMap::default();
