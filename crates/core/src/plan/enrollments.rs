@@ -355,29 +355,46 @@ fn existing_enrollments<'a>(
     sections: &Ranks<'a, SectionKey>,
     people: &Ranks<'a, PersonKey>,
 ) -> Vec<(u64, &'a LmsEnrollment)> {
+    /// LMS id → rank. A key's LMS id comes from its link, else from the
+    /// unique field of the LMS records that carry it (the smallest id wins).
+    /// An LMS id that two keys claim goes to the linked key, else to the
+    /// smaller rank, whatever order the maps list them in.
     fn by_lms_id<'a>(
         ranks: &HashMap<CompactString, u32>,
+        count: usize,
         unique: impl Iterator<Item = (Option<&'a str>, &'a str)>,
         linked: impl Iterator<Item = (&'a str, &'a str)>,
     ) -> HashMap<CompactString, u32> {
-        // Key → LMS id: unique fields (smallest id wins), then links override.
-        let mut id_of: HashMap<&str, &str> = HashMap::default();
+        let mut id_of: Vec<Option<(&str, bool)>> = vec![None; count];
         for (key, id) in unique {
-            if let Some(key) = key.map(str::trim).filter(|key| !key.is_empty()) {
-                id_of
-                    .entry(key)
-                    .and_modify(|kept| *kept = (*kept).min(id))
-                    .or_insert(id);
+            let key = key.map(str::trim).filter(|key| !key.is_empty());
+            if let Some(&rank) = key.and_then(|key| ranks.get(key)) {
+                let kept = &mut id_of[rank as usize];
+                *kept = Some((kept.map_or(id, |(kept, _)| kept.min(id)), false));
             }
         }
-        id_of.extend(linked);
-        id_of
-            .into_iter()
-            .filter_map(|(key, id)| Some((CompactString::from(id), *ranks.get(key)?)))
-            .collect()
+        for (key, id) in linked {
+            if let Some(&rank) = ranks.get(key) {
+                id_of[rank as usize] = Some((id, true));
+            }
+        }
+        let mut rank_of = HashMap::with_capacity_and_hasher(count, Default::default());
+        for pass_linked in [true, false] {
+            for (rank, found) in id_of.iter().enumerate() {
+                if let Some((id, linked)) = *found {
+                    if linked == pass_linked {
+                        rank_of
+                            .entry(CompactString::from(id))
+                            .or_insert(rank as u32);
+                    }
+                }
+            }
+        }
+        rank_of
     }
     let section_of = by_lms_id(
         &sections.rank,
+        sections.keys.len(),
         input
             .lms
             .sections
@@ -391,6 +408,7 @@ fn existing_enrollments<'a>(
     );
     let person_of = by_lms_id(
         &people.rank,
+        people.keys.len(),
         input
             .lms
             .users

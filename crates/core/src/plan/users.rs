@@ -8,7 +8,7 @@ use foldhash::HashMap;
 
 use crate::entity::Entity;
 use crate::ids::{BuildingId, RoleId};
-use crate::mapping::RoleTarget;
+use crate::mapping::{MappingConfig, RoleMap, RoleTarget};
 use crate::model::Text;
 use crate::model::lms::{LmsUser, UserFields};
 use crate::model::sis::{Person, SisRole};
@@ -30,8 +30,8 @@ pub(crate) fn plan_users<'a>(b: &mut Builder<'a>) -> HashMap<&'a str, Party> {
     // desired fields are borrowed from the person and the mapping, so the
     // second pass works them out again rather than holding them for every
     // person (they were this phase's largest allocation).
-    let shared: &Builder<'a> = b;
-    let refused = filter_map_on_two_cores(&people, |person| desired_fields(shared, person).err());
+    let schools = school_facts(b.input.mapping);
+    let refused = filter_map_on_two_cores(&people, |person| desired_fields(&schools, person).err());
     let mut wanted: Vec<&'a Person> = Vec::with_capacity(people.len() - refused.len());
     let mut refused = refused.into_iter().peekable();
     for (index, person) in people.iter().enumerate() {
@@ -72,7 +72,7 @@ pub(crate) fn plan_users<'a>(b: &mut Builder<'a>) -> HashMap<&'a str, Party> {
     // cores and keep only the people with something to do or a reason not to.
     let shared: &Builder<'a> = b;
     let changed = filter_map_on_two_cores(&wanted, |person| {
-        desired_fields(shared, person)
+        desired_fields(&schools, person)
             .and_then(|desired| decide(shared, person, &desired, &by_email))
             .transpose()
     });
@@ -186,26 +186,53 @@ impl DesiredUser<'_> {
     }
 }
 
-fn desired_fields<'a>(b: &Builder<'a>, person: &'a Person) -> Result<DesiredUser<'a>, SkipReason> {
-    let mapping = b.input.mapping;
+/// What the mapping says of one mapped school.
+#[derive(Debug, Clone, Copy)]
+struct SchoolFacts<'a> {
+    building: &'a BuildingId,
+    users_selected: bool,
+    roles: Option<&'a RoleMap>,
+}
+
+/// The facts of every mapped school by key, read once per plan: looking them
+/// up in the mapping's ordered maps for each of a district's people cost more
+/// than the rest of working out their fields.
+fn school_facts(mapping: &MappingConfig) -> HashMap<&str, SchoolFacts<'_>> {
+    let spec = mapping.spec();
+    spec.schools
+        .iter()
+        .map(|(school, building)| {
+            let facts = SchoolFacts {
+                building,
+                users_selected: spec.selection.users.contains(school),
+                roles: spec.roles.get(school),
+            };
+            (school.as_str(), facts)
+        })
+        .collect()
+}
+
+fn desired_fields<'a>(
+    schools: &HashMap<&str, SchoolFacts<'a>>,
+    person: &'a Person,
+) -> Result<DesiredUser<'a>, SkipReason> {
     let mapped = || {
         person
             .schools()
-            .filter_map(|school| Some((school, mapping.building(school)?)))
+            .filter_map(|school| Some((school, *schools.get(school.as_str())?)))
     };
     let Some((first_mapped, _)) = mapped().next() else {
         return Err(SkipReason::SchoolUnmapped {
             school: person.primary_school.clone(),
         });
     };
-    let Some((home, building)) =
-        mapped().find(|(school, _)| mapping.selection().users.contains(*school))
-    else {
+    let Some((home, facts)) = mapped().find(|(_, facts)| facts.users_selected) else {
         return Err(SkipReason::SchoolNotSelected {
             school: first_mapped.clone(),
         });
     };
-    let role = match mapping.role(home, person.role) {
+    let building = facts.building;
+    let role = match facts.roles.map(|map| map.target(person.role)) {
         Some(RoleTarget::Lms(role)) => role,
         Some(RoleTarget::DoNotSync) | None => {
             return Err(SkipReason::RoleNotSynced {
@@ -227,7 +254,7 @@ fn desired_fields<'a>(b: &Builder<'a>, person: &'a Person) -> Result<DesiredUser
         });
     }
     let mut other_buildings: Vec<&BuildingId> = mapped()
-        .map(|(_, other)| other)
+        .map(|(_, other)| other.building)
         .filter(|other| *other != building)
         .collect();
     other_buildings.sort();

@@ -501,6 +501,32 @@ fn of_two_lms_enrollments_for_one_pair_the_smallest_id_is_adopted_whatever_the_o
 }
 
 #[test]
+fn an_lms_account_claimed_by_a_link_and_by_another_key_counts_for_the_linked_person() {
+    let mut world = World::basic();
+    world.sync();
+    // S2's account now also carries S1's key in its unique field, and S1 has
+    // lost its link and its own account's key: two people claim one account.
+    let account_of = |world: &World, key: &str| world.links.users[&PersonKey::new(key)].id.clone();
+    let (s1, s2) = (account_of(&world, "S1"), account_of(&world, "S2"));
+    world.links.users.remove(&PersonKey::new("S1"));
+    for user in &mut world.lms.users {
+        if user.id == s1 {
+            user.unique_id = None;
+        } else if user.id == s2 {
+            user.unique_id = Some("S1".into());
+        }
+    }
+    let plan = world.plan(SyncScope::All);
+    // The account's enrollment is S2's, by its link: nothing to enroll for S2.
+    let for_s2: Vec<_> = plan
+        .enrollments
+        .iter()
+        .filter(|op| op.person.as_str() == "S2")
+        .collect();
+    assert!(for_s2.is_empty(), "{for_s2:?}");
+}
+
+#[test]
 fn grading_period_title_taken_is_reported() {
     let mut world = World::basic();
     world
