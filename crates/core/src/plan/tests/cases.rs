@@ -418,15 +418,21 @@ fn out_of_scope_object_types_are_not_planned() {
     );
 }
 
-#[test]
-fn role_change_and_adoption_of_existing_enrollments() {
+/// The basic world, synced, with S1's enrollment no longer owned: as if an
+/// administrator had enrolled S1 by hand before rostersync came.
+fn synced_with_s1_enrolled_by_hand() -> World {
     let mut world = World::basic();
     world.sync();
-    // An administrator enrolled S1 by hand before; drop ownership to simulate it.
     world
         .links
         .enrollments
         .retain(|(_, person), _| person.as_str() != "S1");
+    world
+}
+
+#[test]
+fn role_change_and_adoption_of_existing_enrollments() {
+    let mut world = synced_with_s1_enrolled_by_hand();
     world
         .sis
         .enrollments
@@ -456,12 +462,7 @@ fn role_change_and_adoption_of_existing_enrollments() {
 
 #[test]
 fn of_two_lms_enrollments_for_one_pair_the_smallest_id_is_adopted_whatever_the_order() {
-    let mut world = World::basic();
-    world.sync();
-    world
-        .links
-        .enrollments
-        .retain(|(_, person), _| person.as_str() != "S1");
+    let world = synced_with_s1_enrolled_by_hand();
     let user = world
         .lms
         .users
