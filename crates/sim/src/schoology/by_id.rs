@@ -55,14 +55,14 @@ pub(crate) fn delete_many(
 }
 
 /// Updates one record from a JSON item: how many records changed, or a status and message.
-pub(crate) type UpdateOne = fn(&mut Db, u64, &Value) -> Result<u64, (u16, String)>;
+pub(crate) type UpdateOne = fn(&mut Db, &Call, u64, &Value) -> Result<u64, (u16, String)>;
 
 /// `PUT {realm}/{id}`.
 pub(crate) fn update(db: &mut Db, call: &Call, id: u64, update_one: UpdateOne) -> Reply {
     if !call.admin {
         return Reply::forbidden();
     }
-    match update_one(db, id, &call.body) {
+    match update_one(db, call, id, &call.body) {
         Ok(changed) => Reply::no_content().wrote(changed, 0),
         Err((404, _)) => Reply::not_found(),
         Err((_, message)) => Reply::bad_request(message),
@@ -93,7 +93,7 @@ pub(crate) fn update_many(
             let Some(id) = int(item, "id").and_then(|id| u64::try_from(id).ok()) else {
                 return item_error(400, format!("Each {singular} needs an id"));
             };
-            match update_one(db, id, item) {
+            match update_one(db, call, id, item) {
                 Ok(changed) => {
                     written += changed;
                     answer(db, call, id)

@@ -193,7 +193,7 @@ pub(crate) fn create(db: &mut Db, call: &Call) -> Reply {
     Reply::multi(json!({ "course": answers })).wrote(written, 0)
 }
 
-fn update_one(db: &mut Db, id: u64, item: &Value) -> Result<u64, (u16, String)> {
+fn update_one(db: &mut Db, _: &Call, id: u64, item: &Value) -> Result<u64, (u16, String)> {
     let Some(mut course) = db.courses.get(&id).cloned() else {
         return Err((404, format!("Course {id} not found")));
     };

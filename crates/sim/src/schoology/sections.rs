@@ -267,7 +267,7 @@ pub(crate) fn create(db: &mut Db, call: &Call, course: u64) -> Reply {
     Reply::multi(json!({ "section": answers })).wrote(written, 0)
 }
 
-fn update_one(db: &mut Db, id: u64, item: &Value) -> Result<u64, (u16, String)> {
+fn update_one(db: &mut Db, _: &Call, id: u64, item: &Value) -> Result<u64, (u16, String)> {
     let Some(mut section) = db.sections.get(&id).cloned() else {
         return Err((404, format!("Section {id} not found")));
     };

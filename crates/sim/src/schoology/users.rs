@@ -4,6 +4,7 @@
 
 use serde_json::{Value, json};
 
+use super::by_id;
 use super::db::{Db, now_secs};
 use super::directory::role_value;
 use super::model::{ParentLink, User};
@@ -397,36 +398,15 @@ fn update_one(db: &mut Db, call: &Call, id: u64, item: &Value) -> Result<u64, (u
 }
 
 pub(crate) fn update_bulk(db: &mut Db, call: &Call) -> Reply {
-    if !call.admin {
-        return Reply::forbidden();
-    }
-    let items = match bulk_items(&call.body, "users", "user") {
-        Ok(items) => items,
-        Err(reply) => return reply,
-    };
-    let mut written = 0;
-    let answers: Vec<Value> = items
-        .iter()
-        .map(|item| {
-            let Some(id) = int(item, "id").and_then(|id| u64::try_from(id).ok()) else {
-                return item_error(400, "Each user needs an id");
-            };
-            match update_one(db, call, id, item) {
-                Ok(changed) => {
-                    written += changed;
-                    let uid = db.users.get(&id).and_then(|u| u.school_uid.clone());
-                    json!({
-                        "response_code": 200,
-                        "location": call.link(&format!("users/{id}")),
-                        "id": id.to_string(),
-                        "school_uid": or_empty(uid.as_ref()),
-                    })
-                }
-                Err((code, message)) => item_error(code, message),
-            }
+    by_id::update_many(db, call, "users", "user", update_one, |db, call, id| {
+        let uid = db.users.get(&id).and_then(|u| u.school_uid.clone());
+        json!({
+            "response_code": 200,
+            "location": call.link(&format!("users/{id}")),
+            "id": id.to_string(),
+            "school_uid": or_empty(uid.as_ref()),
         })
-        .collect();
-    Reply::multi(json!({ "user": answers })).wrote(written, 0)
+    })
 }
 
 pub(crate) fn update(db: &mut Db, call: &Call, id: u64) -> Reply {
