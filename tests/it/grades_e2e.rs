@@ -69,6 +69,7 @@ async fn a_sections_grades_land_in_the_sis_once_and_a_second_passback_writes_not
             Some(PeriodWindow {
                 period: link.id.clone(),
                 term: term.key.clone(),
+                school: term.school.clone(),
                 start: term.start,
                 end: term.end,
             })

@@ -226,6 +226,7 @@ pub(crate) async fn run(size: Size, sis: DemoSis, out: Out) -> anyhow::Result<u8
     out.line(
         "\nNext: `rostersync init` writes a configuration for your district; see docs/admin-guide.md.",
     );
+    wired.sis.close().await;
     if let Some(esp) = esp {
         esp.stop().await;
     }

@@ -101,6 +101,22 @@ pub(crate) struct SisPorts {
     pub(crate) grades: Option<Arc<dyn GradeSink>>,
 }
 
+impl SisPorts {
+    /// Ends the SIS session the adapter keeps between calls (eSchoolPLUS
+    /// logs off); the next call logs on again.
+    pub(crate) async fn close(&self) {
+        self.source.close().await;
+    }
+
+    /// Runs `work`, then ends the SIS session whatever its outcome: one
+    /// logon per command.
+    pub(crate) async fn closing<T>(&self, work: impl Future<Output = T>) -> T {
+        let out = work.await;
+        self.close().await;
+        out
+    }
+}
+
 impl std::fmt::Debug for SisPorts {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SisPorts")

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{GradingPeriodId, TermKey};
+use crate::ids::{GradingPeriodId, SchoolKey, TermKey};
 
 pub use math::{Rounding, average, letter, round};
 pub use plan::{
@@ -22,13 +22,16 @@ pub use plan::{
 };
 
 /// One mapped grading period of the section: the LMS period, the SIS term it
-/// maps to, and the term's dates.
+/// maps to, the term's school and the term's dates.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PeriodWindow {
     /// The LMS grading period.
     pub period: GradingPeriodId,
     /// The SIS term (marking period).
     pub term: TermKey,
+    /// The school the term belongs to: a section's grades go only into its
+    /// own school's terms, even where schools share a grading period.
+    pub school: SchoolKey,
     /// First day of the term.
     pub start: NaiveDate,
     /// Last day of the term.

@@ -95,6 +95,15 @@ pub enum EngineError {
         #[source]
         source: PortError,
     },
+    /// The SIS grade sink has no section with this key, so it is not known
+    /// which school's terms its grades belong to.
+    #[error(
+        "the SIS has no section {section}; grades go only into the terms of a section's own school"
+    )]
+    SectionNotInSis {
+        /// The section.
+        section: String,
+    },
     /// The SIS has no term with this key in the school year.
     #[error("the SIS has no term {term} in school year {school_year}")]
     UnknownTerm {

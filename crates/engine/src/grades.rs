@@ -160,6 +160,19 @@ impl Engine {
         if let Some(period) = &options.period {
             settings.periods.retain(|window| &window.period == period);
         }
+        // Schools may share a grading period; a section's grades go only into
+        // its own school's terms.
+        let school = sink
+            .section_school(section)
+            .await
+            .map_err(|source| EngineError::Gradebook {
+                what: "find the section's school",
+                source,
+            })?
+            .ok_or_else(|| EngineError::SectionNotInSis {
+                section: section.to_string(),
+            })?;
+        settings.periods.retain(|window| window.school == school);
         let lms_book = source
             .gradebook(section)
             .await

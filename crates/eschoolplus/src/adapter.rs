@@ -1,30 +1,43 @@
 //! `EspAdapter`: the `SisSource` and `GradeSink` of eSchoolPLUS. Every call
-//! logs on, works through download or upload definitions, and logs off.
+//! of one adapter shares one logged-on session (see `connection`): a
+//! command logs on once, saves each definition only when the server does not
+//! hold it as it is, reuses what it already downloaded, and logs off when
+//! the application closes the adapter.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use async_trait::async_trait;
-use rostersync_core::ids::{SectionKey, TermKey};
+use rostersync_core::ids::{SchoolKey, SectionKey, TermKey};
 use rostersync_core::model::grades::{GradeWrite, SisGradebook};
 use rostersync_core::model::sis::{School, SisSnapshot, Term};
 use rostersync_ports::{
     GradeSink, PortResult, SisRead, SisRequest, SisSource, SourceProblem, WriteOutcome,
 };
+use tokio::sync::Mutex;
 
 use crate::config::{Credentials, Options};
+use crate::connection::Connection;
 use crate::definitions::{self, Scope};
-use crate::error::{EspError, EspResult};
-use crate::grades;
+use crate::error::EspResult;
+use crate::grades::{self, Gradebooks};
 use crate::map::{self, RosterFiles};
 use crate::parse::Table;
-use crate::session::Session;
-use crate::tasks::{self, Download};
+use crate::tasks::Download;
+
+/// What the adapter keeps between calls.
+#[derive(Debug, Default)]
+struct Held {
+    connection: Option<Connection>,
+    gradebooks: Gradebooks,
+}
 
 /// The eSchoolPLUS adapter.
 #[derive(Debug, Clone)]
 pub struct EspAdapter {
     credentials: Credentials,
     options: Options,
+    held: Arc<Mutex<Held>>,
 }
 
 impl EspAdapter {
@@ -34,28 +47,56 @@ impl EspAdapter {
         EspAdapter {
             credentials,
             options,
+            held: Arc::new(Mutex::new(Held::default())),
         }
     }
 
-    /// Logs on for `school_year`.
+    /// The school year of calls that do not name one.
+    pub fn school_year(&self) -> i32 {
+        self.options.school_year
+    }
+
+    /// Runs `work` on the adapter's connection for `school_year`, logging on
+    /// first if there is none yet. Calls are serialised: one session does
+    /// one thing at a time.
+    pub(crate) async fn with_connection<T, F>(&self, school_year: i32, work: F) -> EspResult<T>
+    where
+        F: AsyncFnOnce(&mut Connection, &mut Gradebooks) -> EspResult<T>,
+    {
+        let mut held = self.held.lock().await;
+        let Held {
+            connection,
+            gradebooks,
+        } = &mut *held;
+        let connection = match connection {
+            Some(connection) => {
+                connection.select_year(school_year).await?;
+                connection
+            }
+            None => {
+                let options = self.options.clone().with_school_year(school_year);
+                connection.insert(Connection::open(self.credentials.clone(), options).await?)
+            }
+        };
+        work(connection, gradebooks).await
+    }
+
+    /// Logs on for `school_year` (or checks that the adapter's session is
+    /// logged on for it).
     ///
     /// # Errors
     ///
-    /// As [`Session::open`].
-    pub async fn connect(&self, school_year: i32) -> EspResult<Session> {
-        let options = self.options.clone().with_school_year(school_year);
-        Session::open(self.credentials.clone(), options).await
+    /// As [`Session::open`](crate::Session::open).
+    pub async fn connect(&self, school_year: i32) -> EspResult<()> {
+        self.with_connection(school_year, async |_, _| Ok(())).await
     }
 
-    /// Logs on, runs `work`, and logs off whatever the outcome.
-    async fn with_session<T, F>(&self, school_year: i32, work: F) -> EspResult<T>
-    where
-        F: AsyncFnOnce(&Session) -> EspResult<T>,
-    {
-        let session = self.connect(school_year).await?;
-        let result = work(&session).await;
-        session.log_off().await;
-        result
+    /// Logs off and forgets the session; the next call logs on again.
+    pub async fn close(&self) {
+        let connection = self.held.lock().await.connection.take();
+        if let Some(connection) = connection {
+            connection.close().await;
+        }
     }
 
     /// Every building, with the problems met.
@@ -64,12 +105,10 @@ impl EspAdapter {
     ///
     /// When logging on or the download fails.
     pub async fn read_schools(&self) -> EspResult<(Vec<School>, Vec<SourceProblem>)> {
-        self.with_session(self.options.school_year, async |session| {
-            let mut downloads = tasks::download(session, &[definitions::buildings()]).await?;
-            let Download {
-                table,
-                mut problems,
-            } = take(&mut downloads, 0);
+        self.with_connection(self.options.school_year, async |connection, _| {
+            let downloads = connection.download_once(&definitions::buildings()).await?;
+            let mut problems = Vec::new();
+            let table = take_into(downloads, 0, &mut problems);
             let schools = map::schools(&table, &mut problems);
             Ok((schools, problems))
         })
@@ -82,12 +121,13 @@ impl EspAdapter {
     ///
     /// When logging on or a download fails.
     pub async fn read_terms(&self, school_year: i32) -> EspResult<(Vec<Term>, Vec<SourceProblem>)> {
-        self.with_session(school_year, async |session| {
-            let defs = definitions::marking_periods(school_year, None);
-            let mut downloads = tasks::download(session, &defs).await?;
+        self.with_connection(school_year, async |connection, _| {
+            let downloads = connection
+                .download_once(&definitions::terms(school_year))
+                .await?;
             let mut problems = Vec::new();
-            let weeks = take_into(&mut downloads, 0, &mut problems);
-            let dates = take_into(&mut downloads, 1, &mut problems);
+            let mut tables = tables(downloads, &mut problems);
+            let (weeks, dates) = (tables.next_table(), tables.next_table());
             let terms = map::terms(&weeks, &dates, &mut problems);
             Ok((terms, problems))
         })
@@ -98,73 +138,87 @@ impl EspAdapter {
     ///
     /// # Errors
     ///
-    /// When logging on or a download fails; bad rows are problems in the result.
+    /// When logging on or the download fails; bad rows are problems in the result.
     pub async fn read_snapshot(&self, request: &SisRequest) -> EspResult<SisRead> {
         let mut problems = Vec::new();
         let mut buildings = Vec::new();
         for school in &request.schools {
-            match school.as_str().parse::<i64>() {
-                Ok(number) => buildings.push(number),
-                Err(_) => problems.push(SourceProblem {
+            if !school.as_str().is_empty() && school.as_str().chars().all(|c| c.is_ascii_digit()) {
+                buildings.push(school.as_str().to_owned());
+            } else {
+                problems.push(SourceProblem {
                     location: format!("request school {school}"),
                     message: "not an eSchoolPLUS building number; the school was not read"
                         .to_owned(),
-                }),
+                });
             }
         }
+        if buildings.is_empty() {
+            let (schools, found) = self.read_schools().await?;
+            problems.extend(found);
+            let snapshot = SisSnapshot {
+                schools,
+                ..SisSnapshot::default()
+            };
+            return Ok(SisRead { snapshot, problems });
+        }
         let year = request.school_year;
-        self.with_session(year, async |session| {
-            let mut defs = vec![definitions::buildings()];
-            if !buildings.is_empty() {
-                defs.extend(definitions::marking_periods(year, Some(&buildings)));
-                defs.extend(definitions::roster(&Scope {
-                    buildings: buildings.clone(),
-                    school_year: year,
-                }));
-            }
-            let mut downloads = tasks::download(session, &defs).await?;
-            let academic = if buildings.is_empty() {
-                Table::default()
-            } else {
-                let scope = Scope {
-                    buildings: buildings.clone(),
-                    school_year: year,
-                };
-                graduation_years(session, &scope, &mut problems).await?
-            };
+        let definition = definitions::roster(&Scope {
+            buildings,
+            school_year: year,
+        });
+        self.with_connection(year, async |connection, _| {
+            let downloads = connection.download(&definition).await?;
+            let mut tables = tables(downloads, &mut problems);
             let mut snapshot = SisSnapshot::default();
-            let buildings_table = take_into(&mut downloads, 0, &mut problems);
-            snapshot.schools = map::schools(&buildings_table, &mut problems);
-            if buildings.is_empty() {
-                return Ok(SisRead { snapshot, problems });
-            }
-            let weeks = take_into(&mut downloads, 1, &mut problems);
-            let dates = take_into(&mut downloads, 2, &mut problems);
-            snapshot.terms = map::terms(&weeks, &dates, &mut problems);
-            let mut next = 3;
-            let mut table = || {
-                let table = take_into(&mut downloads, next, &mut problems);
-                next += 1;
-                table
-            };
+            let buildings_table = tables.next_table();
+            let (weeks, dates) = (tables.next_table(), tables.next_table());
             let files = RosterFiles {
-                students: table(),
-                academic,
-                student_contacts: table(),
-                contacts: table(),
-                staff: table(),
-                staff_buildings: table(),
-                courses: table(),
-                sections: table(),
-                sessions: table(),
-                section_staff: table(),
-                section_mps: table(),
-                student_courses: table(),
-                student_course_dates: table(),
+                students: tables.next_table(),
+                academic: tables.next_table(),
+                student_contacts: tables.next_table(),
+                contacts: tables.next_table(),
+                staff: tables.next_table(),
+                staff_buildings: tables.next_table(),
+                courses: tables.next_table(),
+                sections: tables.next_table(),
+                sessions: tables.next_table(),
+                section_staff: tables.next_table(),
+                section_mps: tables.next_table(),
+                student_courses: tables.next_table(),
+                student_course_dates: tables.next_table(),
             };
+            drop(tables);
+            snapshot.schools = map::schools(&buildings_table, &mut problems);
+            snapshot.terms = map::terms(&weeks, &dates, &mut problems);
             let selected: BTreeSet<_> = request.schools.clone();
             map::roster(&files, year, &selected, &mut snapshot, &mut problems);
-            Ok(SisRead { snapshot, problems })
+            Ok(SisRead {
+                snapshot,
+                problems: std::mem::take(&mut problems),
+            })
+        })
+        .await
+    }
+
+    /// Notes the sections a passback is about to read, so one read of the
+    /// gradebook serves them all.
+    ///
+    /// # Errors
+    ///
+    /// When a key is not an eSchoolPLUS section key.
+    pub async fn prepare_gradebooks(&self, sections: &[SectionKey]) -> EspResult<()> {
+        self.held.lock().await.gradebooks.add(sections)
+    }
+
+    /// The building of a section, `None` when eSchoolPLUS has no such section.
+    ///
+    /// # Errors
+    ///
+    /// When logging on or the download fails.
+    pub async fn read_section_school(&self, section: &SectionKey) -> EspResult<Option<SchoolKey>> {
+        self.with_connection(self.options.school_year, async |connection, books| {
+            books.school(connection, section).await
         })
         .await
     }
@@ -180,8 +234,8 @@ impl EspAdapter {
         term: &TermKey,
     ) -> EspResult<SisGradebook> {
         let year = map::split_term_key(term).map_or(self.options.school_year, |(_, year, _)| year);
-        self.with_session(year, async |session| {
-            grades::read(session, section, term)
+        self.with_connection(year, async |connection, books| {
+            grades::read(connection, books, section, term)
                 .await
                 .map(|(gradebook, _)| gradebook)
         })
@@ -197,63 +251,44 @@ impl EspAdapter {
     pub async fn write_grades(&self, write: &GradeWrite) -> EspResult<Vec<WriteOutcome>> {
         let year =
             map::split_term_key(&write.term).map_or(self.options.school_year, |(_, year, _)| year);
-        self.with_session(year, async |session| grades::write(session, write).await)
-            .await
+        self.with_connection(year, async |connection, books| {
+            grades::write(connection, books, write).await
+        })
+        .await
     }
 }
 
-/// Takes download `index` out of the list (an empty one if absent).
-fn take(downloads: &mut [Download], index: usize) -> Download {
-    downloads
-        .get_mut(index)
-        .map(|download| Download {
-            table: std::mem::take(&mut download.table),
-            problems: std::mem::take(&mut download.problems),
-        })
-        .unwrap_or(Download {
-            table: Table::default(),
-            problems: Vec::new(),
-        })
+/// The tables of a definition's downloads, in header order; their
+/// problems go into the list given.
+struct Tables<'p> {
+    downloads: std::vec::IntoIter<Download>,
+    problems: &'p mut Vec<SourceProblem>,
+}
+
+fn tables(downloads: Vec<Download>, problems: &mut Vec<SourceProblem>) -> Tables<'_> {
+    Tables {
+        downloads: downloads.into_iter(),
+        problems,
+    }
+}
+
+impl Tables<'_> {
+    /// The next header's table (empty if the download had fewer files).
+    fn next_table(&mut self) -> Table {
+        match self.downloads.next() {
+            Some(Download { table, problems }) => {
+                self.problems.extend(problems);
+                table
+            }
+            None => Table::default(),
+        }
+    }
 }
 
 /// Takes download `index`'s table and moves its problems into `problems`.
-/// Reads `REG_ACADEMIC`. Its year column is an assumption: when the server
-/// refuses the definition or sends another layout, the students are read
-/// without years and one problem says why; other failures fail the read.
-async fn graduation_years(
-    session: &Session,
-    scope: &Scope,
-    problems: &mut Vec<SourceProblem>,
-) -> EspResult<Table> {
-    let definition = definitions::academic(scope);
-    match tasks::download(session, std::slice::from_ref(&definition)).await {
-        Ok(mut downloads) => Ok(take_into(&mut downloads, 0, problems)),
-        Err(error @ (EspError::TaskFailed { .. } | EspError::Layout { .. })) => {
-            problems.push(SourceProblem {
-                location: format!(
-                    "download {} ({})",
-                    definition.interface_id, definition.table
-                ),
-                message: format!(
-                    "graduation years were not read ({error}); students are read without them. \
-                     The column {}.{} is an assumption (see rostersync_eschoolplus::assumptions)",
-                    definition.table,
-                    crate::assumptions::academic::GRADUATION_YEAR
-                ),
-            });
-            Ok(Table::default())
-        }
-        Err(error) => Err(error),
-    }
-}
-
-fn take_into(downloads: &mut [Download], index: usize, problems: &mut Vec<SourceProblem>) -> Table {
-    let Download {
-        table,
-        problems: found,
-    } = take(downloads, index);
-    problems.extend(found);
-    table
+fn take_into(downloads: Vec<Download>, index: usize, problems: &mut Vec<SourceProblem>) -> Table {
+    let mut tables = tables(downloads.into_iter().skip(index).collect(), problems);
+    tables.next_table()
 }
 
 #[async_trait]
@@ -277,10 +312,22 @@ impl SisSource for EspAdapter {
     async fn snapshot(&self, request: &SisRequest) -> PortResult<SisRead> {
         Ok(self.read_snapshot(request).await?)
     }
+
+    async fn close(&self) {
+        EspAdapter::close(self).await;
+    }
 }
 
 #[async_trait]
 impl GradeSink for EspAdapter {
+    async fn prepare(&self, sections: &[SectionKey]) -> PortResult<()> {
+        Ok(self.prepare_gradebooks(sections).await?)
+    }
+
+    async fn section_school(&self, section: &SectionKey) -> PortResult<Option<SchoolKey>> {
+        Ok(self.read_section_school(section).await?)
+    }
+
     async fn gradebook(&self, section: &SectionKey, term: &TermKey) -> PortResult<SisGradebook> {
         Ok(self.read_gradebook(section, term).await?)
     }

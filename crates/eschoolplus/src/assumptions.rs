@@ -13,18 +13,27 @@
 //!
 //! 1. Changing the school year means logging on again (the environment is
 //!    posted once per logon) — `Session::select_year`.
-//! 2. Saving a definition whose interface id exists replaces it, so every
-//!    read saves its definitions again with filters for the selected
-//!    buildings and year — `tasks::save`.
-//! 3. A definition's filter is SQL in the header's `AdditionalSql`, starting
-//!    with `WHERE` (the scripts use that field for joins and conditions) —
-//!    `definitions::roster`.
-//! 4. The file a definition writes is listed in `Reports` with `DisplayName`
+//! 2. Saving a definition whose interface id exists replaces it (FACT: the
+//!    scripts save over their own ids). The server keeps what it saved:
+//!    rostersync reads `LTDB_INTERFACE_DEF` (FACT: a table of the schema
+//!    with `INTERFACE_ID` and `DESCRIPTION`) through its own catalogue
+//!    definition once per session, and saves a definition only when the
+//!    description there (which carries a hash of the content) differs from
+//!    the one it would send. ASSUMPTION: a run of an interface id the server
+//!    does not hold is refused with a validation message; rostersync then
+//!    saves its catalogue definition — `connection::Connection::prepare`.
+//! 3. After saving definitions, the session is established again before
+//!    running them (FACT: the public scripts log on again after every save,
+//!    "Must reauthenticate", reason unknown; ASSUMPTION that a run in the same
+//!    session would fail) — `connection::Connection::prepare`.
+//! 4. The file a header writes is listed in `Reports` with `DisplayName`
 //!    equal to the header's `FileName` (or a `RawFileName` containing its
 //!    stem); `RawFileName` is what `FileStream` and `DeleteTasksAndReports`
-//!    take — `tasks::TaskList::report`.
+//!    take — `tasks::TaskList::report`. A definition with several headers
+//!    writes one file per header from one run (FACT: the public bulk export
+//!    definitions hold one header per table and are run once).
 //! 5. A task's `TaskName` contains the interface id it runs; a download is
-//!    done when no active task names it and its file is listed, an upload
+//!    done when no active task names it and its files are listed, an upload
 //!    when an inactive task names it; an inactive task naming it with
 //!    `ErrorOccurred = True` failed — `tasks::wait`.
 //! 6. When a marking period has dates on several tracks, its term spans from
@@ -39,15 +48,11 @@
 //!    the marking period's dates; items without a due date belong to every
 //!    term — `grades::read`.
 //! 10. A student's expected graduation year is `REG_ACADEMIC.GRADUATION_YEAR`
-//!     (ASSUMPTION: the reference says only that `REG_ACADEMIC` holds the
-//!     graduation year, FACT, not the column's name; see [`academic`]), one
-//!     row per `STUDENT_ID`, read for the same students as `REG`. A student
-//!     without a row has no graduation year; a value that is not a four-digit
-//!     year is a problem of that row and the student is read without one.
-//!     The table is downloaded on its own after the roster: if the server
-//!     refuses the definition (the guess is wrong), one problem says so and
-//!     every student is read without a year — `definitions::academic`,
-//!     `adapter::graduation_years`, `map::people::students`.
+//!     (FACT: the column exists in the schema; ASSUMPTION: it holds the
+//!     expected graduation year), one row per `STUDENT_ID`, read for the same
+//!     students as `REG`. A student without a row has no graduation year; a
+//!     value that is not a four-digit year is a problem of that row and the
+//!     student is read without one — `map::people::students`.
 //! 11. Course grade ranges: `SCHD_COURSE.MIN_GRADE` and `MAX_GRADE` (FACT)
 //!     hold `REG_GRADE` codes (FACT: `PK`, `KA`, `KF`, `KP`, `01`..`12` and
 //!     district codes such as `SS`). ASSUMPTION: `PK` is pre-kindergarten
@@ -61,6 +66,13 @@
 //!     reference names no subject column for courses, so a course's subject
 //!     is left unset rather than guessed from its department —
 //!     `map::schedule::courses`.
+//! 13. The gradebook tables (`MR_GB_ASMT`, `MR_GB_STU_SCORE`,
+//!     `MR_GB_CAT_SESSION`) can be read by a download definition. RISK: a
+//!     list in the public scripts' repository (`Tables_That_Can_Not_Be_Exported.txt`,
+//!     2023) names them among tables its bulk export could not export, reason
+//!     not given; `rostersync check` runs the gradebook definition (with a
+//!     filter that selects nothing) when grade passback is configured, so a
+//!     server that refuses them says so at set-up — `definitions::gradebook`.
 
 /// The application path appended to a bare domain (`district.example` →
 /// `https://district.example/eSchoolPLUS`). FACT: hosted servers use
@@ -172,10 +184,21 @@ pub mod file {
     /// FACT (scripts' choice): `#!#` ends a record, because eSchoolPLUS does not
     /// escape line breaks or delimiters inside fields.
     ///
-    /// ASSUMPTION: the terminator is produced by a trailing literal column, so
-    /// each record is written as `f1|f2|...|fn|#!#` followed by a line break,
-    /// the header row included (its last header is the literal itself).
+    /// FACT (reference §A2.1): the terminator is the value of a last column
+    /// that names the real `spi_checklist_setup_hdr.RC_RUN`, shadowed by a
+    /// derived one-row table joined in `AdditionalSql` (see
+    /// [`crate::sql::terminator_join`]) and labelled `#!#` by its
+    /// `ColumnOverride`; so each record, the header row included, is written
+    /// as `f1|f2|...|fn|#!#` followed by CR LF.
     pub const TERMINATOR: &str = "#!#";
+    /// The real table the terminator column names (FACT, §A2.1).
+    pub const TERMINATOR_TABLE: &str = "spi_checklist_setup_hdr";
+    /// The real column the terminator column names (FACT, §A2.1).
+    pub const TERMINATOR_COLUMN: &str = "RC_RUN";
+    /// The terminator detail's `FieldId` and `FieldOrder` (FACT: the scripts use 99).
+    pub const TERMINATOR_FIELD: usize = 99;
+    /// `FieldLength` of every other detail (FACT: the scripts send 255).
+    pub const FIELD_LENGTH: usize = 255;
     /// What ends a record in a downloaded file (see [`TERMINATOR`]).
     pub const RECORD_END: &str = "|#!#";
     /// ASSUMPTION: the first record holds the column names (the definition
@@ -195,6 +218,37 @@ pub mod definitions {
     /// ASSUMPTION: interface ids starting `RS` are free for rostersync
     /// (interface ids are exactly five characters, FACT).
     pub const INTERFACE_PREFIX: &str = "RS";
+    /// Every building.
+    pub const BUILDINGS: &str = "RSBLD";
+    /// The marking periods of a year.
+    pub const TERMS: &str = "RSTRM";
+    /// A roster read.
+    pub const ROSTER: &str = "RSROS";
+    /// The catalogue of rostersync's definitions on the server.
+    pub const CATALOGUE: &str = "RSDEF";
+    /// A gradebook read.
+    pub const GRADEBOOK: &str = "RSGBK";
+    /// The upload of gradebook assignments.
+    pub const ASSIGNMENT_UPLOAD: &str = "RSGBA";
+    /// The upload of gradebook scores.
+    pub const SCORE_UPLOAD: &str = "RSGBS";
+    /// Descriptions start with this (`LTDB_INTERFACE_DEF.DESCRIPTION` is
+    /// `varchar(255)`, FACT).
+    pub const DESCRIPTION_PREFIX: &str = "rostersync";
+    /// Marks the content hash in a description.
+    pub const HASH_MARK: &str = "#";
+    /// Bytes of the SHA-256 of the content kept in the description (eight
+    /// hex characters).
+    pub const HASH_BYTES: usize = 4;
+    /// The last character of a check probe's interface id: the probe of
+    /// `RSROS` is `RSROZ`. No definition of rostersync ends with it.
+    pub const PROBE_SUFFIX: char = 'Z';
+
+    /// The interface id a check probe of `interface_id` is saved under.
+    pub fn probe_id(interface_id: &str) -> String {
+        let stem: String = interface_id.chars().take(4).collect();
+        format!("{stem}{PROBE_SUFFIX}")
+    }
 }
 
 /// The task list.
@@ -231,8 +285,8 @@ pub mod keys {
 pub mod academic {
     /// FACT: the table holding a student's graduation year.
     pub const TABLE: &str = "REG_ACADEMIC";
-    /// ASSUMPTION: the graduation year's column of [`TABLE`] (the reference
-    /// names the table only); a four-digit year.
+    /// FACT: a column of [`TABLE`] (the schema list of §A2.1 has it);
+    /// ASSUMPTION: it holds the expected graduation year, a four-digit year.
     pub const GRADUATION_YEAR: &str = "GRADUATION_YEAR";
 }
 
@@ -271,10 +325,6 @@ pub mod grades {
     /// are not reachable through a single-table upload), so a repeat finds the
     /// item again and updates its `ASMT_NUMBER` instead of adding one.
     pub const EXTERNAL_ID_MARKER: &str = "[rostersync:";
-    /// ASSUMPTION: upload definitions rostersync saves for the gradebook.
-    pub const ASSIGNMENT_INTERFACE: &str = "RSGBA";
-    /// See [`ASSIGNMENT_INTERFACE`].
-    pub const SCORE_INTERFACE: &str = "RSGBS";
     /// ASSUMPTION: alpha mark codes written for statuses without points
     /// (district alpha marks `MR_GB_ALPHA_MARKS` must define them).
     pub const ALPHA_MISSING: &str = "M";

@@ -1,52 +1,31 @@
-//! Gradebook passback: read a section session's assignments (MR_GB_ASMT) and
-//! scores (MR_GB_STU_SCORE) through download definitions, and write them
-//! through upload definitions — upload the file, run it in verify mode, then
-//! in run mode, and read the gradebook back to report each record's outcome.
-//! Items keep their external id in the assignment (see
-//! [`assumptions::grades`]), so a repeat updates instead of duplicating.
+//! Gradebook passback: read the assignments (MR_GB_ASMT), scores
+//! (MR_GB_STU_SCORE) and categories (MR_GB_CAT_SESSION) of a passback's
+//! sections through one download definition, and write through upload
+//! definitions — upload the file, run it in verify mode, then in run mode,
+//! and read the gradebook back to report each record's outcome. Items keep
+//! their external id in the assignment (see [`assumptions::grades`]), so a
+//! repeat updates instead of duplicating.
+//!
+//! The read covers every section the passback names (see
+//! [`Gradebooks`]), so a passback of a teacher's sections saves its
+//! definitions once and reads the gradebooks once, and again only after a
+//! write made them stale.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use rostersync_core::ids::{PersonKey, SectionKey, TermKey};
+use rostersync_core::ids::{PersonKey, SchoolKey, SectionKey, TermKey};
 use rostersync_core::model::grades::{
     GradeCategory, GradeItem, GradeWrite, Score, ScoreStatus, SisGradebook,
 };
 use rostersync_ports::{WriteOutcome, WriteResult};
 
-use crate::assumptions::{grades as rules, tasks as task_rules};
+use crate::assumptions::{definitions as ids, grades as rules, tasks as task_rules};
+use crate::connection::Connection;
 use crate::definitions::{self, Definition};
 use crate::error::{EspError, EspResult};
 use crate::map;
 use crate::parse::{self, FileFormat, Table};
-use crate::session::Session;
-use crate::tasks;
-
-const ASSIGNMENT_COLUMNS: &[&str] = &[
-    "SECTION_KEY",
-    "COURSE_SESSION",
-    "ASMT_NUMBER",
-    "CATEGORY",
-    "DUE_DATE",
-    "POINTS",
-    "WEIGHT",
-    "DESCRIPTION",
-    "DESC_DETAIL",
-];
-const SCORE_COLUMNS: &[&str] = &[
-    "SECTION_KEY",
-    "COURSE_SESSION",
-    "ASMT_NUMBER",
-    "STUDENT_ID",
-    "ASMT_SCORE",
-    "ASMT_ALPHA_MARK",
-    "ASMT_EXCEPTION",
-];
-const CATEGORY_COLUMNS: &[&str] = &[
-    "CATEGORY",
-    "MARKING_PERIOD",
-    "CATEGORY_WEIGHT",
-    "DROP_LOWEST",
-];
+use crate::tasks::{self, Download};
 
 /// An assignment as read, with its number.
 #[derive(Debug, Clone, PartialEq)]
@@ -55,10 +34,14 @@ pub(crate) struct Assignment {
     item: GradeItem,
 }
 
-fn section_parts(section: &SectionKey) -> EspResult<(&str, &str)> {
+/// Splits a section key into the eSchoolPLUS `SECTION_KEY` and `COURSE_SESSION`.
+pub(crate) fn section_parts(section: &SectionKey) -> EspResult<(&str, &str)> {
     map::split_section_key(section)
         .filter(|(key, session)| {
-            key.chars().all(|c| c.is_ascii_digit()) && session.chars().all(|c| c.is_ascii_digit())
+            !key.is_empty()
+                && !session.is_empty()
+                && key.chars().all(|c| c.is_ascii_digit())
+                && session.chars().all(|c| c.is_ascii_digit())
         })
         .ok_or_else(|| EspError::Refused {
             action: "read the gradebook".to_owned(),
@@ -68,32 +51,56 @@ fn section_parts(section: &SectionKey) -> EspResult<(&str, &str)> {
         })
 }
 
-fn download_defs(section: &SectionKey, term: &TermKey) -> EspResult<Vec<Definition>> {
-    let (key, session) = section_parts(section)?;
-    let filter = format!("WHERE SECTION_KEY = {key} AND COURSE_SESSION = {session}");
-    let mut defs = vec![
-        Definition::download(
-            "GAD",
-            "MR_GB_ASMT",
-            ASSIGNMENT_COLUMNS,
-            Some("DESC_DETAIL"),
-            filter.clone(),
-        ),
-        Definition::download(
-            "GSD",
-            "MR_GB_STU_SCORE",
-            SCORE_COLUMNS,
-            None,
-            filter.clone(),
-        ),
-        Definition::download("GCD", "MR_GB_CAT_SESSION", CATEGORY_COLUMNS, None, filter),
-    ];
-    if let Some((building, year, _)) = map::split_term_key(term) {
-        if let Ok(building) = building.parse::<i64>() {
-            defs.extend(definitions::marking_periods(year, Some(&[building])));
+/// The sections whose gradebooks one read covers.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Gradebooks {
+    section_keys: BTreeSet<String>,
+}
+
+impl Gradebooks {
+    /// Adds the sections a passback will read.
+    pub(crate) fn add(&mut self, sections: &[SectionKey]) -> EspResult<()> {
+        for section in sections {
+            let (key, _) = section_parts(section)?;
+            self.section_keys.insert(key.to_owned());
         }
+        Ok(())
     }
-    Ok(defs)
+
+    fn definition(&self) -> Definition {
+        let keys: Vec<String> = self.section_keys.iter().cloned().collect();
+        definitions::gradebook(&keys)
+    }
+
+    /// The files of the read (sections, assignments, scores, categories),
+    /// made once and again only after a write.
+    async fn files(
+        &mut self,
+        connection: &mut Connection,
+        section: &SectionKey,
+    ) -> EspResult<[Table; 4]> {
+        self.add(std::slice::from_ref(section))?;
+        let downloads = connection.download_once(&self.definition()).await?;
+        let mut tables = downloads.into_iter().map(|Download { table, .. }| table);
+        let mut next = || tables.next().unwrap_or_default();
+        Ok([next(), next(), next(), next()])
+    }
+
+    /// The school (building) of a section, as `SCHD_MS` holds it; `None`
+    /// when eSchoolPLUS has no such section.
+    pub(crate) async fn school(
+        &mut self,
+        connection: &mut Connection,
+        section: &SectionKey,
+    ) -> EspResult<Option<SchoolKey>> {
+        let (key, _) = section_parts(section)?;
+        let [sections, ..] = self.files(connection, section).await?;
+        Ok(sections
+            .rows
+            .iter()
+            .find(|row| sections.get(row, "SECTION_KEY") == key)
+            .map(|row| map::school_key(sections.get(row, "BUILDING"))))
+    }
 }
 
 /// Splits `DESC_DETAIL` into the description and rostersync's external id.
@@ -114,10 +121,11 @@ fn number(text: &str) -> Option<f64> {
     text.trim().parse::<f64>().ok()
 }
 
-fn assignments(table: &Table) -> Vec<Assignment> {
+fn assignments(table: &Table, of_section: &dyn Fn(&Table, &parse::Row) -> bool) -> Vec<Assignment> {
     table
         .rows
         .iter()
+        .filter(|row| of_section(table, row))
         .filter_map(|row| {
             let number = table.get(row, "ASMT_NUMBER").parse::<i64>().ok()?;
             let (description, external) = split_detail(table.get(row, "DESC_DETAIL"));
@@ -153,22 +161,35 @@ fn status_of(alpha: &str, exception: &str, points: Option<f64>) -> ScoreStatus {
 }
 
 /// Reads the gradebook of a section session; items whose due date falls
-/// outside the term are left out. Also returns every assignment with its number.
+/// outside the term are left out. Also returns every assignment of the
+/// section session with its number.
 pub(crate) async fn read(
-    session: &Session,
+    connection: &mut Connection,
+    books: &mut Gradebooks,
     section: &SectionKey,
     term: &TermKey,
 ) -> EspResult<(SisGradebook, Vec<Assignment>)> {
-    let defs = download_defs(section, term)?;
-    let mut downloads = tasks::download(session, &defs).await?.into_iter();
-    let mut next = || downloads.next().map(|d| d.table).unwrap_or_default();
-    let (asmt, scores, categories) = (next(), next(), next());
-    let (weeks, dates) = (next(), next());
-    let span = map::terms(&weeks, &dates, &mut Vec::new())
-        .into_iter()
-        .find(|t| &t.key == term)
-        .map(|t| (t.start, t.end));
-    let all = assignments(&asmt);
+    let (key, course_session) = section_parts(section)?;
+    let [_, asmt, scores, categories] = books.files(connection, section).await?;
+    let span = match map::split_term_key(term) {
+        Some((_, year, _)) => {
+            let downloads = connection.download_once(&definitions::terms(year)).await?;
+            let mut tables = downloads.into_iter().map(|d| d.table);
+            let (weeks, dates) = (
+                tables.next().unwrap_or_default(),
+                tables.next().unwrap_or_default(),
+            );
+            map::terms(&weeks, &dates, &mut Vec::new())
+                .into_iter()
+                .find(|t| &t.key == term)
+                .map(|t| (t.start, t.end))
+        }
+        None => None,
+    };
+    let of_section = |table: &Table, row: &parse::Row| {
+        table.get(row, "SECTION_KEY") == key && table.get(row, "COURSE_SESSION") == course_session
+    };
+    let all = assignments(&asmt, &of_section);
     let by_number: BTreeMap<i64, &Assignment> = all.iter().map(|a| (a.number, a)).collect();
     let in_term = |item: &GradeItem| match (span, item.due) {
         (Some((start, end)), Some(due)) => start <= due && due <= end,
@@ -179,6 +200,7 @@ pub(crate) async fn read(
         categories: categories
             .rows
             .iter()
+            .filter(|row| of_section(&categories, row))
             .filter(|row| period.is_none_or(|p| categories.get(row, "MARKING_PERIOD") == p))
             .map(|row| GradeCategory {
                 id: categories.get(row, "CATEGORY").to_owned(),
@@ -195,6 +217,7 @@ pub(crate) async fn read(
         scores: scores
             .rows
             .iter()
+            .filter(|row| of_section(&scores, row))
             .filter_map(|row| {
                 let asmt = by_number.get(&scores.get(row, "ASMT_NUMBER").parse::<i64>().ok()?)?;
                 if !in_term(&asmt.item) {
@@ -231,67 +254,65 @@ fn format_number(value: f64) -> String {
     text.trim_end_matches('0').trim_end_matches('.').to_owned()
 }
 
-fn upload_definition(
-    interface_id: &str,
-    table: &'static str,
-    columns: &'static [&'static str],
-) -> Definition {
-    Definition {
-        interface_id: interface_id.to_owned(),
-        direction: 'U',
-        description: format!("rostersync {table} upload"),
-        table,
-        file_name: format!("{interface_id}_{}.txt", table.to_ascii_lowercase()),
-        columns,
-        free_text: None,
-        filter: String::new(),
-    }
-}
-
 /// Uploads a file and runs its definition in verify mode, then run mode.
 async fn upload_and_run(
-    session: &Session,
+    connection: &Connection,
     definition: &Definition,
     rows: &[Vec<String>],
     started: &mut bool,
 ) -> EspResult<()> {
-    let bytes = parse::write(FileFormat::UPLOAD, definition.columns, rows, None)?;
-    tasks::save(session, definition).await?;
-    tasks::upload_file(session, &definition.file_name, bytes).await?;
+    let header = definition
+        .headers
+        .first()
+        .ok_or_else(|| EspError::Unexpected {
+            what: format!("upload {}", definition.interface_id),
+            message: "the definition has no header".to_owned(),
+        })?;
+    let file = definition.file_name(header);
+    let bytes = parse::write(FileFormat::UPLOAD, header.columns, rows, None)?;
+    let session = connection.session();
+    tasks::upload_file(session, &file, bytes).await?;
     for mode in [task_rules::VERIFY, task_rules::RUN] {
         tasks::clear_tasks(session, &definition.interface_id).await?;
         *started |= mode == task_rules::RUN;
         tasks::run_upload(session, &definition.interface_id, mode).await?;
-        let expected = BTreeMap::from([(definition.interface_id.clone(), None)]);
-        tasks::wait(session, &expected).await?;
+        tasks::wait(session, &definition.interface_id, tasks::Leaves::Task).await?;
     }
-    tasks::delete_file(session, &definition.file_name).await
+    tasks::delete_file(session, &file).await
 }
 
 /// Writes items and scores; returns one outcome per item, then per score.
 /// A failure once a run-mode upload began is [`EspError::MayHaveBeenApplied`].
-pub(crate) async fn write(session: &Session, write: &GradeWrite) -> EspResult<Vec<WriteOutcome>> {
+pub(crate) async fn write(
+    connection: &mut Connection,
+    books: &mut Gradebooks,
+    write: &GradeWrite,
+) -> EspResult<Vec<WriteOutcome>> {
     let mut started = false;
-    write_all(session, write, &mut started)
-        .await
-        .map_err(|error| {
-            if started {
-                EspError::MayHaveBeenApplied {
-                    source: Box::new(error),
-                }
-            } else {
-                error
+    let result = write_all(connection, books, write, &mut started).await;
+    if started {
+        // Whatever happened, the gradebook may have changed.
+        connection.forget(ids::GRADEBOOK);
+    }
+    result.map_err(|error| {
+        if started {
+            EspError::MayHaveBeenApplied {
+                source: Box::new(error),
             }
-        })
+        } else {
+            error
+        }
+    })
 }
 
 async fn write_all(
-    session: &Session,
+    connection: &mut Connection,
+    books: &mut Gradebooks,
     write: &GradeWrite,
     started: &mut bool,
 ) -> EspResult<Vec<WriteOutcome>> {
     let (key, course_session) = section_parts(&write.section)?;
-    let (_, existing) = read(session, &write.section, &write.term).await?;
+    let (_, existing) = read(connection, books, &write.section, &write.term).await?;
     let mut numbers: BTreeMap<String, i64> = existing
         .iter()
         .map(|a| (a.item.id.clone(), a.number))
@@ -347,20 +368,23 @@ async fn write_all(
             exception.to_owned(),
         ]);
     }
-    if !assignment_rows.is_empty() {
-        let definition = upload_definition(
-            rules::ASSIGNMENT_INTERFACE,
-            "MR_GB_ASMT",
-            ASSIGNMENT_COLUMNS,
-        );
-        upload_and_run(session, &definition, &assignment_rows, started).await?;
+    let uploads = [
+        (definitions::assignment_upload(), assignment_rows),
+        (definitions::score_upload(), score_rows),
+    ];
+    let needed: Vec<&Definition> = uploads
+        .iter()
+        .filter(|(_, rows)| !rows.is_empty())
+        .map(|(definition, _)| definition)
+        .collect();
+    connection.prepare(&needed).await?;
+    for (definition, rows) in &uploads {
+        if !rows.is_empty() {
+            upload_and_run(connection, definition, rows, started).await?;
+        }
     }
-    if !score_rows.is_empty() {
-        let definition =
-            upload_definition(rules::SCORE_INTERFACE, "MR_GB_STU_SCORE", SCORE_COLUMNS);
-        upload_and_run(session, &definition, &score_rows, started).await?;
-    }
-    let (after, all) = read(session, &write.section, &write.term).await?;
+    connection.forget(ids::GRADEBOOK);
+    let (after, all) = read(connection, books, &write.section, &write.term).await?;
     Ok(outcomes(write, &after, &all, &unknown))
 }
 

@@ -5,9 +5,12 @@
 //! asks for (domain, site code, login name, password), selects the
 //! environment and school year, and logs on again once when the session
 //! expires. Roster data is read through download definitions that
-//! rostersync saves, runs and polls as server tasks ([`definitions`]); their
+//! rostersync saves, runs and polls as server tasks ([`definitions`], built
+//! as the public scripts build them, with their filters in [`sql`]); their
 //! Windows-1252 files are parsed by [`parse`]. Grades are written through
-//! upload definitions, verified before they are run.
+//! upload definitions, verified before they are run. One adapter keeps one
+//! session for all its calls, saves a definition only when the server does
+//! not already hold it as it is, and logs off on [`EspAdapter::close`].
 //!
 //! [`EspAdapter`] implements `SisSource` and `GradeSink` on top of that.
 //! Every guess about eSchoolPLUS that the public record leaves open is in
@@ -36,7 +39,9 @@
 
 mod adapter;
 pub mod assumptions;
+mod check;
 mod config;
+mod connection;
 pub mod definitions;
 mod error;
 mod grades;
@@ -44,9 +49,11 @@ mod html;
 mod map;
 pub mod parse;
 mod session;
+pub mod sql;
 mod tasks;
 
 pub use adapter::EspAdapter;
+pub use check::{DefinitionCheck, RefusedAt};
 pub use config::{Credentials, Options, Password, school_year_for};
 pub use error::{EspError, EspResult};
 pub use session::Session;

@@ -122,6 +122,19 @@ impl Session {
         self.log_on(&mut state).await
     }
 
+    /// Logs on again with the same school year: a new session, as the public
+    /// scripts start after saving definitions (see assumption 3 of
+    /// [`assumptions`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`Session::open`].
+    pub async fn log_on_again(&self) -> EspResult<()> {
+        let mut state = self.state.lock().await;
+        state.logged_on = false;
+        self.log_on(&mut state).await
+    }
+
     /// Ends the session. Failures are logged, not returned: the session is
     /// over either way.
     pub async fn log_off(&self) {

@@ -1,8 +1,6 @@
 //! Running definitions as server tasks: save them, clear what earlier runs
 //! left, run them, poll the task list with a bounded wait and progress, fetch
-//! the files they write and delete them afterwards.
-
-use std::collections::BTreeMap;
+//! the files their headers write and delete them afterwards.
 
 use serde_json::{Value, json};
 
@@ -190,19 +188,20 @@ pub(crate) async fn save(session: &Session, definition: &Definition) -> EspResul
     check_page_state(&answer, &action)
 }
 
-/// Deletes files and finished tasks; clears failed tasks.
-async fn clean(session: &Session, list: &TaskList, ids: &[&str], files: &[&str]) -> EspResult<()> {
+/// Deletes files and finished tasks of `interface_id`; clears its failed tasks.
+async fn clean(
+    session: &Session,
+    list: &TaskList,
+    interface_id: &str,
+    files: &[String],
+) -> EspResult<()> {
     let reports: Vec<String> = files
         .iter()
         .filter_map(|file| list.report(file))
         .map(|report| report.raw_file_name.clone())
         .collect();
     let mut finished = Vec::new();
-    for task in list
-        .inactive
-        .iter()
-        .filter(|t| ids.iter().any(|id| names(t, id)))
-    {
+    for task in list.inactive.iter().filter(|t| names(t, interface_id)) {
         if task.error {
             let body = json!({ "paramKey": task.key });
             session
@@ -221,7 +220,7 @@ async fn clean(session: &Session, list: &TaskList, ids: &[&str], files: &[&str])
 /// Clears finished and failed tasks of one interface id.
 pub(crate) async fn clear_tasks(session: &Session, interface_id: &str) -> EspResult<()> {
     let list = task_list(session).await?;
-    clean(session, &list, &[interface_id], &[]).await
+    clean(session, &list, interface_id, &[]).await
 }
 
 /// Deletes one file of the user's file area, if listed.
@@ -262,7 +261,7 @@ async fn run_download(session: &Session, definition: &Definition) -> EspResult<(
         ),
         (
             "TaskScheduler.CurrentTask.TaskDescription".into(),
-            definition.description.clone(),
+            definition.interface_id.clone(),
         ),
     ];
     form.extend(
@@ -306,90 +305,94 @@ pub(crate) async fn upload_file(session: &Session, name: &str, bytes: Vec<u8>) -
     Ok(())
 }
 
-/// Polls until every task is done. `files` maps interface ids to the file
-/// their task writes (`None` for uploads, done when listed as finished).
-/// Returns the raw file names.
+/// What a task leaves when it is done.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Leaves<'a> {
+    /// A download: these files are listed (by display name).
+    Files(&'a [String]),
+    /// An upload: an inactive task names the interface id.
+    Task,
+}
+
+/// Polls until the task of `interface_id` is done. Returns the raw names of
+/// the files it left (in the order asked), or the upload task's key.
 pub(crate) async fn wait(
     session: &Session,
-    files: &BTreeMap<String, Option<String>>,
-) -> EspResult<BTreeMap<String, String>> {
+    interface_id: &str,
+    leaves: Leaves<'_>,
+) -> EspResult<Vec<String>> {
     let max_polls = session.options().max_polls.max(1);
-    let mut done = BTreeMap::new();
     for poll in 1..=max_polls {
         let list = task_list(session).await?;
-        for (id, file) in files {
-            if done.contains_key(id) {
-                continue;
+        if let Some(failed) = list
+            .inactive
+            .iter()
+            .find(|t| names(t, interface_id) && t.error)
+        {
+            let description = if failed.error_description.is_empty() {
+                failed.progress.clone()
+            } else {
+                failed.error_description.clone()
+            };
+            let body = json!({ "paramKey": failed.key });
+            if let Err(error) = session
+                .send(
+                    "clearing a failed task",
+                    &Req::Json(paths::CLEAR_ERRORED, body),
+                )
+                .await
+            {
+                tracing::warn!(%error, "could not clear the failed task");
             }
-            if let Some(failed) = list.inactive.iter().find(|t| names(t, id) && t.error) {
-                let description = if failed.error_description.is_empty() {
-                    failed.progress.clone()
+            return Err(EspError::TaskFailed {
+                task: if failed.name.is_empty() {
+                    interface_id.to_owned()
                 } else {
-                    failed.error_description.clone()
-                };
-                let body = json!({ "paramKey": failed.key });
-                if let Err(error) = session
-                    .send(
-                        "clearing a failed task",
-                        &Req::Json(paths::CLEAR_ERRORED, body),
-                    )
-                    .await
-                {
-                    tracing::warn!(%error, "could not clear the failed task");
-                }
-                return Err(EspError::TaskFailed {
-                    task: if failed.name.is_empty() {
-                        id.clone()
-                    } else {
-                        failed.name.clone()
-                    },
-                    description,
-                });
-            }
-            if let Some(active) = list.active.iter().find(|t| names(t, id)) {
-                tracing::info!(
-                    task = %id,
-                    progress = %active.progress,
-                    processed = %active.processed,
-                    total = %active.total,
-                    poll,
-                    "eSchoolPLUS task running"
-                );
-                continue;
-            }
-            match file {
-                Some(file) => {
-                    if let Some(report) = list.report(file) {
-                        done.insert(id.clone(), report.raw_file_name.clone());
-                    }
-                }
-                None => {
-                    if let Some(task) = list.inactive.iter().find(|t| names(t, id)) {
-                        done.insert(id.clone(), task.key.clone());
-                    }
-                }
-            }
+                    failed.name.clone()
+                },
+                description,
+            });
         }
-        if done.len() == files.len() {
-            return Ok(done);
+        if let Some(active) = list.active.iter().find(|t| names(t, interface_id)) {
+            tracing::info!(
+                task = %interface_id,
+                progress = %active.progress,
+                processed = %active.processed,
+                total = %active.total,
+                poll,
+                "eSchoolPLUS task running"
+            );
+        } else {
+            match leaves {
+                Leaves::Files(files) => {
+                    let found: Vec<String> = files
+                        .iter()
+                        .filter_map(|file| list.report(file))
+                        .map(|report| report.raw_file_name.clone())
+                        .collect();
+                    if found.len() == files.len() {
+                        return Ok(found);
+                    }
+                }
+                Leaves::Task => {
+                    if let Some(task) = list.inactive.iter().find(|t| names(t, interface_id)) {
+                        return Ok(vec![task.key.clone()]);
+                    }
+                }
+            }
         }
         if poll < max_polls {
             session.pause().await;
         }
     }
-    let pending = files
-        .keys()
-        .find(|id| !done.contains_key(*id))
-        .cloned()
-        .unwrap_or_default();
     Err(EspError::TaskTimedOut {
-        task: pending,
+        task: interface_id.to_owned(),
         polls: max_polls,
     })
 }
 
 /// A downloaded and parsed file.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct Download {
     /// The rows.
     pub(crate) table: Table,
@@ -397,33 +400,25 @@ pub(crate) struct Download {
     pub(crate) problems: Vec<SourceProblem>,
 }
 
-/// Saves, runs and waits for download definitions; fetches, parses and
-/// deletes their files. Returns one download per definition, in order.
+/// Runs a download definition the server holds and waits for it; fetches,
+/// parses and deletes its files. Returns one download per header, in order.
 pub(crate) async fn download(
     session: &Session,
-    definitions: &[Definition],
+    definition: &Definition,
 ) -> EspResult<Vec<Download>> {
-    for definition in definitions {
-        save(session, definition).await?;
-    }
-    let ids: Vec<&str> = definitions
+    let id = definition.interface_id.as_str();
+    let files: Vec<String> = definition
+        .headers
         .iter()
-        .map(|d| d.interface_id.as_str())
+        .map(|header| definition.file_name(header))
         .collect();
-    let files: Vec<&str> = definitions.iter().map(|d| d.file_name.as_str()).collect();
     let list = task_list(session).await?;
-    clean(session, &list, &ids, &files).await?;
-    for definition in definitions {
-        run_download(session, definition).await?;
-    }
-    let expected = definitions
-        .iter()
-        .map(|d| (d.interface_id.clone(), Some(d.file_name.clone())))
-        .collect();
-    let raw = match wait(session, &expected).await {
+    clean(session, &list, id, &files).await?;
+    run_download(session, definition).await?;
+    let raw = match wait(session, id, Leaves::Files(&files)).await {
         Ok(raw) => raw,
         Err(error) => {
-            // Best effort: remove what the other definitions wrote.
+            // Best effort: remove what the task wrote.
             if let Ok(list) = task_list(session).await {
                 let left: Vec<String> = files
                     .iter()
@@ -437,19 +432,13 @@ pub(crate) async fn download(
             return Err(error);
         }
     };
-    let mut out = Vec::with_capacity(definitions.len());
+    let mut out = Vec::with_capacity(files.len());
     let mut result = Ok(());
-    for definition in definitions {
-        let Some(raw_name) = raw.get(&definition.interface_id) else {
-            result = Err(EspError::FileMissing {
-                file: definition.file_name.clone(),
-            });
-            break;
-        };
+    for ((header, file), raw_name) in definition.headers.iter().zip(&files).zip(&raw) {
         let query = vec![("fileName".to_owned(), raw_name.clone())];
         let bytes = match session
             .bytes(
-                &format!("downloading {}", definition.file_name),
+                &format!("downloading {file}"),
                 &Req::Get(paths::FILE_STREAM, query),
             )
             .await
@@ -460,12 +449,7 @@ pub(crate) async fn download(
                 break;
             }
         };
-        match parse::parse(
-            &definition.file_name,
-            &bytes,
-            FileFormat::DOWNLOAD,
-            definition.layout(),
-        ) {
+        match parse::parse(file, &bytes, FileFormat::DOWNLOAD, header.layout()) {
             Ok((table, problems)) => out.push(Download { table, problems }),
             Err(error) => {
                 result = Err(error);
@@ -473,8 +457,7 @@ pub(crate) async fn download(
             }
         }
     }
-    let all: Vec<String> = raw.values().cloned().collect();
-    if let Err(error) = delete(session, &all, &[]).await {
+    if let Err(error) = delete(session, &raw, &[]).await {
         tracing::warn!(%error, "could not delete downloaded files");
     }
     result.map(|()| out)

@@ -12,7 +12,7 @@ pub mod plus360;
 
 use async_trait::async_trait;
 use chrono::{DateTime, SecondsFormat, Utc};
-use rostersync_core::ids::{SectionKey, TermKey};
+use rostersync_core::ids::{SchoolKey, SectionKey, TermKey};
 use rostersync_core::model::grades::{GradeCategory, GradeWrite, SisGradebook};
 use rostersync_core::model::sis::{School, Term};
 use rostersync_ports::{
@@ -162,6 +162,12 @@ impl SisSource for OneRosterRest {
 
 #[async_trait]
 impl GradeSink for OneRosterRest {
+    async fn section_school(&self, section: &SectionKey) -> PortResult<Option<SchoolKey>> {
+        Ok(gradebook::section_school(&self.client, section)
+            .await?
+            .map(SchoolKey::new))
+    }
+
     async fn gradebook(&self, section: &SectionKey, term: &TermKey) -> PortResult<SisGradebook> {
         Ok(gradebook::read(&self.client, section, term).await?)
     }

@@ -1,7 +1,7 @@
 //! `GradeSource` and `GradeSink`: reading grades from the LMS and writing them to the SIS.
 
 use async_trait::async_trait;
-use rostersync_core::ids::{SectionKey, TermKey, UserId};
+use rostersync_core::ids::{SchoolKey, SectionKey, TermKey, UserId};
 use rostersync_core::model::grades::{GradeWrite, LmsGradebook, SisGradebook};
 
 use crate::error::PortResult;
@@ -35,8 +35,30 @@ pub trait GradeSource: Send + Sync {
 ///
 /// Items carry stable external ids: writing the same item twice updates it.
 /// `write` returns one outcome per item and score, in order (items first).
+/// A write goes only into terms of the section's own school
+/// ([`GradeSink::section_school`]); the engine keeps to that.
 #[async_trait]
 pub trait GradeSink: Send + Sync {
+    /// Tells the sink which sections the next reads and writes are for, so
+    /// that it can read them together (one read for a teacher's sections).
+    /// A hint: reading a section not named here still works.
+    ///
+    /// # Errors
+    ///
+    /// When a key cannot be a section of this SIS.
+    async fn prepare(&self, sections: &[SectionKey]) -> PortResult<()> {
+        let _ = sections;
+        Ok(())
+    }
+
+    /// The school that teaches a section, as the SIS records it; `None`
+    /// when the SIS has no such section.
+    ///
+    /// # Errors
+    ///
+    /// When the read fails.
+    async fn section_school(&self, section: &SectionKey) -> PortResult<Option<SchoolKey>>;
+
     /// The SIS gradebook of a section in one term.
     ///
     /// # Errors

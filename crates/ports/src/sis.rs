@@ -52,6 +52,8 @@ pub struct SisRead {
 ///   on; an error is returned only when the read as a whole cannot be trusted
 ///   (authentication, connection, a file that never arrived).
 /// - Reading twice without changes in the SIS gives equal snapshots (order aside).
+/// - An adapter may keep a connection (a logged-on session) between calls;
+///   [`SisSource::close`] ends it, and a call after `close` connects again.
 #[async_trait]
 pub trait SisSource: Send + Sync {
     /// The schools (buildings) of the district, for mapping.
@@ -74,4 +76,9 @@ pub trait SisSource: Send + Sync {
     ///
     /// When the read as a whole fails; per-record problems are in the result.
     async fn snapshot(&self, request: &SisRequest) -> PortResult<SisRead>;
+
+    /// Ends what the adapter keeps open between calls (e.g. a web session),
+    /// when the application is done with it. Failures are the adapter's to
+    /// log; the default keeps nothing open.
+    async fn close(&self) {}
 }

@@ -47,6 +47,24 @@ pub(crate) async fn grades(
     }
     let now = wire::now();
     let wired = wire::engine(config, now)?;
+    wired
+        .sis
+        .closing(pass_back(
+            config, &wired, target, dry_run, overwrite, now, out,
+        ))
+        .await
+}
+
+/// The passback of the command's sections, over one SIS session.
+async fn pass_back(
+    config: &Config,
+    wired: &wire::Wired,
+    target: &GradesArgs,
+    dry_run: bool,
+    overwrite: bool,
+    now: chrono::DateTime<chrono::Utc>,
+    out: Out,
+) -> anyhow::Result<u8> {
     let sink = wired
         .sis
         .grades
@@ -65,7 +83,10 @@ pub(crate) async fn grades(
         None => Requester::SystemAdmin,
     };
     let sections = sections(target, &links, &*wired.lms).await?;
-    let courses = courses_of(config, &wired, &sections, now).await?;
+    sink.prepare(&sections)
+        .await
+        .context("name the sections to the SIS gradebook")?;
+    let courses = courses_of(config, wired, &sections, now).await?;
     let mut failed = false;
     let mut reports = Vec::new();
     for section in &sections {
@@ -162,6 +183,7 @@ fn windows(config: &Config, links: &Links, terms: &[Term]) -> Vec<PeriodWindow> 
             Some(PeriodWindow {
                 period,
                 term: key.clone(),
+                school: term.school.clone(),
                 start: term.start,
                 end: term.end,
             })

@@ -43,10 +43,11 @@ pub(crate) async fn schools(
         SchoolsCommand::List => {
             let sis = wire::sis(config, wire::now())?;
             let lms = wire::schoology(config)?;
-            let (schools, directory) = with_spinner("reading schools and buildings", async {
-                tokio::join!(sis.source.schools(), lms.directory())
-            })
-            .await;
+            let (schools, directory) = sis
+                .closing(with_spinner("reading schools and buildings", async {
+                    tokio::join!(sis.source.schools(), lms.directory())
+                }))
+                .await;
             let schools =
                 schools.map_err(|e| anyhow::Error::new(e).context("reading SIS schools"))?;
             let directory =
@@ -120,10 +121,12 @@ pub(crate) async fn terms(command: &TermsCommand, config: &Config, out: Out) -> 
             let now = wire::now();
             let wired = wire::engine(config, now)?;
             let year = wired.engine.school_year(now);
-            let (terms, directory) = with_spinner("reading terms and grading periods", async {
-                tokio::join!(wired.sis.source.terms(year), wired.lms.directory())
-            })
-            .await;
+            let (terms, directory) = wired
+                .sis
+                .closing(with_spinner("reading terms and grading periods", async {
+                    tokio::join!(wired.sis.source.terms(year), wired.lms.directory())
+                }))
+                .await;
             let terms = terms.map_err(|e| anyhow::Error::new(e).context("reading SIS terms"))?;
             let directory = directory
                 .map_err(|e| anyhow::Error::new(e).context("reading LMS grading periods"))?;
@@ -191,11 +194,13 @@ pub(crate) async fn terms(command: &TermsCommand, config: &Config, out: Out) -> 
             let now = wire::now();
             let wired = wire::engine(config, now)?;
             let key = TermKey::new(term.as_str());
-            let id = with_spinner(
-                "creating the grading period",
-                wired.engine.create_grading_period(&key, now),
-            )
-            .await?;
+            let id = wired
+                .sis
+                .closing(with_spinner(
+                    "creating the grading period",
+                    wired.engine.create_grading_period(&key, now),
+                ))
+                .await?;
             update(config, out, |spec| {
                 spec.terms.insert(key, TermTarget::Existing(id.clone()));
                 Ok(format!(

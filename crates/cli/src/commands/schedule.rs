@@ -175,6 +175,8 @@ pub(crate) async fn service(config: &Config, interval: u64, out: Out) -> anyhow:
                 Some(false) | None => break,
             }
         }
+        // The queue is worked off: end the SIS session until the next job.
+        wired.sis.close().await;
         let pause = Duration::from_secs(interval.max(1));
         tokio::select! {
             () = tokio::time::sleep(pause) => {}

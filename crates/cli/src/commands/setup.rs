@@ -1,7 +1,10 @@
 //! `init`, `check` and `acting-user`.
 use std::path::Path;
 
-use rostersync_eschoolplus::EspError;
+use std::collections::BTreeSet;
+
+use rostersync_eschoolplus::definitions::{self, Scope};
+use rostersync_eschoolplus::{DefinitionCheck, EspAdapter, EspError};
 use rostersync_ports::{ActingUser, ErrorKind, LmsTarget as _, PortError};
 use serde::Serialize;
 
@@ -162,47 +165,114 @@ async fn check_esp(config: &Config, esp: &EspSettings) -> EndReport {
             return report;
         }
     };
-    let year = match config.school_year {
-        Some(year) => year,
-        None => rostersync_eschoolplus::school_year_for(
-            wire::now().with_timezone(&config.zone).date_naive(),
-        ),
-    };
-    match adapter.connect(year).await {
-        Ok(session) => {
-            report.lines.push(format!(
-                "logged on as {} at {}, site code {} selected, school year {}-{:02}",
-                esp.login_name,
-                esp.domain,
-                esp.site_code,
-                year - 1,
-                year.rem_euclid(100)
-            ));
-            session.log_off().await;
-        }
-        Err(error) => {
-            report.lines.push(esp_words(&error, esp));
-            return report;
-        }
-    }
-    match adapter.read_schools().await {
-        Ok((schools, problems)) => {
-            report.ok = true;
-            report.lines.push(format!(
-                "reads buildings: {} school(s){}",
-                schools.len(),
-                if problems.is_empty() {
-                    String::new()
-                } else {
-                    format!(", {} record(s) unreadable", problems.len())
-                }
-            ));
-        }
-        Err(error) => report
-            .lines
-            .push(format!("cannot read buildings: {}", esp_words(&error, esp))),
-    }
+    let year = adapter.school_year();
+    check_esp_with(config, esp, &adapter, year, &mut report).await;
+    adapter.close().await;
     report
+}
+
+/// Logs on, reads the buildings, then saves and runs every definition a
+/// sync (and, when configured, a grade passback) needs.
+async fn check_esp_with(
+    config: &Config,
+    esp: &EspSettings,
+    adapter: &EspAdapter,
+    year: i32,
+    report: &mut EndReport,
+) {
+    if let Err(error) = adapter.connect(year).await {
+        report.lines.push(esp_words(&error, esp));
+        return;
+    }
+    report.lines.push(format!(
+        "logged on as {} at {}, site code {} selected, school year {}-{:02}",
+        esp.login_name,
+        esp.domain,
+        esp.site_code,
+        year - 1,
+        year.rem_euclid(100)
+    ));
+    match adapter.read_schools().await {
+        Ok((schools, problems)) => report.lines.push(format!(
+            "reads buildings: {} school(s){}",
+            schools.len(),
+            if problems.is_empty() {
+                String::new()
+            } else {
+                format!(", {} record(s) unreadable", problems.len())
+            }
+        )),
+        Err(error) => {
+            report
+                .lines
+                .push(format!("cannot read buildings: {}", esp_words(&error, esp)));
+            return;
+        }
+    }
+    let selection = &config.mapping.spec().selection;
+    let scope = Scope {
+        buildings: selection
+            .users
+            .iter()
+            .chain(&selection.courses)
+            .chain(&selection.sections)
+            .map(|school| school.as_str().to_owned())
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect(),
+        school_year: year,
+    };
+    let mut needed = vec![
+        definitions::buildings(),
+        definitions::terms(year),
+        definitions::roster(&scope).probe(),
+    ];
+    let grades = config.grades.is_some()
+        || !config.grades_by_section.is_empty()
+        || !config.grades_by_course.is_empty();
+    if grades {
+        needed.push(definitions::gradebook(&[]).probe());
+        needed.push(definitions::assignment_upload());
+        needed.push(definitions::score_upload());
+    }
+    let checks = match adapter.check_definitions(&needed).await {
+        Ok(checks) => checks,
+        Err(error) => {
+            report.lines.push(format!(
+                "cannot check rostersync's definitions: {}",
+                esp_words(&error, esp)
+            ));
+            return;
+        }
+    };
+    let saved = checks.iter().filter(|c| c.saved).count();
+    let refused: Vec<&DefinitionCheck> = checks.iter().filter(|c| c.result.is_err()).collect();
+    report.lines.push(format!(
+        "definitions{}: {} of {} accepted ({saved} saved now, {} already held by the server)",
+        if grades {
+            " (sync and grade passback)"
+        } else {
+            " (sync)"
+        },
+        checks.len() - refused.len(),
+        checks.len(),
+        checks.len() - saved - refused.len(),
+    ));
+    for check in &refused {
+        if let Err((at, error)) = &check.result {
+            report.lines.push(match at.likely_permission() {
+                Some(permission) => format!(
+                    "definition {} ({}) refused: {error}; the account likely lacks the eSchoolPLUS permission {permission}",
+                    check.interface_id, check.purpose
+                ),
+                None => format!(
+                    "definition {} ({}) failed when run: {error}; the server does not take a table, column or filter it names",
+                    check.interface_id, check.purpose
+                ),
+            });
+        }
+    }
+    report.ok = refused.is_empty();
 }
 
 /// An eSchoolPLUS failure in words an administrator can act on.

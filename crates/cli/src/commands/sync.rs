@@ -16,11 +16,13 @@ use crate::{EXIT_FAILURES, EXIT_OK, EXIT_THRESHOLD};
 pub(crate) async fn prep(command: &PrepCommand, config: &Config, out: Out) -> anyhow::Result<u8> {
     let now = wire::now();
     let wired = wire::engine(config, now)?;
-    let report = with_spinner(
-        "reading both ends and matching records",
-        wired.engine.prep_report(now),
-    )
-    .await?;
+    let report = wired
+        .sis
+        .closing(with_spinner(
+            "reading both ends and matching records",
+            wired.engine.prep_report(now),
+        ))
+        .await?;
     match command {
         PrepCommand::Report { format } => {
             let format = if out.json {
@@ -95,7 +97,10 @@ pub(crate) async fn sync(args: &SyncArgs, config: &Config, out: Out) -> anyhow::
         format!("syncing {scope}")
     };
     crate::output::start(&wired.progress, what);
-    let result = wired.engine.run(scope, Trigger::Manual, options).await;
+    let result = wired
+        .sis
+        .closing(wired.engine.run(scope, Trigger::Manual, options))
+        .await;
     wired.progress.finish_and_clear();
     finish(result, out)
 }

@@ -42,12 +42,14 @@ fn settings() -> GradeSettings {
             PeriodWindow {
                 period: "Q1".into(),
                 term: "MP1".into(),
+                school: "S1".into(),
                 start: date(8, 15),
                 end: date(10, 31),
             },
             PeriodWindow {
                 period: "Q2".into(),
                 term: "MP2".into(),
+                school: "S1".into(),
                 start: date(11, 1),
                 end: date(1, 15),
             },

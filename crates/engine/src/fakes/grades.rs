@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use async_trait::async_trait;
-use rostersync_core::ids::{PersonKey, SectionKey, TermKey, UserId};
+use rostersync_core::ids::{PersonKey, SchoolKey, SectionKey, TermKey, UserId};
 use rostersync_core::model::grades::{GradeWrite, LmsGradebook, Score, SisGradebook};
 use rostersync_ports::{
     ErrorKind, GradeSink, GradeSource, PortError, PortResult, WriteOutcome, WriteResult,
@@ -62,6 +62,7 @@ impl GradeSource for FakeGradeSource {
 #[derive(Debug, Default)]
 struct SinkState {
     books: BTreeMap<(SectionKey, TermKey), SisGradebook>,
+    schools: BTreeMap<SectionKey, SchoolKey>,
     writes: u64,
     lose: Vec<(String, PersonKey)>,
 }
@@ -76,6 +77,11 @@ impl FakeGradeSink {
     /// Empty gradebooks.
     pub fn new() -> Self {
         FakeGradeSink::default()
+    }
+
+    /// Records the school of a section; the sink knows only sections given here.
+    pub fn set_school(&self, section: SectionKey, school: SchoolKey) {
+        lock(&self.state).schools.insert(section, school);
     }
 
     /// A gradebook as it stands.
@@ -115,6 +121,10 @@ impl FakeGradeSink {
 
 #[async_trait]
 impl GradeSink for FakeGradeSink {
+    async fn section_school(&self, section: &SectionKey) -> PortResult<Option<SchoolKey>> {
+        Ok(lock(&self.state).schools.get(section).cloned())
+    }
+
     async fn gradebook(&self, section: &SectionKey, term: &TermKey) -> PortResult<SisGradebook> {
         Ok(self.book(section, term))
     }

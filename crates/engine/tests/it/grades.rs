@@ -11,7 +11,7 @@ use rostersync_core::grades::{
     Averaging, GradeSettings, MissingPolicy, PeriodWindow, Rounding, SisCategory,
 };
 use rostersync_core::ids::{PersonKey, SectionKey, TermKey, UserId};
-use rostersync_core::model::grades::{GradeItem, LmsGradebook, Score, ScoreStatus};
+use rostersync_core::model::grades::{GradeItem, LmsGradebook, PeriodGrade, Score, ScoreStatus};
 use rostersync_engine::fakes::{FakeGradeSink, FakeGradeSource};
 use rostersync_engine::{EngineError, GradeOptions, Requester, RunOptions};
 use rostersync_ports::{OutcomeFilter, OutcomeStatus, RunStatus, StateStore, Trigger};
@@ -34,12 +34,14 @@ fn settings() -> GradeSettings {
             PeriodWindow {
                 period: "GP1".into(),
                 term: "MP1".into(),
+                school: "S1".into(),
                 start: day(2025, 8, 15),
                 end: day(2025, 12, 20),
             },
             PeriodWindow {
                 period: "GP2".into(),
                 term: "MP2".into(),
+                school: "S1".into(),
                 start: day(2026, 1, 5),
                 end: day(2026, 6, 1),
             },
@@ -124,30 +126,42 @@ async fn setup() -> Setup {
     };
     let source = FakeGradeSource::new();
     source.set(section.clone(), book, vec![UserId::new("teacher-1")]);
+    let sink = FakeGradeSink::new();
+    sink.set_school(section.clone(), "S1".into());
     Setup {
         world,
         section,
         students,
         source,
-        sink: FakeGradeSink::new(),
+        sink,
     }
 }
 
 /// A passback of the set-up section by a System Administrator.
 async fn passback(setup: &Setup) -> rostersync_engine::GradeReport {
+    passback_of(setup, &setup.section, &settings())
+        .await
+        .unwrap()
+}
+
+/// A passback of `section` by a System Administrator with `settings`.
+async fn passback_of(
+    setup: &Setup,
+    section: &SectionKey,
+    settings: &GradeSettings,
+) -> Result<rostersync_engine::GradeReport, EngineError> {
     setup
         .world
         .engine
         .grades(
             &setup.source,
             &setup.sink,
-            &settings(),
-            &setup.section,
+            settings,
+            section,
             &Requester::SystemAdmin,
             options(setup),
         )
         .await
-        .unwrap()
 }
 
 fn options(setup: &Setup) -> GradeOptions {
@@ -317,5 +331,76 @@ async fn a_dry_run_writes_nothing() {
         .unwrap();
     assert_eq!(report.status, RunStatus::DryRun);
     assert_eq!(report.plan.scores.len(), 3);
+    assert_eq!(s.sink.writes(), 0);
+}
+
+/// Two schools share the LMS grading periods; the other school's terms come
+/// first and have other dates. The section's items go only into its own
+/// school's terms, and its average check compares like with like.
+#[tokio::test]
+async fn a_shared_grading_period_writes_only_into_the_sections_own_schools_terms() {
+    let s = setup().await;
+    s.source.edit(&s.section, |book| {
+        book.period_grades = vec![
+            PeriodGrade {
+                student: s.students[0].clone(),
+                period: "GP1".into(),
+                percent: Some(80.0),
+            },
+            PeriodGrade {
+                student: s.students[0].clone(),
+                period: "GP2".into(),
+                percent: Some(100.0),
+            },
+        ];
+    });
+    let mut settings = settings();
+    settings.tolerance = 0.5;
+    let other = |period: &str, term: &str, start: NaiveDate, end: NaiveDate| PeriodWindow {
+        period: period.into(),
+        term: term.into(),
+        school: "S2".into(),
+        start,
+        end,
+    };
+    // By date, S2's first term would take item 1; by period, S2's second
+    // term (which holds no item) would stand for GP2.
+    settings
+        .periods
+        .insert(0, other("GP2", "S2-MP2", day(2026, 3, 1), day(2026, 6, 1)));
+    settings
+        .periods
+        .insert(0, other("GP1", "S2-MP1", day(2025, 9, 1), day(2025, 9, 30)));
+    let report = passback_of(&s, &s.section, &settings).await.unwrap();
+    let terms: std::collections::BTreeSet<&str> = report
+        .plan
+        .items
+        .iter()
+        .map(|item| item.term.as_str())
+        .chain(report.plan.scores.iter().map(|score| score.term.as_str()))
+        .collect();
+    assert_eq!(terms, ["MP1", "MP2"].into_iter().collect());
+    for term in ["S2-MP1", "S2-MP2"] {
+        let book = s.sink.book(&s.section, &TermKey::new(term));
+        assert!(book.items.is_empty() && book.scores.is_empty(), "{term}");
+    }
+    assert!(
+        report.plan.averages.is_empty(),
+        "marks agree: {:#?}",
+        report.plan.averages
+    );
+}
+
+#[tokio::test]
+async fn a_section_the_sis_does_not_know_is_refused_before_anything_is_read() {
+    let s = setup().await;
+    let unknown = SectionKey::new("no-such-section");
+    s.source
+        .set(unknown.clone(), LmsGradebook::default(), Vec::new());
+    let error = passback_of(&s, &unknown, &settings()).await.unwrap_err();
+    assert!(
+        matches!(error, EngineError::SectionNotInSis { .. }),
+        "{error}"
+    );
     assert_eq!(s.sink.writes(), 0);
 }

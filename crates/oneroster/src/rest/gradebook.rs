@@ -89,6 +89,19 @@ fn outcome(key: String, result: Result<u16, RestError>) -> WriteOutcome {
     WriteOutcome { key, result }
 }
 
+/// The school of a class as the provider records it; `None` when it has no
+/// such class (404).
+pub(crate) async fn section_school(
+    client: &RestClient,
+    section: &SectionKey,
+) -> Result<Option<String>, RestError> {
+    match class_school(client, section).await {
+        Ok(school) => Ok(Some(school)),
+        Err(RestError::Status { status: 404, .. }) => Ok(None),
+        Err(error) => Err(error),
+    }
+}
+
 /// The school of a class, which 1.2 line items must name.
 async fn class_school(client: &RestClient, section: &SectionKey) -> Result<String, RestError> {
     let url = client.url(
