@@ -208,7 +208,21 @@ impl EspAdapter {
     ///
     /// When a key is not an eSchoolPLUS section key.
     pub async fn prepare_gradebooks(&self, sections: &[SectionKey]) -> EspResult<()> {
-        self.held.lock().await.gradebooks.add(sections)
+        let year = self.options.school_year;
+        self.with_connection(year, async |connection, books| {
+            books.add(sections)?;
+            // Everything a passback runs, saved (where needed) before the
+            // first run: one new logon at most.
+            let needed = [
+                books.definition(),
+                definitions::terms(year),
+                definitions::assignment_upload(),
+                definitions::score_upload(),
+            ];
+            let refs: Vec<&crate::definitions::Definition> = needed.iter().collect();
+            connection.prepare(&refs).await.map(|_| ())
+        })
+        .await
     }
 
     /// The building of a section, `None` when eSchoolPLUS has no such section.

@@ -67,7 +67,8 @@ impl Gradebooks {
         Ok(())
     }
 
-    fn definition(&self) -> Definition {
+    /// The gradebook read of the sections added so far.
+    pub(crate) fn definition(&self) -> Definition {
         let keys: Vec<String> = self.section_keys.iter().cloned().collect();
         definitions::gradebook(&keys)
     }

@@ -118,6 +118,10 @@ impl Session {
         if state.school_year == school_year && state.logged_on {
             return Ok(());
         }
+        if state.logged_on {
+            self.end_session().await;
+            state.logged_on = false;
+        }
         state.school_year = school_year;
         self.log_on(&mut state).await
     }
@@ -131,8 +135,19 @@ impl Session {
     /// As [`Session::open`].
     pub async fn log_on_again(&self) -> EspResult<()> {
         let mut state = self.state.lock().await;
+        if state.logged_on {
+            self.end_session().await;
+        }
         state.logged_on = false;
         self.log_on(&mut state).await
+    }
+
+    /// Sends the log off; failures are logged, the session is over either way.
+    async fn end_session(&self) {
+        let url = self.url(paths::LOGOFF);
+        if let Err(error) = self.http.get(url).send().await {
+            tracing::warn!(%error, "eSchoolPLUS log off failed");
+        }
     }
 
     /// Ends the session. Failures are logged, not returned: the session is
@@ -143,10 +158,7 @@ impl Session {
             return;
         }
         state.logged_on = false;
-        let url = self.url(paths::LOGOFF);
-        if let Err(error) = self.http.get(url).send().await {
-            tracing::warn!(%error, "eSchoolPLUS log off failed");
-        }
+        self.end_session().await;
     }
 
     fn url(&self, path: &str) -> Url {

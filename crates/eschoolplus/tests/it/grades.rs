@@ -1,53 +1,71 @@
 //! Grade passback through upload definitions: verify, then run, then read back.
 
-use std::collections::BTreeMap;
-
 use chrono::NaiveDate;
 use rostersync_core::ids::{PersonKey, SectionKey, TermKey};
 use rostersync_core::model::grades::{GradeItem, GradeWrite, Score, ScoreStatus};
-use rostersync_eschoolplus::EspAdapter;
 use rostersync_ports::{GradeSink, WriteResult};
+use rostersync_sim::eschoolplus::{EspTables, RunMode};
 
-use crate::support::{self, Config, FakeEsp, PASSWORD, file};
+use crate::support::{self, table, tables};
 
-fn tables() -> BTreeMap<String, Vec<u8>> {
-    let mut tables = BTreeMap::new();
-    tables.insert(
-        "MR_GB_ASMT".to_owned(),
-        file(
-            "SECTION_KEY|COURSE_SESSION|ASMT_NUMBER|CATEGORY|DUE_DATE|POINTS|WEIGHT|DESCRIPTION|DESC_DETAIL",
-            &["5512|1|1|HW|09/01/2025|10|1|Teacher's own quiz|Made in eSchoolPLUS"],
+/// A section 5512 (session 1) of building 10 with a teacher's own
+/// assignment, its categories, a marking period, and three students.
+fn gradebook() -> EspTables {
+    tables(vec![
+        (
+            "SCHD_MS",
+            table(
+                &["SECTION_KEY", "SCHOOL_YEAR", "SUMMER_SCHOOL", "BUILDING", "COURSE", "COURSE_SECTION", "DESCRIPTION"],
+                &[&["5512", "2026", "N", "10", "ENG9", "2", "English 9"]],
+            ),
         ),
-    );
-    tables.insert(
-        "MR_GB_STU_SCORE".to_owned(),
-        file(
-            "SECTION_KEY|COURSE_SESSION|ASMT_NUMBER|STUDENT_ID|ASMT_SCORE|ASMT_ALPHA_MARK|ASMT_EXCEPTION",
-            &[],
+        (
+            "SCHD_MS_SESSION",
+            table(
+                &["SECTION_KEY", "COURSE_SESSION", "START_PERIOD", "END_PERIOD", "ROOM_ID", "PRIMARY_STAFF_ID", "DESCRIPTION"],
+                &[&["5512", "1", "2", "2", "A101", "900", ""]],
+            ),
         ),
-    );
-    tables.insert(
-        "MR_GB_CAT_SESSION".to_owned(),
-        file(
-            "CATEGORY|MARKING_PERIOD|CATEGORY_WEIGHT|DROP_LOWEST",
-            &["HW|Q1|40|1", "HW|Q2|50|0"],
+        (
+            "MR_GB_ASMT",
+            table(
+                &["SECTION_KEY", "COURSE_SESSION", "ASMT_NUMBER", "CATEGORY", "ASSIGN_DATE", "DUE_DATE", "POINTS", "WEIGHT", "DESCRIPTION", "DESC_DETAIL"],
+                &[&["5512", "1", "1", "HW", "", "09/01/2025", "10", "1", "Teacher's own quiz", "Made in eSchoolPLUS"]],
+            ),
         ),
-    );
-    tables.insert(
-        "REG_MP_WEEKS".to_owned(),
-        file(
-            "BUILDING|SCHOOL_YEAR|MARKING_PERIOD|MP_ORDER|TERM|RC_RUN|DESCRIPTION",
-            &["10|2026|Q1|1|1|1|Quarter 1"],
+        (
+            "MR_GB_CAT_SESSION",
+            table(
+                &["SECTION_KEY", "COURSE_SESSION", "CATEGORY", "MARKING_PERIOD", "CATEGORY_WEIGHT", "DROP_LOWEST"],
+                &[&["5512", "1", "HW", "Q1", "40", "1"], &["5512", "1", "HW", "Q2", "50", "0"]],
+            ),
         ),
-    );
-    tables.insert(
-        "REG_MP_DATES".to_owned(),
-        file(
-            "BUILDING|SCHOOL_YEAR|TRACK|MARKING_PERIOD|START_DATE|END_DATE",
-            &["10|2026|STD|Q1|08/14/2025|10/17/2025"],
+        (
+            "REG_MP_WEEKS",
+            table(
+                &["BUILDING", "SCHOOL_YEAR", "MARKING_PERIOD", "MP_ORDER", "TERM", "RC_RUN", "DESCRIPTION"],
+                &[&["10", "2026", "Q1", "1", "1", "1", "Quarter 1"]],
+            ),
         ),
-    );
-    tables
+        (
+            "REG_MP_DATES",
+            table(
+                &["BUILDING", "SCHOOL_YEAR", "TRACK", "MARKING_PERIOD", "START_DATE", "END_DATE"],
+                &[&["10", "2026", "STD", "Q1", "08/14/2025", "10/17/2025"]],
+            ),
+        ),
+        (
+            "REG",
+            table(
+                &["STUDENT_ID", "BUILDING", "GRADE", "CURRENT_STATUS", "FIRST_NAME", "MIDDLE_NAME", "LAST_NAME", "NICKNAME"],
+                &[
+                    &["1001", "10", "09", "A", "A", "", "One", ""],
+                    &["1002", "10", "09", "A", "B", "", "Two", ""],
+                    &["1003", "10", "09", "A", "C", "", "Three", ""],
+                ],
+            ),
+        ),
+    ])
 }
 
 fn write() -> GradeWrite {
@@ -92,14 +110,26 @@ fn write() -> GradeWrite {
 
 #[tokio::test]
 async fn grades_are_verified_then_run_and_a_repeat_updates_the_same_assignment() {
-    let esp = FakeEsp::start(Config::default(), tables()).await;
-    let adapter = EspAdapter::new(esp.credentials("0850", PASSWORD), support::options());
+    let esp = support::start(gradebook()).await;
+    let adapter = support::adapter(&esp);
+    let section = SectionKey::new("5512-1");
+    adapter
+        .prepare(&[section.clone(), SectionKey::new("9999-1")])
+        .await
+        .unwrap();
+    assert_eq!(
+        adapter.section_school(&section).await.unwrap(),
+        Some("10".into())
+    );
+    assert_eq!(
+        adapter
+            .section_school(&SectionKey::new("9999-1"))
+            .await
+            .unwrap(),
+        None
+    );
 
-    let before = GradeSink::gradebook(
-        &adapter,
-        &SectionKey::new("5512-1"),
-        &TermKey::new("10-2026-Q1"),
-    )
+    let before = GradeSink::gradebook(&adapter, &section, &TermKey::new("10-2026-Q1"))
     .await
     .unwrap();
     assert_eq!(before.items.len(), 1);
@@ -124,35 +154,33 @@ async fn grades_are_verified_then_run_and_a_repeat_updates_the_same_assignment()
             outcome.key
         );
     }
-    {
-        let state = esp.state();
-        let runs: Vec<(&str, &str)> = state
-            .upload_runs
-            .iter()
-            .map(|(id, mode)| (id.as_str(), mode.as_str()))
-            .collect();
-        assert_eq!(
-            runs,
-            [
-                ("RSGBA", "V"),
-                ("RSGBA", "R"),
-                ("RSGBS", "V"),
-                ("RSGBS", "R")
-            ]
-        );
-        let uploaded = String::from_utf8_lossy(&state.uploads["RSGBA_mr_gb_asmt.txt"]).into_owned();
-        assert!(
-            uploaded.contains(
-                "5512|1|2|HW|09/20/2025|20|1|Essay / draft|Two pages  or more [rostersync:sgy-777]"
-            ),
-            "{uploaded}"
-        );
-        let scores =
-            String::from_utf8_lossy(&state.uploads["RSGBS_mr_gb_stu_score.txt"]).into_owned();
-        assert!(scores.contains("5512|1|2|1001|17.5||\r\n"), "{scores}");
-        assert!(scores.contains("5512|1|2|1002|||EX\r\n"), "{scores}");
-        assert!(scores.contains("5512|1|2|1003||M|\r\n"), "{scores}");
-    }
+    let counters = esp.counters();
+    assert_eq!((counters.upload_verifies, counters.upload_runs), (2, 2));
+    let site = "0850";
+    let asmt = esp.table(site, "MR_GB_ASMT").unwrap().records();
+    let written = asmt.iter().find(|r| r["ASMT_NUMBER"] == "2").unwrap();
+    assert_eq!(written["DESCRIPTION"], "Essay / draft");
+    assert_eq!(written["DESC_DETAIL"], "Two pages  or more [rostersync:sgy-777]");
+    assert_eq!(written["DUE_DATE"], "09/20/2025");
+    let scores: Vec<(String, String, String, String)> = esp
+        .table(site, "MR_GB_STU_SCORE")
+        .unwrap()
+        .records()
+        .into_iter()
+        .map(|r| {
+            (
+                r["STUDENT_ID"].clone(),
+                r["ASMT_SCORE"].clone(),
+                r["ASMT_ALPHA_MARK"].clone(),
+                r["ASMT_EXCEPTION"].clone(),
+            )
+        })
+        .collect();
+    let row = |s: &str, p: &str, a: &str, e: &str| (s.to_owned(), p.to_owned(), a.to_owned(), e.to_owned());
+    assert_eq!(
+        scores,
+        [row("1001", "17.5", "", ""), row("1002", "", "", "EX"), row("1003", "", "M", "")]
+    );
 
     // The second write finds the item by its external id and keeps its number.
     let again = adapter.write(&write()).await.unwrap();
@@ -162,34 +190,36 @@ async fn grades_are_verified_then_run_and_a_repeat_updates_the_same_assignment()
             id: Some("2".to_owned())
         }
     );
-    let after = GradeSink::gradebook(
-        &adapter,
-        &SectionKey::new("5512-1"),
-        &TermKey::new("10-2026-Q1"),
-    )
-    .await
-    .unwrap();
-    let ids: Vec<&str> = after.items.iter().map(|i| i.id.as_str()).collect();
-    assert_eq!(ids, ["sgy-777"]);
+    let after = GradeSink::gradebook(&adapter, &section, &TermKey::new("10-2026-Q1"))
+        .await
+        .unwrap();
+    let mut ids: Vec<&str> = after.items.iter().map(|i| i.id.as_str()).collect();
+    ids.sort_unstable();
+    assert_eq!(ids, ["1", "sgy-777"]);
     assert_eq!(after.scores.len(), 3);
+    adapter.close().await;
+    assert_eq!(esp.counters().logons, 2, "one logon, and one after saving definitions");
 }
 
 #[tokio::test]
 async fn a_failed_verify_applies_nothing_but_a_failed_run_may_have_applied_something() {
-    for (mode, applied) in [("V", false), ("R", true)] {
-        let config = Config {
-            fail_upload: Some(("MR_GB_ASMT".to_owned(), mode.to_owned())),
-            ..Config::default()
-        };
-        let esp = FakeEsp::start(config, tables()).await;
-        let adapter = EspAdapter::new(esp.credentials("0850", PASSWORD), support::options());
+    for (mode, applied) in [(RunMode::Verify, false), (RunMode::Run, true)] {
+        let esp = support::builder(gradebook())
+            .fail_uploads_of("MR_GB_ASMT", mode, "Upload of MR_GB_ASMT failed")
+            .start()
+            .await
+            .unwrap();
+        let adapter = support::adapter(&esp);
         let error = adapter.write(&write()).await.unwrap_err();
-        assert_eq!(error.may_have_been_applied(), applied, "{mode}: {error}");
+        assert_eq!(error.may_have_been_applied(), applied, "{mode:?}: {error}");
         assert!(
             error.to_string().contains("Upload of MR_GB_ASMT failed"),
             "{error}"
         );
-        let runs = esp.state().upload_runs.len();
-        assert_eq!(runs, if applied { 2 } else { 1 });
+        let counters = esp.counters();
+        assert_eq!(
+            counters.upload_verifies + counters.upload_runs,
+            if applied { 2 } else { 1 }
+        );
     }
 }

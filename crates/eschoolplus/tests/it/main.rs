@@ -1,4 +1,5 @@
-//! Integration tests of the eSchoolPLUS client and adapter against a wiremock fake.
+//! Integration tests of the eSchoolPLUS client and adapter against the strict
+//! simulator of `rostersync-sim`.
 
 // Helpers of this test binary (the fake server, fixtures) are not `#[test]`
 // functions, so `allow-unwrap-in-tests` does not reach them; a failed unwrap
@@ -9,4 +10,5 @@ mod connection;
 mod grades;
 mod parser;
 mod reading;
+mod schema;
 mod support;

@@ -2,131 +2,177 @@
 //! line break, padded values and a malformed row, mapped to core records;
 //! graduation years, course grade ranges and the problems of unreadable ones.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use chrono::NaiveDate;
 use rostersync_core::ids::{PersonKey, SchoolKey, TermKey};
 use rostersync_core::model::sis::{EnrollmentRole, Person, PersonStatus, SisRole};
-use rostersync_eschoolplus::EspAdapter;
 use rostersync_ports::{SisRequest, SisSource};
+use rostersync_sim::eschoolplus::EspTable;
 
-use crate::support::{self, Config, FakeEsp, PASSWORD, file};
+use crate::support::{self, buildings, table, tables};
 
-fn tables() -> BTreeMap<String, Vec<u8>> {
-    let mut tables = support::buildings();
-    let mut add = |table: &str, header: &str, rows: &[&str]| {
-        tables.insert(table.to_owned(), file(header, rows));
-    };
-    add(
-        "REG_MP_WEEKS",
-        "BUILDING|SCHOOL_YEAR|MARKING_PERIOD|MP_ORDER|TERM|RC_RUN|DESCRIPTION",
-        &["10|2026|Q2|2|1|2|Quarter 2", "10|2026|Q1|1|1|1|Quarter 1"],
-    );
-    add(
-        "REG_MP_DATES",
-        "BUILDING|SCHOOL_YEAR|TRACK|MARKING_PERIOD|START_DATE|END_DATE",
-        &[
-            "10|2026|STD|Q1|08/14/2025 12:00:00 AM|10/17/2025",
-            "10|2026|STD|Q2|10/20/2025|12/19/2025",
-            "10|2026|ALT|Q2|10/21/2025|12/22/2025",
-        ],
-    );
-    add(
-        "REG",
-        "STUDENT_ID|BUILDING|GRADE|CURRENT_STATUS|FIRST_NAME|MIDDLE_NAME|LAST_NAME|NICKNAME",
-        &[
-            "   1001|10  |09|A|José||Muñoz     |Pepe",
-            "1002|10|10|I|Zoë|Ann|Brontë|",
-            "1003|10|12|G|Åsa||Lind|",
-            "1004|10|09|A|broken",
-        ],
-    );
-    // 1003 has no REG_ACADEMIC row.
-    add(
-        "REG_ACADEMIC",
-        "STUDENT_ID|GRADUATION_YEAR",
-        &["1001|2029", "  1002|2028  "],
-    );
-    add(
-        "REG_STU_CONTACT",
-        "STUDENT_ID|CONTACT_ID|CONTACT_TYPE|CONTACT_PRIORITY",
-        &[
-            "1001|501|M|1",
-            "1001|601|G|1",
-            "1002|601|G|2",
-            "1003|602|X|1",
-        ],
-    );
-    add(
-        "REG_CONTACT",
-        "CONTACT_ID|FIRST_NAME|MIDDLE_NAME|LAST_NAME|EMAIL|LOGIN_ID",
-        &[
-            "501|José||Muñoz|jose.munoz@students.example|",
-            "601|Renée||Muñoz|renee@example.com|rmunoz",
-        ],
-    );
-    add(
-        "REG_STAFF",
-        "STAFF_ID|FIRST_NAME|MIDDLE_NAME|LAST_NAME|EMAIL|LOGIN_ID",
-        &[
-            "900|François||Côté|fcote@example.com|fcote",
-            "901|Ann||Lee|alee@example.com|alee",
-            "902|Bob||Office|bob@example.com|bob",
-        ],
-    );
-    add(
-        "REG_STAFF_BLDGS",
-        "STAFF_ID|BUILDING|ACTIVE|IS_TEACHER|IS_PRIMARY_BLDG",
-        &[
-            "900|10|Y|Y|N",
-            "900|30|Y|Y|Y",
-            "901|10|Y|Y|Y",
-            "902|10|Y|N|Y",
-        ],
-    );
-    add(
-        "SCHD_COURSE",
-        "BUILDING|COURSE|DEPARTMENT|MIN_GRADE|MAX_GRADE|ACTIVE_STATUS|DESCRIPTION",
-        &[
-            "10|ENG9|ENG|09|09|Y|English 9",
-            "10|MUSIC||PK|12|Y|Music",
-            "10|READ|ELA|KF|03|N|Reading",
-        ],
-    );
-    add(
-        "SCHD_MS",
-        "SECTION_KEY|BUILDING|COURSE|COURSE_SECTION|DESCRIPTION",
-        &["5512|10|ENG9|2|English 9\r\nHonors"],
-    );
-    add(
-        "SCHD_MS_SESSION",
-        "SECTION_KEY|COURSE_SESSION|START_PERIOD|END_PERIOD|ROOM_ID|PRIMARY_STAFF_ID|DESCRIPTION",
-        &["5512|1|2|3|A101|900|"],
-    );
-    add(
-        "SCHD_MS_STAFF",
-        "SECTION_KEY|COURSE_SESSION|STAFF_ID",
-        &["5512|1|900", "5512|1|901"],
-    );
-    add(
-        "SCHD_MS_MP",
-        "SECTION_KEY|COURSE_SESSION|MARKING_PERIOD",
-        &["5512|1|Q1", "5512|1|Q2"],
-    );
-    add(
-        "SCHD_STU_COURSE",
-        "STUDENT_ID|SECTION_KEY|MODELED|COURSE_STATUS",
-        &["1001|5512|N|", "1002|5512|N|", "1003|5512|Y|"],
-    );
-    add(
-        "SCHD_STU_CRS_DATES",
-        "STUDENT_ID|SECTION_KEY|MODELED|DATE_RANGE_KEY|DATE_ADDED|DATE_DROPPED",
-        &[
-            "1001|5512|N|1|08/14/2025|",
-            "1002|5512|N|1|08/14/2025|09/30/2025",
-        ],
-    );
-    tables
+/// The district's tables: padded values, accents, a line break inside a
+/// free-text field, and a last name holding the delimiter (a malformed row).
+fn district() -> Vec<(&'static str, EspTable)> {
+    vec![
+        ("REG_BUILDING", buildings()),
+        (
+            "REG_MP_WEEKS",
+            table(
+                &["BUILDING", "SCHOOL_YEAR", "MARKING_PERIOD", "MP_ORDER", "TERM", "RC_RUN", "DESCRIPTION"],
+                &[
+                    &["10", "2026", "Q2", "2", "1", "2", "Quarter 2"],
+                    &["10", "2026", "Q1", "1", "1", "1", "Quarter 1"],
+                    &["20", "2026", "Q1", "1", "1", "1", "Other school"],
+                ],
+            ),
+        ),
+        (
+            "REG_MP_DATES",
+            table(
+                &["BUILDING", "SCHOOL_YEAR", "TRACK", "MARKING_PERIOD", "START_DATE", "END_DATE"],
+                &[
+                    &["10", "2026", "STD", "Q1", "08/14/2025 12:00:00 AM", "10/17/2025"],
+                    &["10", "2026", "STD", "Q2", "10/20/2025", "12/19/2025"],
+                    &["10", "2026", "ALT", "Q2", "10/21/2025", "12/22/2025"],
+                    &["20", "2026", "STD", "Q1", "08/14/2025", "10/17/2025"],
+                ],
+            ),
+        ),
+        (
+            "REG",
+            table(
+                &["STUDENT_ID", "BUILDING", "GRADE", "CURRENT_STATUS", "FIRST_NAME", "MIDDLE_NAME", "LAST_NAME", "NICKNAME"],
+                &[
+                    &["1001      ", "10", "09", "A", "José", "", "Muñoz     ", "Pepe"],
+                    &["1002", "10", "10", "I", "Zoë", "Ann", "Brontë", ""],
+                    &["1003", "10", "12", "G", "Åsa", "", "Lind", ""],
+                    &["1004", "10", "09", "A", "Bo", "", "Smith|Jones", ""],
+                    &["2001", "20", "09", "A", "Other", "", "School", ""],
+                ],
+            ),
+        ),
+        // 1003 has no REG_ACADEMIC row.
+        (
+            "REG_ACADEMIC",
+            table(
+                &["STUDENT_ID", "GRADUATION_YEAR"],
+                &[&["1001", "2029"], &["1002", "2028  "], &["2001", "2029"]],
+            ),
+        ),
+        (
+            "REG_STU_CONTACT",
+            table(
+                &["STUDENT_ID", "CONTACT_ID", "CONTACT_TYPE", "CONTACT_PRIORITY"],
+                &[
+                    &["1001", "501", "M", "1"],
+                    &["1001", "601", "G", "1"],
+                    &["1002", "601", "G", "2"],
+                    &["1003", "602", "X", "1"],
+                ],
+            ),
+        ),
+        (
+            "REG_CONTACT",
+            table(
+                &["CONTACT_ID", "FIRST_NAME", "MIDDLE_NAME", "LAST_NAME", "EMAIL", "LOGIN_ID"],
+                &[
+                    &["501", "José", "", "Muñoz", "jose.munoz@students.example", ""],
+                    &["601", "Renée", "", "Muñoz", "renee@example.com", "rmunoz"],
+                ],
+            ),
+        ),
+        (
+            "REG_STAFF",
+            table(
+                &["STAFF_ID", "FIRST_NAME", "MIDDLE_NAME", "LAST_NAME", "EMAIL", "LOGIN_ID"],
+                &[
+                    &["900", "François", "", "Côté", "fcote@example.com", "fcote"],
+                    &["901", "Ann", "", "Lee", "alee@example.com", "alee"],
+                    &["902", "Bob", "", "Office", "bob@example.com", "bob"],
+                ],
+            ),
+        ),
+        (
+            "REG_STAFF_BLDGS",
+            table(
+                &["STAFF_ID", "BUILDING", "ACTIVE", "IS_TEACHER", "IS_PRIMARY_BLDG"],
+                &[
+                    &["900", "10", "Y", "Y", "N"],
+                    &["900", "30", "Y", "Y", "Y"],
+                    &["901", "10", "Y", "Y", "Y"],
+                    &["902", "10", "Y", "N", "Y"],
+                ],
+            ),
+        ),
+        (
+            "SCHD_COURSE",
+            table(
+                &["BUILDING", "COURSE", "DEPARTMENT", "MIN_GRADE", "MAX_GRADE", "ACTIVE_STATUS", "DESCRIPTION"],
+                &[
+                    &["10", "ENG9", "ENG", "09", "09", "Y", "English 9"],
+                    &["10", "MUSIC", "", "PK", "12", "Y", "Music"],
+                    &["10", "READ", "ELA", "KF", "03", "N", "Reading"],
+                ],
+            ),
+        ),
+        (
+            "SCHD_MS",
+            table(
+                &["SECTION_KEY", "SCHOOL_YEAR", "SUMMER_SCHOOL", "BUILDING", "COURSE", "COURSE_SECTION", "DESCRIPTION"],
+                &[
+                    &["5512", "2026", "N", "10", "ENG9", "2", "English 9\r\nHonors"],
+                    &["5513", "2025", "N", "10", "ENG9", "1", "Last year"],
+                ],
+            ),
+        ),
+        (
+            "SCHD_MS_SESSION",
+            table(
+                &["SECTION_KEY", "COURSE_SESSION", "START_PERIOD", "END_PERIOD", "ROOM_ID", "PRIMARY_STAFF_ID", "DESCRIPTION"],
+                &[&["5512", "1", "2", "3", "A101", "900", ""]],
+            ),
+        ),
+        (
+            "SCHD_MS_STAFF",
+            table(
+                &["SECTION_KEY", "COURSE_SESSION", "STAFF_ID"],
+                &[&["5512", "1", "900"], &["5512", "1", "901"]],
+            ),
+        ),
+        (
+            "SCHD_MS_MP",
+            table(
+                &["SECTION_KEY", "COURSE_SESSION", "MARKING_PERIOD"],
+                &[&["5512", "1", "Q1"], &["5512", "1", "Q2"]],
+            ),
+        ),
+        (
+            "SCHD_STU_COURSE",
+            table(
+                &["STUDENT_ID", "SECTION_KEY", "MODELED", "COURSE_STATUS"],
+                &[&["1001", "5512", "N", ""], &["1002", "5512", "N", ""], &["1003", "5512", "Y", ""]],
+            ),
+        ),
+        (
+            "SCHD_STU_CRS_DATES",
+            table(
+                &["STUDENT_ID", "SECTION_KEY", "MODELED", "DATE_RANGE_KEY", "DATE_ADDED", "DATE_DROPPED"],
+                &[
+                    &["1001", "5512", "N", "1", "08/14/2025", ""],
+                    &["1002", "5512", "N", "1", "08/14/2025", "09/30/2025"],
+                ],
+            ),
+        ),
+    ]
+}
+
+fn request() -> SisRequest {
+    SisRequest {
+        schools: BTreeSet::from([SchoolKey::new("10")]),
+        school_year: 2026,
+    }
 }
 
 fn person<'a>(people: &'a [Person], key: &str) -> &'a Person {
@@ -142,18 +188,16 @@ fn day(y: i32, m: u32, d: u32) -> NaiveDate {
 
 #[tokio::test]
 async fn a_roster_read_maps_every_table_and_reports_the_malformed_row() {
-    let esp = FakeEsp::start(Config::default(), tables()).await;
-    let adapter = EspAdapter::new(esp.credentials("0850", PASSWORD), support::options());
-    let request = SisRequest {
-        schools: BTreeSet::from([SchoolKey::new("10")]),
-        school_year: 2026,
-    };
-    let read = adapter.snapshot(&request).await.unwrap();
+    let esp = support::start(tables(district())).await;
+    let adapter = support::adapter(&esp);
+    let read = adapter.snapshot(&request()).await.unwrap();
+    adapter.close().await;
     let snapshot = &read.snapshot;
 
-    // The malformed row is a problem with file and line; the read went on.
+    // The row whose last name holds the delimiter is a problem with file and
+    // line; the read went on.
     assert_eq!(read.problems.len(), 1, "{:?}", read.problems);
-    assert_eq!(read.problems[0].location, "RSSTU_reg.txt line 5");
+    assert_eq!(read.problems[0].location, "RSROS_stu.txt line 5");
 
     // Students: Windows-1252 accents, padded values trimmed, statuses, own e-mail.
     let people = &snapshot.people;
@@ -169,6 +213,8 @@ async fn a_roster_read_maps_every_table_and_reports_the_malformed_row() {
     assert_eq!(person(people, "1002").status, PersonStatus::Inactive);
     assert_eq!(person(people, "1003").status, PersonStatus::Withdrawn);
     assert!(people.iter().all(|p| p.key.as_str() != "1004"));
+    // Another building's student is not read.
+    assert!(people.iter().all(|p| p.key.as_str() != "2001"));
     // Graduation years from REG_ACADEMIC; none without a row.
     assert_eq!(jose.graduation_year, Some(2029));
     assert_eq!(person(people, "1002").graduation_year, Some(2028));
@@ -273,60 +319,48 @@ async fn a_roster_read_maps_every_table_and_reports_the_malformed_row() {
             .all(|e| e.person.as_str() != "1003")
     );
 
-    // Scoped by the selected building; files deleted; logged off.
-    let state = esp.state();
-    let students = &state.saved["RSSTU"]["UploadDownloadDefinition"]["InterfaceHeaders"][0];
-    let scoped = students["AdditionalSql"].as_str().unwrap();
-    assert!(
-        scoped.starts_with(
-            "WHERE BUILDING IN (10) OR STUDENT_ID IN (SELECT STUDENT_ID FROM SCHD_STU_COURSE"
-        ),
-        "{scoped}"
-    );
-    assert_eq!(students["DelimitChar"], "|");
-    let academic = &state.saved["RSACA"]["UploadDownloadDefinition"]["InterfaceHeaders"][0];
-    assert_eq!(academic["TableAffected"], "reg_academic");
-    assert_eq!(
-        academic["AdditionalSql"].as_str().unwrap(),
-        format!("WHERE STUDENT_ID IN (SELECT STUDENT_ID FROM REG {scoped})")
-    );
-    assert_eq!(state.deleted.len(), 16);
-    assert_eq!(state.logoffs, 1);
+    // Only this year's section of the building; its marking periods only.
+    assert_eq!(snapshot.sections.len(), 1);
+    assert!(snapshot.terms.iter().all(|t| t.school.as_str() == "10"));
+
+    // One definition, one run, one file per table, every file deleted; logged off.
+    let counters = esp.counters();
+    assert_eq!(counters.requests_to("Utility/RunDownload"), 2, "the catalogue and the roster");
+    assert_eq!(counters.files_downloaded, 1 + 16);
+    assert_eq!(esp.tasks_and_files().1, 0);
+    assert_eq!(esp.sessions(), 0);
 }
 
 #[tokio::test]
 async fn an_unreadable_graduation_year_or_grade_code_is_a_problem_and_the_record_is_still_read() {
-    let mut tables = tables();
-    tables.insert(
-        "REG_ACADEMIC".to_owned(),
-        file(
-            "STUDENT_ID|GRADUATION_YEAR",
-            &["1001|2029", "1002|20X9", "1003|"],
-        ),
-    );
-    tables.insert(
-        "SCHD_COURSE".to_owned(),
-        file(
-            "BUILDING|COURSE|DEPARTMENT|MIN_GRADE|MAX_GRADE|ACTIVE_STATUS|DESCRIPTION",
-            &["10|ENG9|ENG|09|SS|Y|English 9"],
-        ),
-    );
-    let esp = FakeEsp::start(Config::default(), tables).await;
-    let adapter = EspAdapter::new(esp.credentials("0850", PASSWORD), support::options());
-    let request = SisRequest {
-        schools: BTreeSet::from([SchoolKey::new("10")]),
-        school_year: 2026,
-    };
-    let read = adapter.snapshot(&request).await.unwrap();
+    let mut list = district();
+    for (name, table) in &mut list {
+        match *name {
+            "REG_ACADEMIC" => {
+                table.rows = vec![
+                    vec!["1001".into(), "2029".into()],
+                    vec!["1002".into(), "20X9".into()],
+                    vec!["1003".into(), String::new()],
+                ];
+            }
+            "SCHD_COURSE" => table.rows.truncate(1),
+            _ => {}
+        }
+        if *name == "SCHD_COURSE" {
+            table.rows[0][4] = "SS".into();
+        }
+    }
+    let esp = support::start(tables(list)).await;
+    let read = support::adapter(&esp).snapshot(&request()).await.unwrap();
 
     let mut locations: Vec<&str> = read.problems.iter().map(|p| p.location.as_str()).collect();
     locations.sort_unstable();
     assert_eq!(
         locations,
         [
-            "RSACA_reg_academic.txt line 3",
-            "RSCRS_schd_course.txt line 2",
-            "RSSTU_reg.txt line 5",
+            "RSROS_aca.txt line 3",
+            "RSROS_crs.txt line 2",
+            "RSROS_stu.txt line 5",
         ],
         "{:?}",
         read.problems
@@ -334,7 +368,7 @@ async fn an_unreadable_graduation_year_or_grade_code_is_a_problem_and_the_record
     let year_problem = read
         .problems
         .iter()
-        .find(|p| p.location.starts_with("RSACA"))
+        .find(|p| p.location.starts_with("RSROS_aca"))
         .unwrap();
     assert!(
         year_problem.message.contains("1002") && year_problem.message.contains("20X9"),
