@@ -243,7 +243,7 @@ pub(crate) struct SchoologySettings {
     pub(crate) rate_per: Duration,
     /// Requests in flight.
     pub(crate) concurrency: usize,
-    /// Role titles that count as System Administrator, when set.
+    /// Role titles that count as System Administrator, when set (never empty).
     pub(crate) system_admin_roles: Option<Vec<String>>,
 }
 
@@ -401,6 +401,18 @@ pub(crate) fn parse(
             "schoology.rate_requests and schoology.rate_per_seconds must be at least 1 (default 50 per 5)".to_owned(),
         );
     }
+    let system_admin_roles = lms.system_admin_roles.map(|titles| {
+        let titles: Vec<String> = titles.iter().map(|t| t.trim().to_owned()).collect();
+        if titles.is_empty() || titles.iter().any(String::is_empty) {
+            problems.push(
+                "schoology.system_admin_roles must list role titles, none of them empty: \
+                 write the title(s) of the district's System Administrator role, e.g. \
+                 [\"System Admin\", \"System Administrator\"] (the default when the key is absent)"
+                    .to_owned(),
+            );
+        }
+        titles
+    });
     let zone = match zone_name.parse::<Tz>() {
         Ok(zone) => Some(zone),
         Err(_) if zone_name.is_empty() => None,
@@ -462,7 +474,7 @@ pub(crate) fn parse(
             rate_requests,
             rate_per: Duration::from_secs(rate_seconds),
             concurrency: lms.concurrency.unwrap_or(8).max(1),
-            system_admin_roles: lms.system_admin_roles,
+            system_admin_roles,
         },
         store_path,
         zone,
@@ -698,8 +710,9 @@ signature_method = "HMAC-SHA1"
 # The API rate limit: rate_requests per rate_per_seconds (default 50 per 5).
 rate_requests = 50
 rate_per_seconds = 5
-# Role titles that make an account a System Administrator.
-# system_admin_roles = ["System Administrator"]
+# Role titles that make an account a System Administrator, compared without
+# regard to case; list your district's title if its role was renamed.
+# system_admin_roles = ["System Admin", "System Administrator"]
 
 [store]
 # The state store (links, run logs, queue, schedule state), relative to this file.

@@ -160,9 +160,7 @@ impl Engine {
         if acting.is_system_admin {
             Ok(acting)
         } else {
-            Err(EngineError::NotAdmin {
-                user: acting_name(&acting),
-            })
+            Err(EngineError::not_admin(&acting))
         }
     }
 
@@ -264,7 +262,7 @@ impl Engine {
             id: 0,
             trigger,
             scope,
-            acting_user: acting_name(acting),
+            acting_user: acting.name_and_id(),
             forced: options.force,
             started_at: options.now,
             finished_at: None,
@@ -533,11 +531,6 @@ impl Engine {
         }
         Ok(())
     }
-}
-
-/// "Name (id)".
-pub(crate) fn acting_name(acting: &ActingUser) -> String {
-    format!("{} ({})", acting.name, acting.id)
 }
 
 /// How many managed records of each entity the links hold: the base of

@@ -23,7 +23,7 @@ use rostersync_ports::{
 };
 
 use crate::apply::{Applier, Item, LinkUpdate};
-use crate::engine::{Engine, acting_name};
+use crate::engine::Engine;
 use crate::error::{EngineError, lms, sis, store};
 use crate::progress::Stage;
 
@@ -82,7 +82,7 @@ impl Engine {
         let holder = self.holder("data-prep apply", now);
         self.lock(SyncScope::All, &holder, now).await?;
         let result = self
-            .prep_locked(report, now, acting_name(&acting), &holder)
+            .prep_locked(report, now, acting.name_and_id(), &holder)
             .await;
         let unlocked = self
             .store

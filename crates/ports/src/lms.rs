@@ -21,6 +21,26 @@ pub struct ActingUser {
     pub name: String,
     /// Whether the account is a System Administrator of the district.
     pub is_system_admin: bool,
+    /// The title of the account's role, when the LMS names one; a refusal
+    /// shows it, so that a district whose administrator role has another
+    /// title sees which title to accept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role_title: Option<String>,
+}
+
+impl ActingUser {
+    /// "Name (id)".
+    pub fn name_and_id(&self) -> String {
+        format!("{} ({})", self.name, self.id)
+    }
+
+    /// "Name (id) (role "Title")", or "(no role title)" when the LMS names none.
+    pub fn describe(&self) -> String {
+        match &self.role_title {
+            Some(title) => format!("{} (role {title:?})", self.name_and_id()),
+            None => format!("{} (no role title)", self.name_and_id()),
+        }
+    }
 }
 
 /// The district-level lists an administrator maps against.

@@ -392,13 +392,24 @@ fn a_wrong_site_code_a_closed_port_and_a_non_admin_key_are_said_plainly() {
         "{}",
         stderr(&take)
     );
+    assert!(
+        stderr(&take).contains("schoology.system_admin_roles"),
+        "{}",
+        stderr(&take)
+    );
     let sync = admin.run(&["sync", "users"]);
     assert_eq!(code(&sync), 1);
-    assert!(
-        stderr(&sync).contains("not a System Administrator"),
-        "{}",
-        stderr(&sync)
-    );
+    for needle in [
+        "not a System Administrator",
+        "(role \"Teacher\")",
+        "schoology.system_admin_roles",
+    ] {
+        assert!(
+            stderr(&sync).contains(needle),
+            "{needle}: {}",
+            stderr(&sync)
+        );
+    }
     admin.assert_no_secret();
 }
 

@@ -70,6 +70,7 @@ impl FakeLms {
                 id: UserId::new("1"),
                 name: "Ada Admin".to_owned(),
                 is_system_admin: true,
+                role_title: Some("System Admin".to_owned()),
             },
         )
     }
