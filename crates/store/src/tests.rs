@@ -58,6 +58,7 @@ fn summary() -> PlanSummary {
             unchanged: 40,
             skipped: 2,
             conflicts: 1,
+            warnings: 1,
         },
     );
     summary.0.insert(

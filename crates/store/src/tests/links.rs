@@ -65,6 +65,7 @@ async fn link_changes_remove_then_upsert_in_one_step() {
         sections: vec!["S1".into()],
         enrollments: vec![("S1".into(), "P1".into())],
         guardian_links: vec![("P3".into(), "P1".into())],
+        withheld_emails: Vec::new(),
     };
     assert!(!changes.is_empty());
     store.apply_link_changes(&changes).await.expect("apply");
