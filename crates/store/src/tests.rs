@@ -109,4 +109,7 @@ fn sample_links() -> Links {
         .guardian_links
         .insert(("P3".into(), "P1".into()), LinkOrigin::Created);
     links
+        .withheld_emails
+        .insert("P2".into(), "p2@elsewhere.example.org".into());
+    links
 }
