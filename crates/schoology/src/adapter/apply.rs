@@ -23,7 +23,7 @@ use std::collections::HashMap;
 
 use rostersync_core::model::sis::EnrollmentRole;
 use rostersync_core::plan::{EnrollmentAction, GradingPeriodOp, GuardianLinkAction, RecordAction};
-use rostersync_ports::{ErrorKind, LmsWrite, PortError, PortResult, WriteOutcome, WriteResult};
+use rostersync_ports::{ErrorKind, LmsOutcome, LmsWrite, PortError, PortResult, WriteResult};
 
 use super::{SchoologyLms, convert};
 use crate::bulk::{BulkFailure, BulkResult};
@@ -71,7 +71,7 @@ impl Outcomes {
 
     /// The outcomes; an error when every record failed because its request
     /// failed as a whole (the batch as a whole failed).
-    fn finish(self) -> PortResult<Vec<WriteOutcome>> {
+    fn finish(self) -> PortResult<Vec<LmsOutcome>> {
         if !self.keys.is_empty() && self.whole_request.len() == self.keys.len() {
             let first = &self.whole_request[0];
             let mut error = PortError::new(kind(first.status), first.message.clone());
@@ -84,13 +84,14 @@ impl Outcomes {
             .keys
             .into_iter()
             .zip(self.results)
-            .map(|(key, result)| WriteOutcome {
+            .map(|(key, result)| LmsOutcome {
                 key,
                 result: result.unwrap_or(WriteResult::Failed {
                     status: None,
                     message: "no call was made for this record".into(),
                     may_have_been_applied: false,
                 }),
+                warning: None,
             })
             .collect())
     }
@@ -124,7 +125,7 @@ fn split<T>(items: Vec<Placed<T>>) -> (Vec<(usize, Option<String>)>, Vec<T>) {
 }
 
 impl SchoologyLms {
-    pub(super) async fn write(&self, write: &LmsWrite) -> PortResult<Vec<WriteOutcome>> {
+    pub(super) async fn write(&self, write: &LmsWrite) -> PortResult<Vec<LmsOutcome>> {
         match write {
             LmsWrite::GradingPeriods(ops) => self.write_grading_periods(ops).await,
             LmsWrite::Users(ops) => {
@@ -237,10 +238,7 @@ impl SchoologyLms {
         }
     }
 
-    async fn write_grading_periods(
-        &self,
-        ops: &[GradingPeriodOp],
-    ) -> PortResult<Vec<WriteOutcome>> {
+    async fn write_grading_periods(&self, ops: &[GradingPeriodOp]) -> PortResult<Vec<LmsOutcome>> {
         let keys = ops.iter().map(|op| op.term.to_string()).collect();
         let mut out = Outcomes::new(keys);
         let creating: Vec<_> = ops
@@ -276,7 +274,7 @@ impl SchoologyLms {
     async fn write_sections(
         &self,
         ops: &[rostersync_ports::SectionWrite],
-    ) -> PortResult<Vec<WriteOutcome>> {
+    ) -> PortResult<Vec<LmsOutcome>> {
         let keys = ops.iter().map(|op| op.key.to_string()).collect();
         let mut out = Outcomes::new(keys);
         let synced = self.config.mark_synced;
@@ -329,7 +327,7 @@ impl SchoologyLms {
     async fn write_enrollments(
         &self,
         ops: &[rostersync_core::plan::EnrollmentOp],
-    ) -> PortResult<Vec<WriteOutcome>> {
+    ) -> PortResult<Vec<LmsOutcome>> {
         let keys = ops
             .iter()
             .map(|op| format!("{}/{}", op.section, op.person))

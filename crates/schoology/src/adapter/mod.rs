@@ -16,8 +16,8 @@ use rostersync_core::ids::{SectionKey, UserId};
 use rostersync_core::model::grades::LmsGradebook;
 use rostersync_core::model::lms::LmsSnapshot;
 use rostersync_ports::{
-    ActingUser, ErrorKind, GradeSource, LmsDirectory, LmsRequest, LmsTarget, LmsWrite, PortError,
-    PortResult, WriteOutcome,
+    ActingUser, ErrorKind, GradeSource, LmsDirectory, LmsOutcome, LmsRequest, LmsTarget, LmsWrite,
+    PortError, PortResult,
 };
 
 pub use acting::DEFAULT_SYSTEM_ADMIN_ROLES;
@@ -147,7 +147,7 @@ impl LmsTarget for SchoologyLms {
         self.read_snapshot(request).await
     }
 
-    async fn apply(&self, write: &LmsWrite) -> PortResult<Vec<WriteOutcome>> {
+    async fn apply(&self, write: &LmsWrite) -> PortResult<Vec<LmsOutcome>> {
         self.write(write).await
     }
 }
