@@ -106,6 +106,7 @@ struct RawSchoology {
     rate_per_seconds: Option<u64>,
     concurrency: Option<usize>,
     system_admin_roles: Option<Vec<String>>,
+    email_conflicts: Option<String>,
 }
 
 /// `[store]` as written.
@@ -224,6 +225,18 @@ pub(crate) enum Signature {
     Plaintext,
 }
 
+/// What to do with a new account whose e-mail Schoology says is in use
+/// (`schoology.email_conflicts`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum EmailConflictSetting {
+    /// The record fails.
+    Error,
+    /// The account is made without the e-mail (default).
+    Ignore,
+    /// The account is made with a username only.
+    UsernameOnly,
+}
+
 /// Schoology settings.
 #[derive(Debug, Clone)]
 pub(crate) struct SchoologySettings {
@@ -245,6 +258,8 @@ pub(crate) struct SchoologySettings {
     pub(crate) concurrency: usize,
     /// Role titles that count as System Administrator, when set (never empty).
     pub(crate) system_admin_roles: Option<Vec<String>>,
+    /// What to do when Schoology says a new account's e-mail is in use.
+    pub(crate) email_conflicts: EmailConflictSetting,
 }
 
 /// A validated configuration.
@@ -413,6 +428,18 @@ pub(crate) fn parse(
         }
         titles
     });
+    let email_conflicts = match lms.email_conflicts.as_deref().map(str::trim) {
+        None | Some("ignore") => EmailConflictSetting::Ignore,
+        Some("error") => EmailConflictSetting::Error,
+        Some("username_only") => EmailConflictSetting::UsernameOnly,
+        Some(other) => {
+            problems.push(format!(
+                "schoology.email_conflicts {other:?} is not known: use \"ignore\" (default: create \
+                 the account without the e-mail), \"username_only\" or \"error\""
+            ));
+            EmailConflictSetting::Ignore
+        }
+    };
     let zone = match zone_name.parse::<Tz>() {
         Ok(zone) => Some(zone),
         Err(_) if zone_name.is_empty() => None,
@@ -475,6 +502,7 @@ pub(crate) fn parse(
             rate_per: Duration::from_secs(rate_seconds),
             concurrency: lms.concurrency.unwrap_or(8).max(1),
             system_admin_roles,
+            email_conflicts,
         },
         store_path,
         zone,
@@ -713,6 +741,11 @@ rate_per_seconds = 5
 # Role titles that make an account a System Administrator, compared without
 # regard to case; list your district's title if its role was renamed.
 # system_admin_roles = ["System Admin", "System Administrator"]
+# A new account whose e-mail Schoology says belongs to an account in another
+# school: "ignore" (default) creates it without the e-mail and records a
+# warning naming the person and the address; "username_only" creates it with
+# a username only; "error" records a failure (retried every run).
+# email_conflicts = "ignore"
 
 [store]
 # The state store (links, run logs, queue, schedule state), relative to this file.

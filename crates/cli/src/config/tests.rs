@@ -241,3 +241,32 @@ fn system_admin_roles_are_trimmed_and_may_not_be_empty() {
         );
     }
 }
+
+#[test]
+fn email_conflicts_default_to_ignore_and_an_unknown_choice_is_named() {
+    let with = |value: &str| {
+        template().replace(
+            "# email_conflicts = \"ignore\"",
+            &format!("email_conflicts = {value:?}"),
+        )
+    };
+    let parsed = |value: &str| {
+        parse(Path::new("r.toml"), &with(value), &no_env).map(|c| c.schoology.email_conflicts)
+    };
+    let default = parse(Path::new("r.toml"), &template(), &no_env).unwrap();
+    assert_eq!(
+        default.schoology.email_conflicts,
+        EmailConflictSetting::Ignore
+    );
+    assert_eq!(parsed("error").unwrap(), EmailConflictSetting::Error);
+    assert_eq!(
+        parsed("username_only").unwrap(),
+        EmailConflictSetting::UsernameOnly
+    );
+    assert_eq!(parsed("ignore").unwrap(), EmailConflictSetting::Ignore);
+    let error = parsed("merge").unwrap_err().to_string();
+    assert!(
+        error.contains("schoology.email_conflicts \"merge\""),
+        "{error}"
+    );
+}
