@@ -154,6 +154,7 @@ fn as_loaded(links: Links) -> Links {
         sections: links.sections.into_iter().collect(),
         enrollments: links.enrollments.into_iter().collect(),
         guardian_links: links.guardian_links.into_iter().collect(),
+        withheld_emails: links.withheld_emails.into_iter().collect(),
     }
 }
 

@@ -1,5 +1,7 @@
 //! rostersync's end-to-end tests, in one binary:
 //! - `district`: a generated district planned and applied, then a next day.
+//! - `email_e2e`: e-mails that cannot go on an account (held outside the
+//!   district, shared by two SIS people), against both simulators.
 //! - `eschoolplus_contract`: the eSchoolPLUS client against the simulator.
 //! - `eschoolplus_conformance`: the SIS conformance kit on the eSchoolPLUS client.
 //! - `schoology_contract`: the Schoology client against the Schoology simulator.
@@ -7,6 +9,7 @@
 //! - `grades_e2e`: grade passback from the Schoology simulator to the eSchoolPLUS simulator.
 
 mod district;
+mod email_e2e;
 mod eschoolplus_conformance;
 mod eschoolplus_contract;
 mod grades_e2e;

@@ -13,7 +13,7 @@ use rostersync_core::plan::{
     RecordAction, UserOp,
 };
 use rostersync_ports::{
-    GradeSource, LmsRequest, LmsTarget, LmsWrite, SectionWrite, WriteOutcome, WriteResult,
+    GradeSource, LmsOutcome, LmsRequest, LmsTarget, LmsWrite, SectionWrite, WriteResult,
 };
 use rostersync_schoology::{
     AdapterConfig, Client, Credentials, RetryPolicy, SchoologyLms, UserBulkOptions, UserRecord,
@@ -56,7 +56,7 @@ fn user_fields(first: &str, role: &str) -> UserFields {
     }
 }
 
-fn done_ids(outcomes: &[WriteOutcome]) -> Vec<String> {
+fn done_ids(outcomes: &[LmsOutcome]) -> Vec<String> {
     outcomes
         .iter()
         .map(|o| match &o.result {

@@ -16,8 +16,8 @@ use rostersync_core::{Entity, Links, MappingConfig, PlanInput, SyncScope};
 use rostersync_engine::{Engine, EngineError, EngineOptions, RunOptions};
 use rostersync_eschoolplus::{Credentials as EspCredentials, EspAdapter, Options, Password};
 use rostersync_ports::{
-    ActingUser, LmsDirectory, LmsRequest, LmsTarget, LmsWrite, PortResult, RunStatus, SisRequest,
-    SisSource, StateStore, Trigger, WriteOutcome,
+    ActingUser, LmsDirectory, LmsOutcome, LmsRequest, LmsTarget, LmsWrite, PortResult, RunStatus,
+    SisRequest, SisSource, StateStore, Trigger,
 };
 use rostersync_schoology::{
     AdapterConfig, Client, Credentials, RateLimit, RetryPolicy, SchoologyLms,
@@ -520,7 +520,7 @@ impl LmsTarget for Gate {
         self.inner.snapshot(request).await
     }
 
-    async fn apply(&self, write: &LmsWrite) -> PortResult<Vec<WriteOutcome>> {
+    async fn apply(&self, write: &LmsWrite) -> PortResult<Vec<LmsOutcome>> {
         let left = self.pass.load(std::sync::atomic::Ordering::SeqCst);
         if left == 0 {
             self.held.notify_one();

@@ -293,10 +293,13 @@ pub(crate) enum LogsCommand {
         #[arg(long, default_value_t = 20)]
         limit: usize,
     },
-    /// One run and its failed and skipped records.
+    /// One run and its records with a warning, skipped or failed.
     Show {
         /// The run id.
         run: i64,
+        /// Only records with this status (done, warning, skipped, failed).
+        #[arg(long)]
+        status: Option<String>,
     },
     /// Per-record outcomes, filtered.
     Export {
@@ -306,7 +309,7 @@ pub(crate) enum LogsCommand {
         /// Only this run.
         #[arg(long)]
         run: Option<i64>,
-        /// Only this status (done, failed, skipped).
+        /// Only this status (done, warning, skipped, failed).
         #[arg(long)]
         status: Option<String>,
         /// Only this object type (user, course, section, enrollment, ...).

@@ -106,6 +106,7 @@ struct RawSchoology {
     rate_per_seconds: Option<u64>,
     concurrency: Option<usize>,
     system_admin_roles: Option<Vec<String>>,
+    email_conflicts: Option<String>,
 }
 
 /// `[store]` as written.
@@ -224,6 +225,18 @@ pub(crate) enum Signature {
     Plaintext,
 }
 
+/// What to do with a new account whose e-mail Schoology says is in use
+/// (`schoology.email_conflicts`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum EmailConflictSetting {
+    /// The record fails.
+    Error,
+    /// The account is made without the e-mail (default).
+    Ignore,
+    /// The account is made with a username only.
+    UsernameOnly,
+}
+
 /// Schoology settings.
 #[derive(Debug, Clone)]
 pub(crate) struct SchoologySettings {
@@ -243,8 +256,10 @@ pub(crate) struct SchoologySettings {
     pub(crate) rate_per: Duration,
     /// Requests in flight.
     pub(crate) concurrency: usize,
-    /// Role titles that count as System Administrator, when set.
+    /// Role titles that count as System Administrator, when set (never empty).
     pub(crate) system_admin_roles: Option<Vec<String>>,
+    /// What to do when Schoology says a new account's e-mail is in use.
+    pub(crate) email_conflicts: EmailConflictSetting,
 }
 
 /// A validated configuration.
@@ -401,6 +416,30 @@ pub(crate) fn parse(
             "schoology.rate_requests and schoology.rate_per_seconds must be at least 1 (default 50 per 5)".to_owned(),
         );
     }
+    let system_admin_roles = lms.system_admin_roles.map(|titles| {
+        let titles: Vec<String> = titles.iter().map(|t| t.trim().to_owned()).collect();
+        if titles.is_empty() || titles.iter().any(String::is_empty) {
+            problems.push(
+                "schoology.system_admin_roles must list role titles, none of them empty: \
+                 write the title(s) of the district's System Administrator role, e.g. \
+                 [\"System Admin\", \"System Administrator\"] (the default when the key is absent)"
+                    .to_owned(),
+            );
+        }
+        titles
+    });
+    let email_conflicts = match lms.email_conflicts.as_deref().map(str::trim) {
+        None | Some("ignore") => EmailConflictSetting::Ignore,
+        Some("error") => EmailConflictSetting::Error,
+        Some("username_only") => EmailConflictSetting::UsernameOnly,
+        Some(other) => {
+            problems.push(format!(
+                "schoology.email_conflicts {other:?} is not known: use \"ignore\" (default: create \
+                 the account without the e-mail), \"username_only\" or \"error\""
+            ));
+            EmailConflictSetting::Ignore
+        }
+    };
     let zone = match zone_name.parse::<Tz>() {
         Ok(zone) => Some(zone),
         Err(_) if zone_name.is_empty() => None,
@@ -462,7 +501,8 @@ pub(crate) fn parse(
             rate_requests,
             rate_per: Duration::from_secs(rate_seconds),
             concurrency: lms.concurrency.unwrap_or(8).max(1),
-            system_admin_roles: lms.system_admin_roles,
+            system_admin_roles,
+            email_conflicts,
         },
         store_path,
         zone,
@@ -698,8 +738,14 @@ signature_method = "HMAC-SHA1"
 # The API rate limit: rate_requests per rate_per_seconds (default 50 per 5).
 rate_requests = 50
 rate_per_seconds = 5
-# Role titles that make an account a System Administrator.
-# system_admin_roles = ["System Administrator"]
+# Role titles that make an account a System Administrator, compared without
+# regard to case; list your district's title if its role was renamed.
+# system_admin_roles = ["System Admin", "System Administrator"]
+# A new account whose e-mail Schoology says belongs to an account in another
+# school: "ignore" (default) creates it without the e-mail and records a
+# warning naming the person and the address; "username_only" creates it with
+# a username only; "error" records a failure (retried every run).
+# email_conflicts = "ignore"
 
 [store]
 # The state store (links, run logs, queue, schedule state), relative to this file.

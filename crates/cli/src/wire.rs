@@ -10,13 +10,14 @@ use rostersync_oneroster::rest::{Auth, RestConfig, Secret as RestSecret, plus360
 use rostersync_oneroster::{OneRosterCsv, OneRosterRest};
 use rostersync_ports::{GradeSink, SisSource};
 use rostersync_schoology::{
-    AdapterConfig, Client, Credentials as LmsCredentials, RateLimit, SchoologyLms, SignatureMethod,
+    AdapterConfig, Client, Credentials as LmsCredentials, EmailConflicts, RateLimit, SchoologyLms,
+    SignatureMethod,
 };
 use rostersync_store::SqliteStore;
 
 use crate::config::{
-    Config, ConfigError, EspSettings, RestAuth, RestProfile, RestSettings, Secret, Signature,
-    SisSettings,
+    Config, ConfigError, EmailConflictSetting, EspSettings, RestAuth, RestProfile, RestSettings,
+    Secret, Signature, SisSettings,
 };
 
 /// The current instant.
@@ -194,6 +195,11 @@ fn schoology_with(config: &Config, secret: &str) -> anyhow::Result<SchoologyLms>
         .build()?;
     let mut adapter = AdapterConfig {
         school_id: settings.school_id.clone(),
+        email_conflicts: match settings.email_conflicts {
+            EmailConflictSetting::Error => EmailConflicts::Fail,
+            EmailConflictSetting::Ignore => EmailConflicts::IgnoreOtherSchools,
+            EmailConflictSetting::UsernameOnly => EmailConflicts::UsernameOnly,
+        },
         ..AdapterConfig::default()
     };
     if let Some(roles) = &settings.system_admin_roles {

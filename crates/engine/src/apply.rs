@@ -9,8 +9,8 @@ use rostersync_core::ids::{
 };
 use rostersync_core::model::links::{Link, LinkLedger, LinkOrigin};
 use rostersync_ports::{
-    ErrorKind, LmsTarget, LmsWrite, OutcomeStatus, PortError, PortResult, RecordOutcome, RunId,
-    StateStore, WriteOutcome, WriteResult,
+    ErrorKind, LmsOutcome, LmsTarget, LmsWrite, OutcomeStatus, PortError, PortResult,
+    RecordOutcome, RunId, StateStore, WriteResult, WriteWarning,
 };
 
 use crate::error::{EngineError, store};
@@ -59,6 +59,33 @@ pub(crate) struct Item {
     pub(crate) key: String,
     pub(crate) action: Action,
     pub(crate) link: LinkUpdate,
+    /// The person whose account the record gives a new e-mail: an address
+    /// the LMS withholds is remembered for them, and one it takes forgets
+    /// the address it withheld before.
+    pub(crate) sets_email_of: Option<PersonKey>,
+}
+
+impl Item {
+    pub(crate) fn new(
+        entity: Entity,
+        key: impl Into<String>,
+        action: Action,
+        link: LinkUpdate,
+    ) -> Self {
+        Item {
+            entity,
+            key: key.into(),
+            action,
+            link,
+            sets_email_of: None,
+        }
+    }
+
+    /// The same record, giving the person's account a new e-mail.
+    pub(crate) fn setting_email_of(mut self, person: PersonKey) -> Self {
+        self.sets_email_of = Some(person);
+        self
+    }
 }
 
 /// The lock a run holds, renewed before each phase so that a long run keeps it.
@@ -81,6 +108,8 @@ pub(crate) struct Applier<'a> {
     pub(crate) links: LinkLedger,
     pub(crate) done: u64,
     pub(crate) failures: Vec<RecordOutcome>,
+    /// Records applied with a warning (also counted in `done`).
+    pub(crate) warnings: Vec<RecordOutcome>,
     pub(crate) notes: Vec<String>,
     /// Grading periods created without an id in the outcome: (term, title).
     pub(crate) unnamed_periods: Vec<(TermKey, String)>,
@@ -168,7 +197,7 @@ impl Applier<'_> {
         &mut self,
         entry: i64,
         items: Vec<Item>,
-        result: PortResult<Vec<WriteOutcome>>,
+        result: PortResult<Vec<LmsOutcome>>,
     ) -> Result<(), EngineError> {
         let mut outcomes = Vec::with_capacity(items.len());
         let mut clear = true;
@@ -176,15 +205,21 @@ impl Applier<'_> {
             Ok(results) => {
                 let mut results = results.into_iter();
                 for item in items {
-                    match results.next().map(|outcome| outcome.result) {
-                        Some(WriteResult::Done { id }) => {
-                            outcomes.push(self.done(item, id));
+                    match results
+                        .next()
+                        .map(|outcome| (outcome.result, outcome.warning))
+                    {
+                        Some((WriteResult::Done { id }, warning)) => {
+                            outcomes.push(self.done(item, id, warning));
                         }
-                        Some(WriteResult::Failed {
-                            status,
-                            message,
-                            may_have_been_applied,
-                        }) => {
+                        Some((
+                            WriteResult::Failed {
+                                status,
+                                message,
+                                may_have_been_applied,
+                            },
+                            _,
+                        )) => {
                             clear &= !may_have_been_applied;
                             let reason = match status {
                                 Some(status) => format!("{message} (LMS status {status})"),
@@ -260,7 +295,7 @@ impl Applier<'_> {
         }
         let mut outcomes = Vec::with_capacity(done.len() + failed.len());
         for item in done {
-            outcomes.push(self.done(item, None));
+            outcomes.push(self.done(item, None, None));
         }
         for (item, reason) in failed {
             outcomes.push(self.failed(item, reason));
@@ -294,9 +329,21 @@ impl Applier<'_> {
         outcome
     }
 
-    /// Records a success and updates the links; `id` is what the LMS returned.
-    fn done(&mut self, item: Item, id: Option<String>) -> RecordOutcome {
+    /// Records a success and updates the links; `id` is what the LMS
+    /// returned, `warning` what it left out.
+    fn done(
+        &mut self,
+        item: Item,
+        id: Option<String>,
+        warning: Option<WriteWarning>,
+    ) -> RecordOutcome {
         self.done += 1;
+        if let Some(person) = item.sets_email_of.clone() {
+            match warning.as_ref().and_then(|w| w.withheld_email.as_deref()) {
+                Some(email) => self.links.withhold_email(person, email.into()),
+                None => self.links.forget_withheld_email(person),
+            }
+        }
         let mut reason = None;
         let no_id = |key: &str| {
             format!("the LMS returned no id for {key}; the next run links it by its SIS key")
@@ -334,6 +381,17 @@ impl Applier<'_> {
                 Ownership::Release => links.release_guardian_link(pair),
             },
         }
-        self.outcome(&item, OutcomeStatus::Done, reason)
+        match warning {
+            Some(warning) => {
+                let reason = match reason {
+                    Some(no_id) => format!("{}; {no_id}", warning.message),
+                    None => warning.message,
+                };
+                let outcome = self.outcome(&item, OutcomeStatus::Warning, Some(reason));
+                self.warnings.push(outcome.clone());
+                outcome
+            }
+            None => self.outcome(&item, OutcomeStatus::Done, reason),
+        }
     }
 }

@@ -14,7 +14,7 @@ use rostersync_core::model::links::LinkLedger;
 use rostersync_core::plan::{Plan, PlanSummary, RenderOptions, plan, render_text};
 use rostersync_core::{Links, LmsSnapshot, MappingConfig, PlanInput, SyncScope};
 use rostersync_ports::{
-    ActingUser, LmsRequest, LmsTarget, LockAttempt, OutcomeStatus, RecordOutcome, RunRecord,
+    ActingUser, LmsRequest, LmsTarget, LockAttempt, OutcomeStatus, RecordOutcome, RunId, RunRecord,
     RunStatus, SisRead, SisRequest, SisSource, StateStore, Trigger,
 };
 
@@ -146,6 +146,35 @@ impl Engine {
         (self.clock)()
     }
 
+    /// The writer of one run's batches, starting from `links`.
+    pub(crate) fn applier(
+        &self,
+        run: RunId,
+        scope: SyncScope,
+        holder: &str,
+        links: LinkLedger,
+    ) -> Applier<'_> {
+        Applier {
+            progress: &*self.progress,
+            renewal: self.renewal(holder),
+            lms: &*self.lms,
+            store: &*self.store,
+            run,
+            scope,
+            batch_size: self.options.batch_size,
+            concurrency: self.options.concurrency,
+            links,
+            done: 0,
+            failures: Vec::new(),
+            warnings: Vec::new(),
+            notes: Vec::new(),
+            unnamed_periods: Vec::new(),
+            flush_records: self.options.link_flush_records,
+            unsaved: 0,
+            settled: Vec::new(),
+        }
+    }
+
     /// Reads the acting user and refuses unless it is a System Administrator.
     ///
     /// # Errors
@@ -160,9 +189,7 @@ impl Engine {
         if acting.is_system_admin {
             Ok(acting)
         } else {
-            Err(EngineError::NotAdmin {
-                user: acting_name(&acting),
-            })
+            Err(EngineError::not_admin(&acting))
         }
     }
 
@@ -264,7 +291,7 @@ impl Engine {
             id: 0,
             trigger,
             scope,
-            acting_user: acting_name(acting),
+            acting_user: acting.name_and_id(),
             forced: options.force,
             started_at: options.now,
             finished_at: None,
@@ -417,22 +444,24 @@ impl Engine {
         });
         let summary = PlanSummary::of(&planned);
         record.summary = summary.clone();
-        let skips: Vec<RecordOutcome> = planned
-            .skips
-            .iter()
-            .map(|skip| RecordOutcome {
-                run: record.id,
-                entity: skip.entity,
-                key: skip.key.clone(),
-                action: None,
-                status: OutcomeStatus::Skipped,
-                reason: Some(skip.reason.to_string()),
-            })
-            .collect();
+        let skips = unwritten(
+            record.id,
+            OutcomeStatus::Skipped,
+            planned.skips.iter().map(|s| (s.entity, &s.key, &s.reason)),
+        );
+        let warnings = unwritten(
+            record.id,
+            OutcomeStatus::Warning,
+            planned.notes.iter().map(|n| (n.entity, &n.key, &n.note)),
+        );
         self.store
             .record_outcomes(&skips)
             .await
             .map_err(store("record skipped records"))?;
+        self.store
+            .record_outcomes(&warnings)
+            .await
+            .map_err(store("record the plan's warnings"))?;
         let breaches = self
             .mapping
             .thresholds()
@@ -448,6 +477,7 @@ impl Engine {
             summary,
             done: 0,
             failures: Vec::new(),
+            warnings,
             skips: skips.len() as u64,
             breaches,
             source_problems: sis_read.problems,
@@ -472,27 +502,16 @@ impl Engine {
 
         self.progress.stage(Stage::Writing);
         self.progress.planned(records_of(&planned));
-        let mut applier = Applier {
-            progress: &*self.progress,
-            renewal: self.renewal(holder),
-            lms: &*self.lms,
-            store: &*self.store,
-            run: record.id,
-            scope: record.scope,
-            batch_size: self.options.batch_size,
-            concurrency: self.options.concurrency,
-            links,
-            done: 0,
-            failures: Vec::new(),
-            notes: Vec::new(),
-            unnamed_periods: Vec::new(),
-            flush_records: self.options.link_flush_records,
-            unsaved: 0,
-            settled: Vec::new(),
-        };
+        let mut applier = self.applier(record.id, record.scope, holder, links);
         applier.apply_plan(&planned, &lms_snapshot).await?;
         report.done = applier.done;
         report.notes.append(&mut applier.notes);
+        // The records the LMS took with a warning count with the plan's.
+        for warning in &applier.warnings {
+            report.summary.0.entry(warning.entity).or_default().warnings += 1;
+        }
+        record.summary = report.summary.clone();
+        report.warnings.append(&mut applier.warnings);
         report.status = if applier.failures.is_empty() {
             RunStatus::Succeeded
         } else {
@@ -535,9 +554,22 @@ impl Engine {
     }
 }
 
-/// "Name (id)".
-pub(crate) fn acting_name(acting: &ActingUser) -> String {
-    format!("{} ({})", acting.name, acting.id)
+/// The outcomes of records the plan does not write: skips, and its notes.
+fn unwritten<'p, R: fmt::Display + 'p>(
+    run: RunId,
+    status: OutcomeStatus,
+    records: impl Iterator<Item = (Entity, &'p String, &'p R)>,
+) -> Vec<RecordOutcome> {
+    records
+        .map(|(entity, key, reason)| RecordOutcome {
+            run,
+            entity,
+            key: key.clone(),
+            action: None,
+            status,
+            reason: Some(reason.to_string()),
+        })
+        .collect()
 }
 
 /// How many managed records of each entity the links hold: the base of

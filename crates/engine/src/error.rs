@@ -3,7 +3,7 @@
 
 use rostersync_core::SyncScope;
 use rostersync_core::ids::TermKey;
-use rostersync_ports::{ErrorKind, PortError};
+use rostersync_ports::{ActingUser, ErrorKind, PortError};
 
 use crate::report::RunReport;
 
@@ -12,12 +12,17 @@ use crate::report::RunReport;
 #[non_exhaustive]
 pub enum EngineError {
     /// The LMS acting user is not a System Administrator; nothing was read.
+    /// [`EngineError::not_admin`] builds it from the acting user.
     #[error(
-        "the LMS acting user {user} is not a System Administrator of the district; \
-         give the account that role or use the credentials of one that has it"
+        "the LMS acting user {user} is not a System Administrator of the district: \
+         only the role titles listed in schoology.system_admin_roles count; give the account \
+         such a role or use the credentials of one that has it, or, if its role is the \
+         district's System Administrator role under another title, add that title to \
+         schoology.system_admin_roles"
     )]
     NotAdmin {
-        /// The acting user's name and id.
+        /// Who the acting user is: name, id and, when the LMS names it, the
+        /// title of its role ([`ActingUser::describe`]).
         user: String,
     },
     /// Another sync of overlapping data holds the lock.
@@ -126,6 +131,14 @@ pub enum EngineError {
 }
 
 impl EngineError {
+    /// The refusal of an acting user who is not a System Administrator,
+    /// naming its role title.
+    pub fn not_admin(acting: &ActingUser) -> Self {
+        EngineError::NotAdmin {
+            user: acting.describe(),
+        }
+    }
+
     /// The kind of the port error underneath, if the failure came from a port.
     pub fn port_kind(&self) -> Option<ErrorKind> {
         match self {
@@ -175,4 +188,35 @@ pub(crate) fn lms(what: &'static str) -> impl FnOnce(PortError) -> EngineError {
 /// Maps a store port error.
 pub(crate) fn store(what: &'static str) -> impl FnOnce(PortError) -> EngineError {
     move |source| EngineError::Store { what, source }
+}
+
+#[cfg(test)]
+mod tests {
+    use rostersync_core::ids::UserId;
+
+    use super::*;
+
+    fn acting(role_title: Option<&str>) -> ActingUser {
+        ActingUser {
+            id: UserId::new("77"),
+            name: "Tom Teacher".to_owned(),
+            is_system_admin: false,
+            role_title: role_title.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn the_refusal_names_the_role_title_and_the_key() {
+        let message = EngineError::not_admin(&acting(Some("District Boss"))).to_string();
+        assert!(
+            message.contains("Tom Teacher (77) (role \"District Boss\")"),
+            "{message}"
+        );
+        assert!(
+            message.contains("schoology.system_admin_roles"),
+            "{message}"
+        );
+        let untitled = EngineError::not_admin(&acting(None)).to_string();
+        assert!(untitled.contains("(no role title)"), "{untitled}");
+    }
 }

@@ -6,8 +6,9 @@
 use std::collections::HashSet;
 
 use rostersync_core::entity::{Action, Entity};
+use rostersync_core::ids::UserId;
 use rostersync_core::model::links::LinkOrigin;
-use rostersync_core::model::lms::{LmsSnapshot, SectionFields};
+use rostersync_core::model::lms::{LmsSnapshot, SectionFields, UserFields};
 use rostersync_core::plan::{
     EnrollmentAction, GuardianLinkAction, PeriodRef, Plan, RecordAction, SectionOp,
 };
@@ -40,11 +41,16 @@ impl<'a> Known<'a> {
 }
 
 fn item(entity: Entity, key: impl Into<String>, action: Action, link: LinkUpdate) -> Item {
-    Item {
-        entity,
-        key: key.into(),
-        action,
-        link,
+    Item::new(entity, key, action, link)
+}
+
+/// Whether a user operation gives the account a new e-mail.
+fn sets_email(action: &RecordAction<UserId, UserFields>) -> bool {
+    match action {
+        RecordAction::Create { fields } => fields.email.is_some(),
+        RecordAction::Update { changes, .. } | RecordAction::Link { changes, .. } => {
+            changes.iter().any(|change| change.field == "email")
+        }
     }
 }
 
@@ -136,7 +142,10 @@ impl Applier<'_> {
                     !changes.is_empty(),
                 ),
             };
-            let entry = item(Entity::User, op.key.as_str(), op.action.action(), link);
+            let mut entry = item(Entity::User, op.key.as_str(), op.action.action(), link);
+            if sets_email(&op.action) {
+                entry = entry.setting_email_of(op.key.clone());
+            }
             if send {
                 ops.push((op.clone(), entry));
             } else {

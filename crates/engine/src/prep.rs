@@ -22,8 +22,8 @@ use rostersync_ports::{
     SectionWrite, Trigger, WriteResult,
 };
 
-use crate::apply::{Applier, Item, LinkUpdate};
-use crate::engine::{Engine, acting_name};
+use crate::apply::{Item, LinkUpdate};
+use crate::engine::Engine;
 use crate::error::{EngineError, lms, sis, store};
 use crate::progress::Stage;
 
@@ -39,12 +39,7 @@ pub struct PrepOutcome {
 }
 
 fn item(entity: Entity, key: &str, link: LinkUpdate) -> Item {
-    Item {
-        entity,
-        key: key.to_owned(),
-        action: Action::Link,
-        link,
-    }
+    Item::new(entity, key, Action::Link, link)
 }
 
 impl Engine {
@@ -82,7 +77,7 @@ impl Engine {
         let holder = self.holder("data-prep apply", now);
         self.lock(SyncScope::All, &holder, now).await?;
         let result = self
-            .prep_locked(report, now, acting_name(&acting), &holder)
+            .prep_locked(report, now, acting.name_and_id(), &holder)
             .await;
         let unlocked = self
             .store
@@ -146,24 +141,7 @@ impl Engine {
             + accepted.links.sections.len();
         self.progress.stage(Stage::Writing);
         self.progress.planned(accepted_records as u64);
-        let mut applier = Applier {
-            progress: &*self.progress,
-            renewal: self.renewal(holder),
-            lms: &*self.lms,
-            store: &*self.store,
-            run,
-            scope: SyncScope::All,
-            batch_size: self.options.batch_size,
-            concurrency: self.options.concurrency,
-            links: LinkLedger::new(links),
-            done: 0,
-            failures: Vec::new(),
-            notes: Vec::new(),
-            unnamed_periods: Vec::new(),
-            flush_records: self.options.link_flush_records,
-            unsaved: 0,
-            settled: Vec::new(),
-        };
+        let mut applier = self.applier(run, SyncScope::All, holder, LinkLedger::new(links));
         let taken = |entity: Entity, key: &str| {
             format!("the {entity} {key} was linked since the report was made; nothing to do")
         };

@@ -97,6 +97,10 @@ pub struct RunReport {
     pub done: u64,
     /// Records the LMS refused or that could not be sent, with reasons.
     pub failures: Vec<RecordOutcome>,
+    /// Records with a warning, each also recorded as a `warning` outcome:
+    /// the plan's notes, then records the LMS took with something left out
+    /// (those are also counted in `done`). The summary counts them too.
+    pub warnings: Vec<RecordOutcome>,
     /// Records the plan left alone (each recorded as a skipped outcome).
     pub skips: u64,
     /// The thresholds the plan exceeds (forced or dry runs still list them).

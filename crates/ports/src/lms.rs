@@ -21,6 +21,26 @@ pub struct ActingUser {
     pub name: String,
     /// Whether the account is a System Administrator of the district.
     pub is_system_admin: bool,
+    /// The title of the account's role, when the LMS names one; a refusal
+    /// shows it, so that a district whose administrator role has another
+    /// title sees which title to accept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role_title: Option<String>,
+}
+
+impl ActingUser {
+    /// "Name (id)".
+    pub fn name_and_id(&self) -> String {
+        format!("{} ({})", self.name, self.id)
+    }
+
+    /// "Name (id) (role "Title")", or "(no role title)" when the LMS names none.
+    pub fn describe(&self) -> String {
+        match &self.role_title {
+            Some(title) => format!("{} (role {title:?})", self.name_and_id()),
+            None => format!("{} (no role title)", self.name_and_id()),
+        }
+    }
 }
 
 /// The district-level lists an administrator maps against.
@@ -125,6 +145,43 @@ pub struct WriteOutcome {
     pub result: WriteResult,
 }
 
+/// Something the administrator should read about a record the LMS took.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WriteWarning {
+    /// What happened, in words an administrator can act on; it names the
+    /// record and the value left out.
+    pub message: String,
+    /// The e-mail address the LMS did not take for the account (it holds it
+    /// for an account elsewhere). The engine remembers it, and later plans
+    /// leave the account's e-mail alone while the SIS address is the same.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub withheld_email: Option<String>,
+}
+
+/// The outcome of one record of an LMS write batch, in the batch's order: a
+/// [`WriteOutcome`] that an applied record may carry a warning with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LmsOutcome {
+    /// The record's key as the plan names it.
+    pub key: String,
+    /// What happened.
+    pub result: WriteResult,
+    /// With [`WriteResult::Done`]: how the record was written differently
+    /// from what was asked (an e-mail left out, say).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warning: Option<WriteWarning>,
+}
+
+impl From<WriteOutcome> for LmsOutcome {
+    fn from(outcome: WriteOutcome) -> Self {
+        LmsOutcome {
+            key: outcome.key,
+            result: outcome.result,
+            warning: None,
+        }
+    }
+}
+
 /// A learning management system.
 ///
 /// # Contract
@@ -134,7 +191,9 @@ pub struct WriteOutcome {
 ///   field, e.g. Schoology's `update_existing`), so the engine may resend a
 ///   batch after a crash.
 /// - `apply` returns one outcome per record, in batch order; one failed record
-///   never fails the batch. An `Err` means the batch as a whole failed and
+///   never fails the batch. A record the LMS took with something left out
+///   (an e-mail it holds for an account elsewhere) is done, with a
+///   [`WriteWarning`], not failed. An `Err` means the batch as a whole failed and
 ///   says, through [`PortError::may_have_been_applied`](crate::PortError::may_have_been_applied),
 ///   whether any of it may have landed.
 /// - Rate limiting and retries of safe requests happen inside the adapter;
@@ -168,5 +227,5 @@ pub trait LmsTarget: Send + Sync {
     /// # Errors
     ///
     /// When the batch as a whole fails.
-    async fn apply(&self, write: &LmsWrite) -> PortResult<Vec<WriteOutcome>>;
+    async fn apply(&self, write: &LmsWrite) -> PortResult<Vec<LmsOutcome>>;
 }

@@ -112,6 +112,9 @@ pub struct RunRecord {
 pub enum OutcomeStatus {
     /// Applied.
     Done,
+    /// Applied, or kept as it is, with something the administrator should
+    /// read (see the reason): an e-mail left off an account, say.
+    Warning,
     /// Left alone on purpose (see the reason).
     Skipped,
     /// The LMS refused or the write failed.
@@ -120,8 +123,9 @@ pub enum OutcomeStatus {
 
 impl OutcomeStatus {
     /// Every status.
-    pub const ALL: [OutcomeStatus; 3] = [
+    pub const ALL: [OutcomeStatus; 4] = [
         OutcomeStatus::Done,
+        OutcomeStatus::Warning,
         OutcomeStatus::Skipped,
         OutcomeStatus::Failed,
     ];
@@ -130,6 +134,7 @@ impl OutcomeStatus {
     pub fn as_str(self) -> &'static str {
         match self {
             OutcomeStatus::Done => "done",
+            OutcomeStatus::Warning => "warning",
             OutcomeStatus::Skipped => "skipped",
             OutcomeStatus::Failed => "failed",
         }
@@ -149,7 +154,7 @@ pub struct RecordOutcome {
     pub action: Option<Action>,
     /// What happened.
     pub status: OutcomeStatus,
-    /// Why it was skipped or failed.
+    /// Why it was skipped or failed, or what its warning says.
     pub reason: Option<String>,
 }
 

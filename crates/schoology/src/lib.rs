@@ -52,4 +52,5 @@ pub use schools::{GradingPeriod, NewGradingPeriod, Role, Roles, School};
 pub use sections::{Section, SectionRecord};
 pub use users::{
     AppUserInfo, EmailConflicts, ParentAssociation, User, UserBulkOptions, UserRecord,
+    is_email_in_use,
 };

@@ -4,7 +4,7 @@
 use http::Method;
 use serde::{Deserialize, Serialize};
 
-use crate::bulk::{Answer, Bulk, BulkResult};
+use crate::bulk::{Answer, Bulk, BulkFailure, BulkResult};
 use crate::client::{Client, Request, Safety};
 use crate::de;
 use crate::error::Error;
@@ -121,19 +121,44 @@ pub struct UserRecord {
     pub synced: Option<bool>,
 }
 
-/// What Schoology does when a new user's e-mail already belongs to someone.
+/// What Schoology does when a new user's e-mail already belongs to someone:
+/// the flag a bulk create sends. (`email_conflict_resolution=2`, which
+/// merges the existing account into the new one, is not offered: a merge
+/// cannot be undone.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum EmailConflicts {
-    /// The record fails (the default).
+    /// No flag: the record fails (the default of a request).
     #[default]
     Fail,
     /// `ignore_email_conflicts=1`: if the e-mail belongs to another school's
-    /// account, create the user without it.
+    /// account, create the user without it (and a username from
+    /// `school_uid` when none is given); a conflict inside the school still
+    /// fails.
     IgnoreOtherSchools,
     /// `email_conflict_resolution=1`: create with a username only.
     UsernameOnly,
-    /// `email_conflict_resolution=2`: merge the existing account into the new one.
-    Merge,
+}
+
+/// Whether a record of a user write failed because its e-mail belongs to
+/// another account.
+///
+/// This is the one place that reads Schoology's answer for it, and it rests
+/// on an assumption: the reference leaves the per-item error of a bulk write
+/// unconfirmed, so a record counts as refused for its e-mail when it failed
+/// on its own (not with its whole request), with a 4xx code or none, and the
+/// message speaks of the e-mail ("email" or "e-mail") as in use, already
+/// there or taken, as in the simulator's "The email address a@b.org is
+/// already in use". Correct it here when Schoology is seen to answer
+/// otherwise.
+pub fn is_email_in_use(failure: &BulkFailure) -> bool {
+    if failure.whole_request || !failure.status.is_none_or(|s| (400..500).contains(&s)) {
+        return false;
+    }
+    let message = failure.message.to_lowercase();
+    (message.contains("email") || message.contains("e-mail"))
+        && ["in use", "already", "taken"]
+            .iter()
+            .any(|words| message.contains(words))
 }
 
 /// Options of a bulk user write.
@@ -267,7 +292,6 @@ impl Client {
             EmailConflicts::UsernameOnly => {
                 query.push(("email_conflict_resolution", "1".to_owned()));
             }
-            EmailConflicts::Merge => query.push(("email_conflict_resolution", "2".to_owned())),
         }
         let bulk = Bulk {
             method: Method::POST,
@@ -314,5 +338,47 @@ impl Client {
             safety: Safety::Idempotent,
         };
         self.bulk(&bulk, associations).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failure(status: Option<u16>, message: &str, whole_request: bool) -> BulkFailure {
+        BulkFailure {
+            status,
+            message: message.to_owned(),
+            may_have_been_applied: false,
+            whole_request,
+        }
+    }
+
+    #[test]
+    fn an_email_in_use_is_told_from_other_refusals() {
+        let in_use = "The email address a@b.org is already in use";
+        assert!(is_email_in_use(&failure(Some(400), in_use, false)));
+        assert!(is_email_in_use(&failure(
+            Some(409),
+            "E-mail a@b.org is taken",
+            false
+        )));
+        assert!(is_email_in_use(&failure(None, in_use, false)));
+        // Not an e-mail problem, not one record's, or not a refusal.
+        for (status, message, whole) in [
+            (
+                Some(400),
+                "A user with the unique ID S1 already exists",
+                false,
+            ),
+            (Some(400), "The username ann is already taken", false),
+            (Some(400), in_use, true),
+            (Some(500), in_use, false),
+        ] {
+            assert!(
+                !is_email_in_use(&failure(status, message, whole)),
+                "{status:?} {message} {whole}"
+            );
+        }
     }
 }

@@ -88,8 +88,18 @@ use db::{Db, Role};
 use oauth::{Consumer, Verifier};
 use router::{Shared, lock};
 
-/// The role title the acting administrator gets (added when the directory lacks it).
+/// The role title the acting administrator gets when the directory has no
+/// System Administrator role (titled "System Admin" or "System
+/// Administrator", as districts are seen with; the generated district's is
+/// "System Admin").
 pub const SYSTEM_ADMIN_ROLE: &str = "System Administrator";
+
+/// Whether a role title is one of a System Administrator.
+fn is_admin_title(title: &str) -> bool {
+    ["System Admin", SYSTEM_ADMIN_ROLE]
+        .iter()
+        .any(|admin| admin.eq_ignore_ascii_case(title.trim()))
+}
 
 /// A consumer key and secret. `Debug` hides the secret.
 #[derive(Clone, PartialEq, Eq)]
@@ -281,7 +291,7 @@ impl SchoologySimBuilder {
         let mut db = Db::new(self.school_id.clone(), self.school_title);
         db.buildings = self.buildings;
         db.roles = self.roles;
-        let admin_role = match db.roles.iter().find(|r| r.title == SYSTEM_ADMIN_ROLE) {
+        let admin_role = match db.roles.iter().find(|r| is_admin_title(&r.title)) {
             Some(role) => role.id.clone(),
             None => {
                 let next = db

@@ -119,16 +119,8 @@ impl Named for RunStatus {
 }
 
 impl Named for OutcomeStatus {
-    const VALUES: &'static [Self] = &[
-        OutcomeStatus::Done,
-        OutcomeStatus::Skipped,
-        OutcomeStatus::Failed,
-    ];
+    const VALUES: &'static [Self] = &OutcomeStatus::ALL;
     fn name(self) -> &'static str {
-        match self {
-            OutcomeStatus::Done => "done",
-            OutcomeStatus::Skipped => "skipped",
-            OutcomeStatus::Failed => "failed",
-        }
+        self.as_str()
     }
 }

@@ -4,7 +4,9 @@
 //! Links of records (grading periods, users, courses, sections) share the
 //! table `entity_links`; enrollments and guardian links, which are pairs of
 //! SIS keys and can number in the millions, have a table each without rowid,
-//! so a row is its primary key and nothing more.
+//! so a row is its primary key and nothing more. The e-mails the LMS would
+//! not take for an account are kept beside them in `withheld_emails`, saved
+//! in the same transaction as the links of their batch.
 
 use std::collections::BTreeMap;
 
@@ -74,6 +76,15 @@ pub(crate) fn load(conn: &Connection) -> Result<Links, StoreError> {
         "SELECT guardian_key, student_key, origin FROM guardian_links ORDER BY guardian_key, student_key",
         "guardian_links.origin",
     )?;
+    let mut statement = conn
+        .prepare("SELECT person_key, email FROM withheld_emails ORDER BY person_key")
+        .map_err(StoreError::sql(what))?;
+    let mut rows = statement.query([]).map_err(StoreError::sql(what))?;
+    while let Some(row) = rows.next().map_err(StoreError::sql(what))? {
+        let key: String = row.get(0).map_err(StoreError::sql(what))?;
+        let email: String = row.get(1).map_err(StoreError::sql(what))?;
+        links.withheld_emails.insert(key.into(), email.into());
+    }
     Ok(links)
 }
 
@@ -124,7 +135,8 @@ fn origin_of(
 pub(crate) fn replace(conn: &Connection, links: &Links) -> Result<(), StoreError> {
     let what = "clear the links";
     conn.execute_batch(
-        "DELETE FROM entity_links; DELETE FROM enrollment_links; DELETE FROM guardian_links;",
+        "DELETE FROM entity_links; DELETE FROM enrollment_links; DELETE FROM guardian_links; \
+         DELETE FROM withheld_emails;",
     )
     .map_err(StoreError::sql(what))?;
     upsert(conn, links)
@@ -181,6 +193,16 @@ pub(crate) fn upsert(conn: &Connection, links: &Links) -> Result<(), StoreError>
             .execute(params![guardian.as_str(), student.as_str(), origin.name()])
             .map_err(StoreError::sql(what))?;
     }
+    let mut statement = conn
+        .prepare_cached(
+            "INSERT OR REPLACE INTO withheld_emails (person_key, email) VALUES (?1, ?2)",
+        )
+        .map_err(StoreError::sql(what))?;
+    for (person, email) in &links.withheld_emails {
+        statement
+            .execute(params![person.as_str(), email.as_str()])
+            .map_err(StoreError::sql(what))?;
+    }
     Ok(())
 }
 
@@ -234,6 +256,14 @@ pub(crate) fn apply(conn: &Connection, changes: &LinkChanges) -> Result<(), Stor
     for (guardian, student) in &removals.guardian_links {
         statement
             .execute(params![guardian.as_str(), student.as_str()])
+            .map_err(StoreError::sql(what))?;
+    }
+    let mut statement = conn
+        .prepare_cached("DELETE FROM withheld_emails WHERE person_key = ?1")
+        .map_err(StoreError::sql(what))?;
+    for person in &removals.withheld_emails {
+        statement
+            .execute(params![person.as_str()])
             .map_err(StoreError::sql(what))?;
     }
     upsert(conn, &changes.upsert)

@@ -106,6 +106,16 @@ CREATE INDEX outcomes_by_status ON outcomes (status, entity, run);
 CREATE INDEX outcomes_by_entity ON outcomes (entity, run);
 ";
 
+/// Version 3: e-mails the LMS would not take for an account, kept with the
+/// links. From this version on outcomes may also have the status `warning`,
+/// which an older build could not read: it refuses the file as newer instead.
+const V3: &str = "
+CREATE TABLE withheld_emails (
+    person_key TEXT PRIMARY KEY,
+    email TEXT NOT NULL
+) WITHOUT ROWID;
+";
+
 /// Every migration, in order; the last one's version is the current schema.
 pub(crate) const MIGRATIONS: &[Migration] = &[
     Migration {
@@ -128,10 +138,15 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sql: V2,
         creates: &["settings"],
     },
+    Migration {
+        version: 3,
+        sql: V3,
+        creates: &["withheld_emails"],
+    },
 ];
 
 /// The schema version this build writes and understands.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// The header every SQLite database file starts with.
 const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";

@@ -58,6 +58,7 @@ fn summary() -> PlanSummary {
             unchanged: 40,
             skipped: 2,
             conflicts: 1,
+            warnings: 1,
         },
     );
     summary.0.insert(
@@ -107,5 +108,8 @@ fn sample_links() -> Links {
     links
         .guardian_links
         .insert(("P3".into(), "P1".into()), LinkOrigin::Created);
+    links
+        .withheld_emails
+        .insert("P2".into(), "p2@elsewhere.example.org".into());
     links
 }

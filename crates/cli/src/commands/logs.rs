@@ -1,4 +1,5 @@
-//! `logs list|show|export`: the run log kept in the state store.
+//! `logs list|show|export`: the run log kept in the state store, with every
+//! record's outcome (done, warning, skipped, failed).
 
 use rostersync_core::Entity;
 use rostersync_ports::{OutcomeFilter, OutcomeStatus, StateStore as _};
@@ -24,12 +25,12 @@ pub(crate) async fn logs(command: &LogsCommand, config: &Config, out: Out) -> an
             let rows: Vec<Vec<String>> = runs
                 .iter()
                 .map(|run| {
-                    let writes: u64 = run
-                        .summary
-                        .0
-                        .values()
+                    let counts = run.summary.0.values();
+                    let writes: u64 = counts
+                        .clone()
                         .map(|c| c.create + c.update + c.link + c.remove)
                         .sum();
+                    let warnings: u64 = counts.map(|c| c.warnings).sum();
                     vec![
                         run.id.to_string(),
                         run.started_at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
@@ -37,6 +38,7 @@ pub(crate) async fn logs(command: &LogsCommand, config: &Config, out: Out) -> an
                         run.scope.to_string(),
                         run.status.as_str().to_owned(),
                         writes.to_string(),
+                        warnings.to_string(),
                         run.acting_user.clone(),
                     ]
                 })
@@ -49,13 +51,15 @@ pub(crate) async fn logs(command: &LogsCommand, config: &Config, out: Out) -> an
                     "scope",
                     "status",
                     "planned writes",
+                    "warnings",
                     "acting user",
                 ],
                 &rows,
             );
             Ok(EXIT_OK)
         }
-        LogsCommand::Show { run } => {
+        LogsCommand::Show { run, status } => {
+            let status = status_filter(status.as_deref())?;
             let Some(record) = store.run(*run).await? else {
                 return Err(ConfigError::new(format!(
                     "there is no run {run}; `rostersync logs list` shows the recorded runs"
@@ -64,6 +68,7 @@ pub(crate) async fn logs(command: &LogsCommand, config: &Config, out: Out) -> an
             };
             let filter = OutcomeFilter {
                 run: Some(*run),
+                status,
                 ..OutcomeFilter::default()
             };
             let outcomes = store.outcomes(&filter).await?;
@@ -91,9 +96,10 @@ pub(crate) async fn logs(command: &LogsCommand, config: &Config, out: Out) -> an
                 out.line(format!("message: {message}"));
             }
             out.text(&summary_table(&record.summary));
+            // Without a status asked for, what an administrator should read.
             let rows: Vec<Vec<String>> = outcomes
                 .iter()
-                .filter(|o| o.status != OutcomeStatus::Done)
+                .filter(|o| status.is_some() || o.status != OutcomeStatus::Done)
                 .map(|o| {
                     vec![
                         o.status.as_str().to_owned(),
@@ -112,19 +118,7 @@ pub(crate) async fn logs(command: &LogsCommand, config: &Config, out: Out) -> an
             status,
             entity,
         } => {
-            let status = match status {
-                Some(name) => Some(
-                    OutcomeStatus::ALL
-                        .into_iter()
-                        .find(|s| s.as_str() == name.trim())
-                        .ok_or_else(|| {
-                            ConfigError::new(format!(
-                                "--status {name:?} is not a status: use done, skipped or failed"
-                            ))
-                        })?,
-                ),
-                None => None,
-            };
+            let status = status_filter(status.as_deref())?;
             let entity = match entity {
                 Some(name) => Some(Entity::parse(name.trim()).ok_or_else(|| {
                     ConfigError::new(format!(
@@ -151,4 +145,22 @@ pub(crate) async fn logs(command: &LogsCommand, config: &Config, out: Out) -> an
             Ok(EXIT_OK)
         }
     }
+}
+
+/// The outcome status `--status` names, if any.
+fn status_filter(name: Option<&str>) -> Result<Option<OutcomeStatus>, ConfigError> {
+    let Some(name) = name else {
+        return Ok(None);
+    };
+    OutcomeStatus::ALL
+        .into_iter()
+        .find(|s| s.as_str() == name.trim())
+        .map(Some)
+        .ok_or_else(|| {
+            let names: Vec<&str> = OutcomeStatus::ALL.iter().map(|s| s.as_str()).collect();
+            ConfigError::new(format!(
+                "--status {name:?} is not a status: use {}",
+                names.join(", ")
+            ))
+        })
 }

@@ -142,10 +142,11 @@ pub(crate) fn print_report(report: &RunReport, out: Out) -> anyhow::Result<()> {
     ));
     out.text(&summary_table(&report.summary));
     out.line(format!(
-        "{} record(s) written, {} failed, {} skipped (reasons: `rostersync logs show {}`)",
+        "{} record(s) written, {} failed, {} skipped, {} warning(s) (reasons: `rostersync logs show {}`)",
         report.done,
         report.failures.len(),
         report.skips,
+        report.warnings.len(),
         report.run
     ));
     for breach in &report.breaches {
@@ -165,23 +166,29 @@ pub(crate) fn print_report(report: &RunReport, out: Out) -> anyhow::Result<()> {
     for note in &report.notes {
         out.line(format!("note: {note}"));
     }
-    for failure in report.failures.iter().take(20) {
-        out.line(format!(
-            "failed: {} {}: {}",
-            failure.entity,
-            failure.key,
-            failure.reason.as_deref().unwrap_or("no reason given")
-        ));
-    }
-    if report.failures.len() > 20 {
-        out.line(format!(
-            "... and {} more failures (`rostersync logs export --run {} --status failed`)",
-            report.failures.len() - 20,
-            report.run
-        ));
+    // The words are the statuses' names, for `--status`.
+    for (word, outcomes) in [("warning", &report.warnings), ("failed", &report.failures)] {
+        for outcome in outcomes.iter().take(SHOWN) {
+            out.line(format!(
+                "{word}: {} {}: {}",
+                outcome.entity,
+                outcome.key,
+                outcome.reason.as_deref().unwrap_or("no reason given")
+            ));
+        }
+        if outcomes.len() > SHOWN {
+            out.line(format!(
+                "... and {} more (`rostersync logs export --run {} --status {word}`)",
+                outcomes.len() - SHOWN,
+                report.run,
+            ));
+        }
     }
     Ok(())
 }
+
+/// How many warnings and failures a report prints; the log has them all.
+const SHOWN: usize = 20;
 
 /// What a run status means.
 pub(crate) fn status_words(status: RunStatus) -> &'static str {
@@ -209,6 +216,7 @@ pub(crate) fn summary_table(summary: &PlanSummary) -> String {
                 c.remove.to_string(),
                 c.unchanged.to_string(),
                 c.skipped.to_string(),
+                c.warnings.to_string(),
             ]
         })
         .collect();
@@ -221,6 +229,7 @@ pub(crate) fn summary_table(summary: &PlanSummary) -> String {
             "remove",
             "unchanged",
             "skipped",
+            "warnings",
         ],
         &rows,
     )

@@ -217,3 +217,56 @@ fn a_sections_grade_settings_are_its_own_else_its_courses_else_the_districts() {
     assert_eq!(decimals("GEO-1", Some("GEO")), Some(0));
     assert_eq!(decimals("GEO-1", None), Some(0));
 }
+
+#[test]
+fn system_admin_roles_are_trimmed_and_may_not_be_empty() {
+    let with = |value: &str| {
+        template().replace(
+            "# system_admin_roles = [\"System Admin\", \"System Administrator\"]",
+            &format!("system_admin_roles = {value}"),
+        )
+    };
+    let config = parse(Path::new("r.toml"), &with("[\" District Boss \"]"), &no_env).unwrap();
+    assert_eq!(
+        config.schoology.system_admin_roles,
+        Some(vec!["District Boss".to_owned()])
+    );
+    let defaults = parse(Path::new("r.toml"), &template(), &no_env).unwrap();
+    assert_eq!(defaults.schoology.system_admin_roles, None);
+    for empty in ["[]", "[\"System Admin\", \"  \"]"] {
+        let error = parse(Path::new("r.toml"), &with(empty), &no_env).unwrap_err();
+        assert!(
+            error.to_string().contains("schoology.system_admin_roles"),
+            "{empty}: {error}"
+        );
+    }
+}
+
+#[test]
+fn email_conflicts_default_to_ignore_and_an_unknown_choice_is_named() {
+    let with = |value: &str| {
+        template().replace(
+            "# email_conflicts = \"ignore\"",
+            &format!("email_conflicts = {value:?}"),
+        )
+    };
+    let parsed = |value: &str| {
+        parse(Path::new("r.toml"), &with(value), &no_env).map(|c| c.schoology.email_conflicts)
+    };
+    let default = parse(Path::new("r.toml"), &template(), &no_env).unwrap();
+    assert_eq!(
+        default.schoology.email_conflicts,
+        EmailConflictSetting::Ignore
+    );
+    assert_eq!(parsed("error").unwrap(), EmailConflictSetting::Error);
+    assert_eq!(
+        parsed("username_only").unwrap(),
+        EmailConflictSetting::UsernameOnly
+    );
+    assert_eq!(parsed("ignore").unwrap(), EmailConflictSetting::Ignore);
+    let error = parsed("merge").unwrap_err().to_string();
+    assert!(
+        error.contains("schoology.email_conflicts \"merge\""),
+        "{error}"
+    );
+}

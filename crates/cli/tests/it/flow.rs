@@ -1,14 +1,16 @@
 //! The whole flow against both simulators on loopback: init → check → map →
-//! prep → dry run → sync → logs → a second sync with no changes; a wrong
+//! prep → dry run → sync (one account made without its e-mail, a warning) →
+//! logs → a second sync with no changes; a wrong
 //! eSchoolPLUS password; and no secret in any output.
 
 use std::path::Path;
 use std::process::Output;
 
 use rostersync_core::mapping::TermTarget;
+use rostersync_core::model::sis::SisRole;
 use rostersync_sim::district::{District, DistrictSize, LmsDirectoryFixture, generate};
 use rostersync_sim::eschoolplus::{EspSim, RunningEsp};
-use rostersync_sim::schoology::{RateLimit, RunningSchoology, SchoologySim};
+use rostersync_sim::schoology::{RateLimit, RunningSchoology, SchoologySim, Seed};
 use tokio::runtime::Runtime;
 
 use crate::{ESP_PASSWORD, code, rostersync, stderr, stdout};
@@ -183,6 +185,17 @@ fn init_check_map_prep_sync_logs_and_a_second_sync_that_changes_nothing() {
     let applied = admin.ok(&["prep", "apply"]);
     assert!(applied.contains("data prep applied as run 1"), "{applied}");
 
+    // A teacher's address belongs to an account of another school.
+    let teacher = sims
+        .district
+        .sis
+        .people
+        .iter()
+        .find(|p| p.role == SisRole::Teacher && p.is_active() && p.email.is_some())
+        .unwrap();
+    let foreign = teacher.email.as_deref().unwrap().to_owned();
+    sims.lms.seed(Seed::ForeignEmail(foreign.clone()));
+
     let dry = admin.ok(&["sync", "all", "--dry-run", "-vvv"]);
     assert!(dry.contains("dry run (nothing written)"), "{dry}");
     assert_eq!(
@@ -222,7 +235,23 @@ fn init_check_map_prep_sync_logs_and_a_second_sync_that_changes_nothing() {
         serde_json::from_str(&admin.ok(&["logs", "list", "--json"])).unwrap();
     assert_eq!(runs.as_array().unwrap().len(), 4, "{runs}");
     let run = first["run"].to_string();
-    assert!(admin.ok(&["logs", "show", &run]).contains("succeeded"));
+    let show = admin.ok(&["logs", "show", &run]);
+    assert!(show.contains("succeeded"), "{show}");
+    assert!(
+        show.contains("warning") && show.contains(&foreign),
+        "the account made without its e-mail is shown: {show}"
+    );
+    let warnings = admin.ok(&["logs", "show", &run, "--status", "warning"]);
+    assert!(warnings.contains(teacher.key.as_str()), "{warnings}");
+    assert!(
+        !warnings.lines().any(|line| line.starts_with("skipped")),
+        "only the warnings: {warnings}"
+    );
+    let export = admin.ok(&["logs", "export", "--run", &run, "--status", "warning"]);
+    assert!(export.contains(&foreign), "{export}");
+    let unknown = admin.run(&["logs", "export", "--status", "warned"]);
+    assert_eq!(code(&unknown), 2);
+    assert!(stderr(&unknown).contains("warning"), "{}", stderr(&unknown));
     let export = admin.ok(&["logs", "export", "--run", &run, "--status", "skipped"]);
     assert!(
         export.starts_with("run,entity,key,action,status,reason"),
@@ -392,13 +421,24 @@ fn a_wrong_site_code_a_closed_port_and_a_non_admin_key_are_said_plainly() {
         "{}",
         stderr(&take)
     );
+    assert!(
+        stderr(&take).contains("schoology.system_admin_roles"),
+        "{}",
+        stderr(&take)
+    );
     let sync = admin.run(&["sync", "users"]);
     assert_eq!(code(&sync), 1);
-    assert!(
-        stderr(&sync).contains("not a System Administrator"),
-        "{}",
-        stderr(&sync)
-    );
+    for needle in [
+        "not a System Administrator",
+        "(role \"Teacher\")",
+        "schoology.system_admin_roles",
+    ] {
+        assert!(
+            stderr(&sync).contains(needle),
+            "{needle}: {}",
+            stderr(&sync)
+        );
+    }
     admin.assert_no_secret();
 }
 

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::ids::{
     CourseId, CourseKey, GradingPeriodId, PersonKey, SectionId, SectionKey, TermKey, UserId,
 };
+use crate::model::Text;
 
 /// How a link came to be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -67,6 +68,13 @@ pub struct Links {
     /// Guardian-student associations rostersync manages, by guardian and student.
     #[serde(with = "pair_map")]
     pub guardian_links: BTreeMap<(PersonKey, PersonKey), LinkOrigin>,
+    /// E-mail addresses the LMS would not take for a person's account (it
+    /// holds them for an account elsewhere), by person. The plan leaves the
+    /// account's e-mail alone while the SIS address is the one withheld, so
+    /// a refused address is not sent again every day; a changed SIS address
+    /// is tried.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub withheld_emails: BTreeMap<PersonKey, Text>,
 }
 
 /// Serializes a map keyed by a pair as a list of `[a, b, value]` triples,
@@ -132,6 +140,8 @@ pub struct LinkRemovals {
     pub enrollments: Vec<(SectionKey, PersonKey)>,
     /// Guardian links, by guardian and student.
     pub guardian_links: Vec<(PersonKey, PersonKey)>,
+    /// Withheld e-mails, by person.
+    pub withheld_emails: Vec<PersonKey>,
 }
 
 impl LinkChanges {
@@ -145,6 +155,7 @@ impl LinkChanges {
             && removals.sections.is_empty()
             && removals.enrollments.is_empty()
             && removals.guardian_links.is_empty()
+            && removals.withheld_emails.is_empty()
     }
 }
 
@@ -170,6 +181,9 @@ impl Links {
         for key in &remove.guardian_links {
             self.guardian_links.remove(key);
         }
+        for key in &remove.withheld_emails {
+            self.withheld_emails.remove(key);
+        }
         let upsert = &changes.upsert;
         self.grading_periods.extend(
             upsert
@@ -187,6 +201,12 @@ impl Links {
             .extend(upsert.enrollments.iter().map(|(k, v)| (k.clone(), *v)));
         self.guardian_links
             .extend(upsert.guardian_links.iter().map(|(k, v)| (k.clone(), *v)));
+        self.withheld_emails.extend(
+            upsert
+                .withheld_emails
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone())),
+        );
     }
 }
 
@@ -286,6 +306,23 @@ impl LinkLedger {
         self.links.guardian_links.remove(&pair);
         self.pending.upsert.guardian_links.remove(&pair);
         self.pending.remove.guardian_links.push(pair);
+    }
+
+    /// Remembers that the LMS would not take `email` for the person's account.
+    pub fn withhold_email(&mut self, key: PersonKey, email: Text) {
+        self.links
+            .withheld_emails
+            .insert(key.clone(), email.clone());
+        self.pending.upsert.withheld_emails.insert(key, email);
+    }
+
+    /// Forgets a withheld e-mail of the person (the LMS took an e-mail for
+    /// the account since); nothing changes when there is none.
+    pub fn forget_withheld_email(&mut self, key: PersonKey) {
+        if self.links.withheld_emails.remove(&key).is_some() {
+            self.pending.upsert.withheld_emails.remove(&key);
+            self.pending.remove.withheld_emails.push(key);
+        }
     }
 }
 

@@ -1,6 +1,8 @@
 //! What a SIS adapter yields: schools, terms, people, courses, sections and
 //! enrollments, in rostersync's own vocabulary (no vendor wire types).
 
+use std::collections::BTreeMap;
+
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -30,6 +32,14 @@ pub struct SisSnapshot {
     pub sections: Vec<Section>,
     /// Student and teacher enrollments in sections.
     pub enrollments: Vec<Enrollment>,
+    /// Where the SIS ranks guardians among the contacts of their students
+    /// (1 = the first to contact), by guardian key; a guardian of several
+    /// students takes their best rank. A guardian missing here ranks after
+    /// every ranked one. Only the choice of who keeps an e-mail that two
+    /// people share reads it. It is kept beside the people rather than in
+    /// [`Person`] because few people have one.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub contact_priorities: BTreeMap<PersonKey, u32>,
 }
 
 /// A school building.

@@ -6,7 +6,7 @@ use foldhash::HashMap;
 use crate::entity::Entity;
 use crate::plan::PlanInput;
 use crate::plan::index::{LinkIndex, LmsIndex};
-use crate::plan::types::{Plan, Skip, SkipReason};
+use crate::plan::types::{Note, NoteReason, Plan, Skip, SkipReason};
 
 /// The plan under construction.
 #[derive(Debug)]
@@ -83,6 +83,14 @@ impl<'a> Builder<'a> {
             entity,
             key: key.into(),
             reason,
+        });
+    }
+
+    pub(crate) fn note(&mut self, entity: Entity, key: impl Into<String>, note: NoteReason) {
+        self.plan.notes.push(Note {
+            entity,
+            key: key.into(),
+            note,
         });
     }
 

@@ -3,6 +3,7 @@
 
 mod builder;
 mod courses;
+mod emails;
 mod enrollments;
 mod guardians;
 mod index;
@@ -21,8 +22,8 @@ pub use simulate::{IdSource, simulate_apply};
 pub use summary::{EntityCounts, PlanSummary};
 pub use types::{
     CourseOp, EnrollmentAction, EnrollmentOp, FieldChange, GradingPeriodOp, GuardianLinkAction,
-    GuardianLinkOp, PeriodRef, Plan, RecordAction, SectionOp, SectionSpec, Skip, SkipReason,
-    UserOp,
+    GuardianLinkOp, Note, NoteReason, PeriodRef, Plan, RecordAction, SectionOp, SectionSpec, Skip,
+    SkipReason, UserOp,
 };
 
 use crate::mapping::MappingConfig;
@@ -98,6 +99,9 @@ fn sort(plan: &mut Plan) {
     plan.guardian_links
         .sort_unstable_by(|a, b| (&a.guardian, &a.student).cmp(&(&b.guardian, &b.student)));
     plan.skips
+        .sort_by(|a, b| (a.entity, &a.key).cmp(&(b.entity, &b.key)));
+    // A record may have two notes, pushed in a fixed order: a stable sort.
+    plan.notes
         .sort_by(|a, b| (a.entity, &a.key).cmp(&(b.entity, &b.key)));
 }
 

@@ -136,20 +136,35 @@ pub fn render_text(plan: &Plan, options: RenderOptions) -> String {
             })
             .collect(),
     );
+    list(
+        "Warnings",
+        plan.notes
+            .iter()
+            .map(|note| format!("! {} {} [warning]: {}", note.entity, note.key, note.note))
+            .collect(),
+    );
     out
 }
 
 fn render_summary(out: &mut String, summary: &PlanSummary) {
     let _ = writeln!(
         out,
-        "{:<15} {:>8} {:>8} {:>8} {:>8} {:>10} {:>8} {:>10}",
-        "entity", "create", "update", "link", "remove", "unchanged", "skipped", "conflicts"
+        "{:<15} {:>8} {:>8} {:>8} {:>8} {:>10} {:>8} {:>10} {:>9}",
+        "entity",
+        "create",
+        "update",
+        "link",
+        "remove",
+        "unchanged",
+        "skipped",
+        "conflicts",
+        "warnings"
     );
     for entity in Entity::ROSTER {
         let c = summary.entity(entity);
         let _ = writeln!(
             out,
-            "{:<15} {:>8} {:>8} {:>8} {:>8} {:>10} {:>8} {:>10}",
+            "{:<15} {:>8} {:>8} {:>8} {:>8} {:>10} {:>8} {:>10} {:>9}",
             entity.as_str(),
             c.create,
             c.update,
@@ -157,7 +172,8 @@ fn render_summary(out: &mut String, summary: &PlanSummary) {
             c.remove,
             c.unchanged,
             c.skipped,
-            c.conflicts
+            c.conflicts,
+            c.warnings
         );
     }
 }

@@ -24,6 +24,10 @@ pub struct EntityCounts {
     pub skipped: u64,
     /// Of the skipped, those that are conflicts.
     pub conflicts: u64,
+    /// Warnings: notes of the plan and, in a run's record, records the LMS
+    /// took with something left out.
+    #[serde(default)]
+    pub warnings: u64,
 }
 
 impl EntityCounts {
@@ -87,6 +91,9 @@ impl PlanSummary {
             if skip.reason.is_conflict() {
                 entry.conflicts += 1;
             }
+        }
+        for note in &plan.notes {
+            counts.entry(note.entity).or_default().warnings += 1;
         }
         for (&entity, &unchanged) in &plan.unchanged {
             counts.entry(entity).or_default().unchanged += unchanged;

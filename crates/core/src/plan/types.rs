@@ -32,6 +32,10 @@ pub struct Plan {
     pub guardian_links: Vec<GuardianLinkOp>,
     /// Records left alone, each with a reason.
     pub skips: Vec<Skip>,
+    /// Warnings about records the plan syncs: something an administrator
+    /// should read, such as an e-mail left off an account.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<Note>,
     /// How many SIS records of each entity already match the LMS.
     pub unchanged: BTreeMap<Entity, u64>,
 }
@@ -337,13 +341,6 @@ pub enum SkipReason {
         /// The account that has it.
         by: UserId,
     },
-    /// Another SIS person has the same e-mail.
-    DuplicateEmail {
-        /// The e-mail.
-        email: String,
-        /// The other people with it.
-        others: Vec<PersonKey>,
-    },
     /// The LMS record with this unique id is linked to another SIS record.
     UniqueIdClaimed {
         /// The LMS record's id.
@@ -409,7 +406,6 @@ impl SkipReason {
             SkipReason::DuplicateKey { .. }
                 | SkipReason::EmailTaken { .. }
                 | SkipReason::UsernameTaken { .. }
-                | SkipReason::DuplicateEmail { .. }
                 | SkipReason::UniqueIdClaimed { .. }
                 | SkipReason::StaleLink { .. }
                 | SkipReason::CourseChanged { .. }
@@ -458,14 +454,6 @@ impl fmt::Display for SkipReason {
                 f,
                 "username {username} is already used by LMS account {by}; link them in data prep or change the username in the SIS"
             ),
-            SkipReason::DuplicateEmail { email, others } => {
-                let others: Vec<&str> = others.iter().map(PersonKey::as_str).collect();
-                write!(
-                    f,
-                    "e-mail {email} is also the SIS e-mail of {}; give each person their own e-mail",
-                    others.join(", ")
-                )
-            }
             SkipReason::UniqueIdClaimed { id } => write!(
                 f,
                 "LMS record {id} carries this key but is linked to another SIS record; resolve the link in data prep"
@@ -513,6 +501,70 @@ impl fmt::Display for SkipReason {
             SkipReason::PeriodTitleTaken { title, by } => write!(
                 f,
                 "a grading period titled \"{title}\" already exists ({by}); map the term to it instead of creating one"
+            ),
+        }
+    }
+}
+
+/// A warning about a record the plan syncs (or leaves as it is): it is
+/// written, or kept, with something an administrator should read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Note {
+    /// The kind of record.
+    pub entity: Entity,
+    /// Its SIS key.
+    pub key: String,
+    /// What to read, in words an administrator can act on.
+    pub note: NoteReason,
+}
+
+/// What a [`Note`] says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "note", rename_all = "snake_case")]
+pub enum NoteReason {
+    /// The person keeps an e-mail that other SIS people have too; their
+    /// accounts are synced without it.
+    KeepsSharedEmail {
+        /// The e-mail.
+        email: String,
+        /// The other people with it.
+        others: Vec<PersonKey>,
+    },
+    /// The person's e-mail belongs, by the SIS's rule, to another person who
+    /// has it too; this account is synced without it.
+    SharedEmailWithheld {
+        /// The e-mail.
+        email: String,
+        /// The person who keeps it.
+        owner: PersonKey,
+    },
+    /// The LMS would not take the person's e-mail (it holds it for an
+    /// account elsewhere); the account stays without it until the SIS e-mail
+    /// changes.
+    EmailHeldElsewhere {
+        /// The e-mail.
+        email: String,
+    },
+}
+
+impl fmt::Display for NoteReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            NoteReason::KeepsSharedEmail { email, others } => {
+                let others: Vec<&str> = others.iter().map(PersonKey::as_str).collect();
+                write!(
+                    f,
+                    "keeps e-mail {email}, which the SIS also gives to {} (synced without it); give each person their own e-mail in the SIS",
+                    others.join(", ")
+                )
+            }
+            NoteReason::SharedEmailWithheld { email, owner } => write!(
+                f,
+                "e-mail {email} is also the SIS e-mail of {owner}, who keeps it (staff before students before guardians, then the first contact by priority); this account is synced without it; give each person their own e-mail in the SIS"
+            ),
+            NoteReason::EmailHeldElsewhere { email } => write!(
+                f,
+                "e-mail {email} was not taken by the LMS, which holds it for an account outside the district; the account stays without it until the SIS e-mail changes"
             ),
         }
     }

@@ -1,9 +1,6 @@
 //! Planning user accounts: scope, role map, required fields, e-mail and
 //! username conflicts, then create / update / link.
 
-use std::borrow::Cow;
-use std::collections::hash_map::Entry;
-
 use foldhash::HashMap;
 
 use crate::entity::Entity;
@@ -13,7 +10,8 @@ use crate::model::Text;
 use crate::model::lms::{LmsUser, UserFields};
 use crate::model::sis::{Person, SisRole};
 use crate::plan::builder::{Builder, Party, dedupe, filter_map_on_two_cores};
-use crate::plan::index::{fold, fold_cow, nonempty};
+use crate::plan::emails::EmailChoices;
+use crate::plan::index::{fold, nonempty};
 use crate::plan::record::{Found, compare, find};
 use crate::plan::types::{RecordAction, SkipReason, UserOp};
 
@@ -44,36 +42,19 @@ pub(crate) fn plan_users<'a>(b: &mut Builder<'a>) -> HashMap<&'a str, Party> {
         }
     }
     drop(people);
-    // Two SIS people with one e-mail: neither gets it. One pass: the first
-    // holder of each e-mail, and every holder of an e-mail seen twice.
-    let mut first_holder: HashMap<Cow<'_, str>, (&'a str, &'a str)> =
-        HashMap::with_capacity_and_hasher(wanted.len(), Default::default());
-    let mut by_email: HashMap<String, Vec<&'a str>> = HashMap::default();
-    for person in &wanted {
-        let Some(email) = nonempty(person.email.as_deref()) else {
-            continue;
-        };
-        let key = person.key.as_str();
-        match first_holder.entry(fold_cow(email)) {
-            Entry::Vacant(slot) => {
-                slot.insert((key, email));
-            }
-            Entry::Occupied(first) => {
-                let (first_key, first_email) = *first.get();
-                by_email
-                    .entry(fold(first_email))
-                    .or_insert_with(|| vec![first_key])
-                    .push(key);
-            }
-        }
-    }
-    drop(first_holder);
+    let emails = EmailChoices::new(b, &wanted);
     // Deciding only reads, and most people are unchanged: decide on two
     // cores and keep only the people with something to do or a reason not to.
     let shared: &Builder<'a> = b;
     let changed = filter_map_on_two_cores(&wanted, |person| {
         desired_fields(&schools, person)
-            .and_then(|desired| decide(shared, person, &desired, &by_email))
+            .and_then(|mut desired| {
+                let email_left_off = emails.leaves_off(person);
+                if email_left_off {
+                    desired.email = None;
+                }
+                decide(shared, person, &desired, email_left_off)
+            })
             .transpose()
     });
     b.plan.users.reserve(changed.len());
@@ -95,10 +76,26 @@ pub(crate) fn plan_users<'a>(b: &mut Builder<'a>) -> HashMap<&'a str, Party> {
             Some((_, Err(reason))) => {
                 states.insert(key, Party::skipped(&reason));
                 b.skip(Entity::User, key, reason);
+                continue;
             }
+        }
+        for note in emails.notes(person) {
+            b.note(Entity::User, key, note);
         }
     }
     states
+}
+
+/// The LMS account of the person with SIS key `key`: linked, or carrying the key.
+pub(crate) fn find_user<'a>(b: &Builder<'a>, key: &str) -> Result<Found<'a, LmsUser>, SkipReason> {
+    find(
+        key,
+        b.linked.user_links.get(key).copied(),
+        &b.lms.users_by_id,
+        &b.lms.users_by_unique,
+        &b.linked.users,
+        |user: &LmsUser| user.id.as_str(),
+    )
 }
 
 /// The state of each person when users are out of scope: synced when linked
@@ -108,14 +105,7 @@ pub(crate) fn resolve_users<'a>(b: &Builder<'a>) -> HashMap<&'a str, Party> {
         HashMap::with_capacity_and_hasher(b.input.sis.people.len(), Default::default());
     for person in &b.input.sis.people {
         let key = person.key.as_str();
-        let found = find(
-            key,
-            b.linked.user_links.get(key).copied(),
-            &b.lms.users_by_id,
-            &b.lms.users_by_unique,
-            &b.linked.users,
-            |user: &LmsUser| user.id.as_str(),
-        );
+        let found = find_user(b, key);
         let state = match found {
             Ok(Found::Linked(_) | Found::ByUniqueId(_)) => Party::synced(person.is_active()),
             Ok(Found::Nowhere) => Party::absent(),
@@ -277,21 +267,16 @@ fn desired_fields<'a>(
     })
 }
 
+/// What to do with one person's account; `email_left_off` when the plan
+/// leaves their SIS e-mail off it (see [`EmailChoices`]).
 fn decide(
     b: &Builder<'_>,
     person: &Person,
     desired: &DesiredUser<'_>,
-    by_email: &HashMap<String, Vec<&str>>,
+    email_left_off: bool,
 ) -> Result<Option<RecordAction<crate::ids::UserId, UserFields>>, SkipReason> {
     let key = person.key.as_str();
-    let found = find(
-        key,
-        b.linked.user_links.get(key).copied(),
-        &b.lms.users_by_id,
-        &b.lms.users_by_unique,
-        &b.linked.users,
-        |user: &LmsUser| user.id.as_str(),
-    )?;
+    let found = find_user(b, key)?;
     let current_fields = match &found {
         Found::Linked(user) | Found::ByUniqueId(user) => Some(&user.fields),
         Found::Nowhere => None,
@@ -307,7 +292,13 @@ fn decide(
             return Ok(None);
         }
     }
-    let fields = with_login(b, person, desired.to_fields(), current_fields)?;
+    let fields = with_login(
+        b,
+        person,
+        desired.to_fields(),
+        current_fields,
+        email_left_off,
+    )?;
     let (current, action) = match found {
         Found::Linked(user) => (
             Some(user),
@@ -329,17 +320,16 @@ fn decide(
     let Some(action) = action else {
         return Ok(None);
     };
-    check_unique_fields(b, key, current, action.fields(), by_email)?;
+    check_unique_fields(b, current, action.fields())?;
     Ok(Some(action))
 }
 
-/// Refuses an e-mail or username that another account (or another SIS person) has.
+/// Refuses an e-mail or username that another account has. An e-mail that
+/// other SIS people have too was settled before: only its owner sends it.
 fn check_unique_fields(
     b: &Builder<'_>,
-    key: &str,
     current: Option<&LmsUser>,
     fields: &UserFields,
-    by_email: &HashMap<String, Vec<&str>>,
 ) -> Result<(), SkipReason> {
     let own_id = current.map(|user| user.id.as_str());
     if let Some(email) = &fields.email {
@@ -349,18 +339,6 @@ fn check_unique_fields(
             .map(fold)
             == Some(folded.clone());
         if !unchanged {
-            if let Some(others) = by_email.get(&folded).filter(|keys| keys.len() > 1) {
-                let mut others: Vec<_> = others
-                    .iter()
-                    .filter(|other| **other != key)
-                    .map(|other| (*other).into())
-                    .collect();
-                others.sort();
-                return Err(SkipReason::DuplicateEmail {
-                    email: email.to_string(),
-                    others,
-                });
-            }
             if let Some(user) = b
                 .lms
                 .users_by_email
@@ -398,18 +376,20 @@ fn check_unique_fields(
 }
 
 /// Makes sure the account has an e-mail or a username: the SIS's, else the
-/// LMS's, else (when the option is on) the SIS key as username.
+/// LMS's, else the SIS key as username when the option is on or the plan
+/// left the e-mail off (as the LMS does for an account it makes without one).
 fn with_login(
     b: &Builder<'_>,
     person: &Person,
     mut fields: UserFields,
     current: Option<&UserFields>,
+    email_left_off: bool,
 ) -> Result<UserFields, SkipReason> {
     let has_login = |f: &UserFields| f.email.is_some() || f.username.is_some();
     if has_login(&fields) || current.is_some_and(has_login) {
         return Ok(fields);
     }
-    if b.input.mapping.options().username_from_key {
+    if email_left_off || b.input.mapping.options().username_from_key {
         fields.username = Some(person.key.as_str().into());
         Ok(fields)
     } else {

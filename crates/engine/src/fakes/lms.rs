@@ -1,7 +1,9 @@
 //! `FakeLms`: an in-memory LMS that applies writes the way the `LmsTarget`
 //! contract says (idempotent per record, matched by unique fields, one
-//! outcome per record in batch order), and can refuse chosen records, crash
-//! after a number of batches, and count what it was asked to write.
+//! outcome per record in batch order), and can refuse chosen records, hold
+//! e-mails for accounts outside the district (writing users without them,
+//! with a warning), crash after a number of batches, and count what it was
+//! asked to write.
 
 use std::collections::BTreeSet;
 use std::sync::Mutex;
@@ -17,8 +19,8 @@ use rostersync_core::plan::{
     IdSource, RecordAction, UserOp,
 };
 use rostersync_ports::{
-    ActingUser, ErrorKind, LmsDirectory, LmsRequest, LmsTarget, LmsWrite, PortError, PortResult,
-    SectionWrite, WriteOutcome, WriteResult,
+    ActingUser, ErrorKind, LmsDirectory, LmsOutcome, LmsRequest, LmsTarget, LmsWrite, PortError,
+    PortResult, SectionWrite, WriteResult, WriteWarning,
 };
 
 use super::sis::lock;
@@ -35,6 +37,7 @@ struct State {
     acting: ActingUser,
     ids: IdSource,
     refused: BTreeSet<String>,
+    foreign_emails: BTreeSet<String>,
     crash_after: Option<usize>,
     crashed: bool,
     batches: usize,
@@ -52,6 +55,7 @@ impl FakeLms {
                 acting,
                 ids: IdSource::default(),
                 refused: BTreeSet::new(),
+                foreign_emails: BTreeSet::new(),
                 crash_after: None,
                 crashed: false,
                 batches: 0,
@@ -70,6 +74,7 @@ impl FakeLms {
                 id: UserId::new("1"),
                 name: "Ada Admin".to_owned(),
                 is_system_admin: true,
+                role_title: Some("System Admin".to_owned()),
             },
         )
     }
@@ -84,6 +89,15 @@ impl FakeLms {
     /// enrollments, `guardian/student` for associations).
     pub fn refuse(&self, key: impl Into<String>) {
         lock(&self.state).refused.insert(key.into());
+    }
+
+    /// Holds `email` for an account outside the district: a user written
+    /// with it is written without it (keeping the e-mail it had), with a
+    /// warning naming the address.
+    pub fn hold_email_elsewhere(&self, email: impl Into<String>) {
+        lock(&self.state)
+            .foreign_emails
+            .insert(email.into().to_lowercase());
     }
 
     /// Stops refusing records.
@@ -183,7 +197,7 @@ impl LmsTarget for FakeLms {
         Ok(filtered(&state.lms, request))
     }
 
-    async fn apply(&self, write: &LmsWrite) -> PortResult<Vec<WriteOutcome>> {
+    async fn apply(&self, write: &LmsWrite) -> PortResult<Vec<LmsOutcome>> {
         let mut state = lock(&self.state);
         state.batch_sizes.push(write.len());
         if state.crashed {
@@ -264,25 +278,27 @@ fn filtered(lms: &LmsSnapshot, request: &LmsRequest) -> LmsSnapshot {
     out
 }
 
-fn done(key: String, id: Option<String>) -> WriteOutcome {
-    WriteOutcome {
+fn done(key: String, id: Option<String>, warning: Option<WriteWarning>) -> LmsOutcome {
+    LmsOutcome {
         key,
         result: WriteResult::Done { id },
+        warning,
     }
 }
 
-fn failed(key: String, status: u16, message: String) -> WriteOutcome {
-    WriteOutcome {
+fn failed(key: String, status: u16, message: String) -> LmsOutcome {
+    LmsOutcome {
         key,
         result: WriteResult::Failed {
             status: Some(status),
             message,
             may_have_been_applied: false,
         },
+        warning: None,
     }
 }
 
-fn apply_write(state: &mut State, write: &LmsWrite) -> Vec<WriteOutcome> {
+fn apply_write(state: &mut State, write: &LmsWrite) -> Vec<LmsOutcome> {
     let keys: Vec<String> = match write {
         LmsWrite::GradingPeriods(ops) => ops.iter().map(|op| op.term.to_string()).collect(),
         LmsWrite::Users(ops) => ops.iter().map(|op| op.key.to_string()).collect(),
@@ -303,16 +319,17 @@ fn apply_write(state: &mut State, write: &LmsWrite) -> Vec<WriteOutcome> {
             if state.refused.contains(&key) {
                 return failed(key, 400, "refused by the fake LMS".to_owned());
             }
+            let mut warning = None;
             let result = match write {
                 LmsWrite::GradingPeriods(ops) => period(state, &ops[index]),
-                LmsWrite::Users(ops) => user(state, &ops[index]),
+                LmsWrite::Users(ops) => user(state, &ops[index], &mut warning),
                 LmsWrite::Courses(ops) => course(state, &ops[index]),
                 LmsWrite::Sections(ops) => section(state, &ops[index]),
                 LmsWrite::Enrollments(ops) => enrollment(state, &ops[index]),
                 LmsWrite::GuardianLinks(ops) => guardian(state, &ops[index]),
             };
             match result {
-                Ok(id) => done(key, id),
+                Ok(id) => done(key, id, warning),
                 Err(message) => failed(key, 404, message),
             }
         })
@@ -340,7 +357,7 @@ fn period(state: &mut State, op: &GradingPeriodOp) -> Applied {
     Ok(Some(id.to_string()))
 }
 
-fn user(state: &mut State, op: &UserOp) -> Applied {
+fn user(state: &mut State, op: &UserOp, warning: &mut Option<WriteWarning>) -> Applied {
     let key = op.key.to_string();
     let index = match op.action.id() {
         Some(id) => Some(
@@ -357,7 +374,19 @@ fn user(state: &mut State, op: &UserOp) -> Applied {
             .iter()
             .position(|u| u.unique_id.as_deref() == Some(key.as_str())),
     };
-    let fields = op.action.fields().clone();
+    let mut fields = op.action.fields().clone();
+    let held = fields
+        .email
+        .as_deref()
+        .filter(|email| state.foreign_emails.contains(&email.to_lowercase()))
+        .map(str::to_owned);
+    if let Some(email) = held {
+        fields.email = index.and_then(|i| state.lms.users[i].fields.email.clone());
+        *warning = Some(WriteWarning {
+            message: format!("{key} was written without e-mail {email}, held elsewhere"),
+            withheld_email: Some(email),
+        });
+    }
     match index {
         Some(index) => {
             let user = &mut state.lms.users[index];

@@ -9,8 +9,8 @@ use rostersync_core::model::lms::LmsSnapshot;
 use rostersync_engine::fakes::FakeLms;
 use rostersync_engine::{Engine, EngineError, RunOptions};
 use rostersync_ports::{
-    ActingUser, LmsDirectory, LmsRequest, LmsTarget, LmsWrite, PortResult, RunStatus, StateStore,
-    Trigger, WriteOutcome,
+    ActingUser, LmsDirectory, LmsOutcome, LmsRequest, LmsTarget, LmsWrite, PortResult, RunStatus,
+    StateStore, Trigger,
 };
 use tokio::sync::Notify;
 
@@ -35,7 +35,7 @@ impl LmsTarget for GatedLms {
     async fn snapshot(&self, request: &LmsRequest) -> PortResult<LmsSnapshot> {
         self.inner.snapshot(request).await
     }
-    async fn apply(&self, write: &LmsWrite) -> PortResult<Vec<WriteOutcome>> {
+    async fn apply(&self, write: &LmsWrite) -> PortResult<Vec<LmsOutcome>> {
         if !self.gated.swap(true, Ordering::SeqCst) {
             self.entered.notify_one();
             self.gate.notified().await;
@@ -157,7 +157,7 @@ impl LmsTarget for CountingLms {
     async fn snapshot(&self, request: &LmsRequest) -> PortResult<LmsSnapshot> {
         self.inner.snapshot(request).await
     }
-    async fn apply(&self, write: &LmsWrite) -> PortResult<Vec<WriteOutcome>> {
+    async fn apply(&self, write: &LmsWrite) -> PortResult<Vec<LmsOutcome>> {
         let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
         self.most.fetch_max(now, Ordering::SeqCst);
         let open = self.store.journal_entries();

@@ -1,6 +1,6 @@
 //! Engine logic over in-memory fakes of the ports: syncs, resume after a
 //! crash, thresholds, the acting-user check, dry runs, locks, per-record
-//! failures, the queue, the scheduler and data prep.
+//! failures, warnings, the queue, the scheduler and data prep.
 
 mod grades;
 mod lock;
@@ -10,3 +10,4 @@ mod resume;
 mod run;
 mod support;
 mod threshold;
+mod warnings;

@@ -153,6 +153,7 @@ async fn a_non_admin_acting_user_is_refused_before_any_sis_read() {
         id: UserId::new("77"),
         name: "Tom Teacher".to_owned(),
         is_system_admin: false,
+        role_title: Some("District Superuser".to_owned()),
     });
     let error = world
         .engine
@@ -160,7 +161,16 @@ async fn a_non_admin_acting_user_is_refused_before_any_sis_read() {
         .await
         .unwrap_err();
     assert!(matches!(&error, EngineError::NotAdmin { user } if user.contains("Tom Teacher")));
-    assert!(error.to_string().contains("not a System Administrator"));
+    let message = error.to_string();
+    assert!(message.contains("not a System Administrator"), "{message}");
+    assert!(
+        message.contains("\"District Superuser\""),
+        "the refusal names the role title: {message}"
+    );
+    assert!(
+        message.contains("schoology.system_admin_roles"),
+        "and the key that accepts it: {message}"
+    );
     assert_eq!(world.sis.reads(), 0);
     assert_eq!(world.lms.reads(), 0);
     assert_eq!(world.lms.batches(), 0);

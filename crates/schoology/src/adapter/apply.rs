@@ -5,7 +5,8 @@
 //!   unique field `school_uid` / `course_code` carries the SIS key, so a
 //!   resent create updates instead of duplicating); updates by bulk PUT by
 //!   id, because a record linked in data prep may not carry the SIS key yet;
-//!   a link without field changes needs no call;
+//!   a link without field changes needs no call; users whose e-mail
+//!   Schoology says is in use are sent once more (see `users`);
 //! - sections: bulk POST under their course for creates (Schoology's
 //!   `update_existing` for sections matches `section_code` and grading
 //!   periods, not the unique code, so it is not used: a resent create is
@@ -23,37 +24,58 @@ use std::collections::HashMap;
 
 use rostersync_core::model::sis::EnrollmentRole;
 use rostersync_core::plan::{EnrollmentAction, GradingPeriodOp, GuardianLinkAction, RecordAction};
-use rostersync_ports::{ErrorKind, LmsWrite, PortError, PortResult, WriteOutcome, WriteResult};
+use rostersync_ports::{
+    ErrorKind, LmsOutcome, LmsWrite, PortError, PortResult, WriteResult, WriteWarning,
+};
 
 use super::{SchoologyLms, convert};
 use crate::bulk::{BulkFailure, BulkResult};
 use crate::enrollments::{EnrollmentImport, EnrollmentUpdate};
 use crate::schools::NewGradingPeriod;
 use crate::sections::SectionRecord;
-use crate::users::{ParentAssociation, UserBulkOptions};
+use crate::users::ParentAssociation;
 
 /// Outcomes being collected, by position in the batch.
-struct Outcomes {
+pub(super) struct Outcomes {
     keys: Vec<String>,
     results: Vec<Option<WriteResult>>,
+    warnings: Vec<Option<WriteWarning>>,
     whole_request: Vec<BulkFailure>,
 }
 
 impl Outcomes {
-    fn new(keys: Vec<String>) -> Self {
+    pub(super) fn new(keys: Vec<String>) -> Self {
         let results = vec![None; keys.len()];
+        let warnings = vec![None; keys.len()];
         Outcomes {
             keys,
             results,
+            warnings,
             whole_request: Vec::new(),
         }
     }
 
-    fn done(&mut self, index: usize, id: Option<String>) {
+    pub(super) fn done(&mut self, index: usize, id: Option<String>) {
         self.results[index] = Some(WriteResult::Done { id });
     }
 
-    fn record(&mut self, index: usize, result: BulkResult, known_id: Option<String>) {
+    /// Records the results of records sent together, by their places.
+    pub(super) fn record_all(
+        &mut self,
+        places: Vec<(usize, Option<String>)>,
+        results: Vec<BulkResult>,
+    ) {
+        for ((i, id), result) in places.into_iter().zip(results) {
+            self.record(i, result, id);
+        }
+    }
+
+    /// Adds a warning to a record that was applied.
+    pub(super) fn warn(&mut self, index: usize, warning: WriteWarning) {
+        self.warnings[index] = Some(warning);
+    }
+
+    pub(super) fn record(&mut self, index: usize, result: BulkResult, known_id: Option<String>) {
         match result {
             Ok(item) => self.done(index, item.id_or_location().or(known_id)),
             Err(failure) => {
@@ -71,7 +93,7 @@ impl Outcomes {
 
     /// The outcomes; an error when every record failed because its request
     /// failed as a whole (the batch as a whole failed).
-    fn finish(self) -> PortResult<Vec<WriteOutcome>> {
+    pub(super) fn finish(self) -> PortResult<Vec<LmsOutcome>> {
         if !self.keys.is_empty() && self.whole_request.len() == self.keys.len() {
             let first = &self.whole_request[0];
             let mut error = PortError::new(kind(first.status), first.message.clone());
@@ -84,13 +106,19 @@ impl Outcomes {
             .keys
             .into_iter()
             .zip(self.results)
-            .map(|(key, result)| WriteOutcome {
-                key,
-                result: result.unwrap_or(WriteResult::Failed {
+            .zip(self.warnings)
+            .map(|((key, result), warning)| {
+                let result = result.unwrap_or(WriteResult::Failed {
                     status: None,
                     message: "no call was made for this record".into(),
                     may_have_been_applied: false,
-                }),
+                });
+                let warning = warning.filter(|_| matches!(result, WriteResult::Done { .. }));
+                LmsOutcome {
+                    key,
+                    result,
+                    warning,
+                }
             })
             .collect())
     }
@@ -110,10 +138,10 @@ fn kind(status: Option<u16>) -> ErrorKind {
 }
 
 /// A record with its index in the batch and its known LMS id.
-type Placed<T> = (usize, T, Option<String>);
+pub(super) type Placed<T> = (usize, T, Option<String>);
 
 /// Splits `(index, record, known id)` triples into indices and records.
-fn split<T>(items: Vec<Placed<T>>) -> (Vec<(usize, Option<String>)>, Vec<T>) {
+pub(super) fn split<T>(items: Vec<Placed<T>>) -> Split<T> {
     let mut places = Vec::with_capacity(items.len());
     let mut records = Vec::with_capacity(items.len());
     for (index, record, id) in items {
@@ -123,87 +151,54 @@ fn split<T>(items: Vec<Placed<T>>) -> (Vec<(usize, Option<String>)>, Vec<T>) {
     (places, records)
 }
 
+/// Places and wire records of one kind of call, in batch order.
+pub(super) type Split<R> = (Vec<(usize, Option<String>)>, Vec<R>);
+
+/// The outcomes of a batch of record operations to collect, and its creates
+/// and its updates by id as wire records; a link without field changes
+/// needs no call and is done at once.
+pub(super) fn record_writes<'o, Id: ToString + 'o, F: 'o, R>(
+    ops: impl Iterator<Item = (&'o str, &'o RecordAction<Id, F>)>,
+    record: impl Fn(&str, Option<&Id>, &F) -> R,
+) -> (Outcomes, Split<R>, Split<R>) {
+    let (mut keys, mut creates, mut updates) = (Vec::new(), Vec::new(), Vec::new());
+    let mut linked = Vec::new();
+    for (i, (key, action)) in ops.enumerate() {
+        keys.push(key.to_owned());
+        match action {
+            RecordAction::Create { fields } => creates.push((i, record(key, None, fields), None)),
+            RecordAction::Link { id, changes, .. } if changes.is_empty() => {
+                linked.push((i, id.to_string()));
+            }
+            RecordAction::Update { id, fields, .. } | RecordAction::Link { id, fields, .. } => {
+                updates.push((i, record(key, Some(id), fields), Some(id.to_string())));
+            }
+        }
+    }
+    let mut out = Outcomes::new(keys);
+    for (i, id) in linked {
+        out.done(i, Some(id));
+    }
+    (out, split(creates), split(updates))
+}
+
 impl SchoologyLms {
-    pub(super) async fn write(&self, write: &LmsWrite) -> PortResult<Vec<WriteOutcome>> {
+    pub(super) async fn write(&self, write: &LmsWrite) -> PortResult<Vec<LmsOutcome>> {
         match write {
             LmsWrite::GradingPeriods(ops) => self.write_grading_periods(ops).await,
-            LmsWrite::Users(ops) => {
-                let keys = ops.iter().map(|op| op.key.to_string()).collect();
-                let mut out = Outcomes::new(keys);
-                let (mut creates, mut updates) = (Vec::new(), Vec::new());
-                let synced = self.config.mark_synced;
-                for (i, op) in ops.iter().enumerate() {
-                    let key = op.key.as_str();
-                    match &op.action {
-                        RecordAction::Create { fields } => {
-                            creates.push((
-                                i,
-                                convert::user_record(key, None, fields, synced),
-                                None,
-                            ));
-                        }
-                        RecordAction::Link { id, changes, .. } if changes.is_empty() => {
-                            out.done(i, Some(id.to_string()));
-                        }
-                        RecordAction::Update { id, fields, .. }
-                        | RecordAction::Link { id, fields, .. } => {
-                            let record = convert::user_record(key, Some(id), fields, synced);
-                            updates.push((i, record, Some(id.to_string())));
-                        }
-                    }
-                }
-                let (create_at, creates) = split(creates);
-                let (update_at, updates) = split(updates);
-                let options = UserBulkOptions {
-                    update_existing: true,
-                    email_conflicts: self.config.email_conflicts,
-                };
-                let (created, updated) = futures::join!(
-                    self.client.bulk_users(&creates, options),
-                    self.client.update_users(&updates)
-                );
-                for ((i, id), result) in create_at.into_iter().zip(created) {
-                    out.record(i, result, id);
-                }
-                for ((i, id), result) in update_at.into_iter().zip(updated) {
-                    out.record(i, result, id);
-                }
-                out.finish()
-            }
+            LmsWrite::Users(ops) => self.write_users(ops).await,
             LmsWrite::Courses(ops) => {
-                let keys = ops.iter().map(|op| op.key.to_string()).collect();
-                let mut out = Outcomes::new(keys);
-                let (mut creates, mut updates) = (Vec::new(), Vec::new());
                 let synced = self.config.mark_synced;
-                for (i, op) in ops.iter().enumerate() {
-                    let key = op.key.as_str();
-                    match &op.action {
-                        RecordAction::Create { fields } => {
-                            let record = convert::course_record(key, None, fields, synced);
-                            creates.push((i, record, None));
-                        }
-                        RecordAction::Link { id, changes, .. } if changes.is_empty() => {
-                            out.done(i, Some(id.to_string()));
-                        }
-                        RecordAction::Update { id, fields, .. }
-                        | RecordAction::Link { id, fields, .. } => {
-                            let record = convert::course_record(key, Some(id), fields, synced);
-                            updates.push((i, record, Some(id.to_string())));
-                        }
-                    }
-                }
-                let (create_at, creates) = split(creates);
-                let (update_at, updates) = split(updates);
+                let (mut out, (create_at, creates), (update_at, updates)) = record_writes(
+                    ops.iter().map(|op| (op.key.as_str(), &op.action)),
+                    |key, id, fields| convert::course_record(key, id, fields, synced),
+                );
                 let (created, updated) = futures::join!(
                     self.client.bulk_courses(&creates, true),
                     self.client.update_courses(&updates)
                 );
-                for ((i, id), result) in create_at.into_iter().zip(created) {
-                    out.record(i, result, id);
-                }
-                for ((i, id), result) in update_at.into_iter().zip(updated) {
-                    out.record(i, result, id);
-                }
+                out.record_all(create_at, created);
+                out.record_all(update_at, updated);
                 out.finish()
             }
             LmsWrite::Sections(ops) => self.write_sections(ops).await,
@@ -229,18 +224,13 @@ impl SchoologyLms {
                 }
                 let (at, lines) = split(lines);
                 let results = self.client.import_parent_associations(&lines).await;
-                for ((i, id), result) in at.into_iter().zip(results) {
-                    out.record(i, result, id);
-                }
+                out.record_all(at, results);
                 out.finish()
             }
         }
     }
 
-    async fn write_grading_periods(
-        &self,
-        ops: &[GradingPeriodOp],
-    ) -> PortResult<Vec<WriteOutcome>> {
+    async fn write_grading_periods(&self, ops: &[GradingPeriodOp]) -> PortResult<Vec<LmsOutcome>> {
         let keys = ops.iter().map(|op| op.term.to_string()).collect();
         let mut out = Outcomes::new(keys);
         let creating: Vec<_> = ops
@@ -276,7 +266,7 @@ impl SchoologyLms {
     async fn write_sections(
         &self,
         ops: &[rostersync_ports::SectionWrite],
-    ) -> PortResult<Vec<WriteOutcome>> {
+    ) -> PortResult<Vec<LmsOutcome>> {
         let keys = ops.iter().map(|op| op.key.to_string()).collect();
         let mut out = Outcomes::new(keys);
         let synced = self.config.mark_synced;
@@ -320,16 +310,14 @@ impl SchoologyLms {
             }
         }
         self.remember_sections(learned.iter().map(|(c, i)| (c.as_str(), i.as_str())));
-        for ((i, id), result) in update_at.into_iter().zip(updated) {
-            out.record(i, result, id);
-        }
+        out.record_all(update_at, updated);
         out.finish()
     }
 
     async fn write_enrollments(
         &self,
         ops: &[rostersync_core::plan::EnrollmentOp],
-    ) -> PortResult<Vec<WriteOutcome>> {
+    ) -> PortResult<Vec<LmsOutcome>> {
         let keys = ops
             .iter()
             .map(|op| format!("{}/{}", op.section, op.person))
@@ -365,9 +353,7 @@ impl SchoologyLms {
         }
         let (at, lines) = split(lines);
         let imported = self.client.import_enrollments(&lines).await;
-        for ((i, id), result) in at.into_iter().zip(imported) {
-            out.record(i, result, id);
-        }
+        out.record_all(at, imported);
         if !changes.is_empty() {
             let codes: Vec<&str> = changes.iter().map(|(_, code, _)| *code).collect();
             // A failed look-up fails only the role changes: the imports above

@@ -7,6 +7,7 @@ mod apply;
 pub mod convert;
 mod gradebook;
 mod snapshot;
+mod users;
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -16,8 +17,8 @@ use rostersync_core::ids::{SectionKey, UserId};
 use rostersync_core::model::grades::LmsGradebook;
 use rostersync_core::model::lms::LmsSnapshot;
 use rostersync_ports::{
-    ActingUser, ErrorKind, GradeSource, LmsDirectory, LmsRequest, LmsTarget, LmsWrite, PortError,
-    PortResult, WriteOutcome,
+    ActingUser, ErrorKind, GradeSource, LmsDirectory, LmsOutcome, LmsRequest, LmsTarget, LmsWrite,
+    PortError, PortResult,
 };
 
 pub use acting::DEFAULT_SYSTEM_ADMIN_ROLES;
@@ -34,7 +35,11 @@ pub struct AdapterConfig {
     /// Role titles that make an account a System Administrator (compared
     /// without regard to case); see [`DEFAULT_SYSTEM_ADMIN_ROLES`].
     pub system_admin_roles: Vec<String>,
-    /// What to do when a new user's e-mail is taken elsewhere.
+    /// What to do with a user record Schoology refuses because its e-mail
+    /// is in use: [`EmailConflicts::Fail`] keeps the failure; the others send
+    /// the record once more with their flag (an update once more without
+    /// the e-mail), and a record that then lands is done with a warning
+    /// naming the address. Default [`EmailConflicts::IgnoreOtherSchools`].
     pub email_conflicts: EmailConflicts,
     /// Mark written users, courses and sections `synced` (SIS-owned).
     pub mark_synced: bool,
@@ -48,7 +53,7 @@ impl Default for AdapterConfig {
                 .iter()
                 .map(|title| (*title).to_owned())
                 .collect(),
-            email_conflicts: EmailConflicts::default(),
+            email_conflicts: EmailConflicts::IgnoreOtherSchools,
             mark_synced: true,
         }
     }
@@ -147,7 +152,7 @@ impl LmsTarget for SchoologyLms {
         self.read_snapshot(request).await
     }
 
-    async fn apply(&self, write: &LmsWrite) -> PortResult<Vec<WriteOutcome>> {
+    async fn apply(&self, write: &LmsWrite) -> PortResult<Vec<LmsOutcome>> {
         self.write(write).await
     }
 }

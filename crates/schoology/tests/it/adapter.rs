@@ -70,6 +70,24 @@ async fn the_acting_user_is_a_system_admin_by_role_title() {
     assert_eq!(acting.id, UserId::new("45552"));
     assert_eq!(acting.name, "Ada Admin");
     assert!(acting.is_system_admin);
+    assert_eq!(acting.role_title.as_deref(), Some("System Administrator"));
+}
+
+#[tokio::test]
+async fn schoologys_own_title_system_admin_counts_by_default() {
+    let server = server().await;
+    me_redirect(&server).await;
+    get(&server, "/v1/users/45552", "me.json").await;
+    let roles = crate::support::fixture("roles.json", &server)
+        .replace("\"System Administrator\"", "\"System Admin\"");
+    Mock::given(method("GET"))
+        .and(path("/v1/roles"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(roles, "application/json"))
+        .mount(&server)
+        .await;
+    let acting = lms(&server).acting_user().await.unwrap();
+    assert!(acting.is_system_admin);
+    assert_eq!(acting.role_title.as_deref(), Some("System Admin"));
 }
 
 #[tokio::test]
@@ -83,7 +101,13 @@ async fn another_role_is_not_a_system_admin() {
         .mount(&server)
         .await;
     get(&server, "/v1/roles", "roles.json").await;
-    assert!(!lms(&server).acting_user().await.unwrap().is_system_admin);
+    let acting = lms(&server).acting_user().await.unwrap();
+    assert!(!acting.is_system_admin);
+    assert_eq!(
+        acting.role_title.as_deref(),
+        Some("Teacher"),
+        "the refusal can name it"
+    );
 }
 
 #[tokio::test]

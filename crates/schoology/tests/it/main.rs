@@ -9,6 +9,7 @@ mod adapter;
 mod auth;
 mod bulk;
 mod concurrency;
+mod email_conflicts;
 mod paging;
 mod retry;
 mod support;

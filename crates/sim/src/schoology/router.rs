@@ -166,7 +166,7 @@ fn impersonate(db: &Db, call: &mut Call, uid: &str) -> Result<(), Reply> {
     call.actor = user.id;
     call.admin = db
         .role(&user.role_id)
-        .is_some_and(|r| r.title == super::SYSTEM_ADMIN_ROLE);
+        .is_some_and(|r| super::is_admin_title(&r.title));
     Ok(())
 }
 

@@ -65,7 +65,12 @@ async fn link_changes_remove_then_upsert_in_one_step() {
         sections: vec!["S1".into()],
         enrollments: vec![("S1".into(), "P1".into())],
         guardian_links: vec![("P3".into(), "P1".into())],
+        withheld_emails: vec!["P2".into()],
     };
+    changes
+        .upsert
+        .withheld_emails
+        .insert("P4".into(), "p4@elsewhere.example.org".into());
     assert!(!changes.is_empty());
     store.apply_link_changes(&changes).await.expect("apply");
 
@@ -88,6 +93,9 @@ async fn link_changes_remove_then_upsert_in_one_step() {
     expected
         .enrollments
         .insert(("S1".into(), "P4".into()), LinkOrigin::Created);
+    expected
+        .withheld_emails
+        .insert("P4".into(), "p4@elsewhere.example.org".into());
     assert_eq!(store.links().await.expect("links"), expected);
 }
 

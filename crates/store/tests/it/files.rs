@@ -1,10 +1,12 @@
-//! Opening files: new, reopened, migrated from version 1, and refused
+//! Opening files: new, reopened, migrated from version 1 (through every
+//! later version), and refused
 //! (newer, not SQLite, another application's, damaged), untouched.
 
+use rostersync_core::entity::{Action, Entity};
 use rostersync_core::ids::UserId;
-use rostersync_core::model::links::{Link, LinkOrigin};
+use rostersync_core::model::links::{Link, LinkChanges, LinkOrigin};
 use rostersync_core::schedule::ScheduleMode;
-use rostersync_ports::{OutcomeFilter, StateStore};
+use rostersync_ports::{OutcomeFilter, OutcomeStatus, RecordOutcome, StateStore};
 use rostersync_store::{SCHEMA_VERSION, SqliteStore, StoreError, TIMING_SETTING};
 use rusqlite::Connection;
 
@@ -143,6 +145,35 @@ async fn a_version_1_file_is_migrated_with_its_data() {
     run.forced = true;
     store.finish_run(&run).await.expect("finish");
     assert!(store.runs(1).await.expect("runs")[0].forced);
+
+    // What version 3 added works: withheld e-mails and warning outcomes.
+    let mut changes = LinkChanges::default();
+    changes
+        .upsert
+        .withheld_emails
+        .insert("P1".into(), "p1@elsewhere.example.org".into());
+    store.apply_link_changes(&changes).await.expect("withheld");
+    assert_eq!(store.links().await.expect("links").withheld_emails.len(), 1);
+    let warning = RecordOutcome {
+        run: run.id,
+        entity: Entity::User,
+        key: "P1".into(),
+        action: Some(Action::Create),
+        status: OutcomeStatus::Warning,
+        reason: Some("created without e-mail p1@elsewhere.example.org".into()),
+    };
+    store
+        .record_outcomes(std::slice::from_ref(&warning))
+        .await
+        .expect("record a warning");
+    let warnings = store
+        .outcomes(&OutcomeFilter {
+            status: Some(OutcomeStatus::Warning),
+            ..OutcomeFilter::default()
+        })
+        .await
+        .expect("warnings");
+    assert_eq!(warnings, [warning]);
 }
 
 /// Opens `path`, expecting a refusal that names the file, and checks the

@@ -38,3 +38,28 @@ fn a_ledger_saves_only_what_changed_and_replays_to_the_same_links() {
         Some(&LinkOrigin::Matched)
     );
 }
+
+#[test]
+fn withheld_emails_are_saved_forgotten_and_replayed() {
+    let mut saved = Links::default();
+    saved
+        .withheld_emails
+        .insert("G1".into(), "family@example.org".into());
+    let mut ledger = LinkLedger::new(saved.clone());
+    ledger.withhold_email("T1".into(), "t1@elsewhere.org".into());
+    ledger.forget_withheld_email("G1".into());
+    // Forgetting what was never withheld changes nothing.
+    ledger.forget_withheld_email("S9".into());
+    let changes = ledger.take_changes();
+    assert_eq!(changes.remove.withheld_emails, ["G1".into()]);
+    assert_eq!(changes.upsert.withheld_emails.len(), 1);
+    saved.apply_changes(&changes);
+    assert_eq!(&saved, ledger.links());
+    assert_eq!(
+        saved.withheld_emails.get("T1").map(|e| e.as_str()),
+        Some("t1@elsewhere.org")
+    );
+    assert!(!saved.withheld_emails.contains_key("G1"));
+    ledger.forget_withheld_email("S9".into());
+    assert!(!ledger.has_changes());
+}

@@ -1,6 +1,8 @@
-//! Tests of `plan()`: focused cases, golden plan files and properties.
+//! Tests of `plan()`: focused cases, e-mails left off accounts, golden plan
+//! files and properties.
 
 mod cases;
+mod emails;
 mod fixture;
 mod golden;
 mod props;

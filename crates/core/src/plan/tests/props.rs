@@ -13,7 +13,8 @@ use crate::scope::SyncScope;
 
 /// A random district built from small choices, so shrinking stays readable.
 fn world_strategy() -> impl Strategy<Value = World> {
-    let people = prop::collection::vec((0u8..3, 0u8..3, 0u8..4, any::<bool>()), 1..25);
+    // E-mail: 0 none, 1 their own, 2 one that several people share.
+    let people = prop::collection::vec((0u8..3, 0u8..3, 0u8..4, 0u8..3), 1..25);
     let sections = prop::collection::vec(
         (0u8..3, 0u8..6, prop::collection::vec(0usize..25, 0..8)),
         0..8,
@@ -37,8 +38,10 @@ fn world_strategy() -> impl Strategy<Value = World> {
                 1 => PersonStatus::Inactive,
                 _ => PersonStatus::Active,
             };
-            if !email {
-                person.email = None;
+            match email {
+                0 => person.email = None,
+                1 => {}
+                _ => person.email = Some("Shared@example.org".into()),
             }
         }
         let teachers: Vec<String> = w
