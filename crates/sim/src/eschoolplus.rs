@@ -43,6 +43,7 @@ mod filter;
 mod from_district;
 mod pages;
 mod routes;
+pub mod schema;
 mod search;
 mod state;
 mod tables;
