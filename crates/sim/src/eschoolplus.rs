@@ -1,36 +1,64 @@
 //! A stateful local simulator of the eSchoolPLUS web application, as the
 //! `rostersync-eschoolplus` client speaks to it (that client's
 //! `assumptions` module is the protocol here; the reference is part A2 of
-//! `eschoolplus-and-oneroster.md`).
+//! `eschoolplus-and-oneroster.md`, §A2.1 for definitions). It is no kinder
+//! than a real server: what the public record says a server refuses, it
+//! refuses; where the record is silent and the client assumes, it holds the
+//! client to the assumption.
 //!
 //! * Logon: `GET Account/LogOn` hands out a form with an anti-forgery token
 //!   and its matching cookie; `POST Account/LogOn` checks both and the
 //!   credentials (a wrong password gets the logon page again, a missing or
 //!   mismatched token a 500) and answers with the environment page; `POST
 //!   Account/SetEnvironment/SessionStart` picks a site code and school year
-//!   and redirects to `Home`. The session lives in the `ASP.NET_SessionId`
-//!   cookie; an expired or unknown session is answered with a redirect to the
-//!   logon page. Sessions expire after a configured number of requests or on
-//!   demand ([`RunningEsp::expire_sessions`]).
-//! * Definitions: `Utility/SaveUploadDownload` stores (replaces) a
-//!   definition per environment; `Utility/RunDownload` and
-//!   `Utility/RunUpload` start tasks that finish on the N-th read of
-//!   `Task/TaskAndReportData`.
-//! * Downloads write the rows the definition's `AdditionalSql` selects (a
-//!   small SQL subset, see `filter`) as `|`-delimited Windows-1252 files
-//!   with the definition's literal columns (the `#!#` terminator) and
-//!   nothing escaped; `ReportViewer/FileStream` serves them and
-//!   `Task/DeleteTasksAndReports` deletes them.
+//!   and redirects to `Home` (a site code not offered gets the environment
+//!   page again with a message, and selects nothing). The session lives in
+//!   the `ASP.NET_SessionId` cookie; an expired or unknown session is
+//!   answered with a redirect to the logon page. Sessions expire after a
+//!   configured number of requests or on demand ([`RunningEsp::expire_sessions`]).
+//! * Data: every environment holds [`EspTables`] of real tables and columns
+//!   only ([`schema::EspSchema::real`], the eSP database's 1,403 tables), and
+//!   mirrors them into an in-memory SQLite database with every table of the
+//!   schema, every column `TEXT COLLATE NOCASE`, empty values and columns the
+//!   tables lack as NULL. Changes (uploads, saved definitions,
+//!   [`RunningEsp::edit_table`]) reach the database before the next download.
+//! * Definitions: `Utility/SaveUploadDownload` takes the shape the public
+//!   scripts send (any number of `InterfaceHeaders`, each with its
+//!   `InterfaceDetails`) and refuses, with `PageState` 1 and nothing stored,
+//!   a definition that names a table or column outside the schema (`Unknown
+//!   column REG_BUILDING.#!#`, the real server's words) or is incomplete (see
+//!   `definitions`). `Literal` is ignored; `ColumnOverride` is a column's
+//!   label in the header line. A saved definition replaces the one of the
+//!   same id and is kept in the environment's `LTDB_INTERFACE_DEF`, `_HDR`
+//!   and `_DET` tables, which downloads can read.
+//! * A definition saved in a web session cannot run in that session
+//!   (`RunDownload`/`RunUpload` answer `PageState` 1, "Interface ID RSROS was
+//!   changed in this session; log on again to run it"): the public scripts
+//!   log on again after saving, for a reason nobody wrote down, and the
+//!   client keeps that assumption. A new logon may run it.
+//! * `Utility/RunDownload` and `Utility/RunUpload` start tasks that finish on
+//!   the N-th read of `Task/TaskAndReportData`. A download runs each header, in `HeaderOrder`,
+//!   as `SELECT <t1>.<c1>, ... FROM <TableAffected> <AdditionalSql>` on the
+//!   SQL database and writes one file per header (`DisplayName` = its
+//!   `FileName`): the header line of labels when `ColumnHeaders` is set, then
+//!   one line per row, fields joined by `DelimitChar` and not escaped, every
+//!   line ended by CR LF and nothing else, in Windows-1252 (see `download`).
+//!   The record terminator `#!#` exists only as the public scripts make it:
+//!   the last column `spi_checklist_setup_hdr.RC_RUN`, shadowed by `LEFT
+//!   OUTER JOIN (SELECT '#!#' AS 'RC_RUN') AS [spi_checklist_setup_hdr] ON
+//!   1=1` in `AdditionalSql`. SQL that fails fails the task (`ErrorOccurred`
+//!   `True`, SQLite's message as `ScheduledTaskErrorDescription`).
+//!   `ReportViewer/FileStream` serves files and `Task/DeleteTasksAndReports`
+//!   deletes them.
 //! * Uploads: `Utility/UploadFile` (multipart `FileToUpload`) stores a file;
 //!   an upload definition of `MR_GB_ASMT`, `MR_GB_STU_SCORE` or
-//!   `MR_GB_CAT_SESSION` run in verify mode checks it, in run mode writes
-//!   its valid records (insert or update by the table's key). Records that
-//!   name an unknown section, assignment or student, or carry a bad number
-//!   or date, are rejected and counted; the task still succeeds, so the
-//!   client sees the outcome by reading the gradebook back. ASSUMPTION:
-//!   `UpdateBlankRec = N` means blank values in the file leave stored values
-//!   unchanged.
-//!
+//!   `MR_GB_CAT_SESSION` run in verify mode checks its first header's file,
+//!   in run mode writes its valid records (insert or update by the table's
+//!   key). Records that name an unknown section, assignment or student, or
+//!   carry a bad number or date, are rejected and counted; the task still
+//!   succeeds, so the client sees the outcome by reading the gradebook back.
+//!   ASSUMPTION: `UpdateBlankRec = N` means blank values in the file leave
+//!   stored values unchanged.
 //! * Search: `Search/ExecuteSearch` and `Search/GetSearchResults` page
 //!   through one table per search type, jqGrid-style (see `search`).
 //!
@@ -39,8 +67,9 @@
 //! ([`EspTables::from_json`]).
 
 mod definitions;
-mod filter;
+mod download;
 mod from_district;
+mod mirror;
 mod pages;
 mod routes;
 pub mod schema;
@@ -49,12 +78,13 @@ mod state;
 mod tables;
 #[cfg(test)]
 mod tests;
+mod upload;
 
 use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::{Arc, Mutex};
 
-pub use definitions::windows_1252;
+pub use download::windows_1252;
 pub use from_district::{
     COURSE_SESSION, section_numbers, tables_from_district, tables_from_snapshot,
 };
@@ -79,6 +109,12 @@ pub enum EspSimError {
     /// Tables could not be read.
     #[error("cannot read the tables: {0}")]
     Tables(String),
+    /// Tables or columns the real eSchoolPLUS database does not have.
+    #[error("not in the eSchoolPLUS schema: {0}")]
+    NotInSchema(String),
+    /// An environment's SQL database could not be built.
+    #[error("cannot build the SQL database: {0}")]
+    Database(String),
 }
 
 /// What the simulator saw, for assertions.
@@ -97,8 +133,14 @@ pub struct EspCounters {
     pub expired_requests: u64,
     /// Definitions saved.
     pub definitions_saved: u64,
+    /// Definitions refused (incomplete, or naming what the schema lacks).
+    pub definitions_refused: u64,
+    /// Runs refused because the definition was saved in the same session.
+    pub runs_refused: u64,
     /// Tasks started (downloads and uploads in either mode).
     pub tasks_run: u64,
+    /// Tasks that ended with an error (bad SQL, a fault switched on, ...).
+    pub tasks_failed: u64,
     /// Files served by `ReportViewer/FileStream`.
     pub files_downloaded: u64,
     /// Files deleted.
@@ -238,11 +280,14 @@ impl EspSimBuilder {
         self
     }
 
-    /// Starts serving on 127.0.0.1.
+    /// Starts serving on 127.0.0.1, once every environment's SQL database is
+    /// loaded (one transaction each, off the async threads).
     ///
     /// # Errors
     ///
-    /// When the port cannot be bound.
+    /// When an environment holds a table or column the real schema lacks
+    /// ([`EspSimError::NotInSchema`], naming them), a database cannot be
+    /// built, or the port cannot be bound.
     pub async fn start(self) -> Result<RunningEsp, EspSimError> {
         let mut environments = self.environments;
         if environments.is_empty() {
@@ -252,20 +297,28 @@ impl EspSimBuilder {
                 EspTables::empty(),
             ));
         }
+        for (code, _, tables) in &environments {
+            let outside = tables.outside_schema();
+            if !outside.is_empty() {
+                return Err(EspSimError::NotInSchema(format!(
+                    "environment {code}: {}",
+                    outside.join(", ")
+                )));
+            }
+        }
         let site_codes: Vec<String> = environments.iter().map(|(c, _, _)| c.clone()).collect();
-        let envs = environments
-            .into_iter()
-            .map(|(code, label, tables)| {
-                (
-                    code,
-                    Environment {
-                        label,
-                        tables,
-                        definitions: BTreeMap::new(),
-                    },
-                )
-            })
-            .collect();
+        let envs = tokio::task::spawn_blocking(move || {
+            environments
+                .into_iter()
+                .map(|(code, label, tables)| {
+                    let env = Environment::new(&code, label, tables)
+                        .map_err(|e| EspSimError::Database(format!("environment {code}: {e}")))?;
+                    Ok((code, env))
+                })
+                .collect::<Result<Vec<_>, EspSimError>>()
+        })
+        .await
+        .map_err(|e| EspSimError::Database(e.to_string()))??;
         let shared = Arc::new(routes::Shared {
             config: Config {
                 login_name: self.login_name.clone(),
@@ -361,23 +414,21 @@ impl RunningEsp {
     }
 
     /// Changes table `name` of environment `site_code` in place, as somebody
-    /// working in eSchoolPLUS would; returns whether the table exists.
+    /// working in eSchoolPLUS would; the next download sees the change. A
+    /// table of the real schema the environment does not hold yet is
+    /// created empty first. Returns whether the table exists and the change
+    /// kept to its real columns (columns the real table lacks are dropped).
     pub fn edit_table(
         &self,
         site_code: &str,
         name: &str,
         change: impl FnOnce(&mut EspTable),
     ) -> bool {
-        let mut shared = self.shared.lock();
-        let Some(table) = shared
+        self.shared
+            .lock()
             .envs
             .get_mut(site_code)
-            .and_then(|env| env.tables.table_mut(name))
-        else {
-            return false;
-        };
-        change(table);
-        true
+            .is_some_and(|env| env.edit(name, change))
     }
 
     /// Ends every session now: their next request is redirected to the logon page.
