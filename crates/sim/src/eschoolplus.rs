@@ -15,7 +15,8 @@
 //!   page again with a message, and selects nothing). The session lives in
 //!   the `ASP.NET_SessionId` cookie; an expired or unknown session is
 //!   answered with a redirect to the logon page. Sessions expire after a
-//!   configured number of requests or on demand ([`RunningEsp::expire_sessions`]).
+//!   configured number of requests (0: at once after the environment is
+//!   chosen) or on demand ([`RunningEsp::expire_sessions`]).
 //! * Data: every environment holds [`EspTables`] of real tables and columns
 //!   only ([`schema::EspSchema::real`], the eSP database's 1,403 tables), and
 //!   mirrors them into an in-memory SQLite database with every table of the
@@ -37,7 +38,8 @@
 //!   log on again after saving, for a reason nobody wrote down, and the
 //!   client keeps that assumption. A new logon may run it.
 //! * `Utility/RunDownload` and `Utility/RunUpload` start tasks that finish on
-//!   the N-th read of `Task/TaskAndReportData`. A download runs each header, in `HeaderOrder`,
+//!   the N-th read of `Task/TaskAndReportData` (never, with
+//!   `task_polls(u32::MAX)`). A download runs each header, in `HeaderOrder`,
 //!   as `SELECT <t1>.<c1>, ... FROM <TableAffected> <AdditionalSql>` on the
 //!   SQL database and writes one file per header (`DisplayName` = its
 //!   `FileName`): the header line of labels when `ColumnHeaders` is set, then
@@ -61,6 +63,10 @@
 //!   stored values unchanged.
 //! * Search: `Search/ExecuteSearch` and `Search/GetSearchResults` page
 //!   through one table per search type, jqGrid-style (see `search`).
+//! * Faults: besides the HTTP faults of [`Faults`], the tasks of a table can
+//!   be made to fail with a message ([`EspSimBuilder::fail_tasks_of`],
+//!   [`EspSimBuilder::fail_uploads_of`] for one upload mode, and the same on
+//!   [`RunningEsp`]), and the user can lack the load permissions.
 //!
 //! The data comes from a generated district ([`EspSimBuilder::district`],
 //! converted by [`tables_from_district`]) or from JSON tables
@@ -93,7 +99,7 @@ pub use tables::{EspTable, EspTables};
 use crate::district::District;
 use crate::faults::Faults;
 use crate::server::{self, Running};
-use state::{Config, Environment, Inner, Secret};
+use state::{Config, Environment, Inner, Secret, TaskFault};
 
 /// Site code of the environment [`EspSimBuilder::district`] loads the district into.
 pub const LIVE_SITE_CODE: &str = "0850";
@@ -115,6 +121,15 @@ pub enum EspSimError {
     /// An environment's SQL database could not be built.
     #[error("cannot build the SQL database: {0}")]
     Database(String),
+}
+
+/// The mode of an upload run (`RunMode` of `Utility/RunUpload`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RunMode {
+    /// `V`: check the file, write nothing.
+    Verify,
+    /// `R`: write the valid records.
+    Run,
 }
 
 /// What the simulator saw, for assertions.
@@ -159,6 +174,51 @@ pub struct EspCounters {
     pub searches: u64,
 }
 
+impl EspCounters {
+    /// Requests to `path` below `/eSchoolPLUS/` (e.g. `Utility/RunUpload`).
+    pub fn requests_to(&self, path: &str) -> u64 {
+        self.requests.get(path).copied().unwrap_or(0)
+    }
+
+    /// Requests to any path.
+    pub fn total_requests(&self) -> u64 {
+        self.requests.values().sum()
+    }
+
+    /// What happened after `before` was taken: every count minus its value
+    /// then (paths without new requests left out), e.g. the requests of one
+    /// grade passback.
+    pub fn since(&self, before: &EspCounters) -> EspCounters {
+        let requests = self
+            .requests
+            .iter()
+            .map(|(path, n)| (path.clone(), n.saturating_sub(before.requests_to(path))))
+            .filter(|(_, n)| *n > 0)
+            .collect();
+        let minus = |now: u64, then: u64| now.saturating_sub(then);
+        EspCounters {
+            requests,
+            logons: minus(self.logons, before.logons),
+            failed_logons: minus(self.failed_logons, before.failed_logons),
+            logoffs: minus(self.logoffs, before.logoffs),
+            expired_requests: minus(self.expired_requests, before.expired_requests),
+            definitions_saved: minus(self.definitions_saved, before.definitions_saved),
+            definitions_refused: minus(self.definitions_refused, before.definitions_refused),
+            runs_refused: minus(self.runs_refused, before.runs_refused),
+            tasks_run: minus(self.tasks_run, before.tasks_run),
+            tasks_failed: minus(self.tasks_failed, before.tasks_failed),
+            files_downloaded: minus(self.files_downloaded, before.files_downloaded),
+            files_deleted: minus(self.files_deleted, before.files_deleted),
+            uploads: minus(self.uploads, before.uploads),
+            upload_verifies: minus(self.upload_verifies, before.upload_verifies),
+            upload_runs: minus(self.upload_runs, before.upload_runs),
+            rows_written: minus(self.rows_written, before.rows_written),
+            rows_rejected: minus(self.rows_rejected, before.rows_rejected),
+            searches: minus(self.searches, before.searches),
+        }
+    }
+}
+
 /// Entry point: `EspSim::builder()`.
 #[derive(Debug, Clone, Copy)]
 pub struct EspSim;
@@ -179,6 +239,7 @@ impl EspSim {
             port: 0,
             environments: Vec::new(),
             faults: Faults::new(),
+            task_faults: Vec::new(),
             no_load_permissions: false,
         }
     }
@@ -197,7 +258,17 @@ pub struct EspSimBuilder {
     port: u16,
     environments: Vec<(String, String, EspTables)>,
     faults: Faults,
+    task_faults: Vec<TaskFault>,
     no_load_permissions: bool,
+}
+
+/// A task fault: tasks of `table`, uploads in `mode` only when given.
+fn task_fault(table: &str, mode: Option<RunMode>, message: &str) -> TaskFault {
+    TaskFault {
+        table: table.trim().to_ascii_uppercase(),
+        mode,
+        message: message.to_owned(),
+    }
 }
 
 impl EspSimBuilder {
@@ -255,7 +326,7 @@ impl EspSimBuilder {
     }
 
     /// Tasks are done on the `polls`-th read of the task list after they
-    /// started (0 or 1: on the first).
+    /// started (0 or 1: on the first; `u32::MAX`: never).
     pub fn task_polls(mut self, polls: u32) -> Self {
         self.task_polls = polls;
         self
@@ -265,6 +336,22 @@ impl EspSimBuilder {
     /// running definitions answer with a validation message saying so.
     pub fn without_load_permissions(mut self) -> Self {
         self.no_load_permissions = true;
+        self
+    }
+
+    /// Every task that reads or writes `table` (a download with a header of
+    /// it, or an upload of it, in either mode) fails with `message` as its
+    /// `ScheduledTaskErrorDescription`, until cleared
+    /// ([`RunningEsp::clear_task_faults`]).
+    pub fn fail_tasks_of(mut self, table: &str, message: &str) -> Self {
+        task_fault(table, None, message).switch_on(&mut self.task_faults);
+        self
+    }
+
+    /// Uploads of `table` run in `mode` fail with `message` (those in the
+    /// other mode, and downloads, run), until cleared.
+    pub fn fail_uploads_of(mut self, table: &str, mode: RunMode, message: &str) -> Self {
+        task_fault(table, Some(mode), message).switch_on(&mut self.task_faults);
         self
     }
 
@@ -330,7 +417,7 @@ impl EspSimBuilder {
                 task_polls: self.task_polls,
                 no_load_permissions: self.no_load_permissions,
             },
-            inner: Mutex::new(Inner::new(envs)),
+            inner: Mutex::new(Inner::new(envs, self.task_faults)),
         });
         let router = routes::router(shared.clone(), self.faults.clone());
         let server = server::serve(router, self.port).await?;
@@ -429,6 +516,27 @@ impl RunningEsp {
             .envs
             .get_mut(site_code)
             .is_some_and(|env| env.edit(name, change))
+    }
+
+    /// From now on, every task that reads or writes `table` fails with
+    /// `message` (see [`EspSimBuilder::fail_tasks_of`]).
+    pub fn fail_tasks_of(&self, table: &str, message: &str) {
+        self.shared
+            .lock()
+            .set_task_fault(task_fault(table, None, message));
+    }
+
+    /// From now on, uploads of `table` in `mode` fail with `message` (see
+    /// [`EspSimBuilder::fail_uploads_of`]).
+    pub fn fail_uploads_of(&self, table: &str, mode: RunMode, message: &str) {
+        self.shared
+            .lock()
+            .set_task_fault(task_fault(table, Some(mode), message));
+    }
+
+    /// Switches every task fault off (tasks already failed stay failed).
+    pub fn clear_task_faults(&self) {
+        self.shared.lock().task_faults.clear();
     }
 
     /// Ends every session now: their next request is redirected to the logon page.

@@ -68,6 +68,15 @@ pub(crate) struct Definition {
     pub(crate) headers: Vec<Header>,
 }
 
+impl Definition {
+    /// Whether a header of this definition reads or writes `table`.
+    pub(crate) fn touches(&self, table: &str) -> bool {
+        self.headers
+            .iter()
+            .any(|header| header.table.eq_ignore_ascii_case(table))
+    }
+}
+
 /// A text value, trimmed; a number as its digits; null or missing as empty.
 fn text(value: &Value, key: &str) -> String {
     match value.get(key) {

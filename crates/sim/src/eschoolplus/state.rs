@@ -11,7 +11,7 @@ use super::mirror::Mirror;
 use super::search::SearchResult;
 use super::tables::{EspTable, EspTables};
 use super::upload::UploadMode;
-use super::{EspCounters, download, upload};
+use super::{EspCounters, RunMode, download, upload};
 
 /// A password that never shows in `Debug`.
 #[derive(Clone, PartialEq, Eq)]
@@ -124,6 +124,32 @@ fn keep_schema_columns(name: &str, table: &mut EspTable) -> bool {
     false
 }
 
+/// A task fault switched on: tasks of `table` (uploads in `mode` only, when
+/// set) fail with `message`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct TaskFault {
+    pub(crate) table: String,
+    pub(crate) mode: Option<RunMode>,
+    pub(crate) message: String,
+}
+
+impl TaskFault {
+    /// Adds this fault to `faults`, replacing one of the same table and mode.
+    pub(crate) fn switch_on(self, faults: &mut Vec<TaskFault>) {
+        faults.retain(|f| !(f.table == self.table && f.mode == self.mode));
+        faults.push(self);
+    }
+
+    fn hits(&self, task: &Task) -> bool {
+        let mode_matches = match (self.mode, &task.kind) {
+            (None, _) => true,
+            (Some(wanted), TaskKind::Upload(mode)) => mode.run == (wanted == RunMode::Run),
+            (Some(_), TaskKind::Download) => false,
+        };
+        mode_matches && task.definition.touches(&self.table)
+    }
+}
+
 /// Where a web session stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Stage {
@@ -189,6 +215,7 @@ pub(crate) struct Inner {
     pub(crate) tasks: Vec<Task>,
     pub(crate) files: Vec<StoredFile>,
     pub(crate) counters: EspCounters,
+    pub(crate) task_faults: Vec<TaskFault>,
     pub(crate) next_id: u64,
 }
 
@@ -198,7 +225,7 @@ pub(crate) fn token() -> String {
 }
 
 impl Inner {
-    pub(crate) fn new(envs: Vec<(String, Environment)>) -> Self {
+    pub(crate) fn new(envs: Vec<(String, Environment)>, task_faults: Vec<TaskFault>) -> Self {
         Inner {
             env_order: envs.iter().map(|(code, _)| code.clone()).collect(),
             envs: envs.into_iter().collect(),
@@ -207,6 +234,7 @@ impl Inner {
             tasks: Vec::new(),
             files: Vec::new(),
             counters: EspCounters::default(),
+            task_faults,
             next_id: 1,
         }
     }
@@ -214,6 +242,11 @@ impl Inner {
     fn next(&mut self) -> u64 {
         self.next_id += 1;
         self.next_id - 1
+    }
+
+    /// Switches a task fault on (see [`TaskFault::switch_on`]).
+    pub(crate) fn set_task_fault(&mut self, fault: TaskFault) {
+        fault.switch_on(&mut self.task_faults);
     }
 
     /// Starts a task of a saved definition for web session `session`; the
@@ -274,7 +307,7 @@ impl Inner {
             if task.state != TaskState::Running {
                 continue;
             }
-            task.polls += 1;
+            task.polls = task.polls.saturating_add(1);
             task.polls_left = task.polls_left.saturating_sub(1);
             if task.polls_left == 0 {
                 finished.push(index);
@@ -298,6 +331,9 @@ impl Inner {
     /// Does what task `index` does; the task's error text when it fails.
     fn run(&mut self, index: usize) -> Result<(), String> {
         let task = self.tasks.get(index).cloned().ok_or("the task is gone")?;
+        if let Some(fault) = self.task_faults.iter().find(|f| f.hits(&task)) {
+            return Err(fault.message.clone());
+        }
         let env = self
             .envs
             .get_mut(&task.site_code)
@@ -343,7 +379,7 @@ impl Inner {
                 "TaskName": task.name,
                 "RunTime": "",
                 "RecordsProcessed": task.polls,
-                "TotalRecords": task.polls + task.polls_left,
+                "TotalRecords": task.polls.saturating_add(task.polls_left),
             });
             match &task.state {
                 TaskState::Running => {

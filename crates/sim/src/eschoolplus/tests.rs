@@ -351,7 +351,7 @@ async fn logon_needs_the_token_and_a_wrong_password_gets_the_logon_page_again() 
     assert!(page.contains("<option value=\"0851\">Training</option>"));
     let counters = sim.counters();
     assert_eq!((counters.logons, counters.failed_logons), (1, 1));
-    assert_eq!(counters.requests.get("Account/LogOn"), Some(&5));
+    assert_eq!(counters.requests_to("Account/LogOn"), 5);
 }
 
 #[tokio::test]
@@ -414,6 +414,28 @@ async fn sessions_expire_on_demand_and_after_a_number_of_requests() {
 }
 
 #[tokio::test]
+async fn with_expiry_after_no_requests_every_working_request_goes_back_to_logon() {
+    let sim = EspSim::builder()
+        .expire_after_requests(0)
+        .start()
+        .await
+        .unwrap();
+    for _ in 0..2 {
+        // Logon and environment choice work; the first working request does not.
+        let session = Session::new(&sim).await;
+        let answer = session
+            .client
+            .get(session.url("Home"))
+            .send()
+            .await
+            .unwrap();
+        assert_sent_to_logon(&answer);
+    }
+    let counters = sim.counters();
+    assert_eq!((counters.logons, counters.expired_requests), (2, 2));
+}
+
+#[tokio::test]
 async fn a_switched_on_fault_answers_503_once() {
     let sim = EspSim::builder().start().await.unwrap();
     sim.faults().fail_next(1, 503);
@@ -426,7 +448,23 @@ async fn a_switched_on_fault_answers_503_once() {
         StatusCode::OK
     );
     assert_eq!(sim.faults().injected(), 1);
-    assert_eq!(sim.counters().requests.get("Account/LogOn"), Some(&2));
+    let counters = sim.counters();
+    assert_eq!(counters.requests_to("Account/LogOn"), 2);
+    assert_eq!(counters.total_requests(), 2);
+}
+
+#[tokio::test]
+async fn counters_since_an_earlier_copy_count_what_came_after_it() {
+    let sim = EspSim::builder().task_polls(1).start().await.unwrap();
+    let session = Session::new(&sim).await;
+    let before = sim.counters();
+    session.tasks().await;
+    session.tasks().await;
+    let after = sim.counters().since(&before);
+    assert_eq!(after.requests_to("Task/TaskAndReportData"), 2);
+    assert_eq!(after.total_requests(), 2);
+    assert_eq!(after.logons, 0);
+    assert_eq!(sim.counters().logons, 1);
 }
 
 #[test]

@@ -1,4 +1,5 @@
-//! Running downloads: the SQL each header runs and the files they write.
+//! Running downloads: the SQL each header runs, the files they write, and
+//! the task faults.
 
 use super::*;
 
@@ -364,4 +365,42 @@ async fn starting_with_tables_or_columns_outside_the_schema_is_an_error_naming_t
         refused.to_string(),
         "not in the eSchoolPLUS schema: environment 0851: MY_TABLE, REG.SHOE_SIZE"
     );
+}
+
+#[tokio::test]
+async fn the_tasks_of_a_table_fail_with_the_message_switched_on_until_cleared() {
+    let failing = EspSim::builder().fail_tasks_of("REG_BUILDING", "Timeout expired");
+    let sim = live(failing, buildings(&[("10", "North")])).await;
+    let session = saved(&sim, &building_definition()).await;
+    let list = download(&session, "RSBLD").await;
+    assert_eq!(task_error(&list).as_deref(), Some("Timeout expired"));
+    assert_eq!(list["Reports"].as_array().unwrap().len(), 0);
+    sim.clear_task_faults();
+    let list = download(&session, "RSBLD").await;
+    assert_eq!(task_error(&list), None);
+    sim.fail_tasks_of("reg_building", "Deadlock victim");
+    let list = download(&session, "RSBLD").await;
+    assert_eq!(task_error(&list).as_deref(), Some("Deadlock victim"));
+    sim.fail_tasks_of("REG", "not this one");
+    sim.clear_task_faults();
+    assert_eq!(task_error(&download(&session, "RSBLD").await), None);
+    assert_eq!(sim.counters().tasks_failed, 2);
+}
+
+#[tokio::test]
+async fn with_task_polls_at_the_maximum_a_task_never_finishes() {
+    let sim = EspSim::builder()
+        .task_polls(u32::MAX)
+        .environment("0850", "Live", buildings(&[("10", "North")]))
+        .start()
+        .await
+        .unwrap();
+    let session = saved(&sim, &building_definition()).await;
+    assert_eq!(session.run_download("RSBLD").await["PageState"], 2);
+    for _ in 0..5 {
+        let list = session.tasks().await;
+        assert_eq!(list["RunningTaskCount"], 1);
+        assert_eq!(list["ActiveTasks"][0]["TotalRecords"], u32::MAX);
+        assert_eq!(list["Reports"].as_array().unwrap().len(), 0);
+    }
 }

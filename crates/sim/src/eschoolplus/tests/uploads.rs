@@ -1,5 +1,5 @@
-//! Running uploads: verify and run modes, the blank-overwrite rule and what
-//! later downloads see.
+//! Running uploads: verify and run modes, the blank-overwrite rule, what
+//! later downloads see, and the upload faults.
 
 use super::*;
 use crate::eschoolplus::definitions;
@@ -97,6 +97,33 @@ async fn an_upload_saved_in_the_session_waits_for_a_new_logon_too() {
     let session = Session::new(&sim).await;
     assert_eq!(session.run_upload("RSGBA", "V").await["PageState"], 2);
     assert_eq!(sim.counters().upload_verifies, 1);
+}
+
+#[tokio::test]
+async fn uploads_of_a_table_fail_in_the_mode_switched_on_only() {
+    let failing = EspSim::builder().fail_uploads_of("MR_GB_ASMT", RunMode::Run, "Upload aborted");
+    let sim = live(failing, section()).await;
+    let session = saved(&sim, &assignments()).await;
+    session.upload_file("RSGBA_mr_gb_asmt.txt", FILE).await;
+    assert_eq!(session.run_upload("RSGBA", "V").await["PageState"], 2);
+    assert_eq!(task_error(&session.tasks().await), None);
+    assert_eq!(session.run_upload("RSGBA", "R").await["PageState"], 2);
+    assert_eq!(
+        task_error(&session.tasks().await).as_deref(),
+        Some("Upload aborted")
+    );
+    assert!(sim.table("0850", "MR_GB_ASMT").unwrap().rows.is_empty());
+    sim.fail_uploads_of("mr_gb_asmt", RunMode::Verify, "Verify aborted");
+    sim.clear_task_faults();
+    assert_eq!(session.run_upload("RSGBA", "R").await["PageState"], 2);
+    assert_eq!(task_error(&session.tasks().await), None);
+    assert_eq!(sim.table("0850", "MR_GB_ASMT").unwrap().rows.len(), 1);
+    sim.fail_uploads_of("MR_GB_ASMT", RunMode::Verify, "Verify aborted");
+    assert_eq!(session.run_upload("RSGBA", "V").await["PageState"], 2);
+    assert_eq!(
+        task_error(&session.tasks().await).as_deref(),
+        Some("Verify aborted")
+    );
 }
 
 #[test]
