@@ -28,7 +28,8 @@
 //!   `InterfaceDetails`) and refuses, with `PageState` 1 and nothing stored,
 //!   a definition that names a table or column outside the schema (`Unknown
 //!   column REG_BUILDING.#!#`, the real server's words) or is incomplete (see
-//!   `definitions`). `Literal` is ignored; `ColumnOverride` is a column's
+//!   `definitions`; [`check_definition`] runs the same check without a
+//!   server). `Literal` is ignored; `ColumnOverride` is a column's
 //!   label in the header line. A saved definition replaces the one of the
 //!   same id and is kept in the environment's `LTDB_INTERFACE_DEF`, `_HDR`
 //!   and `_DET` tables, which downloads can read.
@@ -217,6 +218,19 @@ impl EspCounters {
             searches: minus(self.searches, before.searches),
         }
     }
+}
+
+/// Checks a `SaveUploadDownload` body as the simulator does when it is
+/// posted, without a server: `Ok` when it would be saved, else the
+/// validation message it would answer (e.g. `Unknown column
+/// REG_BUILDING.#!#`). For client tests that check every definition they
+/// can send.
+///
+/// # Errors
+///
+/// The validation message.
+pub fn check_definition(body: &serde_json::Value) -> Result<(), String> {
+    definitions::parse(body).map(|_| ())
 }
 
 /// Entry point: `EspSim::builder()`.

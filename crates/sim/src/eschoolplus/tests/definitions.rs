@@ -134,6 +134,14 @@ async fn incomplete_definitions_are_refused_with_what_is_missing() {
         let message = refusal(&answer);
         assert!(message.contains(expected), "{pointer}: {message}");
     }
+    // The same check without a server.
+    assert_eq!(check_definition(&building_definition()), Ok(()));
+    let mut lower = building_definition();
+    *lower.pointer_mut(&format!("{detail}/ColumnName")).unwrap() = json!("nope");
+    assert_eq!(
+        check_definition(&lower),
+        Err("Unknown column REG_BUILDING.NOPE".to_owned())
+    );
     let mut twice = building_definition();
     let headers = &mut twice["UploadDownloadDefinition"]["InterfaceHeaders"];
     let copy = headers[0].clone();
