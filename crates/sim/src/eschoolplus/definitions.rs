@@ -10,7 +10,8 @@
 //! columns, or when a column lacks `TableName`, `ColumnName`, `FieldId` or
 //! `FieldOrder`, repeats a `FieldId`, or names a `TableName.ColumnName`
 //! outside the schema (`Unknown column REG_BUILDING.#!#`, the real server's
-//! words). `Literal` is ignored (the public scripts always send null);
+//! words; a column without `TableName` is looked up in the header's
+//! `TableAffected` for that message, as the real server did). `Literal` is ignored (the public scripts always send null);
 //! `ColumnOverride` is the column's label in a file's header line.
 
 use std::collections::BTreeMap;
@@ -176,7 +177,7 @@ fn parse_header(header: &Value, at: usize) -> Result<Header, String> {
     }
     let mut fields: Vec<Field> = Vec::new();
     for detail in list(header, "InterfaceDetails")? {
-        let field = parse_field(detail, &header_id)?;
+        let field = parse_field(detail, &header_id, &table)?;
         if fields.iter().any(|f| f.field_id == field.field_id) {
             return Err(format!(
                 "Header {header_id}: Field ID '{}' is used twice",
@@ -207,9 +208,25 @@ fn parse_header(header: &Value, at: usize) -> Result<Header, String> {
     })
 }
 
-fn parse_field(detail: &Value, header_id: &str) -> Result<Field, String> {
+/// `Unknown column TABLE.COLUMN`, the real server's words.
+fn unknown_column(table: &str, column: &str) -> String {
+    format!(
+        "Unknown column {}.{}",
+        table.to_uppercase(),
+        column.to_uppercase()
+    )
+}
+
+fn parse_field(detail: &Value, header_id: &str, header_table: &str) -> Result<Field, String> {
     let table = text(detail, "TableName");
     let column = text(detail, "ColumnName");
+    let schema = EspSchema::real();
+    // A real server checked a column without TableName against the header's
+    // table: our old terminator column (TableName null, ColumnName `#!#`)
+    // in a header of reg_building got `Unknown column REG_BUILDING.#!#`.
+    if table.is_empty() && !column.is_empty() && !schema.has_column(header_table, &column) {
+        return Err(unknown_column(header_table, &column));
+    }
     if table.is_empty() || column.is_empty() {
         let missing = if table.is_empty() {
             "TableName"
@@ -220,12 +237,8 @@ fn parse_field(detail: &Value, header_id: &str) -> Result<Field, String> {
             "Header {header_id}: a column has no {missing} ({table}.{column})"
         ));
     }
-    if !EspSchema::real().has_column(&table, &column) {
-        return Err(format!(
-            "Unknown column {}.{}",
-            table.to_uppercase(),
-            column.to_uppercase()
-        ));
+    if !schema.has_column(&table, &column) {
+        return Err(unknown_column(&table, &column));
     }
     let field_id = text(detail, "FieldId");
     if field_id.is_empty() {

@@ -15,13 +15,18 @@ fn refusal(answer: &Value) -> &str {
 async fn a_column_outside_the_schema_is_refused_in_the_real_servers_words() {
     let sim = EspSim::builder().start().await.unwrap();
     let session = Session::new(&sim).await;
-    // The old shape: a made-up `#!#` column carrying a literal.
-    let mut old = building_definition();
-    let details = &mut old["UploadDownloadDefinition"]["InterfaceHeaders"][0]["InterfaceDetails"];
-    details[2] = json!({ "FieldId": "3", "FieldOrder": 3, "TableName": "reg_building",
-        "ColumnName": "#!#", "Literal": "#!#" });
-    let answer = session.save(&old).await;
-    assert_eq!(refusal(&answer), "Unknown column REG_BUILDING.#!#");
+    // Our old shape, which a real server refused in these words: a made-up
+    // `#!#` column without a table, carrying a literal; and the same
+    // column named in the header's table.
+    for table in [json!(null), json!("reg_building")] {
+        let mut old = building_definition();
+        let details =
+            &mut old["UploadDownloadDefinition"]["InterfaceHeaders"][0]["InterfaceDetails"];
+        details[2] = json!({ "FieldId": "3", "FieldOrder": 3, "TableName": table,
+            "ColumnName": "#!#", "FieldLength": 3, "Literal": "#!#" });
+        let answer = session.save(&old).await;
+        assert_eq!(refusal(&answer), "Unknown column REG_BUILDING.#!#");
+    }
     // Table and column upper case as written, whatever the case sent.
     let mut lower = building_definition();
     lower["UploadDownloadDefinition"]["InterfaceHeaders"][0]["InterfaceDetails"][1]["ColumnName"] =
@@ -54,7 +59,7 @@ async fn a_column_outside_the_schema_is_refused_in_the_real_servers_words() {
     let counters = sim.counters();
     assert_eq!(
         (counters.definitions_saved, counters.definitions_refused),
-        (0, 3)
+        (0, 4)
     );
 }
 
