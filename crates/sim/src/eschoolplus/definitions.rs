@@ -1,18 +1,62 @@
-//! Saved upload and download definitions (`SaveUploadDownload`) and what
-//! running them does: a download writes a delimited Windows-1252 file of the
-//! rows its filter selects; an upload reads a file of the user's file area
-//! and, in run mode, writes its valid rows into a gradebook table.
+//! Upload and download definitions: the body of `SaveUploadDownload` read and
+//! checked as a real server checks it, and the rows a saved definition is
+//! kept in (`LTDB_INTERFACE_DEF`, `_HDR` and `_DET`), from which it is read
+//! back to run.
+//!
+//! A definition is refused, and nothing stored, when its interface id is not
+//! exactly five characters, `UploadDownload` is not `D` or `U`, a header has
+//! no `HeaderId` of 1 to 5 characters (the column is `char(5)`), repeats one,
+//! has no `FileName`, names a `TableAffected` outside the schema or has no
+//! columns, or when a column lacks `TableName`, `ColumnName`, `FieldId` or
+//! `FieldOrder`, repeats a `FieldId`, or names a `TableName.ColumnName`
+//! outside the schema (`Unknown column REG_BUILDING.#!#`, the real server's
+//! words; a column without `TableName` is looked up in the header's
+//! `TableAffected` for that message, as the real server did). `Literal` is ignored (the public scripts always send null);
+//! `ColumnOverride` is the column's label in a file's header line.
+
+use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::filter;
-use super::tables::{EspTables, UPLOADABLE};
+use super::schema::EspSchema;
+use super::tables::{EspTable, EspTables};
 
-/// One column of a definition: a table column, or a literal.
+/// One column of a header.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Field {
+    pub(crate) field_id: String,
+    pub(crate) order: i64,
+    /// `TableName` as written (`reg`).
+    pub(crate) table: String,
+    /// `ColumnName` as written (`STUDENT_ID`).
     pub(crate) column: String,
-    pub(crate) literal: Option<String>,
+    pub(crate) column_override: Option<String>,
+    pub(crate) field_length: String,
+}
+
+impl Field {
+    /// The column's label in a header line: `ColumnOverride`, else `ColumnName`.
+    pub(crate) fn label(&self) -> &str {
+        self.column_override.as_deref().unwrap_or(&self.column)
+    }
+}
+
+/// One header: one file, one table and its columns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Header {
+    pub(crate) header_id: String,
+    pub(crate) order: i64,
+    pub(crate) description: String,
+    pub(crate) file_name: String,
+    pub(crate) delimiter: char,
+    /// `TableAffected` as written (`reg`).
+    pub(crate) table: String,
+    /// SQL the server appends after `FROM <TableAffected>`.
+    pub(crate) additional_sql: String,
+    pub(crate) column_headers: bool,
+    pub(crate) use_change_flag: bool,
+    /// In `FieldOrder`.
+    pub(crate) fields: Vec<Field>,
 }
 
 /// A saved definition.
@@ -21,14 +65,20 @@ pub(crate) struct Definition {
     pub(crate) interface_id: String,
     pub(crate) upload: bool,
     pub(crate) description: String,
-    pub(crate) file_name: String,
-    pub(crate) table: String,
-    pub(crate) delimiter: char,
-    pub(crate) column_headers: bool,
-    pub(crate) filter: String,
-    pub(crate) fields: Vec<Field>,
+    /// In `HeaderOrder`.
+    pub(crate) headers: Vec<Header>,
 }
 
+impl Definition {
+    /// Whether a header of this definition reads or writes `table`.
+    pub(crate) fn touches(&self, table: &str) -> bool {
+        self.headers
+            .iter()
+            .any(|header| header.table.eq_ignore_ascii_case(table))
+    }
+}
+
+/// A text value, trimmed; a number as its digits; null or missing as empty.
 fn text(value: &Value, key: &str) -> String {
     match value.get(key) {
         Some(Value::String(s)) => s.trim().to_owned(),
@@ -37,14 +87,46 @@ fn text(value: &Value, key: &str) -> String {
     }
 }
 
-/// Reads the body of `SaveUploadDownload`.
+/// An integer given as a number or as text.
+fn integer(value: &Value, key: &str) -> Option<i64> {
+    let value = value.get(key)?;
+    value
+        .as_i64()
+        .or_else(|| value.as_str()?.trim().parse().ok())
+}
+
+/// A flag given as a boolean, `"true"` or `"Y"`.
+fn flag(value: &Value, key: &str) -> bool {
+    match value.get(key) {
+        Some(Value::Bool(b)) => *b,
+        Some(Value::String(s)) => s.trim().eq_ignore_ascii_case("true") || s.trim() == "Y",
+        _ => false,
+    }
+}
+
+/// The first character of a delimiter (not trimmed: a tab is a delimiter); `,` when empty.
+fn delimiter(text: &str) -> char {
+    text.chars().next().unwrap_or(',')
+}
+
+/// The elements of list `key` (missing or null: none).
+fn list<'a>(value: &'a Value, key: &str) -> Result<&'a [Value], String> {
+    match value.get(key) {
+        None | Some(Value::Null) => Ok(&[]),
+        Some(Value::Array(items)) => Ok(items),
+        Some(_) => Err(format!("{key} must be a list")),
+    }
+}
+
+/// Reads and checks the body of `SaveUploadDownload`.
 ///
 /// # Errors
 ///
-/// A validation message when the definition is incomplete.
+/// The validation message a real server would give (see the module docs).
 pub(crate) fn parse(body: &Value) -> Result<Definition, String> {
     let def = body
         .get("UploadDownloadDefinition")
+        .filter(|d| d.is_object())
         .ok_or("UploadDownloadDefinition is required")?;
     let interface_id = text(def, "InterfaceId");
     if interface_id.chars().count() != 5 {
@@ -57,336 +139,269 @@ pub(crate) fn parse(body: &Value) -> Result<Definition, String> {
         "D" => false,
         other => return Err(format!("UploadDownload must be U or D, not '{other}'")),
     };
-    let header = def
-        .get("InterfaceHeaders")
-        .and_then(Value::as_array)
-        .and_then(|headers| headers.first())
-        .ok_or("at least one interface header is required")?;
-    let mut details: Vec<(i64, Field)> = header
-        .get("InterfaceDetails")
-        .and_then(Value::as_array)
-        .map(|list| {
-            list.iter()
-                .map(|d| {
-                    let order = d
-                        .get("FieldOrder")
-                        .and_then(|o| o.as_i64().or_else(|| o.as_str()?.trim().parse().ok()))
-                        .unwrap_or(i64::MAX);
-                    let literal = d.get("Literal").and_then(Value::as_str).map(str::to_owned);
-                    (
-                        order,
-                        Field {
-                            column: text(d, "ColumnName").to_ascii_uppercase(),
-                            literal,
-                        },
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    details.sort_by_key(|(order, _)| *order);
-    if details.is_empty() {
-        return Err("the definition has no columns".to_owned());
-    }
-    let table = text(header, "TableAffected").to_ascii_uppercase();
-    if table.is_empty() {
-        return Err("TableAffected is required".to_owned());
-    }
-    let file_name = text(header, "FileName");
-    if file_name.is_empty() {
-        return Err("FileName is required".to_owned());
-    }
-    let column_headers = match header.get("ColumnHeaders") {
-        Some(Value::Bool(b)) => *b,
-        Some(other) => {
-            let t = other.as_str().unwrap_or_default();
-            t.eq_ignore_ascii_case("true") || t == "Y"
+    let mut headers = Vec::new();
+    for (at, header) in list(def, "InterfaceHeaders")?.iter().enumerate() {
+        let header = parse_header(header, at)?;
+        if headers
+            .iter()
+            .any(|h: &Header| h.header_id.eq_ignore_ascii_case(&header.header_id))
+        {
+            return Err(format!("Header ID '{}' is used twice", header.header_id));
         }
-        None => false,
-    };
+        headers.push(header);
+    }
+    headers.sort_by_key(|h| h.order);
     Ok(Definition {
         interface_id,
         upload,
         description: text(def, "Description"),
-        file_name,
-        table,
-        delimiter: text(header, "DelimitChar").chars().next().unwrap_or(','),
-        column_headers,
-        filter: text(header, "AdditionalSql"),
-        fields: details.into_iter().map(|(_, field)| field).collect(),
+        headers,
     })
 }
 
-/// Windows-1252 bytes of `text`; characters it lacks become `?`, as a
-/// Windows code-page conversion writes them.
-pub fn windows_1252(text: &str) -> Vec<u8> {
-    let mut out = Vec::with_capacity(text.len());
-    let mut buffer = [0u8; 4];
-    for c in text.chars() {
-        if c.is_ascii() {
-            out.push(c as u8);
-            continue;
-        }
-        let (bytes, _, unmappable) = encoding_rs::WINDOWS_1252.encode(c.encode_utf8(&mut buffer));
-        if unmappable {
-            out.push(b'?');
-        } else {
-            out.extend_from_slice(&bytes);
-        }
+fn parse_header(header: &Value, at: usize) -> Result<Header, String> {
+    let header_id = text(header, "HeaderId");
+    if !(1..=5).contains(&header_id.chars().count()) {
+        return Err(format!("Header ID '{header_id}' must be 1 to 5 characters"));
     }
-    out
-}
-
-/// Runs a download: the file's bytes.
-///
-/// # Errors
-///
-/// The task's error text (unknown table or column, bad filter).
-pub(crate) fn download(def: &Definition, tables: &EspTables) -> Result<Vec<u8>, String> {
-    let table = tables
-        .table(&def.table)
-        .ok_or_else(|| format!("Invalid object name '{}'", def.table))?;
-    let picks: Vec<Result<usize, &str>> = def
-        .fields
-        .iter()
-        .map(|field| match &field.literal {
-            Some(literal) => Ok(Err(literal.as_str())),
-            None => table
-                .index(&field.column)
-                .map(Ok)
-                .ok_or_else(|| format!("Invalid column name '{}'", field.column)),
-        })
-        .collect::<Result<_, _>>()?;
-    let filter = filter::compile(&def.filter, table, tables)?;
-    let delimiter = def.delimiter.to_string();
-    let mut text = String::new();
-    if def.column_headers {
-        let names: Vec<&str> = def.fields.iter().map(|f| f.column.as_str()).collect();
-        text.push_str(&names.join(&delimiter));
-        text.push_str("\r\n");
+    let file_name = text(header, "FileName");
+    if file_name.is_empty() {
+        return Err(format!("Header {header_id}: FileName is required"));
     }
-    for row in table.rows.iter().filter(|row| filter.accepts(row)) {
-        for (i, pick) in picks.iter().enumerate() {
-            if i > 0 {
-                text.push_str(&delimiter);
-            }
-            match pick {
-                Ok(index) => text.push_str(row.get(*index).map_or("", String::as_str)),
-                Err(literal) => text.push_str(literal),
-            }
-        }
-        text.push_str("\r\n");
+    let table = text(header, "TableAffected");
+    if table.is_empty() {
+        return Err(format!("Header {header_id}: TableAffected is required"));
     }
-    Ok(windows_1252(&text))
-}
-
-/// What an upload run did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(crate) struct UploadResult {
-    pub(crate) written: u64,
-    pub(crate) rejected: u64,
-}
-
-/// How an upload runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct UploadMode {
-    /// `R` (write) rather than `V` (verify only).
-    pub(crate) run: bool,
-    pub(crate) insert: bool,
-    pub(crate) update: bool,
-    /// Whether blank values in the file overwrite stored values.
-    pub(crate) update_blank: bool,
-}
-
-fn valid_number(value: &str) -> bool {
-    value.is_empty() || value.parse::<f64>().is_ok()
-}
-
-fn valid_date(value: &str) -> bool {
-    value.is_empty()
-        || ["%m/%d/%Y", "%Y-%m-%d"]
-            .iter()
-            .any(|f| chrono::NaiveDate::parse_from_str(value, f).is_ok())
-}
-
-/// Whether the value of `column` in `table` equals `value` (trimmed, numbers by value).
-fn exists(tables: &EspTables, table: &str, wanted: &[(&str, &str)]) -> bool {
-    let Some(t) = tables.table(table) else {
-        return false;
-    };
-    let same = |a: &str, b: &str| match (a.trim().parse::<f64>(), b.trim().parse::<f64>()) {
-        (Ok(x), Ok(y)) => x == y,
-        _ => a.trim().eq_ignore_ascii_case(b.trim()),
-    };
-    t.rows.iter().any(|row| {
-        wanted
-            .iter()
-            .all(|(column, value)| t.value(row, column).is_some_and(|v| same(v, value)))
-    })
-}
-
-/// Checks one upload record against the tables; the reason when it is refused.
-fn check(table: &str, record: &[(String, String)], tables: &EspTables) -> Result<(), String> {
-    let get = |column: &str| {
-        record
-            .iter()
-            .find(|(c, _)| c == column)
-            .map_or("", |(_, v)| v.as_str())
-    };
-    let (section, session) = (get("SECTION_KEY"), get("COURSE_SESSION"));
-    if !exists(
-        tables,
-        "SCHD_MS_SESSION",
-        &[("SECTION_KEY", section), ("COURSE_SESSION", session)],
-    ) {
-        return Err(format!("section {section}-{session} does not exist"));
+    if !EspSchema::real().has_table(&table) {
+        return Err(format!("Unknown table {}", table.to_uppercase()));
     }
-    for (column, value) in record {
-        let ok = match column.as_str() {
-            "ASMT_NUMBER" | "DROP_LOWEST" => value.parse::<i64>().is_ok(),
-            "POINTS" | "WEIGHT" | "ASMT_SCORE" | "CATEGORY_WEIGHT" => valid_number(value),
-            "DUE_DATE" | "ASSIGN_DATE" => valid_date(value),
-            _ => true,
-        };
-        if !ok {
-            return Err(format!("{column} '{value}' is not valid"));
-        }
-    }
-    if table == "MR_GB_STU_SCORE" {
-        let asmt = get("ASMT_NUMBER");
-        if !exists(
-            tables,
-            "MR_GB_ASMT",
-            &[
-                ("SECTION_KEY", section),
-                ("COURSE_SESSION", session),
-                ("ASMT_NUMBER", asmt),
-            ],
-        ) {
-            return Err(format!("assignment {asmt} does not exist"));
-        }
-        let student = get("STUDENT_ID");
-        if !exists(tables, "REG", &[("STUDENT_ID", student)]) {
-            return Err(format!("student {student} does not exist"));
-        }
-    }
-    Ok(())
-}
-
-/// Runs an upload of `bytes` in `mode`.
-///
-/// # Errors
-///
-/// The task's error text when the file or definition cannot be used at all;
-/// single bad records are rejected and counted instead.
-pub(crate) fn upload(
-    def: &Definition,
-    bytes: &[u8],
-    mode: UploadMode,
-    tables: &mut EspTables,
-) -> Result<UploadResult, String> {
-    let Some((table_name, keys)) = UPLOADABLE.iter().find(|(name, _)| *name == def.table) else {
-        return Err(format!("table {} cannot be uploaded here", def.table));
-    };
-    let columns: Vec<&str> = def.fields.iter().map(|f| f.column.as_str()).collect();
-    if let Some(key) = keys.iter().find(|k| !columns.contains(k)) {
-        return Err(format!("the definition lacks the key column {key}"));
-    }
-    let text = encoding_rs::WINDOWS_1252
-        .decode_without_bom_handling(bytes)
-        .0
-        .into_owned();
-    let mut lines = text.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l));
-    if def.column_headers {
-        let header: Vec<String> = lines
-            .next()
-            .unwrap_or_default()
-            .split(def.delimiter)
-            .map(|h| h.trim().to_ascii_uppercase())
-            .collect();
-        if header != columns {
+    let mut fields: Vec<Field> = Vec::new();
+    for detail in list(header, "InterfaceDetails")? {
+        let field = parse_field(detail, &header_id, &table)?;
+        if fields.iter().any(|f| f.field_id == field.field_id) {
             return Err(format!(
-                "the file's columns {header:?} are not the definition's {columns:?}"
+                "Header {header_id}: Field ID '{}' is used twice",
+                field.field_id
             ));
         }
+        fields.push(field);
     }
-    let mut result = UploadResult::default();
-    for line in lines.filter(|l| !l.trim().is_empty()) {
-        let values: Vec<&str> = line.split(def.delimiter).map(str::trim).collect();
-        if values.len() != columns.len() {
-            result.rejected += 1;
-            continue;
-        }
-        let record: Vec<(String, String)> = columns
-            .iter()
-            .zip(&values)
-            .map(|(c, v)| ((*c).to_owned(), (*v).to_owned()))
-            .collect();
-        if check(table_name, &record, tables).is_err() {
-            result.rejected += 1;
-            continue;
-        }
-        if mode.run && write(table_name, keys, &record, mode, tables) {
-            result.written += 1;
-        }
+    if fields.is_empty() {
+        return Err(format!("Header {header_id} has no columns"));
     }
-    Ok(result)
+    fields.sort_by_key(|f| f.order);
+    let delimit = match header.get("DelimitChar") {
+        Some(Value::String(s)) => s.clone(),
+        _ => String::new(),
+    };
+    Ok(Header {
+        order: integer(header, "HeaderOrder").unwrap_or(at as i64 + 1),
+        description: text(header, "Description"),
+        file_name,
+        delimiter: delimiter(&delimit),
+        table,
+        additional_sql: text(header, "AdditionalSql"),
+        column_headers: flag(header, "ColumnHeaders"),
+        use_change_flag: flag(header, "UseChangeFlag"),
+        fields,
+        header_id,
+    })
 }
 
-/// Inserts or updates one record by its key; whether anything was written.
-fn write(
-    table_name: &str,
-    keys: &[&str],
-    record: &[(String, String)],
-    mode: UploadMode,
-    tables: &mut EspTables,
-) -> bool {
-    let Some(table) = tables.table_mut(table_name) else {
-        return false;
-    };
-    let key_of = |get: &dyn Fn(&str) -> String| -> Vec<String> {
-        keys.iter()
-            .map(|k| {
-                let v = get(k);
-                v.trim()
-                    .parse::<f64>()
-                    .map_or(v.trim().to_uppercase(), |n| n.to_string())
-            })
-            .collect()
-    };
-    let wanted = key_of(&|k| {
-        record
-            .iter()
-            .find(|(c, _)| c == k)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    });
-    let found = table
-        .rows
-        .iter()
-        .position(|row| key_of(&|k| table.value(row, k).unwrap_or_default().to_owned()) == wanted);
-    match found {
-        Some(at) if mode.update => {
-            for (column, value) in record {
-                if value.is_empty() && !mode.update_blank {
-                    continue;
-                }
-                if let Some(index) = table.index(column) {
-                    if let Some(cell) = table.rows[at].get_mut(index) {
-                        *cell = value.clone();
-                    }
+/// `Unknown column TABLE.COLUMN`, the real server's words.
+fn unknown_column(table: &str, column: &str) -> String {
+    format!(
+        "Unknown column {}.{}",
+        table.to_uppercase(),
+        column.to_uppercase()
+    )
+}
+
+fn parse_field(detail: &Value, header_id: &str, header_table: &str) -> Result<Field, String> {
+    let table = text(detail, "TableName");
+    let column = text(detail, "ColumnName");
+    let schema = EspSchema::real();
+    // A real server checked a column without TableName against the header's
+    // table: our old terminator column (TableName null, ColumnName `#!#`)
+    // in a header of reg_building got `Unknown column REG_BUILDING.#!#`.
+    if table.is_empty() && !column.is_empty() && !schema.has_column(header_table, &column) {
+        return Err(unknown_column(header_table, &column));
+    }
+    if table.is_empty() || column.is_empty() {
+        let missing = if table.is_empty() {
+            "TableName"
+        } else {
+            "ColumnName"
+        };
+        return Err(format!(
+            "Header {header_id}: a column has no {missing} ({table}.{column})"
+        ));
+    }
+    if !schema.has_column(&table, &column) {
+        return Err(unknown_column(&table, &column));
+    }
+    let field_id = text(detail, "FieldId");
+    if field_id.is_empty() {
+        return Err(format!(
+            "Header {header_id}: column {table}.{column} has no FieldId"
+        ));
+    }
+    let order = integer(detail, "FieldOrder")
+        .ok_or_else(|| format!("Header {header_id}: column {table}.{column} has no FieldOrder"))?;
+    let column_override = Some(text(detail, "ColumnOverride")).filter(|o| !o.is_empty());
+    Ok(Field {
+        field_id,
+        order,
+        table,
+        column,
+        column_override,
+        field_length: text(detail, "FieldLength"),
+    })
+}
+
+/// One row of a table, column → value.
+type Row = BTreeMap<String, String>;
+
+/// The tables a saved definition is kept in.
+pub(crate) const DEF: &str = "LTDB_INTERFACE_DEF";
+pub(crate) const HDR: &str = "LTDB_INTERFACE_HDR";
+pub(crate) const DET: &str = "LTDB_INTERFACE_DET";
+
+fn yes_no(flag: bool) -> String {
+    if flag { "Y" } else { "N" }.to_owned()
+}
+
+/// Removes the rows of `interface_id` from `table`.
+fn forget(table: &mut EspTable, interface_id: &str) {
+    if let Some(at) = table.index("INTERFACE_ID") {
+        table.rows.retain(|row| {
+            !row.get(at)
+                .is_some_and(|id| id.trim().eq_ignore_ascii_case(interface_id))
+        });
+    }
+}
+
+/// The rows of `interface_id` in `table`, as column → value maps.
+fn rows_of(tables: &EspTables, table: &str, interface_id: &str) -> Vec<Row> {
+    tables
+        .table(table)
+        .map(EspTable::records)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|row| {
+            row.get("INTERFACE_ID")
+                .is_some_and(|id| id.trim().eq_ignore_ascii_case(interface_id))
+        })
+        .collect()
+}
+
+impl Definition {
+    /// Writes the definition into the `LTDB_INTERFACE_*` tables of
+    /// `tables`, replacing its earlier rows; `district` fills `DISTRICT`.
+    /// Returns the tables written.
+    pub(crate) fn store(&self, district: &str, tables: &mut EspTables) -> [&'static str; 3] {
+        let id = self.interface_id.as_str();
+        let common = |more: Vec<(&'static str, String)>| {
+            let mut row = vec![
+                ("DISTRICT", district.to_owned()),
+                ("INTERFACE_ID", id.to_owned()),
+            ];
+            row.extend(more);
+            row
+        };
+        if let Some(table) = tables.table_mut(DEF) {
+            forget(table, id);
+            table.push(&common(vec![
+                ("DESCRIPTION", self.description.clone()),
+                (
+                    "UPLOAD_DOWNLOAD",
+                    if self.upload { "U" } else { "D" }.to_owned(),
+                ),
+            ]));
+        }
+        if let Some(table) = tables.table_mut(HDR) {
+            forget(table, id);
+            for h in &self.headers {
+                table.push(&common(vec![
+                    ("HEADER_ID", h.header_id.clone()),
+                    ("HEADER_ORDER", h.order.to_string()),
+                    ("DESCRIPTION", h.description.clone()),
+                    ("FILENAME", h.file_name.clone()),
+                    ("DELIMIT_CHAR", h.delimiter.to_string()),
+                    ("USE_CHANGE_FLAG", yes_no(h.use_change_flag)),
+                    ("TABLE_AFFECTED", h.table.clone()),
+                    ("ADDITIONAL_SQL", h.additional_sql.clone()),
+                    ("COLUMN_HEADERS", yes_no(h.column_headers)),
+                ]));
+            }
+        }
+        if let Some(table) = tables.table_mut(DET) {
+            forget(table, id);
+            for h in &self.headers {
+                for f in &h.fields {
+                    table.push(&common(vec![
+                        ("HEADER_ID", h.header_id.clone()),
+                        ("FIELD_ID", f.field_id.clone()),
+                        ("FIELD_ORDER", f.order.to_string()),
+                        ("TABLE_NAME", f.table.clone()),
+                        ("COLUMN_NAME", f.column.clone()),
+                        ("FIELD_LENGTH", f.field_length.clone()),
+                        (
+                            "COLUMN_OVERRIDE",
+                            f.column_override.clone().unwrap_or_default(),
+                        ),
+                    ]));
                 }
             }
-            true
         }
-        None if mode.insert => {
-            let pairs: Vec<(&str, String)> = record
-                .iter()
-                .map(|(c, v)| (c.as_str(), v.clone()))
-                .collect();
-            table.push(&pairs);
-            true
-        }
-        _ => false,
+        [DEF, HDR, DET]
+    }
+
+    /// Reads definition `interface_id` (case-insensitive) back from the
+    /// `LTDB_INTERFACE_*` tables; `None` when `LTDB_INTERFACE_DEF` lacks it.
+    pub(crate) fn load(interface_id: &str, tables: &EspTables) -> Option<Definition> {
+        let def = rows_of(tables, DEF, interface_id).into_iter().next()?;
+        let get = |row: &Row, column: &str| row.get(column).cloned().unwrap_or_default();
+        let number =
+            |row: &Row, column: &str| get(row, column).trim().parse::<i64>().unwrap_or(i64::MAX);
+        let details = rows_of(tables, DET, interface_id);
+        let mut headers: Vec<Header> = rows_of(tables, HDR, interface_id)
+            .iter()
+            .map(|h| {
+                let header_id = get(h, "HEADER_ID").trim().to_owned();
+                let mut fields: Vec<Field> = details
+                    .iter()
+                    .filter(|d| get(d, "HEADER_ID").trim().eq_ignore_ascii_case(&header_id))
+                    .map(|d| Field {
+                        field_id: get(d, "FIELD_ID").trim().to_owned(),
+                        order: number(d, "FIELD_ORDER"),
+                        table: get(d, "TABLE_NAME").trim().to_owned(),
+                        column: get(d, "COLUMN_NAME").trim().to_owned(),
+                        column_override: Some(get(d, "COLUMN_OVERRIDE")).filter(|o| !o.is_empty()),
+                        field_length: get(d, "FIELD_LENGTH"),
+                    })
+                    .collect();
+                fields.sort_by_key(|f| f.order);
+                Header {
+                    order: number(h, "HEADER_ORDER"),
+                    description: get(h, "DESCRIPTION"),
+                    file_name: get(h, "FILENAME").trim().to_owned(),
+                    delimiter: delimiter(&get(h, "DELIMIT_CHAR")),
+                    table: get(h, "TABLE_AFFECTED").trim().to_owned(),
+                    additional_sql: get(h, "ADDITIONAL_SQL"),
+                    column_headers: get(h, "COLUMN_HEADERS").trim() == "Y",
+                    use_change_flag: get(h, "USE_CHANGE_FLAG").trim() == "Y",
+                    fields,
+                    header_id,
+                }
+            })
+            .collect();
+        headers.sort_by_key(|h| h.order);
+        Some(Definition {
+            interface_id: get(&def, "INTERFACE_ID").trim().to_owned(),
+            upload: get(&def, "UPLOAD_DOWNLOAD").trim() == "U",
+            description: get(&def, "DESCRIPTION"),
+            headers,
+        })
     }
 }

@@ -14,10 +14,11 @@ use axum::routing::{get, post};
 use percent_encoding::percent_decode_str;
 use serde_json::{Value, json};
 
-use super::definitions::{self, UploadMode};
+use super::definitions;
 use super::pages;
 use super::search;
 use super::state::{Config, Inner, Stage, TaskKind, WebSession, token};
+use super::upload::UploadMode;
 use crate::faults::{self, Faults};
 
 /// The application path.
@@ -220,6 +221,7 @@ async fn logon(State(shared): S, headers: HeaderMap, body: Bytes) -> Response {
             WebSession {
                 stage: Stage::Choosing,
                 served: 0,
+                saved: Default::default(),
                 searches: Default::default(),
             },
         );
@@ -282,9 +284,17 @@ impl IntoResponse for Expired {
     }
 }
 
+/// A request's working session.
+struct Work {
+    /// The session cookie.
+    id: String,
+    site_code: String,
+    school_year: i32,
+}
+
 /// The working session of a request, counting the request against its
 /// lifetime; a redirect to the logon page when there is none (expired).
-fn working(shared: &Shared, headers: &HeaderMap) -> Result<(String, i32), Expired> {
+fn working(shared: &Shared, headers: &HeaderMap) -> Result<Work, Expired> {
     let id = cookies(headers).remove(SESSION_COOKIE).unwrap_or_default();
     let mut inner = shared.lock();
     let limit = shared.config.expire_after;
@@ -305,7 +315,11 @@ fn working(shared: &Shared, headers: &HeaderMap) -> Result<(String, i32), Expire
         _ => None,
     };
     match outcome {
-        Some(found) => Ok(found),
+        Some((site_code, school_year)) => Ok(Work {
+            id,
+            site_code,
+            school_year,
+        }),
         None => {
             inner.sessions.remove(&id);
             inner.counters.expired_requests += 1;
@@ -316,14 +330,14 @@ fn working(shared: &Shared, headers: &HeaderMap) -> Result<(String, i32), Expire
 
 async fn home(State(shared): S, headers: HeaderMap) -> Response {
     match working(&shared, &headers) {
-        Ok((site_code, year)) => {
+        Ok(work) => {
             let label = shared
                 .lock()
                 .envs
-                .get(&site_code)
+                .get(&work.site_code)
                 .map(|e| e.label.clone())
                 .unwrap_or_default();
-            html(pages::home(&label, year))
+            html(pages::home(&label, work.school_year))
         }
         Err(response) => response.into_response(),
     }
@@ -478,7 +492,7 @@ async fn clear_errored(State(shared): S, headers: HeaderMap, body: Bytes) -> Res
 }
 
 async fn run_download(State(shared): S, headers: HeaderMap, body: Bytes) -> Response {
-    let (site_code, _) = match working(&shared, &headers) {
+    let work = match working(&shared, &headers) {
         Ok(found) => found,
         Err(response) => return response.into_response(),
     };
@@ -497,12 +511,12 @@ async fn run_download(State(shared): S, headers: HeaderMap, body: Bytes) -> Resp
     page_state(
         shared
             .lock()
-            .start_task(&site_code, id, TaskKind::Download, polls),
+            .start_task(&work.id, &work.site_code, id, TaskKind::Download, polls),
     )
 }
 
 async fn run_upload(State(shared): S, headers: HeaderMap, body: Bytes) -> Response {
-    let (site_code, _) = match working(&shared, &headers) {
+    let work = match working(&shared, &headers) {
         Ok(found) => found,
         Err(response) => return response.into_response(),
     };
@@ -534,7 +548,8 @@ async fn run_upload(State(shared): S, headers: HeaderMap, body: Bytes) -> Respon
     let polls = shared.config.task_polls;
     let mut inner = shared.lock();
     let result = inner.start_task(
-        &site_code,
+        &work.id,
+        &work.site_code,
         text("InterfaceId"),
         TaskKind::Upload(mode),
         polls,
@@ -550,7 +565,7 @@ async fn run_upload(State(shared): S, headers: HeaderMap, body: Bytes) -> Respon
 }
 
 async fn save_definition(State(shared): S, headers: HeaderMap, body: Bytes) -> Response {
-    let (site_code, _) = match working(&shared, &headers) {
+    let work = match working(&shared, &headers) {
         Ok(found) => found,
         Err(response) => return response.into_response(),
     };
@@ -564,36 +579,45 @@ async fn save_definition(State(shared): S, headers: HeaderMap, body: Bytes) -> R
                 .to_owned(),
         ));
     }
+    let mut inner = shared.lock();
     let result = definitions::parse(&body).and_then(|definition| {
-        let mut inner = shared.lock();
         let env = inner
             .envs
-            .get_mut(&site_code)
+            .get_mut(&work.site_code)
             .ok_or("the environment is gone")?;
-        env.definitions
-            .insert(definition.interface_id.clone(), definition);
-        inner.counters.definitions_saved += 1;
-        Ok(())
+        env.save(&definition);
+        Ok(definition.interface_id.to_ascii_uppercase())
     });
-    page_state(result)
+    match result {
+        Ok(interface_id) => {
+            inner.counters.definitions_saved += 1;
+            if let Some(session) = inner.sessions.get_mut(&work.id) {
+                session.saved.insert(interface_id);
+            }
+            page_state(Ok(()))
+        }
+        Err(message) => {
+            inner.counters.definitions_refused += 1;
+            page_state(Err(message))
+        }
+    }
 }
 
 async fn execute_search(State(shared): S, headers: HeaderMap, body: Bytes) -> Response {
-    let (site_code, _) = match working(&shared, &headers) {
+    let work = match working(&shared, &headers) {
         Ok(found) => found,
         Err(response) => return response.into_response(),
     };
-    let id = cookies(&headers).remove(SESSION_COOKIE).unwrap_or_default();
     let pairs = form_pairs(&body);
     let mut inner = shared.lock();
     let result = inner
         .envs
-        .get(&site_code)
+        .get(&work.site_code)
         .ok_or_else(|| "the environment is gone".to_owned())
         .and_then(|env| search::execute(&pairs, &env.tables));
     let result = result.map(|(search_type, found)| {
         inner.counters.searches += 1;
-        if let Some(session) = inner.sessions.get_mut(&id) {
+        if let Some(session) = inner.sessions.get_mut(&work.id) {
             session.searches.insert(search_type, found);
         }
     });
@@ -606,10 +630,10 @@ async fn search_results(
     Query(query): Query<HashMap<String, String>>,
     body: Bytes,
 ) -> Response {
-    if let Err(response) = working(&shared, &headers) {
-        return response.into_response();
-    }
-    let id = cookies(&headers).remove(SESSION_COOKIE).unwrap_or_default();
+    let work = match working(&shared, &headers) {
+        Ok(found) => found,
+        Err(response) => return response.into_response(),
+    };
     let mut fields = query;
     fields.extend(form(&body));
     let get = |name: &str| {
@@ -623,7 +647,7 @@ async fn search_results(
     let inner = shared.lock();
     let Some(found) = inner
         .sessions
-        .get(&id)
+        .get(&work.id)
         .and_then(|session| session.searches.get(&search_type))
     else {
         return page_state(Err(format!("no {search_type} search has been run")));

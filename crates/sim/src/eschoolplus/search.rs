@@ -11,7 +11,6 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Value, json};
 
-use super::filter::norm;
 use super::tables::EspTables;
 
 /// The table each search type lists.
@@ -23,6 +22,22 @@ const SEARCH_TABLES: &[(&str, &str)] = &[
     ("COURSECAT", "SCHD_COURSE"),
     ("MPS", "REG_MP_WEEKS"),
 ];
+
+/// The comparison form of a value: trimmed, a number by its value (`0101`
+/// = `101`), text upper case (SQL Server's default collation ignores case).
+fn norm(value: &str) -> String {
+    let value = value.trim();
+    match value.parse::<f64>() {
+        Ok(number)
+            if value
+                .chars()
+                .all(|c| c.is_ascii_digit() || "-.".contains(c)) =>
+        {
+            format!("{number}")
+        }
+        _ => value.to_uppercase(),
+    }
+}
 
 /// The result of one search, kept for paging.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

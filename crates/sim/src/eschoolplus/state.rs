@@ -1,14 +1,17 @@
-//! The simulator's state: environments with their tables and definitions,
-//! web sessions, the user's tasks and file area, and the counters.
+//! The simulator's state: environments with their tables, SQL database and
+//! saved definitions, web sessions, the user's tasks and file area, the task
+//! fault switches and the counters.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde_json::{Value, json};
 
-use super::EspCounters;
-use super::definitions::{self, Definition, UploadMode};
+use super::definitions::Definition;
+use super::mirror::Mirror;
 use super::search::SearchResult;
-use super::tables::EspTables;
+use super::tables::{EspTable, EspTables};
+use super::upload::UploadMode;
+use super::{EspCounters, RunMode, download, upload};
 
 /// A password that never shows in `Debug`.
 #[derive(Clone, PartialEq, Eq)]
@@ -37,12 +40,114 @@ pub(crate) struct Config {
     pub(crate) no_load_permissions: bool,
 }
 
-/// One environment (site code): its tables and saved definitions.
-#[derive(Debug, Clone)]
+/// One environment (site code): its tables (saved definitions included, in
+/// the `LTDB_INTERFACE_*` tables) and their SQL mirror.
+#[derive(Debug)]
 pub(crate) struct Environment {
     pub(crate) label: String,
+    /// What `DISTRICT` holds in the rows the simulator writes.
+    pub(crate) district: String,
     pub(crate) tables: EspTables,
-    pub(crate) definitions: BTreeMap<String, Definition>,
+    pub(crate) mirror: Mirror,
+}
+
+impl Environment {
+    /// An environment of `tables`, its SQL database loaded.
+    ///
+    /// # Errors
+    ///
+    /// SQLite's message when the database cannot be built.
+    pub(crate) fn new(site_code: &str, label: String, tables: EspTables) -> Result<Self, String> {
+        let digits = site_code.trim_start_matches('0');
+        let district = if !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit()) {
+            digits.to_owned()
+        } else {
+            site_code.to_owned()
+        };
+        Ok(Environment {
+            label,
+            district,
+            mirror: Mirror::build(&tables)?,
+            tables,
+        })
+    }
+
+    /// Stores `definition` (replacing one of the same id) in the tables.
+    pub(crate) fn save(&mut self, definition: &Definition) {
+        for table in definition.store(&self.district, &mut self.tables) {
+            self.mirror.mark(table);
+        }
+    }
+
+    /// The saved definition `interface_id` (case-insensitive).
+    pub(crate) fn definition(&self, interface_id: &str) -> Option<Definition> {
+        Definition::load(interface_id, &self.tables)
+    }
+
+    /// Changes table `name` (created empty if the schema has it but the
+    /// environment does not); columns outside the schema that `change` adds
+    /// are dropped. Whether the table exists and kept only schema columns.
+    pub(crate) fn edit(&mut self, name: &str, change: impl FnOnce(&mut EspTable)) -> bool {
+        let Some(table) = self.tables.table_mut(name) else {
+            return false;
+        };
+        change(table);
+        let clean = keep_schema_columns(name, table);
+        self.mirror.mark(name);
+        clean
+    }
+}
+
+/// Drops the columns of `table` the real table `name` lacks (and their
+/// values); whether there were none.
+fn keep_schema_columns(name: &str, table: &mut EspTable) -> bool {
+    let schema = super::schema::EspSchema::real();
+    let keep: Vec<bool> = table
+        .columns
+        .iter()
+        .map(|column| schema.has_column(name, column))
+        .collect();
+    if keep.iter().all(|k| *k) {
+        return true;
+    }
+    let pick = |values: &mut Vec<String>| {
+        let mut at = 0;
+        values.retain(|_| {
+            at += 1;
+            keep.get(at - 1).copied().unwrap_or(true)
+        });
+    };
+    pick(&mut table.columns);
+    for row in &mut table.rows {
+        pick(row);
+    }
+    false
+}
+
+/// A task fault switched on: tasks of `table` (uploads in `mode` only, when
+/// set) fail with `message`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct TaskFault {
+    pub(crate) table: String,
+    pub(crate) mode: Option<RunMode>,
+    pub(crate) message: String,
+}
+
+impl TaskFault {
+    /// Adds this fault to `faults`, replacing one of the same table and mode.
+    pub(crate) fn switch_on(self, faults: &mut Vec<TaskFault>) {
+        faults.retain(|f| !(f.table == self.table && f.mode == self.mode));
+        faults.push(self);
+    }
+
+    fn hits(&self, task: &Task) -> bool {
+        let mode_matches = match (self.mode, &task.kind) {
+            (None, _) => true,
+            (Some(wanted), TaskKind::Upload(mode)) => mode.run == (wanted == RunMode::Run),
+            (Some(_), TaskKind::Download) => false,
+        };
+        mode_matches && task.definition.touches(&self.table)
+    }
 }
 
 /// Where a web session stands.
@@ -58,6 +163,9 @@ pub(crate) enum Stage {
 pub(crate) struct WebSession {
     pub(crate) stage: Stage,
     pub(crate) served: u32,
+    /// Interface ids (upper case) saved in this session: not runnable until
+    /// the next logon.
+    pub(crate) saved: BTreeSet<String>,
     /// The last result of each search type, for paging.
     pub(crate) searches: BTreeMap<String, SearchResult>,
 }
@@ -107,6 +215,7 @@ pub(crate) struct Inner {
     pub(crate) tasks: Vec<Task>,
     pub(crate) files: Vec<StoredFile>,
     pub(crate) counters: EspCounters,
+    pub(crate) task_faults: Vec<TaskFault>,
     pub(crate) next_id: u64,
 }
 
@@ -116,7 +225,7 @@ pub(crate) fn token() -> String {
 }
 
 impl Inner {
-    pub(crate) fn new(envs: Vec<(String, Environment)>) -> Self {
+    pub(crate) fn new(envs: Vec<(String, Environment)>, task_faults: Vec<TaskFault>) -> Self {
         Inner {
             env_order: envs.iter().map(|(code, _)| code.clone()).collect(),
             envs: envs.into_iter().collect(),
@@ -125,6 +234,7 @@ impl Inner {
             tasks: Vec::new(),
             files: Vec::new(),
             counters: EspCounters::default(),
+            task_faults,
             next_id: 1,
         }
     }
@@ -134,9 +244,16 @@ impl Inner {
         self.next_id - 1
     }
 
-    /// Starts a task of a saved definition; the validation message when it cannot.
+    /// Switches a task fault on (see [`TaskFault::switch_on`]).
+    pub(crate) fn set_task_fault(&mut self, fault: TaskFault) {
+        fault.switch_on(&mut self.task_faults);
+    }
+
+    /// Starts a task of a saved definition for web session `session`; the
+    /// validation message when it cannot.
     pub(crate) fn start_task(
         &mut self,
+        session: &str,
         site_code: &str,
         interface_id: &str,
         kind: TaskKind,
@@ -145,8 +262,7 @@ impl Inner {
         let definition = self
             .envs
             .get(site_code)
-            .and_then(|env| env.definitions.get(interface_id))
-            .cloned()
+            .and_then(|env| env.definition(interface_id))
             .ok_or_else(|| format!("Interface ID {interface_id} does not exist"))?;
         let upload = matches!(kind, TaskKind::Upload(_));
         if definition.upload != upload {
@@ -155,11 +271,24 @@ impl Inner {
                 if upload { "upload" } else { "download" }
             ));
         }
+        let changed = self.sessions.get(session).is_some_and(|s| {
+            s.saved
+                .contains(&definition.interface_id.to_ascii_uppercase())
+        });
+        if changed {
+            self.counters.runs_refused += 1;
+            return Err(format!(
+                "Interface ID {interface_id} was changed in this session; log on again to run it"
+            ));
+        }
         let id = self.next();
         let verb = if upload { "Upload" } else { "Download" };
         self.tasks.push(Task {
             key: format!("TASK{id}"),
-            name: format!("{verb} {interface_id} - {}", definition.description),
+            name: format!(
+                "{verb} {} - {}",
+                definition.interface_id, definition.description
+            ),
             site_code: site_code.to_owned(),
             definition,
             kind,
@@ -178,62 +307,66 @@ impl Inner {
             if task.state != TaskState::Running {
                 continue;
             }
-            task.polls += 1;
+            task.polls = task.polls.saturating_add(1);
             task.polls_left = task.polls_left.saturating_sub(1);
             if task.polls_left == 0 {
                 finished.push(index);
             }
         }
         for index in finished {
-            self.finish(index);
+            let state = match self.run(index) {
+                Ok(()) => TaskState::Done,
+                Err(message) => {
+                    self.counters.tasks_failed += 1;
+                    TaskState::Failed(message)
+                }
+            };
+            if let Some(task) = self.tasks.get_mut(index) {
+                task.state = state;
+            }
         }
         self.task_list()
     }
 
-    fn finish(&mut self, index: usize) {
-        let task = self.tasks[index].clone();
-        let Some(env) = self.envs.get_mut(&task.site_code) else {
-            self.tasks[index].state = TaskState::Failed("the environment is gone".to_owned());
-            return;
-        };
+    /// Does what task `index` does; the task's error text when it fails.
+    fn run(&mut self, index: usize) -> Result<(), String> {
+        let task = self.tasks.get(index).cloned().ok_or("the task is gone")?;
+        if let Some(fault) = self.task_faults.iter().find(|f| f.hits(&task)) {
+            return Err(fault.message.clone());
+        }
+        let env = self
+            .envs
+            .get_mut(&task.site_code)
+            .ok_or("the environment is gone")?;
         let def = &task.definition;
-        let outcome = match task.kind {
-            TaskKind::Download => definitions::download(def, &env.tables).map(|bytes| {
-                let id = self.next_id;
-                self.next_id += 1;
-                let stem = def
-                    .file_name
-                    .rsplit_once('.')
-                    .map_or(def.file_name.as_str(), |(stem, _)| stem);
-                self.files
-                    .retain(|f| !f.display_name.eq_ignore_ascii_case(&def.file_name));
-                self.files.push(StoredFile {
-                    display_name: def.file_name.clone(),
-                    raw_name: format!("{stem}_{id}.txt"),
-                    bytes,
-                });
-            }),
+        match task.kind {
+            TaskKind::Download => {
+                let files = download::run(def, &mut env.mirror, &env.tables)?;
+                for (name, bytes) in files {
+                    self.put_file(&name, bytes);
+                }
+                Ok(())
+            }
             TaskKind::Upload(mode) => {
+                let header = def
+                    .headers
+                    .first()
+                    .ok_or_else(|| format!("Interface ID {} has no header", def.interface_id))?;
                 let file = self
                     .files
                     .iter()
                     .rev()
-                    .find(|f| f.display_name.eq_ignore_ascii_case(&def.file_name));
-                match file {
-                    None => Err(format!("file {} was not found", def.file_name)),
-                    Some(file) => {
-                        definitions::upload(def, &file.bytes, mode, &mut env.tables).map(|result| {
-                            self.counters.rows_written += result.written;
-                            self.counters.rows_rejected += result.rejected;
-                        })
-                    }
+                    .find(|f| f.display_name.eq_ignore_ascii_case(&header.file_name))
+                    .ok_or_else(|| format!("file {} was not found", header.file_name))?;
+                let result = upload::run(header, &file.bytes, mode, &mut env.tables)?;
+                if result.written > 0 {
+                    env.mirror.mark(&header.table);
                 }
+                self.counters.rows_written += result.written;
+                self.counters.rows_rejected += result.rejected;
+                Ok(())
             }
-        };
-        self.tasks[index].state = match outcome {
-            Ok(()) => TaskState::Done,
-            Err(message) => TaskState::Failed(message),
-        };
+        }
     }
 
     /// The `TaskAndReportData` answer.
@@ -246,7 +379,7 @@ impl Inner {
                 "TaskName": task.name,
                 "RunTime": "",
                 "RecordsProcessed": task.polls,
-                "TotalRecords": task.polls + task.polls_left,
+                "TotalRecords": task.polls.saturating_add(task.polls_left),
             });
             match &task.state {
                 TaskState::Running => {
@@ -304,8 +437,8 @@ impl Inner {
             .retain(|t| !(t.key == key && matches!(t.state, TaskState::Failed(_))));
     }
 
-    /// Stores an uploaded file (replacing one of the same name).
-    pub(crate) fn store_upload(&mut self, name: &str, bytes: Vec<u8>) {
+    /// Puts a file in the file area, replacing one of the same name.
+    fn put_file(&mut self, name: &str, bytes: Vec<u8>) {
         let id = self.next();
         self.files
             .retain(|f| !f.display_name.eq_ignore_ascii_case(name));
@@ -315,6 +448,11 @@ impl Inner {
             raw_name: format!("{stem}_{id}.txt"),
             bytes,
         });
+    }
+
+    /// Stores an uploaded file (replacing one of the same name).
+    pub(crate) fn store_upload(&mut self, name: &str, bytes: Vec<u8>) {
+        self.put_file(name, bytes);
         self.counters.uploads += 1;
     }
 }

@@ -8,6 +8,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::EspSimError;
+use super::schema::EspSchema;
 
 /// One table: column names and rows of text values in column order.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -97,7 +98,8 @@ pub(crate) const UPLOADABLE: &[(&str, &[&str])] = &[
     ),
 ];
 
-/// The columns of every table the simulator creates.
+/// The columns of every table the simulator creates and fills; a subset of
+/// the real schema ([`EspSchema::real`]).
 pub(crate) const SCHEMA: &[(&str, &[&str])] = &[
     (
         "REG_BUILDING",
@@ -278,6 +280,40 @@ pub(crate) const SCHEMA: &[(&str, &[&str])] = &[
             "DROP_LOWEST",
         ],
     ),
+    (
+        "LTDB_INTERFACE_DEF",
+        &["DISTRICT", "INTERFACE_ID", "DESCRIPTION", "UPLOAD_DOWNLOAD"],
+    ),
+    (
+        "LTDB_INTERFACE_HDR",
+        &[
+            "DISTRICT",
+            "INTERFACE_ID",
+            "HEADER_ID",
+            "HEADER_ORDER",
+            "DESCRIPTION",
+            "FILENAME",
+            "DELIMIT_CHAR",
+            "USE_CHANGE_FLAG",
+            "TABLE_AFFECTED",
+            "ADDITIONAL_SQL",
+            "COLUMN_HEADERS",
+        ],
+    ),
+    (
+        "LTDB_INTERFACE_DET",
+        &[
+            "DISTRICT",
+            "INTERFACE_ID",
+            "HEADER_ID",
+            "FIELD_ID",
+            "FIELD_ORDER",
+            "TABLE_NAME",
+            "COLUMN_NAME",
+            "FIELD_LENGTH",
+            "COLUMN_OVERRIDE",
+        ],
+    ),
 ];
 
 impl EspTables {
@@ -302,15 +338,57 @@ impl EspTables {
     ///
     /// # Errors
     ///
-    /// When the JSON does not have that shape.
+    /// When the JSON does not have that shape, or names a table or column
+    /// outside the real schema ([`EspTables::check_schema`]).
     pub fn from_json(bytes: &[u8]) -> Result<Self, EspSimError> {
         let mut tables: EspTables = serde_json::from_slice(bytes)
             .map_err(|error| EspSimError::Tables(error.to_string()))?;
         tables.tables = std::mem::take(&mut tables.tables)
             .into_iter()
-            .map(|(name, table)| (name.to_ascii_uppercase(), table))
+            .map(|(name, mut table)| {
+                for column in &mut table.columns {
+                    *column = column.trim().to_ascii_uppercase();
+                }
+                (name.trim().to_ascii_uppercase(), table)
+            })
             .collect();
+        tables.check_schema()?;
         Ok(tables)
+    }
+
+    /// The tables (`NAME`) and columns (`TABLE.COLUMN`) held that the real
+    /// eSchoolPLUS database ([`EspSchema::real`]) does not have.
+    pub fn outside_schema(&self) -> Vec<String> {
+        let schema = EspSchema::real();
+        let mut out = Vec::new();
+        for (name, table) in &self.tables {
+            if !schema.has_table(name) {
+                out.push(name.clone());
+                continue;
+            }
+            out.extend(
+                table
+                    .columns
+                    .iter()
+                    .filter(|column| !schema.has_column(name, column))
+                    .map(|column| format!("{name}.{column}")),
+            );
+        }
+        out
+    }
+
+    /// Checks that every table and column is one of the real schema.
+    ///
+    /// # Errors
+    ///
+    /// [`EspSimError::NotInSchema`] naming those that are not.
+    pub fn check_schema(&self) -> Result<(), EspSimError> {
+        let outside = self.outside_schema();
+        if outside.is_empty() {
+            Ok(())
+        } else {
+            Err(EspSimError::NotInSchema(outside.join(", ")))
+        }
     }
 
     /// Reads tables from a JSON file (see [`EspTables::from_json`]).
@@ -329,13 +407,40 @@ impl EspTables {
         self.tables.get(&name.to_ascii_uppercase())
     }
 
-    /// The table called `name`, created with the schema's columns if missing.
+    /// The table called `name`, created empty if missing: with the columns
+    /// the simulator fills ([`SCHEMA`]), else with every column of the real
+    /// schema; `None` for a table the real database does not have.
     pub(crate) fn table_mut(&mut self, name: &str) -> Option<&mut EspTable> {
-        let name = name.to_ascii_uppercase();
+        let name = name.trim().to_ascii_uppercase();
         if !self.tables.contains_key(&name) {
-            let columns = SCHEMA.iter().find(|(n, _)| *n == name)?.1;
-            self.tables.insert(name.clone(), EspTable::new(columns));
+            let table = match SCHEMA.iter().find(|(n, _)| *n == name) {
+                Some((_, columns)) => EspTable::new(columns),
+                None => EspTable {
+                    columns: EspSchema::real().columns(&name)?.to_vec(),
+                    rows: Vec::new(),
+                },
+            };
+            self.tables.insert(name.clone(), table);
         }
         self.tables.get_mut(&name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_simulators_tables_are_real_tables_with_real_columns() {
+        let schema = EspSchema::real();
+        for (table, columns) in SCHEMA {
+            for column in *columns {
+                assert!(schema.has_column(table, column), "{table}.{column}");
+            }
+        }
+        for (table, keys) in UPLOADABLE {
+            assert!(keys.iter().all(|k| schema.has_column(table, k)), "{table}");
+        }
+        assert_eq!(EspTables::empty().outside_schema(), Vec::<String>::new());
     }
 }

@@ -1,4 +1,10 @@
-//! Tests of the eSchoolPLUS simulator, spoken to with a plain HTTP client.
+//! Tests of the eSchoolPLUS simulator, spoken to with a plain HTTP client;
+//! the helpers here build definitions in the shape the public scripts send
+//! (reference §A2.1) and drive a web session.
+
+mod definitions;
+mod downloads;
+mod uploads;
 
 use reqwest::redirect::Policy;
 use reqwest::{Client, StatusCode};
@@ -6,6 +12,10 @@ use serde_json::{Value, json};
 
 use super::*;
 use crate::district::{DistrictSize, generate};
+
+/// What the public scripts put first in `AdditionalSql` to end records with `#!#`.
+const TERMINATOR_JOIN: &str =
+    "LEFT OUTER JOIN (SELECT '#!#' AS 'RC_RUN') AS [spi_checklist_setup_hdr] ON 1=1 ";
 
 fn client() -> Client {
     Client::builder()
@@ -42,27 +52,125 @@ async fn post_logon(
     client.post(url).form(&form).send().await.unwrap()
 }
 
-/// A client logged on to the first environment for 2026.
-async fn logged_on(sim: &RunningEsp) -> Client {
-    let client = client();
-    let page = logon_page(sim, &client).await;
-    let token = token_of(&page);
-    let answer = post_logon(sim, &client, sim.password(), Some(&token)).await;
-    assert_eq!(answer.status(), StatusCode::OK);
+async fn set_environment(sim: &RunningEsp, client: &Client, database: &str) -> reqwest::Response {
     let url = format!("{}/Account/SetEnvironment/SessionStart", sim.url());
-    let answer = client
+    client
         .post(url)
         .form(&[
             ("ServerName", "ESPSIM01"),
-            ("EnvironmentConfiguration.Database", sim.site_code()),
+            ("EnvironmentConfiguration.Database", database),
             ("EnvironmentConfiguration.SchoolYear", "2026"),
             ("EnvironmentConfiguration.SummerSchool", "false"),
         ])
         .send()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+/// Asserts that `answer` redirects to the logon page (no working session).
+fn assert_sent_to_logon(answer: &reqwest::Response) {
     assert_eq!(answer.status(), StatusCode::FOUND);
-    client
+    assert_eq!(answer.headers()["location"], "/eSchoolPLUS/Account/LogOn");
+}
+
+/// One column of a definition, with every field the public scripts send.
+fn detail(
+    interface_id: &str,
+    header_id: &str,
+    order: usize,
+    (table, column): (&str, &str),
+    column_override: Option<&str>,
+) -> Value {
+    json!({
+        "Edit": null, "InterfaceId": interface_id, "HeaderId": header_id,
+        "FieldId": order.to_string(), "FieldOrder": order, "TableName": table,
+        "TableAlias": null, "ColumnName": column, "ScreenType": null, "ScreenNumber": null,
+        "FormatString": null, "StartPosition": null, "EndPosition": null, "FieldLength": "255",
+        "ValidationTable": null, "CodeColumn": null, "ValidationList": null, "ErrorMessage": null,
+        "ExternalTable": null, "ExternalColumnIn": null, "ExternalColumnOut": null,
+        "Literal": null, "ColumnOverride": column_override, "Delete": false, "CanDelete": true,
+        "NewRow": true, "InterfaceTranslations": [""],
+    })
+}
+
+/// A header of `table` writing `<interface id>_<header id>.txt` with
+/// `columns` (`table.COLUMN`) and `sql` after `FROM`; `terminated` adds the
+/// scripts' `#!#` column and its derived table.
+fn header(
+    interface_id: &str,
+    (header_id, order): (&str, usize),
+    table: &str,
+    columns: &[&str],
+    sql: &str,
+    terminated: bool,
+) -> Value {
+    let mut details: Vec<Value> = columns
+        .iter()
+        .enumerate()
+        .map(|(at, column)| {
+            let column = column.split_once('.').unwrap();
+            detail(interface_id, header_id, at + 1, column, None)
+        })
+        .collect();
+    let mut sql = sql.to_owned();
+    if terminated {
+        let mut end = detail(
+            interface_id,
+            header_id,
+            99,
+            ("spi_checklist_setup_hdr", "RC_RUN"),
+            Some("#!#"),
+        );
+        end["FieldLength"] = json!("3");
+        details.push(end);
+        sql = format!("{TERMINATOR_JOIN}{sql}");
+    }
+    json!({
+        "InterfaceId": interface_id, "HeaderId": header_id, "HeaderOrder": order,
+        "Description": format!("rostersync {table}"),
+        "FileName": format!("{interface_id}_{header_id}.txt"), "LastRunDate": null,
+        "DelimitChar": "|", "TableAffected": table, "UseChangeFlag": false,
+        "AdditionalSql": sql, "ColumnHeaders": true, "Delete": false, "CanDelete": true,
+        "ColumnHeadersRaw": "Y",
+        "AffectedTableObject": { "Code": table, "Description": table,
+            "CodeAndDescription": table, "ActiveRaw": "Y", "Active": true },
+        "InterfaceDetails": details,
+    })
+}
+
+/// The body of `SaveUploadDownload` (`direction` `D` or `U`).
+fn definition(
+    direction: &str,
+    interface_id: &str,
+    description: &str,
+    headers: Vec<Value>,
+) -> Value {
+    json!({
+        "IsCopyNew": "False", "NewHeaderNames": [""], "InterfaceHeadersToCopy": [""],
+        "InterfaceToCopyFrom": [""], "CopyHeaders": "False", "PageEditMode": 0,
+        "UploadDownloadDefinition": {
+            "UploadDownload": direction, "DistrictId": 0, "InterfaceId": interface_id,
+            "Description": description, "UploadDownloadRaw": direction, "ChangeUser": null,
+            "DeleteEntity": false, "InterfaceHeaders": headers,
+        },
+    })
+}
+
+/// The buildings definition: building and name of building 10, terminated.
+fn building_definition() -> Value {
+    definition(
+        "D",
+        "RSBLD",
+        "buildings",
+        vec![header(
+            "RSBLD",
+            ("BLD", 1),
+            "reg_building",
+            &["reg_building.BUILDING", "reg_building.NAME"],
+            "WHERE reg_building.BUILDING IN ('10')",
+            true,
+        )],
+    )
 }
 
 fn buildings(names: &[(&str, &str)]) -> EspTables {
@@ -74,55 +182,143 @@ fn buildings(names: &[(&str, &str)]) -> EspTables {
     tables
 }
 
-fn building_definition() -> Value {
-    json!({ "UploadDownloadDefinition": {
-        "UploadDownload": "D", "InterfaceId": "RSBLD", "Description": "buildings",
-        "InterfaceHeaders": [{
-            "HeaderId": "1", "FileName": "RSBLD_reg_building.txt", "TableAffected": "reg_building",
-            "DelimitChar": "|", "ColumnHeaders": true, "AdditionalSql": "WHERE BUILDING IN (10)",
-            "InterfaceDetails": [
-                { "FieldOrder": 2, "ColumnName": "NAME", "Literal": null },
-                { "FieldOrder": 1, "ColumnName": "BUILDING", "Literal": null },
-                { "FieldOrder": 3, "ColumnName": "#!#", "Literal": "#!#" },
-            ],
-        }],
-    }})
-}
-
-async fn tasks(sim: &RunningEsp, client: &Client) -> Value {
-    let url = format!("{}/Task/TaskAndReportData", sim.url());
-    client.get(url).send().await.unwrap().json().await.unwrap()
-}
-
-async fn run_buildings(sim: &RunningEsp, client: &Client) {
-    let url = format!("{}/Utility/SaveUploadDownload", sim.url());
-    let saved: Value = client
-        .post(url)
-        .json(&building_definition())
-        .send()
+/// A simulator whose tasks finish on the first poll, with `tables` in
+/// environment `0850`.
+async fn live(builder: EspSimBuilder, tables: EspTables) -> RunningEsp {
+    builder
+        .task_polls(1)
+        .environment("0850", "Live", tables)
+        .start()
         .await
         .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(saved["PageState"], 2);
-    let url = format!("{}/Utility/RunDownload", sim.url());
-    let run: Value = client
-        .post(url)
-        .form(&[
-            ("InterfaceId", "RSBLD"),
+}
+
+/// A web session logged on to an environment for 2026.
+struct Session<'a> {
+    sim: &'a RunningEsp,
+    client: Client,
+}
+
+impl<'a> Session<'a> {
+    /// Logs on to the first environment.
+    async fn new(sim: &'a RunningEsp) -> Session<'a> {
+        let client = client();
+        let page = logon_page(sim, &client).await;
+        let answer = post_logon(sim, &client, sim.password(), Some(&token_of(&page))).await;
+        assert_eq!(answer.status(), StatusCode::OK);
+        let answer = set_environment(sim, &client, sim.site_code()).await;
+        assert_eq!(answer.status(), StatusCode::FOUND);
+        Session { sim, client }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}/{path}", self.sim.url())
+    }
+
+    async fn post_json(&self, path: &str, body: &Value) -> Value {
+        let response = self.client.post(self.url(path)).json(body).send().await;
+        response.unwrap().json().await.unwrap()
+    }
+
+    async fn save(&self, definition: &Value) -> Value {
+        self.post_json("Utility/SaveUploadDownload", definition)
+            .await
+    }
+
+    async fn run_download(&self, interface_id: &str) -> Value {
+        let form = [
+            ("InterfaceId", interface_id),
+            ("SearchType", "download_filter"),
+            ("ImportDirectory", "UD"),
             (
                 "TaskScheduler.CurrentTask.Classname",
                 "LTDB21_4.CRunDownload",
             ),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        ];
+        let response = self
+            .client
+            .post(self.url("Utility/RunDownload"))
+            .form(&form)
+            .send()
+            .await;
+        response.unwrap().json().await.unwrap()
+    }
+
+    async fn run_upload(&self, interface_id: &str, mode: &str) -> Value {
+        let body = json!({ "InterfaceId": interface_id, "RunMode": mode, "InsertNewRec": "Y",
+            "UpdateExistRec": "Y", "UpdateBlankRec": "N", "RunType": "UPLOAD",
+            "Classname": "LTDB21_4.CRunUpload" });
+        self.post_json("Utility/RunUpload", &body).await
+    }
+
+    async fn tasks(&self) -> Value {
+        let response = self
+            .client
+            .get(self.url("Task/TaskAndReportData"))
+            .send()
+            .await;
+        response.unwrap().json().await.unwrap()
+    }
+
+    /// The bytes of the file `display_name` of the task list `list`.
+    async fn file(&self, list: &Value, display_name: &str) -> Vec<u8> {
+        let reports = list["Reports"].as_array().unwrap();
+        let report = reports
+            .iter()
+            .find(|r| r["DisplayName"] == display_name)
+            .unwrap_or_else(|| panic!("no {display_name} in {list}"));
+        let response = self
+            .client
+            .get(self.url("ReportViewer/FileStream"))
+            .query(&[("fileName", report["RawFileName"].as_str().unwrap())])
+            .send()
+            .await;
+        response.unwrap().bytes().await.unwrap().to_vec()
+    }
+
+    /// Puts `content` in the file area as `name`.
+    async fn upload_file(&self, name: &str, content: &str) {
+        let body = format!(
+            "--XB\r\nContent-Disposition: form-data; name=\"FileToUpload\"; filename=\"{name}\"\r\n\r\n{content}\r\n--XB--\r\n"
+        );
+        let uploaded = self
+            .client
+            .post(self.url("Utility/UploadFile"))
+            .header("content-type", "multipart/form-data; boundary=XB")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(uploaded.status(), StatusCode::OK);
+    }
+}
+
+/// Saves `definition` (which must be accepted) and logs on again, as the
+/// public scripts do before running it.
+async fn saved<'a>(sim: &'a RunningEsp, definition: &Value) -> Session<'a> {
+    let saved = Session::new(sim).await.save(definition).await;
+    assert_eq!(saved["PageState"], 2, "{saved}");
+    Session::new(sim).await
+}
+
+/// Saves and runs download `definition` on a simulator whose tasks finish on
+/// the first poll; the task list after that poll.
+async fn download(session: &Session<'_>, interface_id: &str) -> Value {
+    let run = session.run_download(interface_id).await;
     assert_eq!(run["PageState"], 2, "{run}");
+    session.tasks().await
+}
+
+/// The one finished task's error text, if it failed.
+fn task_error(list: &Value) -> Option<String> {
+    let done = list["InactiveTasks"].as_array().unwrap();
+    let last = done.last().unwrap();
+    (last["ErrorOccurred"] == "True").then(|| {
+        last["TaskError"]["ScheduledTaskErrorDescription"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    })
 }
 
 #[tokio::test]
@@ -155,102 +351,34 @@ async fn logon_needs_the_token_and_a_wrong_password_gets_the_logon_page_again() 
     assert!(page.contains("<option value=\"0851\">Training</option>"));
     let counters = sim.counters();
     assert_eq!((counters.logons, counters.failed_logons), (1, 1));
-    assert_eq!(counters.requests.get("Account/LogOn"), Some(&5));
+    assert_eq!(counters.requests_to("Account/LogOn"), 5);
 }
 
 #[tokio::test]
-async fn a_download_task_finishes_on_the_third_poll_and_its_file_is_deleted() {
+async fn a_site_code_not_offered_selects_nothing_and_gets_the_environment_page_again() {
     let sim = EspSim::builder()
-        .task_polls(3)
-        .environment(
-            "0850",
-            "Live",
-            buildings(&[("10", "North"), ("20", "South")]),
-        )
+        .environment("0850", "Live", EspTables::empty())
         .start()
         .await
         .unwrap();
-    let client = logged_on(&sim).await;
-    run_buildings(&sim, &client).await;
-    for poll in 1..=2 {
-        let list = tasks(&sim, &client).await;
-        assert_eq!(
-            list["ActiveTasks"].as_array().unwrap().len(),
-            1,
-            "poll {poll}"
-        );
-        assert!(
-            list["ActiveTasks"][0]["TaskName"]
-                .as_str()
-                .unwrap()
-                .contains("RSBLD")
-        );
-        assert_eq!(list["Reports"].as_array().unwrap().len(), 0);
-    }
-    let list = tasks(&sim, &client).await;
-    assert_eq!(list["ActiveTasks"].as_array().unwrap().len(), 0);
-    assert_eq!(list["InactiveTasks"][0]["ErrorOccurred"], "False");
-    assert_eq!(list["Reports"][0]["DisplayName"], "RSBLD_reg_building.txt");
-    let raw = list["Reports"][0]["RawFileName"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let url = format!("{}/ReportViewer/FileStream", sim.url());
-    let bytes = client
-        .get(&url)
-        .query(&[("fileName", &raw)])
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
-    // Columns in field order, the filter keeps building 10 only.
-    assert_eq!(&bytes[..], b"BUILDING|NAME|#!#\r\n10|North|#!#\r\n");
-    let url_delete = format!("{}/Task/DeleteTasksAndReports", sim.url());
-    client
-        .post(url_delete)
-        .json(&json!({ "reportsToDelete": [raw], "tasksToDelete": [] }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(sim.counters().files_deleted, 1);
-    assert_eq!(sim.tasks_and_files().1, 0);
-}
-
-#[tokio::test]
-async fn files_are_windows_1252_with_line_breaks_left_inside_fields() {
-    let sim = EspSim::builder()
-        .task_polls(1)
-        .environment(
-            "0850",
-            "Live",
-            buildings(&[("10", "École Zoë\r\nAnnex 汉")]),
-        )
-        .start()
-        .await
-        .unwrap();
-    let client = logged_on(&sim).await;
-    run_buildings(&sim, &client).await;
-    let list = tasks(&sim, &client).await;
-    let raw = list["Reports"][0]["RawFileName"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let url = format!("{}/ReportViewer/FileStream", sim.url());
-    let response = client
-        .get(&url)
-        .query(&[("fileName", &raw)])
-        .send()
-        .await
-        .unwrap();
-    let bytes = response.bytes().await.unwrap();
-    assert!(bytes.contains(&0xC9), "É is one byte in Windows-1252");
-    let (text, _, bad) = encoding_rs::WINDOWS_1252.decode(&bytes);
-    assert!(!bad);
-    // The character Windows-1252 lacks becomes `?`; the line break stays.
-    assert!(text.contains("10|École Zoë\r\nAnnex ?|#!#\r\n"), "{text}");
-    assert_eq!(sim.counters().files_downloaded, 1);
+    let client = client();
+    let page = logon_page(&sim, &client).await;
+    post_logon(&sim, &client, sim.password(), Some(&token_of(&page))).await;
+    let refused = set_environment(&sim, &client, "0999").await;
+    assert_eq!(refused.status(), StatusCode::OK);
+    let page = refused.text().await.unwrap();
+    assert!(
+        page.contains("Environment '0999' does not exist."),
+        "{page}"
+    );
+    assert!(
+        page.contains("<option value=\"0850\">Live</option>"),
+        "{page}"
+    );
+    // Nothing was selected: working requests are sent back to the logon page.
+    let url = format!("{}/Task/TaskAndReportData", sim.url());
+    let answer = client.get(&url).send().await.unwrap();
+    assert_sent_to_logon(&answer);
 }
 
 #[tokio::test]
@@ -260,31 +388,51 @@ async fn sessions_expire_on_demand_and_after_a_number_of_requests() {
         .start()
         .await
         .unwrap();
-    let client = logged_on(&sim).await;
-    let url = format!("{}/Task/TaskAndReportData", sim.url());
+    let session = Session::new(&sim).await;
+    let url = session.url("Task/TaskAndReportData");
+    let client = &session.client;
     // SessionStart's redirect target was not followed: two requests left.
-    assert_eq!(
-        client.get(&url).send().await.unwrap().status(),
-        StatusCode::OK
-    );
-    assert_eq!(
-        client.get(&url).send().await.unwrap().status(),
-        StatusCode::OK
-    );
+    for _ in 0..2 {
+        assert_eq!(
+            client.get(&url).send().await.unwrap().status(),
+            StatusCode::OK
+        );
+    }
     let expired = client.get(&url).send().await.unwrap();
-    assert_eq!(expired.status(), StatusCode::FOUND);
-    assert_eq!(expired.headers()["location"], "/eSchoolPLUS/Account/LogOn");
+    assert_sent_to_logon(&expired);
 
-    let client = logged_on(&sim).await;
+    let session = Session::new(&sim).await;
+    let client = &session.client;
     assert_eq!(
         client.get(&url).send().await.unwrap().status(),
         StatusCode::OK
     );
     sim.expire_sessions();
     assert_eq!(sim.sessions(), 0);
-    let expired = client.get(&url).send().await.unwrap();
-    assert_eq!(expired.status(), StatusCode::FOUND);
+    assert_sent_to_logon(&client.get(&url).send().await.unwrap());
     assert_eq!(sim.counters().expired_requests, 2);
+}
+
+#[tokio::test]
+async fn with_expiry_after_no_requests_every_working_request_goes_back_to_logon() {
+    let sim = EspSim::builder()
+        .expire_after_requests(0)
+        .start()
+        .await
+        .unwrap();
+    for _ in 0..2 {
+        // Logon and environment choice work; the first working request does not.
+        let session = Session::new(&sim).await;
+        let answer = session
+            .client
+            .get(session.url("Home"))
+            .send()
+            .await
+            .unwrap();
+        assert_sent_to_logon(&answer);
+    }
+    let counters = sim.counters();
+    assert_eq!((counters.logons, counters.expired_requests), (2, 2));
 }
 
 #[tokio::test]
@@ -300,83 +448,23 @@ async fn a_switched_on_fault_answers_503_once() {
         StatusCode::OK
     );
     assert_eq!(sim.faults().injected(), 1);
-    assert_eq!(sim.counters().requests.get("Account/LogOn"), Some(&2));
+    let counters = sim.counters();
+    assert_eq!(counters.requests_to("Account/LogOn"), 2);
+    assert_eq!(counters.total_requests(), 2);
 }
 
 #[tokio::test]
-async fn uploads_verify_then_write_valid_records_only() {
-    let mut tables = EspTables::empty();
-    tables
-        .table_mut("SCHD_MS_SESSION")
-        .unwrap()
-        .push(&[("SECTION_KEY", "7".into()), ("COURSE_SESSION", "1".into())]);
-    let sim = EspSim::builder()
-        .task_polls(1)
-        .environment("0850", "Live", tables)
-        .start()
-        .await
-        .unwrap();
-    let client = logged_on(&sim).await;
-    let columns = [
-        "SECTION_KEY",
-        "COURSE_SESSION",
-        "ASMT_NUMBER",
-        "DESCRIPTION",
-    ];
-    let details: Vec<Value> = columns
-        .iter()
-        .enumerate()
-        .map(|(i, c)| json!({ "FieldOrder": i + 1, "ColumnName": c }))
-        .collect();
-    let definition = json!({ "UploadDownloadDefinition": {
-        "UploadDownload": "U", "InterfaceId": "RSGBA", "Description": "assignments",
-        "InterfaceHeaders": [{ "FileName": "RSGBA_mr_gb_asmt.txt", "TableAffected": "mr_gb_asmt",
-            "DelimitChar": "|", "ColumnHeaders": true, "AdditionalSql": "", "InterfaceDetails": details }],
-    }});
-    let url = format!("{}/Utility/SaveUploadDownload", sim.url());
-    client.post(url).json(&definition).send().await.unwrap();
-    let file =
-        "SECTION_KEY|COURSE_SESSION|ASMT_NUMBER|DESCRIPTION\r\n7|1|1|Essay\r\n99|1|1|Nowhere\r\n";
-    let body = format!(
-        "--XB\r\nContent-Disposition: form-data; name=\"FileToUpload\"; filename=\"RSGBA_mr_gb_asmt.txt\"\r\n\r\n{file}\r\n--XB--\r\n"
-    );
-    let url = format!("{}/Utility/UploadFile", sim.url());
-    let uploaded = client
-        .post(url)
-        .header("content-type", "multipart/form-data; boundary=XB")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(uploaded.status(), StatusCode::OK);
-    for mode in ["V", "R"] {
-        let url = format!("{}/Utility/RunUpload", sim.url());
-        let run: Value = client
-            .post(url)
-            .json(
-                &json!({ "InterfaceId": "RSGBA", "RunMode": mode, "InsertNewRec": "Y",
-                "UpdateExistRec": "Y", "UpdateBlankRec": "N", "Classname": "LTDB21_4.CRunUpload" }),
-            )
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        assert_eq!(run["PageState"], 2);
-        let list = tasks(&sim, &client).await;
-        let done = list["InactiveTasks"].as_array().unwrap();
-        assert!(done.iter().all(|t| t["ErrorOccurred"] == "False"), "{list}");
-        if mode == "V" {
-            assert_eq!(sim.table("0850", "MR_GB_ASMT").unwrap().rows.len(), 0);
-        }
-    }
-    let written = sim.table("0850", "MR_GB_ASMT").unwrap().records();
-    assert_eq!(written.len(), 1);
-    assert_eq!(written[0]["DESCRIPTION"], "Essay");
-    let counters = sim.counters();
-    assert_eq!((counters.uploads, counters.rows_written), (1, 1));
-    assert_eq!(counters.rows_rejected, 2, "the bad record, in both modes");
+async fn counters_since_an_earlier_copy_count_what_came_after_it() {
+    let sim = EspSim::builder().task_polls(1).start().await.unwrap();
+    let session = Session::new(&sim).await;
+    let before = sim.counters();
+    session.tasks().await;
+    session.tasks().await;
+    let after = sim.counters().since(&before);
+    assert_eq!(after.requests_to("Task/TaskAndReportData"), 2);
+    assert_eq!(after.total_requests(), 2);
+    assert_eq!(after.logons, 0);
+    assert_eq!(sim.counters().logons, 1);
 }
 
 #[test]
@@ -401,6 +489,8 @@ fn a_district_becomes_tables_with_the_clients_keys() {
     assert_eq!(sections.rows.len(), district.sis.sections.len());
     // Four quarters per school are the marking periods.
     assert_eq!(tables.table("REG_MP_WEEKS").unwrap().rows.len(), 4);
+    // Real tables and columns only.
+    assert_eq!(tables.outside_schema(), Vec::<String>::new());
     let json = serde_json::to_vec(&tables).unwrap();
     assert_eq!(EspTables::from_json(&json).unwrap(), tables);
 }
@@ -426,10 +516,10 @@ async fn searches_page_jqgrid_style_with_filters_and_sorting() {
         .start()
         .await
         .unwrap();
-    let client = logged_on(&sim).await;
-    let url = format!("{}/Search/ExecuteSearch", sim.url());
-    let run: Value = client
-        .post(url)
+    let session = Session::new(&sim).await;
+    let run: Value = session
+        .client
+        .post(session.url("Search/ExecuteSearch"))
         .form(&[
             ("searchType", "REGMAINT"),
             ("ListFields.Fields[0].TableName", "REG"),
@@ -451,9 +541,10 @@ async fn searches_page_jqgrid_style_with_filters_and_sorting() {
         .await
         .unwrap();
     assert_eq!(run["PageState"], 2, "{run}");
-    let url = format!("{}/Search/GetSearchResults", sim.url());
+    let url = session.url("Search/GetSearchResults");
     let page = |n: &'static str| {
-        client
+        session
+            .client
             .post(&url)
             .query(&[("searchType", "REGMAINT"), ("SearchNumber", "0")])
             .form(&[
@@ -483,139 +574,4 @@ async fn searches_page_jqgrid_style_with_filters_and_sorting() {
         Some("1")
     );
     assert_eq!(sim.counters().searches, 1);
-}
-
-#[tokio::test]
-async fn a_definition_naming_an_unknown_column_fails_its_task_until_cleared() {
-    let sim = EspSim::builder().task_polls(1).start().await.unwrap();
-    let client = logged_on(&sim).await;
-    let mut definition = building_definition();
-    definition["UploadDownloadDefinition"]["InterfaceHeaders"][0]["InterfaceDetails"][0]["ColumnName"] =
-        json!("NO_SUCH_COLUMN");
-    let url = format!("{}/Utility/SaveUploadDownload", sim.url());
-    client.post(url).json(&definition).send().await.unwrap();
-    let url = format!("{}/Utility/RunDownload", sim.url());
-    client
-        .post(url)
-        .form(&[
-            ("InterfaceId", "RSBLD"),
-            (
-                "TaskScheduler.CurrentTask.Classname",
-                "LTDB21_4.CRunDownload",
-            ),
-        ])
-        .send()
-        .await
-        .unwrap();
-    let list = tasks(&sim, &client).await;
-    let failed = &list["InactiveTasks"][0];
-    assert_eq!(failed["ErrorOccurred"], "True");
-    let description = failed["TaskError"]["ScheduledTaskErrorDescription"]
-        .as_str()
-        .unwrap();
-    assert!(description.contains("NO_SUCH_COLUMN"), "{description}");
-    assert_eq!(list["Reports"].as_array().unwrap().len(), 0);
-    let url = format!("{}/Task/ClearErroredTask", sim.url());
-    client
-        .post(url)
-        .json(&json!({ "paramKey": failed["TaskKey"] }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(sim.tasks_and_files(), (0, 0));
-}
-
-#[tokio::test]
-async fn without_load_permissions_definitions_are_refused_with_a_message() {
-    let sim = EspSim::builder()
-        .without_load_permissions()
-        .start()
-        .await
-        .unwrap();
-    let client = logged_on(&sim).await;
-    let url = format!("{}/Utility/SaveUploadDownload", sim.url());
-    let saved: Value = client
-        .post(url)
-        .json(&building_definition())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(saved["PageState"], 1);
-    let message = saved["ValidationErrorMessages"][0]["message"]
-        .as_str()
-        .unwrap();
-    assert!(message.contains("LOADDEFS"), "{message}");
-    assert_eq!(sim.counters().definitions_saved, 0);
-}
-
-#[test]
-fn blank_values_overwrite_only_when_update_blank_records_is_on() {
-    let mut tables = EspTables::empty();
-    tables
-        .table_mut("SCHD_MS_SESSION")
-        .unwrap()
-        .push(&[("SECTION_KEY", "7".into()), ("COURSE_SESSION", "1".into())]);
-    let columns = [
-        "SECTION_KEY",
-        "COURSE_SESSION",
-        "ASMT_NUMBER",
-        "DESCRIPTION",
-    ];
-    let details: Vec<Value> = columns
-        .iter()
-        .enumerate()
-        .map(|(i, c)| json!({ "FieldOrder": i + 1, "ColumnName": c }))
-        .collect();
-    let def = definitions::parse(&json!({ "UploadDownloadDefinition": {
-        "UploadDownload": "U", "InterfaceId": "RSGBA",
-        "InterfaceHeaders": [{ "FileName": "a.txt", "TableAffected": "MR_GB_ASMT",
-            "DelimitChar": "|", "ColumnHeaders": true, "InterfaceDetails": details }],
-    }}))
-    .unwrap();
-    let mode = |update_blank| definitions::UploadMode {
-        run: true,
-        insert: true,
-        update: true,
-        update_blank,
-    };
-    let header = "SECTION_KEY|COURSE_SESSION|ASMT_NUMBER|DESCRIPTION\r\n";
-    let first = format!("{header}7|1|1|Essay\r\n");
-    let blank = format!("{header}7|1|1|\r\n");
-    let description = |tables: &EspTables| {
-        tables.table("MR_GB_ASMT").unwrap().records()[0]["DESCRIPTION"].clone()
-    };
-    definitions::upload(&def, first.as_bytes(), mode(false), &mut tables).unwrap();
-    definitions::upload(&def, blank.as_bytes(), mode(false), &mut tables).unwrap();
-    assert_eq!(description(&tables), "Essay");
-    definitions::upload(&def, blank.as_bytes(), mode(true), &mut tables).unwrap();
-    assert_eq!(description(&tables), "");
-    assert_eq!(tables.table("MR_GB_ASMT").unwrap().rows.len(), 1);
-}
-
-#[tokio::test]
-async fn tables_load_from_a_json_file_and_feed_downloads() {
-    let json = r#"{"reg_building": {"columns": ["BUILDING", "NAME"], "rows": [["10", "North"], ["30", "East"]]}}"#;
-    let path = std::env::temp_dir().join(format!("esp-tables-{}.json", std::process::id()));
-    std::fs::write(&path, json).unwrap();
-    let loaded = EspTables::load(&path);
-    std::fs::remove_file(&path).unwrap();
-    let tables = loaded.unwrap();
-    assert_eq!(tables.table("REG_BUILDING").unwrap().rows.len(), 2);
-    assert!(EspTables::from_json(b"[1, 2]").is_err());
-    let sim = EspSim::builder()
-        .task_polls(1)
-        .environment("0850", "Live", tables)
-        .start()
-        .await
-        .unwrap();
-    let client = logged_on(&sim).await;
-    run_buildings(&sim, &client).await;
-    let list = tasks(&sim, &client).await;
-    // `BUILDING|NAME|#!#` and building 10 only (the filter), CRLF after each.
-    assert_eq!(list["Reports"][0]["ReportSize"], 19 + 14, "{list}");
-    // The schema's other tables were added empty.
-    assert!(sim.table("0850", "MR_GB_ASMT").is_some());
 }
