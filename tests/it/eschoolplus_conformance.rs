@@ -196,14 +196,12 @@ async fn a_student_row_with_an_unknown_status_is_one_problem_and_the_rest_confor
         .position(|row| row[id] == student.as_str())
         .unwrap();
     let scope = Scope {
-        buildings: chosen.iter().map(|s| s.as_str().parse().unwrap()).collect(),
+        buildings: chosen.iter().map(|s| s.as_str().to_owned()).collect(),
         school_year: district.school_year,
     };
-    let file = definitions::roster(&scope)
-        .into_iter()
-        .find(|d| d.table == "REG")
-        .unwrap()
-        .file_name;
+    let roster = definitions::roster(&scope);
+    let students = roster.headers.iter().find(|h| h.table == "REG").unwrap();
+    let file = roster.file_name(students);
     let location = format!("{file} line {line}");
 
     let sis = &mut district.sis;

@@ -351,14 +351,30 @@ async fn the_client_reads_the_simulated_district_as_generated() {
 
     compare_schedule(sis, &chosen, &snapshot);
 
+    adapter.close().await;
     let counters = sim.counters();
-    assert_eq!(counters.logons, 3);
-    assert_eq!(counters.logoffs, 3);
+    // One session for the three calls, started again after each first save
+    // (the catalogue with the buildings, the terms, the roster); every
+    // session ended.
+    assert_eq!(counters.definitions_saved, 4);
+    assert_eq!(counters.logons, 4);
+    assert_eq!(counters.logoffs, 4);
     assert_eq!(counters.files_downloaded, counters.files_deleted);
     assert_eq!(
         sim.tasks_and_files().1,
         0,
         "the client deletes what it read"
+    );
+    // The next command finds every definition on the server: one logon.
+    let next = self::adapter(&sim);
+    next.schools().await.unwrap();
+    next.terms(2026).await.unwrap();
+    assert_eq!(next.snapshot(&request).await.unwrap().snapshot, snapshot);
+    next.close().await;
+    let second = sim.counters().since(&counters);
+    assert_eq!(
+        (second.logons, second.logoffs, second.definitions_saved),
+        (1, 1, 0)
     );
 }
 
@@ -661,55 +677,6 @@ fn with_credentials(sim: &RunningEsp, site_code: &str, password: &str) -> EspAda
 }
 
 #[tokio::test]
-async fn a_server_without_the_assumed_graduation_year_column_still_reads_the_roster() {
-    let district = generate(DistrictSize::Tiny, 3, 2026);
-    let request = SisRequest {
-        schools: district.sis.schools.iter().map(|s| s.key.clone()).collect(),
-        school_year: 2026,
-    };
-    let sim = start(&district).await;
-    let with_years = adapter(&sim).snapshot(&request).await.unwrap();
-    assert!(with_years.problems.is_empty(), "{:?}", with_years.problems);
-    assert!(
-        with_years
-            .snapshot
-            .people
-            .iter()
-            .any(|p| p.graduation_year.is_some())
-    );
-    // The district's server names the column otherwise: the definition fails.
-    assert!(sim.edit_table(sim.site_code(), "REG_ACADEMIC", |table| {
-        for column in &mut table.columns {
-            if column == "GRADUATION_YEAR" {
-                *column = "YEAR_OF_GRADUATION".to_owned();
-            }
-        }
-    }));
-    let read = adapter(&sim).snapshot(&request).await.unwrap();
-    assert_eq!(read.problems.len(), 1, "{:?}", read.problems);
-    assert!(
-        read.problems[0].location.contains("REG_ACADEMIC")
-            && read.problems[0]
-                .message
-                .contains("graduation years were not read"),
-        "{:?}",
-        read.problems
-    );
-    assert!(
-        read.snapshot
-            .people
-            .iter()
-            .all(|p| p.graduation_year.is_none())
-    );
-    // Everything else is read as before.
-    let mut without_years = with_years.snapshot.clone();
-    for person in &mut without_years.people {
-        person.graduation_year = None;
-    }
-    assert_eq!(read.snapshot, without_years);
-}
-
-#[tokio::test]
 async fn the_client_logs_on_again_when_the_session_expires_mid_read() {
     let district = generate(DistrictSize::Tiny, 3, 2026);
     let request = SisRequest {
@@ -721,14 +688,19 @@ async fn the_client_logs_on_again_when_the_session_expires_mid_read() {
     let expiring = EspSim::builder()
         .district(&district)
         .task_polls(2)
-        .expire_after_requests(12)
+        .expire_after_requests(6)
         .start()
         .await
         .unwrap();
     let read = adapter(&expiring).snapshot(&request).await.unwrap();
     let counters = expiring.counters();
     assert!(counters.expired_requests >= 2, "{counters:?}");
-    assert_eq!(counters.logons, counters.expired_requests + 1);
+    // One logon, one after saving the definitions, one per expiry.
+    assert_eq!(
+        counters.logons,
+        counters.expired_requests + 2,
+        "{counters:?}"
+    );
     assert_eq!(read, expected);
     assert!(read.snapshot.people.len() > 50);
 }

@@ -287,6 +287,9 @@ async fn a_sections_grades_land_in_the_sis_once_and_a_second_passback_writes_not
     assert!(again.plan.writes_nothing(), "{:#?}", again.plan);
     assert_eq!((rows("MR_GB_ASMT"), rows("MR_GB_STU_SCORE")), (4, 5));
 
+    // Each passback above is one command; the next one starts afresh.
+    sink.close().await;
+
     // Somebody edits a score in eSchoolPLUS by hand: the next passback lists
     // it as a conflict and leaves it alone.
     let edited = stage.esp.edit_table(&site, "MR_GB_STU_SCORE", |table| {

@@ -91,9 +91,15 @@ impl EspAdapter {
         self.with_connection(school_year, async |_, _| Ok(())).await
     }
 
-    /// Logs off and forgets the session; the next call logs on again.
+    /// Logs off and forgets the session and everything it read (downloads
+    /// are reused only until then); the next call logs on again. Call it when
+    /// a command is done.
     pub async fn close(&self) {
-        let connection = self.held.lock().await.connection.take();
+        let connection = {
+            let mut held = self.held.lock().await;
+            held.gradebooks = Gradebooks::default();
+            held.connection.take()
+        };
         if let Some(connection) = connection {
             connection.close().await;
         }

@@ -20,7 +20,8 @@
 //! * Data: every environment holds [`EspTables`] of real tables and columns
 //!   only ([`schema::EspSchema::real`], the eSP database's 1,403 tables), and
 //!   mirrors them into an in-memory SQLite database with every table of the
-//!   schema, every column `TEXT COLLATE NOCASE`, empty values and columns the
+//!   schema, every column text compared as SQL Server compares it by default
+//!   (case and trailing spaces ignored), empty values and columns the
 //!   tables lack as NULL. Changes (uploads, saved definitions,
 //!   [`RunningEsp::edit_table`]) reach the database before the next download.
 //! * Definitions: `Utility/SaveUploadDownload` takes the shape the public

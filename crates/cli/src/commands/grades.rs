@@ -71,24 +71,13 @@ async fn pass_back(
         .clone()
         .ok_or_else(|| no_grade_sink(config))?;
     let links = wired.store.links().await.context("read the links")?;
-    let terms = wired
-        .sis
-        .source
-        .terms(wired.engine.school_year(now))
-        .await
-        .context("read the SIS terms")?;
-    let periods = windows(config, &links, &terms);
     let requester = match &target.teacher {
         Some(teacher) => Requester::Teacher(UserId::new(teacher.as_str())),
         None => Requester::SystemAdmin,
     };
     let sections = sections(target, &links, &*wired.lms).await?;
-    sink.prepare(&sections)
-        .await
-        .context("name the sections to the SIS gradebook")?;
     let courses = courses_of(config, wired, &sections, now).await?;
-    let mut failed = false;
-    let mut reports = Vec::new();
+    let mut chosen = Vec::with_capacity(sections.len());
     for section in &sections {
         let course = courses.get(section).map(CourseKey::as_str);
         let Some(settings) = config.grade_settings(section.as_str(), course) else {
@@ -97,6 +86,22 @@ async fn pass_back(
                 course.unwrap_or("unknown")
             );
         };
+        chosen.push((section, settings));
+    }
+    // The SIS reads every section's gradebook together.
+    sink.prepare(&sections)
+        .await
+        .context("name the sections to the SIS gradebook")?;
+    let terms = wired
+        .sis
+        .source
+        .terms(wired.engine.school_year(now))
+        .await
+        .context("read the SIS terms")?;
+    let periods = windows(config, &links, &terms);
+    let mut failed = false;
+    let mut reports = Vec::new();
+    for (section, settings) in chosen {
         let settings = GradeSettings {
             periods: periods.clone(),
             ..settings.clone()

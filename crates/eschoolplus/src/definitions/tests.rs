@@ -12,7 +12,7 @@ fn scope() -> Scope {
     }
 }
 
-fn header_of<'v>(json: &'v Value, index: usize) -> &'v Value {
+fn header_of(json: &Value, index: usize) -> &Value {
     &json["UploadDownloadDefinition"]["InterfaceHeaders"][index]
 }
 

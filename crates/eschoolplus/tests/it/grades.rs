@@ -15,49 +15,121 @@ fn gradebook() -> EspTables {
         (
             "SCHD_MS",
             table(
-                &["SECTION_KEY", "SCHOOL_YEAR", "SUMMER_SCHOOL", "BUILDING", "COURSE", "COURSE_SECTION", "DESCRIPTION"],
+                &[
+                    "SECTION_KEY",
+                    "SCHOOL_YEAR",
+                    "SUMMER_SCHOOL",
+                    "BUILDING",
+                    "COURSE",
+                    "COURSE_SECTION",
+                    "DESCRIPTION",
+                ],
                 &[&["5512", "2026", "N", "10", "ENG9", "2", "English 9"]],
             ),
         ),
         (
             "SCHD_MS_SESSION",
             table(
-                &["SECTION_KEY", "COURSE_SESSION", "START_PERIOD", "END_PERIOD", "ROOM_ID", "PRIMARY_STAFF_ID", "DESCRIPTION"],
+                &[
+                    "SECTION_KEY",
+                    "COURSE_SESSION",
+                    "START_PERIOD",
+                    "END_PERIOD",
+                    "ROOM_ID",
+                    "PRIMARY_STAFF_ID",
+                    "DESCRIPTION",
+                ],
                 &[&["5512", "1", "2", "2", "A101", "900", ""]],
             ),
         ),
         (
             "MR_GB_ASMT",
             table(
-                &["SECTION_KEY", "COURSE_SESSION", "ASMT_NUMBER", "CATEGORY", "ASSIGN_DATE", "DUE_DATE", "POINTS", "WEIGHT", "DESCRIPTION", "DESC_DETAIL"],
-                &[&["5512", "1", "1", "HW", "", "09/01/2025", "10", "1", "Teacher's own quiz", "Made in eSchoolPLUS"]],
+                &[
+                    "SECTION_KEY",
+                    "COURSE_SESSION",
+                    "ASMT_NUMBER",
+                    "CATEGORY",
+                    "ASSIGN_DATE",
+                    "DUE_DATE",
+                    "POINTS",
+                    "WEIGHT",
+                    "DESCRIPTION",
+                    "DESC_DETAIL",
+                ],
+                &[&[
+                    "5512",
+                    "1",
+                    "1",
+                    "HW",
+                    "",
+                    "09/01/2025",
+                    "10",
+                    "1",
+                    "Teacher's own quiz",
+                    "Made in eSchoolPLUS",
+                ]],
             ),
         ),
         (
             "MR_GB_CAT_SESSION",
             table(
-                &["SECTION_KEY", "COURSE_SESSION", "CATEGORY", "MARKING_PERIOD", "CATEGORY_WEIGHT", "DROP_LOWEST"],
-                &[&["5512", "1", "HW", "Q1", "40", "1"], &["5512", "1", "HW", "Q2", "50", "0"]],
+                &[
+                    "SECTION_KEY",
+                    "COURSE_SESSION",
+                    "CATEGORY",
+                    "MARKING_PERIOD",
+                    "CATEGORY_WEIGHT",
+                    "DROP_LOWEST",
+                ],
+                &[
+                    &["5512", "1", "HW", "Q1", "40", "1"],
+                    &["5512", "1", "HW", "Q2", "50", "0"],
+                ],
             ),
         ),
         (
             "REG_MP_WEEKS",
             table(
-                &["BUILDING", "SCHOOL_YEAR", "MARKING_PERIOD", "MP_ORDER", "TERM", "RC_RUN", "DESCRIPTION"],
+                &[
+                    "BUILDING",
+                    "SCHOOL_YEAR",
+                    "MARKING_PERIOD",
+                    "MP_ORDER",
+                    "TERM",
+                    "RC_RUN",
+                    "DESCRIPTION",
+                ],
                 &[&["10", "2026", "Q1", "1", "1", "1", "Quarter 1"]],
             ),
         ),
         (
             "REG_MP_DATES",
             table(
-                &["BUILDING", "SCHOOL_YEAR", "TRACK", "MARKING_PERIOD", "START_DATE", "END_DATE"],
+                &[
+                    "BUILDING",
+                    "SCHOOL_YEAR",
+                    "TRACK",
+                    "MARKING_PERIOD",
+                    "START_DATE",
+                    "END_DATE",
+                ],
                 &[&["10", "2026", "STD", "Q1", "08/14/2025", "10/17/2025"]],
             ),
         ),
         (
             "REG",
             table(
-                &["STUDENT_ID", "BUILDING", "GRADE", "CURRENT_STATUS", "FIRST_NAME", "MIDDLE_NAME", "LAST_NAME", "NICKNAME"],
+                &[
+                    "STUDENT_ID",
+                    "BUILDING",
+                    "GRADE",
+                    "CURRENT_STATUS",
+                    "FIRST_NAME",
+                    "MIDDLE_NAME",
+                    "LAST_NAME",
+                    "NICKNAME",
+                ],
                 &[
                     &["1001", "10", "09", "A", "A", "", "One", ""],
                     &["1002", "10", "09", "A", "B", "", "Two", ""],
@@ -130,8 +202,8 @@ async fn grades_are_verified_then_run_and_a_repeat_updates_the_same_assignment()
     );
 
     let before = GradeSink::gradebook(&adapter, &section, &TermKey::new("10-2026-Q1"))
-    .await
-    .unwrap();
+        .await
+        .unwrap();
     assert_eq!(before.items.len(), 1);
     assert_eq!(before.items[0].id, "1");
     assert_eq!(before.categories.len(), 1);
@@ -160,7 +232,10 @@ async fn grades_are_verified_then_run_and_a_repeat_updates_the_same_assignment()
     let asmt = esp.table(site, "MR_GB_ASMT").unwrap().records();
     let written = asmt.iter().find(|r| r["ASMT_NUMBER"] == "2").unwrap();
     assert_eq!(written["DESCRIPTION"], "Essay / draft");
-    assert_eq!(written["DESC_DETAIL"], "Two pages  or more [rostersync:sgy-777]");
+    assert_eq!(
+        written["DESC_DETAIL"],
+        "Two pages  or more [rostersync:sgy-777]"
+    );
     assert_eq!(written["DUE_DATE"], "09/20/2025");
     let scores: Vec<(String, String, String, String)> = esp
         .table(site, "MR_GB_STU_SCORE")
@@ -176,10 +251,16 @@ async fn grades_are_verified_then_run_and_a_repeat_updates_the_same_assignment()
             )
         })
         .collect();
-    let row = |s: &str, p: &str, a: &str, e: &str| (s.to_owned(), p.to_owned(), a.to_owned(), e.to_owned());
+    let row = |s: &str, p: &str, a: &str, e: &str| {
+        (s.to_owned(), p.to_owned(), a.to_owned(), e.to_owned())
+    };
     assert_eq!(
         scores,
-        [row("1001", "17.5", "", ""), row("1002", "", "", "EX"), row("1003", "", "M", "")]
+        [
+            row("1001", "17.5", "", ""),
+            row("1002", "", "", "EX"),
+            row("1003", "", "M", "")
+        ]
     );
 
     // The second write finds the item by its external id and keeps its number.
@@ -198,7 +279,11 @@ async fn grades_are_verified_then_run_and_a_repeat_updates_the_same_assignment()
     assert_eq!(ids, ["1", "sgy-777"]);
     assert_eq!(after.scores.len(), 3);
     adapter.close().await;
-    assert_eq!(esp.counters().logons, 2, "one logon, and one after saving definitions");
+    assert_eq!(
+        esp.counters().logons,
+        2,
+        "one logon, and one after saving definitions"
+    );
 }
 
 #[tokio::test]

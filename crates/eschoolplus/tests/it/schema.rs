@@ -63,7 +63,8 @@ fn check_sql(schema: &EspSchema, table_affected: &str, sql: &str) -> Vec<String>
     let mut tables: BTreeSet<String> = BTreeSet::from([table_affected.to_ascii_uppercase()]);
     let mut aliases = BTreeSet::new();
     for pair in words.windows(2) {
-        if pair[0] == "FROM" || pair[0] == "JOIN" {
+        // `JOIN (SELECT ...)` joins a derived table, named after `AS`.
+        if (pair[0] == "FROM" || pair[0] == "JOIN") && !KEYWORDS.contains(&pair[1].as_str()) {
             tables.insert(pair[1].clone());
         }
         if pair[0] == "AS" {
@@ -117,7 +118,11 @@ fn check(schema: &EspSchema, definition: &Definition) -> Vec<String> {
                 problems.push(format!("detail {table}.{column} is not in the schema"));
             }
         }
-        problems.extend(check_sql(schema, &affected, &text(&header["AdditionalSql"])));
+        problems.extend(check_sql(
+            schema,
+            &affected,
+            &text(&header["AdditionalSql"]),
+        ));
     }
     problems
         .into_iter()
@@ -146,12 +151,23 @@ fn the_check_catches_a_made_up_column_a_made_up_table_and_an_unbound_name() {
     bad.headers[0].condition = "reg_building.BUILDING IN (SELECT X FROM NO_SUCH_TABLE)".into();
     let problems = check(schema, &bad);
     let text = problems.join("\n");
-    assert!(text.contains("detail reg_building.#!# is not in the schema"), "{text}");
-    assert!(text.contains("table NO_SUCH_TABLE is not in the schema"), "{text}");
+    assert!(
+        text.contains("detail reg_building.#!# is not in the schema"),
+        "{text}"
+    );
+    assert!(
+        text.contains("table NO_SUCH_TABLE is not in the schema"),
+        "{text}"
+    );
     assert!(text.contains("column X is in none of the tables"), "{text}");
     // REG_CONTACT has no SCHOOL_YEAR (a fact of the list).
     let mut no_year = definitions::buildings();
     no_year.headers[0].table = "REG_CONTACT";
     no_year.headers[0].columns = &["CONTACT_ID", "SCHOOL_YEAR"];
-    assert_eq!(check(schema, &no_year).len(), 1, "{:?}", check(schema, &no_year));
+    assert_eq!(
+        check(schema, &no_year).len(),
+        1,
+        "{:?}",
+        check(schema, &no_year)
+    );
 }

@@ -1,7 +1,8 @@
 //! The SQL side of one environment: an in-memory SQLite database with every
-//! table of the real schema ([`EspSchema::real`]), every column
-//! `TEXT COLLATE NOCASE` (SQL Server's default collation ignores case),
-//! filled from the environment's [`EspTables`].
+//! table of the real schema ([`EspSchema::real`]), every column text compared
+//! as SQL Server compares it by default (the [`COLLATION`]: case ignored,
+//! trailing spaces ignored, so a padded `char` value equals its trimmed
+//! self), filled from the environment's [`EspTables`].
 //!
 //! The tables stay the record; the database mirrors them. Whoever changes a
 //! table marks it ([`Mirror::mark`]), and [`Mirror::refresh`] reloads the
@@ -35,6 +36,27 @@ impl fmt::Debug for Mirror {
     }
 }
 
+/// The collation every column uses: SQL Server's default comparison.
+pub(crate) const COLLATION: &str = "SQLSERVER";
+
+/// SQL Server's default comparison of two texts: ASCII letters without
+/// regard to case, and trailing spaces ignored (ANSI padding rules).
+fn sql_server_order(a: &str, b: &str) -> std::cmp::Ordering {
+    let fold = |text: &str| {
+        text.trim_end_matches(' ')
+            .chars()
+            .map(|c| c.to_ascii_lowercase())
+            .collect::<Vec<char>>()
+    };
+    fold(a).cmp(&fold(b))
+}
+
+/// Registers [`COLLATION`] on a connection (collations are per connection).
+fn with_collation(db: Connection) -> Result<Connection, rusqlite::Error> {
+    db.create_collation(COLLATION, sql_server_order)?;
+    Ok(db)
+}
+
 /// `name` as a quoted SQL identifier.
 fn quoted(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
@@ -50,12 +72,12 @@ fn text(error: &rusqlite::Error) -> String {
 
 /// A database with every (empty) table of the schema.
 fn empty_schema() -> Result<Connection, rusqlite::Error> {
-    let db = Connection::open_in_memory()?;
+    let db = with_collation(Connection::open_in_memory()?)?;
     let mut ddl = String::from("BEGIN;\n");
     for (name, columns) in EspSchema::real().tables() {
         let columns: Vec<String> = columns
             .iter()
-            .map(|c| format!("{} TEXT COLLATE NOCASE", quoted(c)))
+            .map(|c| format!("{} TEXT COLLATE {COLLATION}", quoted(c)))
             .collect();
         ddl.push_str(&format!(
             "CREATE TABLE {} ({});\n",
@@ -79,7 +101,9 @@ fn fresh() -> Result<Connection, String> {
         .map_err(Clone::clone)?
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let mut db = Connection::open_in_memory().map_err(|e| text(&e))?;
+    let mut db = Connection::open_in_memory()
+        .and_then(with_collation)
+        .map_err(|e| text(&e))?;
     let step = Backup::new(&template, &mut db)
         .and_then(|copy| copy.step(-1))
         .map_err(|e| text(&e))?;
@@ -269,5 +293,31 @@ mod tests {
         mirror.mark("reg");
         mirror.refresh(&tables).unwrap();
         assert_eq!(mirror.rows(count).unwrap(), [["0"]]);
+    }
+
+    #[test]
+    fn values_compare_as_sql_server_compares_them() {
+        use std::cmp::Ordering::{Equal, Less};
+        assert_eq!(sql_server_order("1001      ", "1001"), Equal);
+        assert_eq!(sql_server_order("Abc", "aBC  "), Equal);
+        assert_eq!(
+            sql_server_order(" 1001", "1001"),
+            Less,
+            "leading spaces count"
+        );
+        let db = fresh().unwrap();
+        db.execute_batch(
+            "INSERT INTO REG (STUDENT_ID, BUILDING) VALUES ('1001      ', '10  ');\
+             INSERT INTO SCHD_STU_COURSE (STUDENT_ID, SECTION_KEY) VALUES ('1001', '5');",
+        )
+        .unwrap();
+        let joined: i64 = db
+            .query_row(
+                "SELECT COUNT(*) FROM REG WHERE BUILDING = '10' AND STUDENT_ID IN (SELECT STUDENT_ID FROM SCHD_STU_COURSE)",
+                [],
+                |row| row.get(0),
+            )
+            .unwrap();
+        assert_eq!(joined, 1);
     }
 }
