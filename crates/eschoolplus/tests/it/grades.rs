@@ -6,6 +6,8 @@ use rostersync_core::model::grades::{GradeItem, GradeWrite, Score, ScoreStatus};
 use rostersync_ports::{GradeSink, WriteResult};
 use rostersync_sim::eschoolplus::{EspTables, RunMode};
 
+use rostersync_eschoolplus::definitions as c;
+
 use crate::support::{self, table, tables};
 
 /// A section 5512 (session 1) of building 10 with a teacher's own
@@ -29,18 +31,7 @@ fn gradebook() -> EspTables {
         ),
         (
             "SCHD_MS_SESSION",
-            table(
-                &[
-                    "SECTION_KEY",
-                    "COURSE_SESSION",
-                    "START_PERIOD",
-                    "END_PERIOD",
-                    "ROOM_ID",
-                    "PRIMARY_STAFF_ID",
-                    "DESCRIPTION",
-                ],
-                &[&["5512", "1", "2", "2", "A101", "900", ""]],
-            ),
+            table(c::SESSIONS, &[&["5512", "1", "2", "2", "A101", "900", ""]]),
         ),
         (
             "MR_GB_ASMT",
@@ -74,14 +65,7 @@ fn gradebook() -> EspTables {
         (
             "MR_GB_CAT_SESSION",
             table(
-                &[
-                    "SECTION_KEY",
-                    "COURSE_SESSION",
-                    "CATEGORY",
-                    "MARKING_PERIOD",
-                    "CATEGORY_WEIGHT",
-                    "DROP_LOWEST",
-                ],
+                c::CATEGORIES,
                 &[
                     &["5512", "1", "HW", "Q1", "40", "1"],
                     &["5512", "1", "HW", "Q2", "50", "0"],
@@ -91,45 +75,21 @@ fn gradebook() -> EspTables {
         (
             "REG_MP_WEEKS",
             table(
-                &[
-                    "BUILDING",
-                    "SCHOOL_YEAR",
-                    "MARKING_PERIOD",
-                    "MP_ORDER",
-                    "TERM",
-                    "RC_RUN",
-                    "DESCRIPTION",
-                ],
+                c::MP_WEEKS,
                 &[&["10", "2026", "Q1", "1", "1", "1", "Quarter 1"]],
             ),
         ),
         (
             "REG_MP_DATES",
             table(
-                &[
-                    "BUILDING",
-                    "SCHOOL_YEAR",
-                    "TRACK",
-                    "MARKING_PERIOD",
-                    "START_DATE",
-                    "END_DATE",
-                ],
+                c::MP_DATES,
                 &[&["10", "2026", "STD", "Q1", "08/14/2025", "10/17/2025"]],
             ),
         ),
         (
             "REG",
             table(
-                &[
-                    "STUDENT_ID",
-                    "BUILDING",
-                    "GRADE",
-                    "CURRENT_STATUS",
-                    "FIRST_NAME",
-                    "MIDDLE_NAME",
-                    "LAST_NAME",
-                    "NICKNAME",
-                ],
+                c::STUDENTS,
                 &[
                     &["1001", "10", "09", "A", "A", "", "One", ""],
                     &["1002", "10", "09", "A", "B", "", "Two", ""],

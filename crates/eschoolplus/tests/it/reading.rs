@@ -10,6 +10,8 @@ use rostersync_core::model::sis::{EnrollmentRole, Person, PersonStatus, SisRole}
 use rostersync_ports::{SisRequest, SisSource};
 use rostersync_sim::eschoolplus::EspTable;
 
+use rostersync_eschoolplus::definitions as c;
+
 use crate::support::{self, buildings, table, tables};
 
 /// The district's tables: padded values, accents, a line break inside a
@@ -20,15 +22,7 @@ fn district() -> Vec<(&'static str, EspTable)> {
         (
             "REG_MP_WEEKS",
             table(
-                &[
-                    "BUILDING",
-                    "SCHOOL_YEAR",
-                    "MARKING_PERIOD",
-                    "MP_ORDER",
-                    "TERM",
-                    "RC_RUN",
-                    "DESCRIPTION",
-                ],
+                c::MP_WEEKS,
                 &[
                     &["10", "2026", "Q2", "2", "1", "2", "Quarter 2"],
                     &["10", "2026", "Q1", "1", "1", "1", "Quarter 1"],
@@ -39,14 +33,7 @@ fn district() -> Vec<(&'static str, EspTable)> {
         (
             "REG_MP_DATES",
             table(
-                &[
-                    "BUILDING",
-                    "SCHOOL_YEAR",
-                    "TRACK",
-                    "MARKING_PERIOD",
-                    "START_DATE",
-                    "END_DATE",
-                ],
+                c::MP_DATES,
                 &[
                     &[
                         "10",
@@ -65,16 +52,7 @@ fn district() -> Vec<(&'static str, EspTable)> {
         (
             "REG",
             table(
-                &[
-                    "STUDENT_ID",
-                    "BUILDING",
-                    "GRADE",
-                    "CURRENT_STATUS",
-                    "FIRST_NAME",
-                    "MIDDLE_NAME",
-                    "LAST_NAME",
-                    "NICKNAME",
-                ],
+                c::STUDENTS,
                 &[
                     &[
                         "1001      ",
@@ -97,19 +75,14 @@ fn district() -> Vec<(&'static str, EspTable)> {
         (
             "REG_ACADEMIC",
             table(
-                &["STUDENT_ID", "GRADUATION_YEAR"],
+                c::ACADEMIC,
                 &[&["1001", "2029"], &["1002", "2028  "], &["2001", "2029"]],
             ),
         ),
         (
             "REG_STU_CONTACT",
             table(
-                &[
-                    "STUDENT_ID",
-                    "CONTACT_ID",
-                    "CONTACT_TYPE",
-                    "CONTACT_PRIORITY",
-                ],
+                c::STUDENT_CONTACTS,
                 &[
                     &["1001", "501", "M", "1"],
                     &["1001", "601", "G", "1"],
@@ -121,14 +94,7 @@ fn district() -> Vec<(&'static str, EspTable)> {
         (
             "REG_CONTACT",
             table(
-                &[
-                    "CONTACT_ID",
-                    "FIRST_NAME",
-                    "MIDDLE_NAME",
-                    "LAST_NAME",
-                    "EMAIL",
-                    "LOGIN_ID",
-                ],
+                c::CONTACTS,
                 &[
                     &[
                         "501",
@@ -145,14 +111,7 @@ fn district() -> Vec<(&'static str, EspTable)> {
         (
             "REG_STAFF",
             table(
-                &[
-                    "STAFF_ID",
-                    "FIRST_NAME",
-                    "MIDDLE_NAME",
-                    "LAST_NAME",
-                    "EMAIL",
-                    "LOGIN_ID",
-                ],
+                c::STAFF,
                 &[
                     &["900", "François", "", "Côté", "fcote@example.com", "fcote"],
                     &["901", "Ann", "", "Lee", "alee@example.com", "alee"],
@@ -163,13 +122,7 @@ fn district() -> Vec<(&'static str, EspTable)> {
         (
             "REG_STAFF_BLDGS",
             table(
-                &[
-                    "STAFF_ID",
-                    "BUILDING",
-                    "ACTIVE",
-                    "IS_TEACHER",
-                    "IS_PRIMARY_BLDG",
-                ],
+                c::STAFF_BUILDINGS,
                 &[
                     &["900", "10", "Y", "Y", "N"],
                     &["900", "30", "Y", "Y", "Y"],
@@ -181,15 +134,7 @@ fn district() -> Vec<(&'static str, EspTable)> {
         (
             "SCHD_COURSE",
             table(
-                &[
-                    "BUILDING",
-                    "COURSE",
-                    "DEPARTMENT",
-                    "MIN_GRADE",
-                    "MAX_GRADE",
-                    "ACTIVE_STATUS",
-                    "DESCRIPTION",
-                ],
+                c::COURSES,
                 &[
                     &["10", "ENG9", "ENG", "09", "09", "Y", "English 9"],
                     &["10", "MUSIC", "", "PK", "12", "Y", "Music"],
@@ -225,37 +170,26 @@ fn district() -> Vec<(&'static str, EspTable)> {
         ),
         (
             "SCHD_MS_SESSION",
-            table(
-                &[
-                    "SECTION_KEY",
-                    "COURSE_SESSION",
-                    "START_PERIOD",
-                    "END_PERIOD",
-                    "ROOM_ID",
-                    "PRIMARY_STAFF_ID",
-                    "DESCRIPTION",
-                ],
-                &[&["5512", "1", "2", "3", "A101", "900", ""]],
-            ),
+            table(c::SESSIONS, &[&["5512", "1", "2", "3", "A101", "900", ""]]),
         ),
         (
             "SCHD_MS_STAFF",
             table(
-                &["SECTION_KEY", "COURSE_SESSION", "STAFF_ID"],
+                c::SECTION_STAFF,
                 &[&["5512", "1", "900"], &["5512", "1", "901"]],
             ),
         ),
         (
             "SCHD_MS_MP",
             table(
-                &["SECTION_KEY", "COURSE_SESSION", "MARKING_PERIOD"],
+                c::SECTION_MPS,
                 &[&["5512", "1", "Q1"], &["5512", "1", "Q2"]],
             ),
         ),
         (
             "SCHD_STU_COURSE",
             table(
-                &["STUDENT_ID", "SECTION_KEY", "MODELED", "COURSE_STATUS"],
+                c::STUDENT_COURSES,
                 &[
                     &["1001", "5512", "N", ""],
                     &["1002", "5512", "N", ""],
@@ -266,14 +200,7 @@ fn district() -> Vec<(&'static str, EspTable)> {
         (
             "SCHD_STU_CRS_DATES",
             table(
-                &[
-                    "STUDENT_ID",
-                    "SECTION_KEY",
-                    "MODELED",
-                    "DATE_RANGE_KEY",
-                    "DATE_ADDED",
-                    "DATE_DROPPED",
-                ],
+                c::STUDENT_COURSE_DATES,
                 &[
                     &["1001", "5512", "N", "1", "08/14/2025", ""],
                     &["1002", "5512", "N", "1", "08/14/2025", "09/30/2025"],

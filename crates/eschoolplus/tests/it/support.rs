@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use chrono::NaiveDate;
+use rostersync_eschoolplus::definitions as c;
 use rostersync_eschoolplus::{Credentials, EspAdapter, Options, Password};
 use rostersync_sim::eschoolplus::{EspSim, EspSimBuilder, EspTable, EspTables, RunningEsp};
 
@@ -34,7 +35,7 @@ pub(crate) fn tables(list: Vec<(&str, EspTable)>) -> EspTables {
 /// Two buildings, one with the delimiter in its (free-text) name.
 pub(crate) fn buildings() -> EspTable {
     table(
-        &["BUILDING", "ABBREVIATION", "STATE_CODE_EQUIV", "NAME"],
+        c::BUILDINGS,
         &[
             &["10", "WHS", "0401001", "Wayland High School"],
             &["20", "WMS", "0401002", "Wayland Middle | Annex"],
