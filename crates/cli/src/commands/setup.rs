@@ -337,14 +337,17 @@ async fn check_lms(config: &Config) -> EndReport {
     };
     match lms.acting_user().await {
         Ok(acting) if acting.is_system_admin => report.lines.push(format!(
-            "signed in with consumer key {} as {} ({}), a System Administrator",
-            config.schoology.consumer_key, acting.name, acting.id
+            "signed in with consumer key {} as {}, a System Administrator",
+            config.schoology.consumer_key,
+            acting.describe()
         )),
         Ok(acting) => {
             report.lines.push(format!(
-                "not an admin: the consumer key {} belongs to {} ({}), who is not a System Administrator; \
-                 use the API key of a System Administrator",
-                config.schoology.consumer_key, acting.name, acting.id
+                "not an admin: the consumer key {} belongs to {}, who is not a System Administrator; \
+                 use the API key of a System Administrator, or if the district renamed the role, \
+                 list its title in schoology.system_admin_roles",
+                config.schoology.consumer_key,
+                acting.describe()
             ));
             return report;
         }
@@ -414,13 +417,13 @@ pub(crate) async fn acting_user(
                 out.json(&serde_json::json!({ "credentials": current, "recorded": recorded }))?;
             } else {
                 out.line(format!(
-                    "the credentials act as {} ({}){}",
-                    current.name,
-                    current.id,
+                    "the credentials act as {}{}",
+                    current.describe(),
                     if current.is_system_admin {
                         ", a System Administrator"
                     } else {
-                        ", NOT a System Administrator: syncs will be refused"
+                        ", NOT a System Administrator: syncs will be refused; \
+                         if the district renamed the role, list its title in schoology.system_admin_roles"
                     }
                 ));
                 match &recorded {
@@ -441,9 +444,7 @@ pub(crate) async fn acting_user(
         ActingUserCommand::Take => {
             if !current.is_system_admin {
                 return Err(anyhow::Error::new(
-                    rostersync_engine::EngineError::NotAdmin {
-                        user: format!("{} ({})", current.name, current.id),
-                    },
+                    rostersync_engine::EngineError::not_admin(&current),
                 ));
             }
             store.save_setting(ACTING_USER_SETTING, &current).await?;

@@ -48,12 +48,13 @@ pub(crate) fn roster(
     let student_keys: BTreeSet<&PersonKey> = students.iter().map(|p| &p.key).collect();
     let (sections, teachers) = schedule::sections(files, school_year, problems);
     let enrollments = schedule::student_enrollments(files, &sections, &student_keys, problems);
-    let (guardians, links) = people::guardians(files, &students, problems);
+    let guardians = people::guardians(files, &students, problems);
     let staff = people::staff(files, selected, problems);
     snapshot.people.extend(students);
     snapshot.people.extend(staff);
-    snapshot.people.extend(guardians);
-    snapshot.guardian_links.extend(links);
+    snapshot.people.extend(guardians.people);
+    snapshot.guardian_links.extend(guardians.links);
+    snapshot.contact_priorities.extend(guardians.priorities);
     snapshot
         .courses
         .extend(schedule::courses(&files.courses, problems));

@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use rostersync_core::ids::SchoolKey;
+use rostersync_core::ids::{PersonKey, SchoolKey};
 use rostersync_core::model::sis::{GuardianLink, Person, PersonName, PersonStatus, SisRole};
 use rostersync_ports::SourceProblem;
 
@@ -130,10 +130,12 @@ pub(super) fn guardians(
     files: &RosterFiles,
     students: &[Person],
     problems: &mut Vec<SourceProblem>,
-) -> (Vec<Person>, Vec<GuardianLink>) {
+) -> Guardians {
     let by_id: BTreeMap<&str, &Person> = students.iter().map(|s| (s.key.as_str(), s)).collect();
     let links = &files.student_contacts;
     let mut children: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    // Each guardian's best (lowest) contact priority among the students read.
+    let mut ranks: BTreeMap<&str, u32> = BTreeMap::new();
     for row in &links.rows {
         if links.get(row, "CONTACT_TYPE") != values::CONTACT_GUARDIAN {
             continue;
@@ -146,6 +148,10 @@ pub(super) fn guardians(
         }
         if by_id.contains_key(student) {
             children.entry(contact).or_default().insert(student);
+            if let Ok(rank) = links.get(row, "CONTACT_PRIORITY").parse::<u32>() {
+                let best = ranks.entry(contact).or_insert(rank);
+                *best = (*best).min(rank);
+            }
         }
     }
     let contacts = &files.contacts;
@@ -156,6 +162,7 @@ pub(super) fn guardians(
         .collect();
     let mut people = Vec::new();
     let mut out_links = Vec::new();
+    let mut priorities = BTreeMap::new();
     for (contact, kids) in children {
         let Some(row) = rows.get(contact) else {
             problems.push(SourceProblem {
@@ -167,6 +174,9 @@ pub(super) fn guardians(
             continue;
         };
         let key = contact_key(contact);
+        if let Some(rank) = ranks.get(contact) {
+            priorities.insert(key.clone(), *rank);
+        }
         let kids: Vec<&Person> = kids
             .iter()
             .filter_map(|id| by_id.get(id).copied())
@@ -204,7 +214,21 @@ pub(super) fn guardians(
             },
         });
     }
-    (people, out_links)
+    Guardians {
+        people,
+        links: out_links,
+        priorities,
+    }
+}
+
+/// The guardians of a roster read.
+pub(super) struct Guardians {
+    /// The guardians (contacts of type G of the students read).
+    pub(super) people: Vec<Person>,
+    /// Their links to the students.
+    pub(super) links: Vec<GuardianLink>,
+    /// Each guardian's best `CONTACT_PRIORITY` (lowest number first).
+    pub(super) priorities: BTreeMap<PersonKey, u32>,
 }
 
 /// Teachers of the selected buildings, with every building they teach in.

@@ -286,6 +286,11 @@ async fn a_roster_read_maps_every_table_and_reports_the_malformed_row() {
         .map(|l| (l.guardian.as_str(), l.student.as_str()))
         .collect();
     assert_eq!(links, [("C601", "1001"), ("C601", "1002")]);
+    // Renée's best contact priority among her students (1 for 1001, 2 for 1002).
+    assert_eq!(
+        snapshot.contact_priorities,
+        [(PersonKey::new("C601"), 1)].into_iter().collect()
+    );
 
     // Terms: marking periods with merged track dates, their term and the year.
     let term = |key: &str| {
