@@ -291,8 +291,9 @@ pub(crate) async fn write(
 ) -> EspResult<Vec<WriteOutcome>> {
     let mut started = false;
     let result = write_all(connection, books, write, &mut started).await;
-    if started {
-        // Whatever happened, the gradebook may have changed.
+    if started && result.is_err() {
+        // The gradebook may have changed; a successful write ends with a
+        // fresh read, which stays.
         connection.forget(ids::GRADEBOOK);
     }
     result.map_err(|error| {

@@ -412,6 +412,7 @@ pub(crate) async fn download(
         .iter()
         .map(|header| definition.file_name(header))
         .collect();
+    tracing::debug!(definition = %id, purpose = %definition.purpose, "running an eSchoolPLUS download");
     let list = task_list(session).await?;
     clean(session, &list, id, &files).await?;
     run_download(session, definition).await?;

@@ -3,7 +3,9 @@
 
 use std::path::Path;
 
-use rostersync_sim::schoology::{Assignment, Grade, GradingCategory, RunningSchoology};
+use rostersync_sim::schoology::{
+    Assignment, Enrollment, Grade, GradingCategory, RunningSchoology, State,
+};
 use tokio::runtime::Runtime;
 
 use crate::flow::{Admin, configure, map_everything, start};
@@ -78,12 +80,100 @@ fn grades_are_checked_then_passed_back_once() {
     admin.assert_no_secret();
 }
 
+/// A passback's eSchoolPLUS requests, counted by the simulator: one logon
+/// per command, each definition saved once (only by the first passback),
+/// one gradebook read for all of a teacher's sections and one after each
+/// section that wrote. The figures are in docs/benchmarks.md.
+#[test]
+fn a_passback_logs_on_once_and_reads_the_gradebooks_once() {
+    let runtime = Runtime::new().unwrap();
+    let sims = start(&runtime);
+    let dir = tempfile::tempdir().unwrap();
+    configure(dir.path(), &sims);
+    let mut admin = Admin {
+        dir: dir.path(),
+        secret: sims.lms.admin_credentials().secret.clone(),
+        password: ESP_PASSWORD.to_owned(),
+        seen: Vec::new(),
+    };
+    map_everything(&mut admin, &sims);
+    admin.ok(&["sync", "all"]);
+    // A teacher with two sections of two students or more, both graded.
+    let state = sims.lms.state();
+    let graded = |id: &u64| students_of(&state, *id).len() >= 2;
+    let (teacher, theirs) = state
+        .enrollments
+        .iter()
+        .filter(|e| e.admin)
+        .map(|e| {
+            let theirs: Vec<u64> = state
+                .enrollments
+                .iter()
+                .filter(|t| t.uid == e.uid && t.admin)
+                .map(|t| t.section_id)
+                .filter(graded)
+                .collect();
+            (e.uid, theirs)
+        })
+        .find(|(_, theirs)| theirs.len() >= 2)
+        .unwrap();
+    let categories = [seed_gradebook(&sims.lms, theirs[0]), seed_gradebook(&sims.lms, theirs[1])];
+    write_settings(&dir.path().join("rostersync.toml"), "grades", &categories);
+    let key = state
+        .sections
+        .iter()
+        .find(|s| s.id == theirs[0])
+        .and_then(|s| s.section_school_code.clone())
+        .unwrap();
+
+    let measure = |admin: &mut Admin<'_>, args: &[&str]| {
+        let before = sims.esp.counters();
+        let output = admin.ok(args);
+        (output, sims.esp.counters().since(&before))
+    };
+    let requests = |c: &rostersync_sim::eschoolplus::EspCounters, path: &str| c.requests_to(path);
+
+    // The first passback ever saves the gradebook definitions, then logs on again.
+    let (first, one) = measure(&mut admin, &["grades", "sync", "--section", &key]);
+    assert!(first.contains("3 written"), "{first}");
+    assert_eq!((one.logons, one.logoffs), (2, 2), "{one:?}");
+    // The gradebook read and the two uploads (the terms were read when mapping).
+    assert_eq!(one.definitions_saved, 3, "{one:?}");
+    // Catalogue, gradebook, terms, and the read-back after the write.
+    assert_eq!(requests(&one, "Utility/RunDownload"), 4, "{one:?}");
+    assert_eq!(requests(&one, "Utility/RunUpload"), 4, "{one:?}");
+
+    // Again, nothing to write: one logon, no save, three reads.
+    let (again, steady) = measure(&mut admin, &["grades", "sync", "--section", &key]);
+    assert!(again.contains("0 item(s) and 0 score(s) to write"), "{again}");
+    assert_eq!((steady.logons, steady.definitions_saved), (1, 0), "{steady:?}");
+    assert_eq!(requests(&steady, "Utility/RunDownload"), 3, "{steady:?}");
+    assert_eq!(requests(&steady, "Utility/RunUpload"), 0);
+
+    // Every section of the teacher: one logon, and the gradebook definition
+    // saved once for all of them (its content names the sections).
+    let teacher = teacher.to_string();
+    let (all, many) = measure(&mut admin, &["grades", "sync", "--teacher", &teacher]);
+    assert!(all.contains("3 written"), "the other section: {all}");
+    assert_eq!(many.logons, 2, "one, and one after saving: {many:?}");
+    assert_eq!(many.definitions_saved, 1, "{many:?}");
+    // Catalogue, one gradebook read for all sections, terms, one read-back.
+    assert_eq!(requests(&many, "Utility/RunDownload"), 4, "{many:?}");
+    assert_eq!(requests(&many, "Utility/RunUpload"), 4, "{many:?}");
+    let (_, repeat) = measure(&mut admin, &["grades", "sync", "--teacher", &teacher]);
+    assert_eq!((repeat.logons, repeat.definitions_saved), (1, 0), "{repeat:?}");
+    assert_eq!(requests(&repeat, "Utility/RunDownload"), 3, "{repeat:?}");
+    admin.assert_no_secret();
+}
+
 /// Whose grade settings [`seed_two_scores`] writes.
 pub(crate) enum SettingsFor {
     /// `[grades_by_section."SECTION"]`.
     Section,
     /// `[grades_by_course."COURSE"]`, the section's course.
     Course,
+    /// `[grades]`, every section.
+    All,
 }
 
 /// Seeds one section's Schoology gradebook (a category, an assignment of 10
@@ -96,54 +186,11 @@ pub(crate) fn seed_two_scores(lms: &RunningSchoology, path: &Path, by: SettingsF
     let section = state
         .sections
         .iter()
-        .find(|s| {
-            state
-                .enrollments
-                .iter()
-                .filter(|e| e.section_id == s.id && !e.admin)
-                .count()
-                >= 2
-        })
+        .find(|s| students_of(&state, s.id).len() >= 2)
         .unwrap()
         .clone();
     let key = section.section_school_code.clone().unwrap();
-    let category = lms.seed(GradingCategory {
-        id: 0,
-        section_id: section.id,
-        title: "Homework".into(),
-        weight: Some(100.0),
-        drop_lowest: 0,
-        calculation_type: 1,
-    });
-    let period = section.grading_periods[0];
-    let assignment = lms.seed(Assignment {
-        id: 0,
-        section_id: section.id,
-        title: "Essay".into(),
-        description: None,
-        due: None,
-        max_points: 10.0,
-        factor: 1.0,
-        grading_category: category,
-        grading_period: period,
-        is_final: false,
-    });
-    for (enrollment, points) in state
-        .enrollments
-        .iter()
-        .filter(|e| e.section_id == section.id && !e.admin)
-        .take(2)
-        .zip([7.0, 9.0])
-    {
-        lms.seed(Grade {
-            enrollment_id: enrollment.id,
-            assignment_id: assignment,
-            grade: Some(points),
-            exception: 0,
-            comment: String::new(),
-            timestamp: 0,
-        });
-    }
+    let category = seed_gradebook(lms, section.id);
     let table = match by {
         SettingsFor::Section => format!("grades_by_section.\"{key}\""),
         SettingsFor::Course => {
@@ -154,18 +201,82 @@ pub(crate) fn seed_two_scores(lms: &RunningSchoology, path: &Path, by: SettingsF
                 .unwrap();
             format!("grades_by_course.\"{}\"", course.course_code)
         }
+        SettingsFor::All => "grades".to_owned(),
     };
+    write_settings(path, &table, &[category]);
+    key
+}
+
+/// The enrollments of the students (not the admins) of a section.
+fn students_of(state: &State, section: u64) -> Vec<&Enrollment> {
+    state
+        .enrollments
+        .iter()
+        .filter(|e| e.section_id == section && !e.admin)
+        .collect()
+}
+
+/// Seeds a section's gradebook: a category, an assignment of 10 points in
+/// the section's first grading period, scores 7 and 9 of its first two
+/// students. Returns the category's id.
+fn seed_gradebook(lms: &RunningSchoology, section: u64) -> u64 {
+    let state = lms.state();
+    let period = state
+        .sections
+        .iter()
+        .find(|s| s.id == section)
+        .unwrap()
+        .grading_periods[0];
+    let category = lms.seed(GradingCategory {
+        id: 0,
+        section_id: section,
+        title: "Homework".into(),
+        weight: Some(100.0),
+        drop_lowest: 0,
+        calculation_type: 1,
+    });
+    let assignment = lms.seed(Assignment {
+        id: 0,
+        section_id: section,
+        title: "Essay".into(),
+        description: None,
+        due: None,
+        max_points: 10.0,
+        factor: 1.0,
+        grading_category: category,
+        grading_period: period,
+        is_final: false,
+    });
+    for (enrollment, points) in students_of(&state, section).into_iter().take(2).zip([7.0, 9.0]) {
+        lms.seed(Grade {
+            enrollment_id: enrollment.id,
+            assignment_id: assignment,
+            grade: Some(points),
+            exception: 0,
+            comment: String::new(),
+            timestamp: 0,
+        });
+    }
+    category
+}
+
+/// Appends grade settings under `[table]` mapping Schoology grading
+/// categories `categories` to the SIS category `HW`.
+fn write_settings(path: &Path, table: &str, categories: &[u64]) {
     let text = std::fs::read_to_string(path).unwrap();
+    let categories: Vec<String> = categories
+        .iter()
+        .map(|id| format!("\"{id}\" = \"HW\""))
+        .collect();
+    let categories = categories.join(", ");
     std::fs::write(
         path,
         format!(
-            "{text}\n[{table}]\ncategories = {{ \"{category}\" = \"HW\" }}\nsis_categories = [{{ code = \"HW\", weight = 100.0, drop_lowest = 0 }}]\n\
+            "{text}\n[{table}]\ncategories = {{ {categories} }}\nsis_categories = [{{ code = \"HW\", weight = 100.0, drop_lowest = 0 }}]\n\
              missing = {{ alpha_mark = \"M\" }}\nincomplete_mark = \"I\"\nexcused_exception = \"EX\"\n\
              rounding = {{ mode = \"half_up\", decimals = 0 }}\nscale = [[90.0, \"A\"], [0.0, \"F\"]]\n\
-             averaging = \"total_points\"\ntolerance = 100.0\nmax_title_len = 30\n"
+             averaging = \"total_points\"\ntolerance = 0.5\nmax_title_len = 30\n"
         ),
     )
     .unwrap();
-
-    key
 }
