@@ -117,7 +117,10 @@ fn a_passback_logs_on_once_and_reads_the_gradebooks_once() {
         })
         .find(|(_, theirs)| theirs.len() >= 2)
         .unwrap();
-    let categories = [seed_gradebook(&sims.lms, theirs[0]), seed_gradebook(&sims.lms, theirs[1])];
+    let categories = [
+        seed_gradebook(&sims.lms, theirs[0]),
+        seed_gradebook(&sims.lms, theirs[1]),
+    ];
     write_settings(&dir.path().join("rostersync.toml"), "grades", &categories);
     let key = state
         .sections
@@ -145,8 +148,15 @@ fn a_passback_logs_on_once_and_reads_the_gradebooks_once() {
 
     // Again, nothing to write: one logon, no save, three reads.
     let (again, steady) = measure(&mut admin, &["grades", "sync", "--section", &key]);
-    assert!(again.contains("0 item(s) and 0 score(s) to write"), "{again}");
-    assert_eq!((steady.logons, steady.definitions_saved), (1, 0), "{steady:?}");
+    assert!(
+        again.contains("0 item(s) and 0 score(s) to write"),
+        "{again}"
+    );
+    assert_eq!(
+        (steady.logons, steady.definitions_saved),
+        (1, 0),
+        "{steady:?}"
+    );
     assert_eq!(requests(&steady, "Utility/RunDownload"), 3, "{steady:?}");
     assert_eq!(requests(&steady, "Utility/RunUpload"), 0);
 
@@ -161,7 +171,11 @@ fn a_passback_logs_on_once_and_reads_the_gradebooks_once() {
     assert_eq!(requests(&many, "Utility/RunDownload"), 4, "{many:?}");
     assert_eq!(requests(&many, "Utility/RunUpload"), 4, "{many:?}");
     let (_, repeat) = measure(&mut admin, &["grades", "sync", "--teacher", &teacher]);
-    assert_eq!((repeat.logons, repeat.definitions_saved), (1, 0), "{repeat:?}");
+    assert_eq!(
+        (repeat.logons, repeat.definitions_saved),
+        (1, 0),
+        "{repeat:?}"
+    );
     assert_eq!(requests(&repeat, "Utility/RunDownload"), 3, "{repeat:?}");
     admin.assert_no_secret();
 }
@@ -172,8 +186,6 @@ pub(crate) enum SettingsFor {
     Section,
     /// `[grades_by_course."COURSE"]`, the section's course.
     Course,
-    /// `[grades]`, every section.
-    All,
 }
 
 /// Seeds one section's Schoology gradebook (a category, an assignment of 10
@@ -201,7 +213,6 @@ pub(crate) fn seed_two_scores(lms: &RunningSchoology, path: &Path, by: SettingsF
                 .unwrap();
             format!("grades_by_course.\"{}\"", course.course_code)
         }
-        SettingsFor::All => "grades".to_owned(),
     };
     write_settings(path, &table, &[category]);
     key
@@ -247,7 +258,11 @@ fn seed_gradebook(lms: &RunningSchoology, section: u64) -> u64 {
         grading_period: period,
         is_final: false,
     });
-    for (enrollment, points) in students_of(&state, section).into_iter().take(2).zip([7.0, 9.0]) {
+    for (enrollment, points) in students_of(&state, section)
+        .into_iter()
+        .take(2)
+        .zip([7.0, 9.0])
+    {
         lms.seed(Grade {
             enrollment_id: enrollment.id,
             assignment_id: assignment,
