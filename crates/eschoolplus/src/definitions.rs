@@ -56,7 +56,7 @@ pub struct Header {
     pub columns: &'static [&'static str],
     /// The one column whose text may contain the delimiter.
     pub free_text: Option<&'static str>,
-    /// The SQL condition that selects the rows (see [`sql`](crate::sql)),
+    /// The SQL condition that selects the rows (see [`sql`]),
     /// empty for every row; uploads have none.
     pub condition: String,
 }
