@@ -121,6 +121,7 @@ fn expected(sis: &SisSnapshot, as_of: NaiveDate, chosen: &BTreeSet<SchoolKey>) -
             .collect(),
         as_of: Some(as_of),
         problem_locations: Vec::new(),
+        totals: Default::default(),
     }
 }
 

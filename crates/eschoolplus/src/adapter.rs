@@ -12,7 +12,7 @@ use rostersync_core::ids::{SchoolKey, SectionKey, TermKey};
 use rostersync_core::model::grades::{GradeWrite, SisGradebook};
 use rostersync_core::model::sis::{School, SisSnapshot, Term};
 use rostersync_ports::{
-    GradeSink, PortResult, SisRead, SisRequest, SisSource, SourceProblem, WriteOutcome,
+    GradeSink, PortResult, RecordKind, SisRead, SisRequest, SisSource, SourceProblem, WriteOutcome,
 };
 use tokio::sync::Mutex;
 
@@ -152,11 +152,14 @@ impl EspAdapter {
             if !school.as_str().is_empty() && school.as_str().chars().all(|c| c.is_ascii_digit()) {
                 buildings.push(school.as_str().to_owned());
             } else {
-                problems.push(SourceProblem {
-                    location: format!("request school {school}"),
-                    message: "not an eSchoolPLUS building number; the school was not read"
-                        .to_owned(),
-                });
+                problems.push(
+                    SourceProblem::new(
+                        format!("request school {school}"),
+                        "not an eSchoolPLUS building number; the school was not read",
+                    )
+                    .record(RecordKind::School)
+                    .key(school.as_str()),
+                );
             }
         }
         if buildings.is_empty() {

@@ -85,10 +85,7 @@ impl Table {
 
     /// A problem with a row.
     pub fn problem(&self, row: &Row, message: impl Into<String>) -> SourceProblem {
-        SourceProblem {
-            location: self.location(row),
-            message: message.into(),
-        }
+        SourceProblem::new(self.location(row), message)
     }
 }
 
@@ -167,14 +164,14 @@ pub fn parse(
             }
         }
         if fields.len() != header.len() {
-            problems.push(SourceProblem {
-                location: format!("{name} line {line}"),
-                message: format!(
+            problems.push(SourceProblem::new(
+                format!("{name} line {line}"),
+                format!(
                     "expected {} fields, found {}; the row was skipped",
                     header.len(),
                     fields.len()
                 ),
-            });
+            ));
             continue;
         }
         fields.truncate(header.len());

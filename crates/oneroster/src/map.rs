@@ -40,10 +40,7 @@ pub(crate) struct Index<'a> {
 }
 
 fn problem(meta: &Meta, message: impl Into<String>) -> SourceProblem {
-    SourceProblem {
-        location: format!("{} ({})", meta.location, meta.sourced_id),
-        message: message.into(),
-    }
+    SourceProblem::new(format!("{} ({})", meta.location, meta.sourced_id), message)
 }
 
 fn deleted(meta: &Meta, what: &str) -> SourceProblem {

@@ -1,6 +1,7 @@
 //! The SIS conformance kit: one reusable check that any [`SisSource`] yields
 //! the roster it should, with every link resolvable, statuses marked rather
-//! than records dropped, malformed records as problems, and stable reads.
+//! than records dropped, malformed records as problems, every record read
+//! or accounted for (given how many the source holds), and stable reads.
 //!
 //! Enabled by the `test-util` feature; adapter crates use it from their tests:
 //!
@@ -11,12 +12,12 @@
 
 mod checks;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use chrono::NaiveDate;
 
-use crate::sis::{SisRequest, SisSource};
+use crate::sis::{RecordKind, SisRequest, SisSource};
 
 /// The roster a source must yield for one request, as key sets.
 ///
@@ -49,9 +50,14 @@ pub struct Expected {
     pub ended_enrollments: BTreeSet<(String, String)>,
     /// The day ended enrollments are judged on.
     pub as_of: Option<NaiveDate>,
-    /// Each malformed record the source holds: a text its problem's location
-    /// must contain. The read must report exactly these problems.
+    /// Each record the source holds that must be absent from the snapshot
+    /// (unreadable or left out): a text its problem's location must contain.
+    /// The read must report exactly these (warnings on records read aside).
     pub problem_locations: Vec<String>,
+    /// How many records of each kind the source holds; when given, every one
+    /// must be read or reported ([`RecordKind::count_in`] the snapshot, plus
+    /// one unreadable or left-out problem each).
+    pub totals: BTreeMap<RecordKind, usize>,
 }
 
 /// One way a source fails the contract.
@@ -92,6 +98,9 @@ pub async fn check_sis_source(
     checks::links(&first.snapshot, &mut out);
     checks::statuses(&first.snapshot, expected, &mut out);
     checks::problems(&first.problems, expected, &mut out);
+    if !expected.totals.is_empty() {
+        checks::accounting(&first, &expected.totals, &mut out);
+    }
     match source.snapshot(request).await {
         Ok(second) => checks::stable(&first, &second, &mut out),
         Err(error) => out.push(Violation {

@@ -21,7 +21,7 @@ pub use lms::{
     ActingUser, LmsDirectory, LmsOutcome, LmsRequest, LmsTarget, LmsWrite, SectionWrite,
     WriteOutcome, WriteResult, WriteWarning,
 };
-pub use sis::{SisRead, SisRequest, SisSource, SourceProblem};
+pub use sis::{ProblemKind, RecordKind, SisRead, SisRequest, SisSource, SourceProblem};
 pub use store::{
     Job, JournalEntry, Lease, LockAttempt, OutcomeFilter, OutcomeStatus, RecordOutcome, RunId,
     RunRecord, RunStatus, StateStore, Trigger,

@@ -21,13 +21,243 @@ pub struct SisRequest {
     pub school_year: i32,
 }
 
-/// A problem with one record the source could not turn into a core record.
+/// How a record the source holds ended, when it did not simply arrive.
+///
+/// Every record a source holds ends in exactly one of: read into the
+/// snapshot, or one problem of kind [`ProblemKind::Unreadable`] or
+/// [`ProblemKind::LeftOut`]. A record that was read may carry any number of
+/// [`ProblemKind::Warning`]s.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum ProblemKind {
+    /// The record could not be read (malformed, a key that cannot be read, a
+    /// required field missing, a value that cannot be mapped, a duplicate
+    /// key); it is not in the snapshot.
+    #[default]
+    Unreadable,
+    /// The record was read and left out on purpose (another school year, a
+    /// deleted status, an unselected school, a role rostersync does not
+    /// sync); it is not in the snapshot.
+    LeftOut,
+    /// The record is in the snapshot, but something about it was repaired,
+    /// guessed or ignored (a dangling optional reference, a metadata field,
+    /// an unknown column); the reason says what.
+    Warning,
+}
+
+impl ProblemKind {
+    /// Every kind, the gravest first.
+    pub const ALL: [ProblemKind; 3] = [
+        ProblemKind::Unreadable,
+        ProblemKind::LeftOut,
+        ProblemKind::Warning,
+    ];
+
+    /// The snake_case name used in storage and output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProblemKind::Unreadable => "unreadable",
+            ProblemKind::LeftOut => "left_out",
+            ProblemKind::Warning => "warning",
+        }
+    }
+
+    /// Parses the snake_case name.
+    pub fn parse(name: &str) -> Option<ProblemKind> {
+        ProblemKind::ALL
+            .into_iter()
+            .find(|kind| kind.as_str() == name)
+    }
+}
+
+impl std::fmt::Display for ProblemKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The kind of source record a problem is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordKind {
+    /// A school (org, building).
+    School,
+    /// A term (academic session, marking period).
+    Term,
+    /// A person (user, student, staff member, contact).
+    Person,
+    /// A course.
+    Course,
+    /// A section (class).
+    Section,
+    /// An enrollment.
+    Enrollment,
+    /// A guardian's link to a student.
+    GuardianLink,
+    /// Something about a whole file or endpoint (a column, a missing file).
+    File,
+}
+
+impl RecordKind {
+    /// Every kind.
+    pub const ALL: [RecordKind; 8] = [
+        RecordKind::School,
+        RecordKind::Term,
+        RecordKind::Person,
+        RecordKind::Course,
+        RecordKind::Section,
+        RecordKind::Enrollment,
+        RecordKind::GuardianLink,
+        RecordKind::File,
+    ];
+
+    /// The snake_case name used in storage and output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecordKind::School => "school",
+            RecordKind::Term => "term",
+            RecordKind::Person => "person",
+            RecordKind::Course => "course",
+            RecordKind::Section => "section",
+            RecordKind::Enrollment => "enrollment",
+            RecordKind::GuardianLink => "guardian_link",
+            RecordKind::File => "file",
+        }
+    }
+
+    /// Parses the snake_case name.
+    pub fn parse(name: &str) -> Option<RecordKind> {
+        RecordKind::ALL
+            .into_iter()
+            .find(|kind| kind.as_str() == name)
+    }
+
+    /// How many records of this kind a snapshot holds (`None` for
+    /// [`RecordKind::File`]).
+    pub fn count_in(self, snapshot: &SisSnapshot) -> Option<usize> {
+        Some(match self {
+            RecordKind::School => snapshot.schools.len(),
+            RecordKind::Term => snapshot.terms.len(),
+            RecordKind::Person => snapshot.people.len(),
+            RecordKind::Course => snapshot.courses.len(),
+            RecordKind::Section => snapshot.sections.len(),
+            RecordKind::Enrollment => snapshot.enrollments.len(),
+            RecordKind::GuardianLink => snapshot.guardian_links.len(),
+            RecordKind::File => return None,
+        })
+    }
+}
+
+impl std::fmt::Display for RecordKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A record the source could not read, left out on purpose, or read with a
+/// warning: where it is, what it is, and why, in words an administrator can
+/// act on.
+///
+/// Build one with [`SourceProblem::new`] and the setters:
+///
+/// ```
+/// use rostersync_ports::{ProblemKind, RecordKind, SourceProblem};
+/// let problem = SourceProblem::new("classes.csv line 7", "class C1 is in school year 2024, not 2026")
+///     .left_out()
+///     .record(RecordKind::Section)
+///     .key("C1")
+///     .field("termSourcedIds")
+///     .reason("another school year");
+/// assert_eq!(problem.kind, ProblemKind::LeftOut);
+/// assert_eq!(problem.group(), "another school year");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SourceProblem {
-    /// Where: a file and line, an endpoint and index, a table and key.
+    /// Where: a file and line, an endpoint and index, a table and key
+    /// (`users.csv line 5`, `/users index 9`).
     pub location: String,
     /// What is wrong, in words an administrator can act on.
     pub message: String,
+    /// Unreadable (the default), left out, or a warning on a record read.
+    #[serde(default)]
+    pub kind: ProblemKind,
+    /// The kind of record, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record: Option<RecordKind>,
+    /// The record's key (sourcedId, SIS id), when it could be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// The field at fault, when one is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// A short statement of the reason that every record with the same
+    /// problem shares (`parent session not in the package`), for grouping;
+    /// the message when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+impl SourceProblem {
+    /// An unreadable record at `location`.
+    pub fn new(location: impl Into<String>, message: impl Into<String>) -> Self {
+        SourceProblem {
+            location: location.into(),
+            message: message.into(),
+            kind: ProblemKind::Unreadable,
+            record: None,
+            key: None,
+            field: None,
+            reason: None,
+        }
+    }
+
+    /// The same problem, as a record left out on purpose.
+    pub fn left_out(mut self) -> Self {
+        self.kind = ProblemKind::LeftOut;
+        self
+    }
+
+    /// The same problem, as a warning on a record that was read.
+    pub fn warning(mut self) -> Self {
+        self.kind = ProblemKind::Warning;
+        self
+    }
+
+    /// With the kind of record.
+    pub fn record(mut self, record: RecordKind) -> Self {
+        self.record = Some(record);
+        self
+    }
+
+    /// With the record's key.
+    pub fn key(mut self, key: impl Into<String>) -> Self {
+        self.key = Some(key.into());
+        self
+    }
+
+    /// With the field at fault.
+    pub fn field(mut self, field: impl Into<String>) -> Self {
+        self.field = Some(field.into());
+        self
+    }
+
+    /// With the short reason shared by every record with this problem.
+    pub fn reason(mut self, reason: impl Into<String>) -> Self {
+        self.reason = Some(reason.into());
+        self
+    }
+
+    /// What groups this problem with others: its reason, else its message.
+    pub fn group(&self) -> &str {
+        self.reason.as_deref().unwrap_or(&self.message)
+    }
+
+    /// Whether the record is absent from the snapshot (unreadable or left out).
+    pub fn excludes(&self) -> bool {
+        self.kind != ProblemKind::Warning
+    }
 }
 
 /// A snapshot and the per-record problems met while reading it.
@@ -35,7 +265,8 @@ pub struct SourceProblem {
 pub struct SisRead {
     /// The records read.
     pub snapshot: SisSnapshot,
-    /// Records that could not be read; they are absent from the snapshot.
+    /// Records that could not be read or were left out (absent from the
+    /// snapshot), and warnings on records that were read.
     pub problems: Vec<SourceProblem>,
 }
 
@@ -48,9 +279,15 @@ pub struct SisRead {
 ///   and person keys are unique across students, teachers and guardians.
 /// - Each record arrives once, and every link (an enrollment's section and
 ///   person, a guardian link's two people) names a record of the same read.
-/// - A malformed record is reported in [`SisRead::problems`] and the read goes
-///   on; an error is returned only when the read as a whole cannot be trusted
-///   (authentication, connection, a file that never arrived).
+/// - Every record the source holds ends in exactly one of: read into the
+///   snapshot, or one [`SourceProblem`] in [`SisRead::problems`] of kind
+///   unreadable or left out, with where it was and why. Nothing is dropped
+///   silently: a record left out on purpose (another school year, a deleted
+///   status) is a problem too. A record read with something repaired or
+///   ignored carries a warning. The read goes on past any one record; an
+///   error is returned only when the read as a whole cannot be trusted
+///   (authentication, connection, a file that never arrived, an unknown
+///   required column).
 /// - Reading twice without changes in the SIS gives equal snapshots (order aside).
 /// - An adapter may keep a connection (a logged-on session) between calls;
 ///   [`SisSource::close`] ends it, and a call after `close` connects again.

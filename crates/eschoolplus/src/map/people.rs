@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use rostersync_core::ids::{PersonKey, SchoolKey};
 use rostersync_core::model::sis::{GuardianLink, Person, PersonName, PersonStatus, SisRole};
-use rostersync_ports::SourceProblem;
+use rostersync_ports::{RecordKind, SourceProblem};
 
 use super::{RosterFiles, contact_key, non_empty, school_key, staff_key, student_key};
 use crate::assumptions::{academic, values};
@@ -165,12 +165,15 @@ pub(super) fn guardians(
     let mut priorities = BTreeMap::new();
     for (contact, kids) in children {
         let Some(row) = rows.get(contact) else {
-            problems.push(SourceProblem {
-                location: format!("{} contact {contact}", contacts.file),
-                message: format!(
-                    "guardian contact {contact} is linked to students but was not found"
-                ),
-            });
+            problems.push(
+                SourceProblem::new(
+                    format!("{} contact {contact}", contacts.file),
+                    format!("guardian contact {contact} is linked to students but was not found"),
+                )
+                .record(RecordKind::GuardianLink)
+                .key(contact)
+                .reason("guardian contact not found"),
+            );
             continue;
         };
         let key = contact_key(contact);

@@ -123,12 +123,10 @@ impl<T> Merged<T> {
         for record in records {
             let id = meta(&record).sourced_id.clone();
             if !in_file.insert(id.clone()) {
-                problems.push(SourceProblem {
-                    location: format!("{} ({id})", meta(&record).location),
-                    message:
-                        "the sourcedId appears earlier in the same file; this row was not read"
-                            .to_owned(),
-                });
+                problems.push(SourceProblem::new(
+                    format!("{} ({id})", meta(&record).location),
+                    "the sourcedId appears earlier in the same file; this row was not read",
+                ));
                 continue;
             }
             let newer = match self.by_id.get(&id) {

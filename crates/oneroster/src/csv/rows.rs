@@ -60,13 +60,13 @@ pub(crate) fn read_all<T>(
         match read(row) {
             Ok(value) => out.push(value),
             // The record's sourcedId, when it has one, says whose row it is.
-            Err(CellError(message)) => problems.push(SourceProblem {
-                location: match row.opt("sourcedId") {
+            Err(CellError(message)) => problems.push(SourceProblem::new(
+                match row.opt("sourcedId") {
                     Some(id) => format!("{} ({id})", row.location()),
                     None => row.location(),
                 },
                 message,
-            }),
+            )),
         }
     }
     out

@@ -65,10 +65,10 @@ impl Table {
         for record in records {
             match record {
                 Ok(record) => rows.push(record),
-                Err(error) => problems.push(SourceProblem {
-                    location: format!("{file} line {}", error.line),
-                    message: error.message.to_owned(),
-                }),
+                Err(error) => problems.push(SourceProblem::new(
+                    format!("{file} line {}", error.line),
+                    error.message.to_owned(),
+                )),
             }
         }
         Ok(Table {

@@ -142,10 +142,7 @@ pub(crate) fn read_all<T>(
         };
         match read(entity) {
             Ok(record) => out.push(record),
-            Err(message) => problems.push(SourceProblem {
-                location: entity.location(),
-                message,
-            }),
+            Err(message) => problems.push(SourceProblem::new(entity.location(), message)),
         }
     }
     out

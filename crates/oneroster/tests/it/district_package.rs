@@ -202,6 +202,7 @@ fn expected(district: &District, request: &SisRequest, dir: &Path) -> Expected {
         as_of: Some(district.as_of),
         guardian_links,
         problem_locations,
+        totals: Default::default(),
     }
 }
 

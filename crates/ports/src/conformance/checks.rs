@@ -8,7 +8,7 @@ use rostersync_core::model::sis::{
 };
 
 use super::{Expected, Violation};
-use crate::sis::{SisRead, SourceProblem};
+use crate::sis::{RecordKind, SisRead, SourceProblem};
 
 fn push(out: &mut Vec<Violation>, check: &'static str, detail: String) {
     out.push(Violation { check, detail });
@@ -289,20 +289,23 @@ pub(super) fn statuses(snapshot: &SisSnapshot, expected: &Expected, out: &mut Ve
 }
 
 /// Exactly the expected malformed records are reported.
+/// The records left out of the snapshot (unreadable or left out) are
+/// exactly those expected; warnings on records read are not counted here.
 pub(super) fn problems(problems: &[SourceProblem], expected: &Expected, out: &mut Vec<Violation>) {
+    let excluded: Vec<&SourceProblem> = problems.iter().filter(|p| p.excludes()).collect();
     for location in &expected.problem_locations {
-        if !problems
+        if !excluded
             .iter()
             .any(|p| p.location.contains(location.as_str()))
         {
             push(
                 out,
                 "problems",
-                format!("no problem reported at {location:?}; got {problems:?}"),
+                format!("no problem reported at {location:?}; got {excluded:?}"),
             );
         }
     }
-    for problem in problems {
+    for problem in excluded {
         if !expected
             .problem_locations
             .iter()
@@ -313,6 +316,59 @@ pub(super) fn problems(problems: &[SourceProblem], expected: &Expected, out: &mu
                 "problems",
                 format!(
                     "unexpected problem at {}: {}",
+                    problem.location, problem.message
+                ),
+            );
+        }
+    }
+}
+
+/// Every record is accounted for: for each kind of record, those in the
+/// snapshot and those left out of it (one problem each) add up to what the
+/// source holds; every problem says what it is about, where and why.
+pub(super) fn accounting(read: &SisRead, totals: &BTreeMap<RecordKind, usize>, out: &mut Vec<Violation>) {
+    for (kind, total) in totals {
+        let Some(read_count) = kind.count_in(&read.snapshot) else {
+            continue;
+        };
+        let left_out = read
+            .problems
+            .iter()
+            .filter(|p| p.excludes() && p.record == Some(*kind))
+            .count();
+        if read_count + left_out != *total {
+            push(
+                out,
+                "accounting",
+                format!(
+                    "{kind}: the source holds {total}, {read_count} were read and {left_out} reported as not read ({} unaccounted for)",
+                    *total as i64 - (read_count + left_out) as i64
+                ),
+            );
+        }
+    }
+    let mut seen = BTreeSet::new();
+    for problem in &read.problems {
+        if problem.record.is_none() {
+            push(
+                out,
+                "accounting",
+                format!("a problem names no kind of record: {problem:?}"),
+            );
+        }
+        if problem.location.trim().is_empty() || problem.message.trim().is_empty() {
+            push(
+                out,
+                "accounting",
+                format!("a problem without a location or a reason: {problem:?}"),
+            );
+        }
+        if problem.excludes() && !seen.insert((problem.record, problem.location.clone())) {
+            push(
+                out,
+                "accounting",
+                format!(
+                    "{} is reported as not read more than once: {}",
                     problem.location, problem.message
                 ),
             );
