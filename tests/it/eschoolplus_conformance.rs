@@ -15,13 +15,14 @@ use chrono::NaiveDate;
 use rostersync_core::ids::{PersonKey, SchoolKey, SectionKey};
 use rostersync_core::model::sis::{EnrollmentRole, PersonStatus, SisRole, SisSnapshot};
 use rostersync_eschoolplus::definitions::{self, Scope};
-use rostersync_ports::SisRequest;
 use rostersync_ports::conformance::{Expected, assert_sis_source};
+use rostersync_ports::{ProblemKind, RecordKind, SisRequest};
 use rostersync_sim::district::{DistrictSize, generate};
 use rostersync_sim::eschoolplus::{EspTable, RunningEsp, section_numbers};
 
 use crate::eschoolplus_contract::{
-    adapter, expected_people, guardian_key, section_key, selected, start, term_key,
+    adapter, expected_people, guardian_key, repeated_student_rows, section_key, selected, start,
+    term_key,
 };
 
 fn keys<'a>(it: impl IntoIterator<Item = &'a str>) -> BTreeSet<String> {
@@ -147,12 +148,14 @@ async fn a_two_building_read_of_the_generated_district_conforms() {
     let district = generate(DistrictSize::Small, 11, 2026);
     let sim = start(&district).await;
     let chosen = selected(&district);
-    let want = expected(&district.sis, district.as_of, &chosen);
+    let mut want = expected(&district.sis, district.as_of, &chosen);
     // The district's mess is in the buildings read.
     assert_eq!((want.schools.len(), chosen.len()), (4, 2));
     assert!(want.sections.len() > 100 && want.enrollments.len() > 4000);
     assert!(!want.withdrawn_people.is_empty() && !want.inactive_people.is_empty());
     assert!(!want.ended_enrollments.is_empty() && !want.guardian_links.is_empty());
+    want.problem_locations = repeated_student_rows(&sim, &want.people);
+    assert_eq!(want.problem_locations.len(), 1);
     assert_sis_source(
         &adapter(&sim),
         &request(&chosen, district.school_year),
@@ -206,23 +209,65 @@ async fn a_student_row_with_an_unknown_status_is_one_problem_and_the_rest_confor
     let location = format!("{file} line {line}");
 
     let sis = &mut district.sis;
+    let scheduled = sis
+        .enrollments
+        .iter()
+        .filter(|e| e.person == student)
+        .count();
+    let guardians = sis
+        .guardian_links
+        .iter()
+        .filter(|l| l.student == student)
+        .count();
     sis.people.retain(|p| p.key != student);
     sis.enrollments.retain(|e| e.person != student);
     sis.guardian_links.retain(|l| l.student != student);
     let mut want = expected(sis, district.as_of, &chosen);
     assert!(!want.people.contains(student.as_str()));
-    want.problem_locations = vec![location.clone()];
     let source = adapter(&sim);
     let request = request(&chosen, district.school_year);
-    // Exactly one problem (the kit accepts several at one location), and it
-    // names the row and the student.
+    // The student's row is the one unreadable record, naming the row and
+    // the student; its schedule rows and guardian links are left out with
+    // it, each saying so; nothing else.
     let problems = source.read_snapshot(&request).await.unwrap().problems;
-    assert_eq!(problems.len(), 1, "{problems:?}");
-    assert_eq!(problems[0].location, location);
+    let unreadable: Vec<_> = problems
+        .iter()
+        .filter(|p| p.kind == ProblemKind::Unreadable)
+        .collect();
+    assert_eq!(unreadable.len(), 1, "{problems:?}");
+    assert_eq!(unreadable[0].location, location);
     assert!(
-        problems[0].message.contains(student.as_str()),
+        unreadable[0].message.contains(student.as_str()),
         "{problems:?}"
     );
+    let gone: Vec<_> = problems
+        .iter()
+        .filter(|p| p.kind == ProblemKind::LeftOut)
+        .collect();
+    assert!(gone.iter().all(|p| {
+        p.group() == "its student was not read"
+            && p.key
+                .as_deref()
+                .is_some_and(|key| key.ends_with(student.as_str()))
+    }));
+    assert_eq!(
+        gone.iter()
+            .filter(|p| p.record == Some(RecordKind::GuardianLink))
+            .count(),
+        guardians
+    );
+    assert!(
+        gone.iter()
+            .filter(|p| p.record == Some(RecordKind::Enrollment))
+            .count()
+            >= 1
+    );
+    assert!(scheduled >= 1);
+    want.problem_locations = problems
+        .iter()
+        .filter(|p| p.excludes())
+        .map(|p| p.location.clone())
+        .collect();
     assert_sis_source(&source, &request, &want).await;
 }
 
@@ -302,4 +347,152 @@ async fn inactive_and_withdrawn_records_are_marked_not_dropped() {
         &want,
     )
     .await;
+}
+
+/// What the roster read of `chosen` downloads, counted from the simulator's
+/// tables (never from what the adapter read): per kind of record, how many
+/// records the source holds. Every section of the generated district has
+/// one course session.
+fn totals(
+    sim: &RunningEsp,
+    chosen: &BTreeSet<SchoolKey>,
+    year: i32,
+) -> BTreeMap<RecordKind, usize> {
+    let table = |name: &str| sim.table(sim.site_code(), name).unwrap();
+    let records = |name: &str| table(name).records();
+    let chosen: BTreeSet<&str> = chosen.iter().map(SchoolKey::as_str).collect();
+    let year = year.to_string();
+    let sections: BTreeSet<String> = records("SCHD_MS")
+        .into_iter()
+        .filter(|r| {
+            chosen.contains(r["BUILDING"].as_str())
+                && r["SCHOOL_YEAR"] == year
+                && r["SUMMER_SCHOOL"] == "N"
+        })
+        .map(|r| r["SECTION_KEY"].clone())
+        .collect();
+    let scheduled = records("SCHD_STU_COURSE");
+    let scheduled_ids: BTreeSet<&str> = scheduled
+        .iter()
+        .filter(|r| sections.contains(&r["SECTION_KEY"]))
+        .map(|r| r["STUDENT_ID"].as_str())
+        .collect();
+    let students: Vec<_> = records("REG")
+        .into_iter()
+        .filter(|r| {
+            chosen.contains(r["BUILDING"].as_str())
+                || scheduled_ids.contains(r["STUDENT_ID"].as_str())
+        })
+        .collect();
+    let student_ids: BTreeSet<&str> = students.iter().map(|r| r["STUDENT_ID"].as_str()).collect();
+    let staff_ids: BTreeSet<String> = records("REG_STAFF_BLDGS")
+        .into_iter()
+        .filter(|r| chosen.contains(r["BUILDING"].as_str()))
+        .map(|r| r["STAFF_ID"].clone())
+        .collect();
+    let staff = records("REG_STAFF")
+        .into_iter()
+        .filter(|r| staff_ids.contains(&r["STAFF_ID"]))
+        .count();
+    let links: Vec<_> = records("REG_STU_CONTACT")
+        .into_iter()
+        .filter(|r| r["CONTACT_TYPE"] == "G" && student_ids.contains(r["STUDENT_ID"].as_str()))
+        .collect();
+    let guardians: BTreeSet<&str> = links.iter().map(|r| r["CONTACT_ID"].as_str()).collect();
+    let sessions: Vec<_> = records("SCHD_MS_SESSION")
+        .into_iter()
+        .filter(|r| sections.contains(&r["SECTION_KEY"]))
+        .collect();
+    assert!(sessions.iter().all(|r| r["COURSE_SESSION"] == "1"));
+    let co_teachers: BTreeSet<(String, String)> = records("SCHD_MS_STAFF")
+        .into_iter()
+        .filter(|r| sections.contains(&r["SECTION_KEY"]))
+        .map(|r| (r["SECTION_KEY"].clone(), r["STAFF_ID"].clone()))
+        .collect();
+    let teachers: usize = sessions
+        .iter()
+        .map(|s| {
+            let primary = s["PRIMARY_STAFF_ID"].as_str();
+            usize::from(!primary.is_empty())
+                + co_teachers
+                    .iter()
+                    .filter(|(key, id)| *key == s["SECTION_KEY"] && id != primary && !id.is_empty())
+                    .count()
+        })
+        .sum();
+    let enrolled = scheduled
+        .iter()
+        .filter(|r| sections.contains(&r["SECTION_KEY"]))
+        .count();
+    let courses = records("SCHD_COURSE")
+        .into_iter()
+        .filter(|r| chosen.contains(r["BUILDING"].as_str()))
+        .count();
+    BTreeMap::from([
+        (RecordKind::School, table("REG_BUILDING").rows.len()),
+        (RecordKind::Person, students.len() + staff + guardians.len()),
+        (RecordKind::GuardianLink, links.len()),
+        (RecordKind::Course, courses),
+        (RecordKind::Section, sections.len()),
+        (RecordKind::Enrollment, enrolled + teachers),
+    ])
+}
+
+#[tokio::test]
+async fn every_record_the_server_holds_for_the_buildings_read_is_read_or_reported() {
+    let district = generate(DistrictSize::Small, 11, 2026);
+    let sim = start(&district).await;
+    let chosen = selected(&district);
+    // A teacher who no longer teaches anywhere, as a district edits it: the
+    // staff member is left out, and each of their sections says that its
+    // teacher was not found.
+    let teacher = district
+        .sis
+        .sections
+        .iter()
+        .find(|s| chosen.contains(&s.school))
+        .and_then(|s| s.primary_teacher.clone())
+        .unwrap();
+    let staff_id = teacher.as_str().trim_start_matches('T').to_owned();
+    set(
+        &sim,
+        "REG_STAFF_BLDGS",
+        ("STAFF_ID", &staff_id),
+        "IS_TEACHER",
+        "N",
+    );
+    // The kit's key sets are the other tests' business: this one counts.
+    let want = Expected {
+        totals: totals(&sim, &chosen, district.school_year),
+        ..Expected::default()
+    };
+    assert!(
+        want.totals[&RecordKind::Enrollment] > 4000,
+        "{:?}",
+        want.totals
+    );
+    let read = adapter(&sim)
+        .read_snapshot(&request(&chosen, district.school_year))
+        .await
+        .unwrap();
+    let violations = rostersync_ports::conformance::check_sis_source(
+        &adapter(&sim),
+        &request(&chosen, district.school_year),
+        &want,
+    )
+    .await;
+    let accounting: Vec<_> = violations
+        .iter()
+        .filter(|v| v.check == "accounting")
+        .collect();
+    assert!(accounting.is_empty(), "{accounting:#?}");
+    // The teacher and their teacher enrollments are each said.
+    let said = |reason: &str| read.problems.iter().filter(|p| p.group() == reason).count();
+    assert_eq!(said("not a teacher"), 1, "{:?}", read.problems);
+    assert!(said("teacher not found") >= 1);
+    // The counts add up with every kind of problem the read met.
+    let excluded = read.problems.iter().filter(|p| p.excludes()).count();
+    let total: usize = want.totals.values().sum();
+    let read_count = read.records_read() as usize - read.snapshot.terms.len();
+    assert_eq!(read_count + excluded, total);
 }

@@ -315,7 +315,21 @@ pub(crate) enum LogsCommand {
         /// Only this object type (user, course, section, enrollment, ...).
         #[arg(long)]
         entity: Option<String>,
+        /// What to export: `outcomes` (default, every record's outcome) or
+        /// `source` (what the SIS reads could not read, left out or warned
+        /// about; `--status` then takes unreadable, left_out or warning).
+        #[arg(long, value_enum, default_value_t = ExportKind::Outcomes)]
+        kind: ExportKind,
     },
+}
+
+/// What `logs export` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ExportKind {
+    /// Every record's outcome.
+    Outcomes,
+    /// The SIS read's problems.
+    Source,
 }
 
 /// The SIS the demo reads.

@@ -10,6 +10,7 @@ mod commands;
 mod config;
 mod demo;
 mod output;
+mod source;
 mod wire;
 
 use std::process::ExitCode;

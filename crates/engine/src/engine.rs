@@ -15,7 +15,7 @@ use rostersync_core::plan::{Plan, PlanSummary, RenderOptions, plan, render_text}
 use rostersync_core::{Links, LmsSnapshot, MappingConfig, PlanInput, SyncScope};
 use rostersync_ports::{
     ActingUser, LmsRequest, LmsTarget, LockAttempt, OutcomeStatus, RecordOutcome, RunId, RunRecord,
-    RunStatus, SisRead, SisRequest, SisSource, StateStore, Trigger,
+    RunStatus, SisRead, SisRequest, SisSource, SourceSummary, StateStore, Trigger,
 };
 
 use crate::apply::{Applier, Renewal};
@@ -392,6 +392,12 @@ impl Engine {
         let (entries, unreadable) = journal::resolvable(open, record.scope);
         let mut links = LinkLedger::new(self.store.links().await.map_err(store("read links"))?);
         let (sis_read, lms_snapshot) = self.snapshots(record.scope, options.now).await?;
+        // What the SIS read found is kept with the run before anything else
+        // happens, so a run that stops later still shows it.
+        self.store
+            .record_source(record.id, sis_read.records_read(), &sis_read.problems)
+            .await
+            .map_err(store("keep what the SIS read found"))?;
 
         let mut notes = Vec::new();
         for id in &unreadable {
@@ -480,6 +486,7 @@ impl Engine {
             warnings,
             skips: skips.len() as u64,
             breaches,
+            source: SourceSummary::of(sis_read.records_read(), &sis_read.problems),
             source_problems: sis_read.problems,
             resumed_batches: resumed,
             notes,

@@ -35,7 +35,7 @@ pub mod fakes;
 pub use engine::{Clock, Engine};
 pub use error::EngineError;
 pub use grades::{GradeOptions, GradeReport, Requester, written_setting};
-pub use prep::PrepOutcome;
+pub use prep::{PrepOutcome, PrepRead};
 pub use progress::{NoProgress, Progress, Stage};
 pub use queue::{NextJob, Tick};
 pub use report::{EngineOptions, MAX_BATCH, RunOptions, RunReport};

@@ -19,13 +19,24 @@ use rostersync_core::prep::{MatchReport, accepted_links, match_records};
 use rostersync_core::{LmsSnapshot, SyncScope};
 use rostersync_ports::{
     ErrorKind, LmsRequest, LmsWrite, PortError, RecordOutcome, RunId, RunRecord, RunStatus,
-    SectionWrite, Trigger, WriteResult,
+    SectionWrite, SourceProblem, SourceSummary, Trigger, WriteResult,
 };
 
 use crate::apply::{Item, LinkUpdate};
 use crate::engine::Engine;
 use crate::error::{EngineError, lms, sis, store};
 use crate::progress::Stage;
+
+/// A data-prep report and what the SIS read behind it found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PrepRead {
+    /// The matches.
+    pub report: MatchReport,
+    /// The SIS read in counts.
+    pub source: SourceSummary,
+    /// Records the SIS could not read or left out, and warnings.
+    pub source_problems: Vec<SourceProblem>,
+}
 
 /// What applying a data-prep report did.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,15 +61,25 @@ impl Engine {
     ///
     /// [`EngineError::NotAdmin`] before any read, or a port error.
     pub async fn prep_report(&self, now: DateTime<Utc>) -> Result<MatchReport, EngineError> {
+        Ok(self.prep_read(now).await?.report)
+    }
+
+    /// [`Engine::prep_report`], with what the SIS read found (its counts and
+    /// every source problem), for a report that lists both.
+    ///
+    /// # Errors
+    ///
+    /// As [`Engine::prep_report`].
+    pub async fn prep_read(&self, now: DateTime<Utc>) -> Result<PrepRead, EngineError> {
         self.require_admin().await?;
         let (sis_read, lms_snapshot) = self.snapshots(SyncScope::All, now).await?;
         let links = self.store.links().await.map_err(store("read links"))?;
-        Ok(match_records(
-            &sis_read.snapshot,
-            &lms_snapshot,
-            &links,
-            &self.mapping,
-        ))
+        let report = match_records(&sis_read.snapshot, &lms_snapshot, &links, &self.mapping);
+        Ok(PrepRead {
+            report,
+            source: SourceSummary::of(sis_read.records_read(), &sis_read.problems),
+            source_problems: sis_read.problems,
+        })
     }
 
     /// Applies the accepted (matched) entries of a report: writes each SIS

@@ -4,7 +4,7 @@ use chrono::{DateTime, Duration, Utc};
 use rostersync_core::SyncScope;
 use rostersync_core::plan::PlanSummary;
 use rostersync_core::threshold::Breach;
-use rostersync_ports::{RecordOutcome, RunId, RunStatus, SourceProblem, Trigger};
+use rostersync_ports::{RecordOutcome, RunId, RunStatus, SourceProblem, SourceSummary, Trigger};
 use serde::Serialize;
 
 /// The most records the LMS takes in one bulk write.
@@ -105,7 +105,10 @@ pub struct RunReport {
     pub skips: u64,
     /// The thresholds the plan exceeds (forced or dry runs still list them).
     pub breaches: Vec<Breach>,
-    /// Records the SIS could not read, absent from the plan.
+    /// What the SIS read found, in counts (kept with the run).
+    pub source: SourceSummary,
+    /// Records the SIS could not read or that it left out (absent from the
+    /// plan), and warnings on records it read; kept with the run.
     pub source_problems: Vec<SourceProblem>,
     /// Write batches of interrupted runs that this run resolved before planning.
     pub resumed_batches: usize,

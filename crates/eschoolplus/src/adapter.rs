@@ -114,7 +114,7 @@ impl EspAdapter {
         self.with_connection(self.options.school_year, async |connection, _| {
             let downloads = connection.download_once(&definitions::buildings()).await?;
             let mut problems = Vec::new();
-            let table = take_into(downloads, 0, &mut problems);
+            let table = tables(downloads, &mut problems).next_of(RecordKind::School, false);
             let schools = map::schools(&table, &mut problems);
             Ok((schools, problems))
         })
@@ -133,7 +133,10 @@ impl EspAdapter {
                 .await?;
             let mut problems = Vec::new();
             let mut tables = tables(downloads, &mut problems);
-            let (weeks, dates) = (tables.next_table(), tables.next_table());
+            let (weeks, dates) = (
+                tables.next_of(RecordKind::Term, false),
+                tables.next_of(RecordKind::Term, true),
+            );
             let terms = map::terms(&weeks, &dates, &mut problems);
             Ok((terms, problems))
         })
@@ -180,22 +183,26 @@ impl EspAdapter {
             let downloads = connection.download(&definition).await?;
             let mut tables = tables(downloads, &mut problems);
             let mut snapshot = SisSnapshot::default();
-            let buildings_table = tables.next_table();
-            let (weeks, dates) = (tables.next_table(), tables.next_table());
+            use RecordKind as K;
+            let buildings_table = tables.next_of(K::School, false);
+            let (weeks, dates) = (
+                tables.next_of(K::Term, false),
+                tables.next_of(K::Term, true),
+            );
             let files = RosterFiles {
-                students: tables.next_table(),
-                academic: tables.next_table(),
-                student_contacts: tables.next_table(),
-                contacts: tables.next_table(),
-                staff: tables.next_table(),
-                staff_buildings: tables.next_table(),
-                courses: tables.next_table(),
-                sections: tables.next_table(),
-                sessions: tables.next_table(),
-                section_staff: tables.next_table(),
-                section_mps: tables.next_table(),
-                student_courses: tables.next_table(),
-                student_course_dates: tables.next_table(),
+                students: tables.next_of(K::Person, false),
+                academic: tables.next_of(K::Person, true),
+                student_contacts: tables.next_of(K::GuardianLink, false),
+                contacts: tables.next_of(K::Person, false),
+                staff: tables.next_of(K::Person, false),
+                staff_buildings: tables.next_of(K::Person, true),
+                courses: tables.next_of(K::Course, false),
+                sections: tables.next_of(K::Section, true),
+                sessions: tables.next_of(K::Section, false),
+                section_staff: tables.next_of(K::Enrollment, false),
+                section_mps: tables.next_of(K::Section, true),
+                student_courses: tables.next_of(K::Enrollment, false),
+                student_course_dates: tables.next_of(K::Enrollment, true),
             };
             drop(tables);
             snapshot.schools = map::schools(&buildings_table, &mut problems);
@@ -296,22 +303,27 @@ fn tables(downloads: Vec<Download>, problems: &mut Vec<SourceProblem>) -> Tables
 }
 
 impl Tables<'_> {
-    /// The next header's table (empty if the download had fewer files).
-    fn next_table(&mut self) -> Table {
+    /// The next header's table, whose malformed rows are records of kind
+    /// `record`: unreadable when the table holds the records themselves, a
+    /// warning when it holds attributes of records read from another table.
+    fn next_of(&mut self, record: RecordKind, attributes: bool) -> Table {
         match self.downloads.next() {
             Some(Download { table, problems }) => {
-                self.problems.extend(problems);
+                self.problems.extend(problems.into_iter().map(|problem| {
+                    let problem = problem
+                        .record(record)
+                        .reason("malformed row (a delimiter or line break inside a field)");
+                    if attributes {
+                        problem.warning()
+                    } else {
+                        problem
+                    }
+                }));
                 table
             }
             None => Table::default(),
         }
     }
-}
-
-/// Takes download `index`'s table and moves its problems into `problems`.
-fn take_into(downloads: Vec<Download>, index: usize, problems: &mut Vec<SourceProblem>) -> Table {
-    let mut tables = tables(downloads.into_iter().skip(index).collect(), problems);
-    tables.next_table()
 }
 
 #[async_trait]

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use encoding_rs::WINDOWS_1252;
-use rostersync_ports::SourceProblem;
+use rostersync_ports::{RecordKind, SourceProblem};
 
 use crate::assumptions::file;
 use crate::error::{EspError, EspResult};
@@ -86,6 +86,23 @@ impl Table {
     /// A problem with a row.
     pub fn problem(&self, row: &Row, message: impl Into<String>) -> SourceProblem {
         SourceProblem::new(self.location(row), message)
+    }
+
+    /// A problem with the row of a record of kind `record` whose key is
+    /// `key` (empty when it could not be read).
+    pub fn record_problem(
+        &self,
+        row: &Row,
+        record: RecordKind,
+        key: &str,
+        message: impl Into<String>,
+    ) -> SourceProblem {
+        let problem = self.problem(row, message).record(record);
+        if key.is_empty() {
+            problem
+        } else {
+            problem.key(key)
+        }
     }
 }
 

@@ -21,8 +21,11 @@ pub use lms::{
     ActingUser, LmsDirectory, LmsOutcome, LmsRequest, LmsTarget, LmsWrite, SectionWrite,
     WriteOutcome, WriteResult, WriteWarning,
 };
-pub use sis::{ProblemKind, RecordKind, SisRead, SisRequest, SisSource, SourceProblem};
+pub use sis::{
+    ProblemGroup, ProblemKind, RecordKind, SisRead, SisRequest, SisSource, SourceProblem,
+    group_problems,
+};
 pub use store::{
     Job, JournalEntry, Lease, LockAttempt, OutcomeFilter, OutcomeStatus, RecordOutcome, RunId,
-    RunRecord, RunStatus, StateStore, Trigger,
+    RunRecord, RunSourceProblem, RunStatus, SourceFilter, SourceSummary, StateStore, Trigger,
 };

@@ -260,6 +260,60 @@ impl SourceProblem {
     }
 }
 
+/// Source problems that share a kind, a kind of record and a reason, with
+/// how many there are and the first few.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ProblemGroup<'p> {
+    /// Unreadable, left out or warning.
+    pub kind: ProblemKind,
+    /// The kind of record, when known.
+    pub record: Option<RecordKind>,
+    /// The shared reason ([`SourceProblem::group`]).
+    pub reason: &'p str,
+    /// How many problems share it.
+    pub count: usize,
+    /// The first problems of the group, in reading order.
+    pub examples: Vec<&'p SourceProblem>,
+}
+
+/// Groups problems by kind, kind of record and reason (the gravest kinds
+/// first, then the largest groups), keeping up to `examples` of each.
+pub fn group_problems<'p>(
+    problems: impl IntoIterator<Item = &'p SourceProblem>,
+    examples: usize,
+) -> Vec<ProblemGroup<'p>> {
+    let mut groups: Vec<ProblemGroup<'p>> = Vec::new();
+    let mut index: std::collections::HashMap<(ProblemKind, Option<RecordKind>, &'p str), usize> =
+        std::collections::HashMap::new();
+    for problem in problems {
+        let key = (problem.kind, problem.record, problem.group());
+        let at = *index.entry(key).or_insert_with(|| {
+            groups.push(ProblemGroup {
+                kind: problem.kind,
+                record: problem.record,
+                reason: problem.group(),
+                count: 0,
+                examples: Vec::new(),
+            });
+            groups.len() - 1
+        });
+        let group = &mut groups[at];
+        group.count += 1;
+        if group.examples.len() < examples {
+            group.examples.push(problem);
+        }
+    }
+    groups.sort_by(|a, b| {
+        (a.kind, std::cmp::Reverse(a.count), a.record, a.reason).cmp(&(
+            b.kind,
+            std::cmp::Reverse(b.count),
+            b.record,
+            b.reason,
+        ))
+    });
+    groups
+}
+
 /// A snapshot and the per-record problems met while reading it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct SisRead {
@@ -268,6 +322,17 @@ pub struct SisRead {
     /// Records that could not be read or were left out (absent from the
     /// snapshot), and warnings on records that were read.
     pub problems: Vec<SourceProblem>,
+}
+
+impl SisRead {
+    /// How many records the snapshot holds (schools, terms, people, courses,
+    /// sections, enrollments and guardian links).
+    pub fn records_read(&self) -> u64 {
+        RecordKind::ALL
+            .into_iter()
+            .filter_map(|kind| kind.count_in(&self.snapshot))
+            .sum::<usize>() as u64
+    }
 }
 
 /// A student information system.

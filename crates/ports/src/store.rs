@@ -12,6 +12,7 @@ use rostersync_core::scope::SyncScope;
 use serde::{Deserialize, Serialize};
 
 use crate::error::PortResult;
+use crate::sis::{ProblemKind, RecordKind, SourceProblem};
 
 /// A run's id, assigned by the store.
 pub type RunId = i64;
@@ -167,6 +168,63 @@ pub struct OutcomeFilter {
     pub status: Option<OutcomeStatus>,
     /// Only this entity.
     pub entity: Option<Entity>,
+}
+
+/// Which source problems to list.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceFilter {
+    /// Only this run.
+    pub run: Option<RunId>,
+    /// Only this kind (unreadable, left out, warning).
+    pub kind: Option<ProblemKind>,
+    /// Only this kind of record.
+    pub record: Option<RecordKind>,
+}
+
+/// A source problem kept with the run whose SIS read met it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunSourceProblem {
+    /// The run.
+    pub run: RunId,
+    /// The problem.
+    #[serde(flatten)]
+    pub problem: SourceProblem,
+}
+
+/// What one run's SIS read found, in counts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceSummary {
+    /// Records read into the snapshot.
+    pub read: u64,
+    /// Records that could not be read.
+    pub unreadable: u64,
+    /// Records left out on purpose.
+    pub left_out: u64,
+    /// Warnings on records read.
+    pub warnings: u64,
+}
+
+impl SourceSummary {
+    /// The counts of a read: `read` records in the snapshot, and `problems`.
+    pub fn of(read: u64, problems: &[SourceProblem]) -> Self {
+        let mut summary = SourceSummary {
+            read,
+            ..SourceSummary::default()
+        };
+        for problem in problems {
+            match problem.kind {
+                ProblemKind::Unreadable => summary.unreadable += 1,
+                ProblemKind::LeftOut => summary.left_out += 1,
+                ProblemKind::Warning => summary.warnings += 1,
+            }
+        }
+        summary
+    }
+
+    /// Records the source holds: read, unreadable and left out.
+    pub fn total(&self) -> u64 {
+        self.read + self.unreadable + self.left_out
+    }
 }
 
 /// A queued sync job.
@@ -398,4 +456,34 @@ pub trait StateStore: Send + Sync {
     ///
     /// When the store cannot be read.
     async fn setting(&self, name: &str) -> PortResult<Option<String>>;
+
+    /// Keeps what a run's SIS read found: how many records it read and every
+    /// source problem (unreadable, left out, warnings), with the run.
+    ///
+    /// # Errors
+    ///
+    /// When the store cannot be written.
+    async fn record_source(
+        &self,
+        run: RunId,
+        read: u64,
+        problems: &[SourceProblem],
+    ) -> PortResult<()>;
+
+    /// Source problems matching a filter, in run then reading order.
+    ///
+    /// # Errors
+    ///
+    /// When the store cannot be read.
+    async fn source_problems(&self, filter: &SourceFilter) -> PortResult<Vec<RunSourceProblem>>;
+
+    /// The source summary of each run given that has one.
+    ///
+    /// # Errors
+    ///
+    /// When the store cannot be read.
+    async fn source_summaries(
+        &self,
+        runs: &[RunId],
+    ) -> PortResult<std::collections::BTreeMap<RunId, SourceSummary>>;
 }

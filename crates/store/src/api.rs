@@ -35,9 +35,11 @@ use serde::de::DeserializeOwned;
 
 use crate::error::StoreError;
 use crate::store::SqliteStore;
-use crate::{coord, export, links, runs, settings};
+use crate::{coord, export, links, runs, settings, source};
 use rostersync_core::model::links::LinkChanges;
-use rostersync_ports::{JournalEntry, LockAttempt};
+use rostersync_ports::{
+    JournalEntry, LockAttempt, RunSourceProblem, SourceFilter, SourceProblem, SourceSummary,
+};
 
 impl SqliteStore {
     /// Applies link changes (removals, then upserts) in one transaction, so a
@@ -326,5 +328,30 @@ impl StateStore for SqliteStore {
     async fn setting(&self, name: &str) -> PortResult<Option<String>> {
         let name = name.to_owned();
         Ok(self.read(move |tx| settings::load(tx, &name)).await?)
+    }
+
+    async fn record_source(
+        &self,
+        run: RunId,
+        read: u64,
+        problems: &[SourceProblem],
+    ) -> PortResult<()> {
+        let problems = problems.to_vec();
+        Ok(self
+            .write(move |tx| source::record(tx, run, read, &problems))
+            .await?)
+    }
+
+    async fn source_problems(&self, filter: &SourceFilter) -> PortResult<Vec<RunSourceProblem>> {
+        let filter = filter.clone();
+        Ok(self.read(move |tx| source::problems(tx, &filter)).await?)
+    }
+
+    async fn source_summaries(
+        &self,
+        runs: &[RunId],
+    ) -> PortResult<std::collections::BTreeMap<RunId, SourceSummary>> {
+        let runs = runs.to_vec();
+        Ok(self.read(move |tx| source::summaries(tx, &runs)).await?)
     }
 }

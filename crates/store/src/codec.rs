@@ -124,3 +124,17 @@ impl Named for OutcomeStatus {
         self.as_str()
     }
 }
+
+impl Named for rostersync_ports::ProblemKind {
+    const VALUES: &'static [Self] = &rostersync_ports::ProblemKind::ALL;
+    fn name(self) -> &'static str {
+        self.as_str()
+    }
+}
+
+impl Named for rostersync_ports::RecordKind {
+    const VALUES: &'static [Self] = &rostersync_ports::RecordKind::ALL;
+    fn name(self) -> &'static str {
+        self.as_str()
+    }
+}

@@ -1,10 +1,10 @@
-//! Outcome exports: CSV (RFC 4180 quoting, `\n` line ends, like the core's
-//! match report) and JSON (an array of outcome objects, as serde writes
-//! [`RecordOutcome`]).
+//! Exports of outcomes and of source problems: CSV (RFC 4180 quoting, `\n`
+//! line ends, like the core's match report) and JSON (an array of objects,
+//! as serde writes [`RecordOutcome`] and [`RunSourceProblem`]).
 
 use std::borrow::Cow;
 
-use rostersync_ports::RecordOutcome;
+use rostersync_ports::{RecordOutcome, RunSourceProblem};
 
 use crate::codec::Named;
 use crate::error::StoreError;
@@ -75,6 +75,48 @@ pub fn outcomes_csv(outcomes: &[RecordOutcome]) -> String {
 pub fn outcomes_json(outcomes: &[RecordOutcome]) -> Result<String, StoreError> {
     serde_json::to_string_pretty(outcomes).map_err(|source| StoreError::Json {
         what: "outcome export".to_owned(),
+        source,
+    })
+}
+
+/// The columns of [`source_problems_csv`].
+pub const SOURCE_CSV_HEADER: [&str; 8] = [
+    "run", "kind", "record", "location", "key", "field", "reason", "message",
+];
+
+/// Source problems as CSV: a header line ([`SOURCE_CSV_HEADER`]), then one
+/// line per problem in the order given; a missing value is an empty field.
+pub fn source_problems_csv(problems: &[RunSourceProblem]) -> String {
+    let mut out = String::new();
+    push_row(&mut out, SOURCE_CSV_HEADER);
+    for found in problems {
+        let run = found.run.to_string();
+        let problem = &found.problem;
+        push_row(
+            &mut out,
+            [
+                run.as_str(),
+                problem.kind.name(),
+                problem.record.map(Named::name).unwrap_or_default(),
+                &problem.location,
+                problem.key.as_deref().unwrap_or_default(),
+                problem.field.as_deref().unwrap_or_default(),
+                problem.reason.as_deref().unwrap_or_default(),
+                &problem.message,
+            ],
+        );
+    }
+    out
+}
+
+/// Source problems as a pretty-printed JSON array, in the order given.
+///
+/// # Errors
+///
+/// Never in practice; the error is kept rather than hidden.
+pub fn source_problems_json(problems: &[RunSourceProblem]) -> Result<String, StoreError> {
+    serde_json::to_string_pretty(problems).map_err(|source| StoreError::Json {
+        what: "source problem export".to_owned(),
         source,
     })
 }

@@ -40,13 +40,17 @@ mod links;
 mod runs;
 mod schema;
 mod settings;
+mod source;
 mod store;
 
 #[cfg(test)]
 mod tests;
 
 pub use error::StoreError;
-pub use export::{CSV_HEADER, csv_field, outcomes_csv, outcomes_json};
+pub use export::{
+    CSV_HEADER, SOURCE_CSV_HEADER, csv_field, outcomes_csv, outcomes_json, source_problems_csv,
+    source_problems_json,
+};
 pub use rostersync_core::model::links::{LinkChanges, LinkRemovals};
 pub use rostersync_ports::LockAttempt;
 pub use schema::SCHEMA_VERSION;

@@ -116,6 +116,30 @@ CREATE TABLE withheld_emails (
 ) WITHOUT ROWID;
 ";
 
+/// Version 4: what each run's SIS read found, kept with the run: how many
+/// records it read, and every source problem (unreadable, left out, warning).
+const V4: &str = "
+CREATE TABLE source_reads (
+    run INTEGER PRIMARY KEY REFERENCES runs (id),
+    read INTEGER NOT NULL,
+    unreadable INTEGER NOT NULL,
+    left_out INTEGER NOT NULL,
+    warnings INTEGER NOT NULL
+);
+CREATE TABLE source_problems (
+    seq INTEGER PRIMARY KEY,
+    run INTEGER NOT NULL REFERENCES runs (id),
+    kind TEXT NOT NULL,
+    record TEXT,
+    location TEXT NOT NULL,
+    key TEXT,
+    field TEXT,
+    reason TEXT,
+    message TEXT NOT NULL
+);
+CREATE INDEX source_problems_by_run ON source_problems (run, kind);
+";
+
 /// Every migration, in order; the last one's version is the current schema.
 pub(crate) const MIGRATIONS: &[Migration] = &[
     Migration {
@@ -143,10 +167,15 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sql: V3,
         creates: &["withheld_emails"],
     },
+    Migration {
+        version: 4,
+        sql: V4,
+        creates: &["source_reads", "source_problems"],
+    },
 ];
 
 /// The schema version this build writes and understands.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// The header every SQLite database file starts with.
 const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";

@@ -1,12 +1,16 @@
 //! `logs list|show|export`: the run log kept in the state store, with every
-//! record's outcome (done, warning, skipped, failed).
+//! record's outcome (done, warning, skipped, failed) and what each run's SIS
+//! read could not read, left out or warned about.
 
 use rostersync_core::Entity;
-use rostersync_ports::{OutcomeFilter, OutcomeStatus, StateStore as _};
+use rostersync_ports::{
+    OutcomeFilter, OutcomeStatus, ProblemKind, RecordKind, SourceFilter, SourceProblem,
+    StateStore as _,
+};
 use serde_json::json;
 
 use crate::EXIT_OK;
-use crate::cli::{ExportFormat, LogsCommand};
+use crate::cli::{ExportFormat, ExportKind, LogsCommand};
 use crate::commands::sync::{status_words, summary_table};
 use crate::config::{Config, ConfigError};
 use crate::output::Out;
@@ -18,8 +22,14 @@ pub(crate) async fn logs(command: &LogsCommand, config: &Config, out: Out) -> an
     match command {
         LogsCommand::List { limit } => {
             let runs = store.runs(*limit).await?;
+            let ids: Vec<i64> = runs.iter().map(|run| run.id).collect();
+            let reads = store.source_summaries(&ids).await?;
             if out.json {
-                out.json(&runs)?;
+                let listed: Vec<serde_json::Value> = runs
+                    .iter()
+                    .map(|run| json!({ "run": run, "source": reads.get(&run.id) }))
+                    .collect();
+                out.json(&listed)?;
                 return Ok(EXIT_OK);
             }
             let rows: Vec<Vec<String>> = runs
@@ -31,6 +41,13 @@ pub(crate) async fn logs(command: &LogsCommand, config: &Config, out: Out) -> an
                         .map(|c| c.create + c.update + c.link + c.remove)
                         .sum();
                     let warnings: u64 = counts.map(|c| c.warnings).sum();
+                    let read = reads.get(&run.id).map_or("-".to_owned(), |read| {
+                        format!(
+                            "{} read, {} not read",
+                            read.read,
+                            read.unreadable + read.left_out
+                        )
+                    });
                     vec![
                         run.id.to_string(),
                         run.started_at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
@@ -39,6 +56,7 @@ pub(crate) async fn logs(command: &LogsCommand, config: &Config, out: Out) -> an
                         run.status.as_str().to_owned(),
                         writes.to_string(),
                         warnings.to_string(),
+                        read,
                         run.acting_user.clone(),
                     ]
                 })
@@ -52,6 +70,7 @@ pub(crate) async fn logs(command: &LogsCommand, config: &Config, out: Out) -> an
                     "status",
                     "planned writes",
                     "warnings",
+                    "SIS records",
                     "acting user",
                 ],
                 &rows,
@@ -72,8 +91,24 @@ pub(crate) async fn logs(command: &LogsCommand, config: &Config, out: Out) -> an
                 ..OutcomeFilter::default()
             };
             let outcomes = store.outcomes(&filter).await?;
+            let source_filter = SourceFilter {
+                run: Some(*run),
+                ..SourceFilter::default()
+            };
+            let problems: Vec<SourceProblem> = store
+                .source_problems(&source_filter)
+                .await?
+                .into_iter()
+                .map(|found| found.problem)
+                .collect();
+            let read = store.source_summaries(&[*run]).await?.remove(run);
             if out.json {
-                out.json(&json!({ "run": record, "outcomes": outcomes }))?;
+                out.json(&json!({
+                    "run": record,
+                    "outcomes": outcomes,
+                    "source": read,
+                    "source_problems": problems,
+                }))?;
                 return Ok(EXIT_OK);
             }
             out.line(format!(
@@ -110,6 +145,17 @@ pub(crate) async fn logs(command: &LogsCommand, config: &Config, out: Out) -> an
                 })
                 .collect();
             out.table(&["status", "object", "key", "reason"], &rows);
+            if let Some(read) = read {
+                out.line(String::new());
+                out.line(format!(
+                    "What the SIS read found: {}",
+                    crate::source::summary_line(&read)
+                ));
+                if !problems.is_empty() {
+                    crate::source::print_groups(out, &problems);
+                    out.table(&crate::source::COLUMNS, &crate::source::rows(&problems));
+                }
+            }
             Ok(EXIT_OK)
         }
         LogsCommand::Export {
@@ -117,6 +163,32 @@ pub(crate) async fn logs(command: &LogsCommand, config: &Config, out: Out) -> an
             run,
             status,
             entity,
+            kind: ExportKind::Source,
+        } => {
+            let format = if out.json {
+                ExportFormat::Json
+            } else {
+                *format
+            };
+            let filter = SourceFilter {
+                run: *run,
+                kind: problem_kind_filter(status.as_deref())?,
+                record: record_filter(entity.as_deref())?,
+            };
+            let found = store.source_problems(&filter).await?;
+            let text = match format {
+                ExportFormat::Csv => rostersync_store::source_problems_csv(&found),
+                ExportFormat::Json => rostersync_store::source_problems_json(&found)?,
+            };
+            out.text(&text);
+            Ok(EXIT_OK)
+        }
+        LogsCommand::Export {
+            format,
+            run,
+            status,
+            entity,
+            kind: ExportKind::Outcomes,
         } => {
             let status = status_filter(status.as_deref())?;
             let entity = match entity {
@@ -145,6 +217,34 @@ pub(crate) async fn logs(command: &LogsCommand, config: &Config, out: Out) -> an
             Ok(EXIT_OK)
         }
     }
+}
+
+/// The problem kind `--status` names for `--kind source`, if any.
+fn problem_kind_filter(name: Option<&str>) -> Result<Option<ProblemKind>, ConfigError> {
+    let Some(name) = name else {
+        return Ok(None);
+    };
+    ProblemKind::parse(name.trim()).map(Some).ok_or_else(|| {
+        let names: Vec<&str> = ProblemKind::ALL.iter().map(|k| k.as_str()).collect();
+        ConfigError::new(format!(
+            "--status {name:?} is not a kind of source problem: use one of {}",
+            names.join(", ")
+        ))
+    })
+}
+
+/// The kind of record `--entity` names for `--kind source`, if any.
+fn record_filter(name: Option<&str>) -> Result<Option<RecordKind>, ConfigError> {
+    let Some(name) = name else {
+        return Ok(None);
+    };
+    RecordKind::parse(name.trim()).map(Some).ok_or_else(|| {
+        let names: Vec<&str> = RecordKind::ALL.iter().map(|k| k.as_str()).collect();
+        ConfigError::new(format!(
+            "--entity {name:?} is not a kind of SIS record: use one of {}",
+            names.join(", ")
+        ))
+    })
 }
 
 /// The outcome status `--status` names, if any.

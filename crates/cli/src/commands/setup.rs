@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use rostersync_eschoolplus::definitions::{self, Scope};
 use rostersync_eschoolplus::{DefinitionCheck, EspAdapter, EspError};
-use rostersync_ports::{ActingUser, ErrorKind, LmsTarget as _, PortError};
+use rostersync_ports::{ActingUser, ErrorKind, LmsTarget as _, PortError, StateStore as _};
 use serde::Serialize;
 
 use crate::cli::ActingUserCommand;
@@ -77,6 +77,38 @@ pub(crate) async fn check(config: &Config, out: Out) -> anyhow::Result<u8> {
 }
 
 async fn check_sis(config: &Config) -> EndReport {
+    let mut report = check_sis_end(config).await;
+    if let Some(line) = last_read(config).await {
+        report.lines.push(line);
+    }
+    report
+}
+
+/// What the last sync's SIS read found, from the store (never a new read),
+/// when there is a store with such a run.
+async fn last_read(config: &Config) -> Option<String> {
+    if !config.store_path.exists() {
+        return None;
+    }
+    let store = wire::store(config).ok()?;
+    let runs = store.runs(20).await.ok()?;
+    let ids: Vec<i64> = runs.iter().map(|run| run.id).collect();
+    let reads = store.source_summaries(&ids).await.ok()?;
+    let run = runs.iter().find(|run| reads.contains_key(&run.id))?;
+    let read = reads.get(&run.id)?;
+    Some(format!(
+        "the last sync's read (run {}): {}{}",
+        run.id,
+        crate::source::summary_line(read),
+        if read.unreadable + read.left_out + read.warnings > 0 {
+            format!(" — each with its reason: `rostersync logs show {}`", run.id)
+        } else {
+            String::new()
+        }
+    ))
+}
+
+async fn check_sis_end(config: &Config) -> EndReport {
     match &config.sis {
         SisSettings::EschoolPlus(esp) => check_esp(config, esp).await,
         SisSettings::OneRosterCsv(csv) => {

@@ -16,13 +16,14 @@ use crate::{EXIT_FAILURES, EXIT_OK, EXIT_THRESHOLD};
 pub(crate) async fn prep(command: &PrepCommand, config: &Config, out: Out) -> anyhow::Result<u8> {
     let now = wire::now();
     let wired = wire::engine(config, now)?;
-    let report = wired
+    let read = wired
         .sis
         .closing(with_spinner(
             "reading both ends and matching records",
-            wired.engine.prep_report(now),
+            wired.engine.prep_read(now),
         ))
         .await?;
+    let report = &read.report;
     match command {
         PrepCommand::Report { format } => {
             let format = if out.json {
@@ -31,15 +32,23 @@ pub(crate) async fn prep(command: &PrepCommand, config: &Config, out: Out) -> an
                 *format
             };
             match format {
-                ReportFormat::Table => out.text(&render_text(&report)),
-                ReportFormat::Csv => out.text(&render_csv(&report)),
-                ReportFormat::Json => out.json(&report)?,
+                ReportFormat::Table => {
+                    out.line(crate::source::summary_line(&read.source));
+                    crate::source::print_groups(out, &read.source_problems);
+                    out.text(&render_text(report));
+                }
+                ReportFormat::Csv => out.text(&render_csv(report)),
+                ReportFormat::Json => out.json(&serde_json::json!({
+                    "matches": report,
+                    "source": read.source,
+                    "source_problems": read.source_problems,
+                }))?,
             }
             Ok(EXIT_OK)
         }
         PrepCommand::Apply => {
             crate::output::start(&wired.progress, "linking matched records");
-            let outcome = wired.engine.prep_apply(&report, now).await;
+            let outcome = wired.engine.prep_apply(report, now).await;
             wired.progress.finish_and_clear();
             let outcome = outcome?;
             if out.json {
@@ -157,10 +166,12 @@ pub(crate) fn print_report(report: &RunReport, out: Out) -> anyhow::Result<()> {
             "nothing was written; check the SIS data, then run again with --force to apply anyway",
         );
     }
-    for problem in &report.source_problems {
+    out.line(crate::source::summary_line(&report.source));
+    if !report.source_problems.is_empty() {
+        crate::source::print_groups(out, &report.source_problems);
         out.line(format!(
-            "unreadable SIS record at {}: {}",
-            problem.location, problem.message
+            "  (every one, with where it is and why: `rostersync logs show {}`)",
+            report.run
         ));
     }
     for note in &report.notes {

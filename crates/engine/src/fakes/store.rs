@@ -11,7 +11,7 @@ use rostersync_core::schedule::ScheduleState;
 use rostersync_core::{Links, SyncScope};
 use rostersync_ports::{
     Job, JournalEntry, Lease, LockAttempt, OutcomeFilter, PortResult, RecordOutcome, RunId,
-    RunRecord, StateStore, Trigger,
+    RunRecord, RunSourceProblem, SourceFilter, SourceProblem, SourceSummary, StateStore, Trigger,
 };
 
 use super::sis::lock;
@@ -34,6 +34,7 @@ struct State {
     journal: BTreeMap<i64, (RunId, String)>,
     next_entry: i64,
     settings: BTreeMap<String, String>,
+    source: BTreeMap<RunId, (SourceSummary, Vec<SourceProblem>)>,
 }
 
 impl MemStore {
@@ -229,5 +230,45 @@ impl StateStore for MemStore {
 
     async fn setting(&self, name: &str) -> PortResult<Option<String>> {
         Ok(lock(&self.state).settings.get(name).cloned())
+    }
+
+    async fn record_source(
+        &self,
+        run: RunId,
+        read: u64,
+        problems: &[SourceProblem],
+    ) -> PortResult<()> {
+        lock(&self.state)
+            .source
+            .insert(run, (SourceSummary::of(read, problems), problems.to_vec()));
+        Ok(())
+    }
+
+    async fn source_problems(&self, filter: &SourceFilter) -> PortResult<Vec<RunSourceProblem>> {
+        Ok(lock(&self.state)
+            .source
+            .iter()
+            .filter(|(run, _)| filter.run.is_none_or(|wanted| wanted == **run))
+            .flat_map(|(run, (_, problems))| {
+                problems.iter().map(move |problem| RunSourceProblem {
+                    run: *run,
+                    problem: problem.clone(),
+                })
+            })
+            .filter(|found| filter.kind.is_none_or(|kind| kind == found.problem.kind))
+            .filter(|found| {
+                filter
+                    .record
+                    .is_none_or(|record| Some(record) == found.problem.record)
+            })
+            .collect())
+    }
+
+    async fn source_summaries(&self, runs: &[RunId]) -> PortResult<BTreeMap<RunId, SourceSummary>> {
+        let state = lock(&self.state);
+        Ok(runs
+            .iter()
+            .filter_map(|run| state.source.get(run).map(|(summary, _)| (*run, *summary)))
+            .collect())
     }
 }

@@ -9,8 +9,8 @@ use std::collections::BTreeSet;
 
 use chrono::NaiveDate;
 use rostersync_core::ids::{CourseKey, PersonKey, SchoolKey, SectionKey, TermKey};
-use rostersync_core::model::sis::SisSnapshot;
-use rostersync_ports::SourceProblem;
+use rostersync_core::model::sis::{Enrollment, Person, Section, SisSnapshot};
+use rostersync_ports::{ProblemKind, RecordKind, SourceProblem};
 
 use crate::assumptions::{file, keys};
 use crate::parse::{Row, Table};
@@ -50,6 +50,7 @@ pub(crate) fn roster(
     let enrollments = schedule::student_enrollments(files, &sections, &student_keys, problems);
     let guardians = people::guardians(files, &students, problems);
     let staff = people::staff(files, selected, problems);
+    let (sections, teachers) = teachers_found(files, sections, teachers, &staff, problems);
     snapshot.people.extend(students);
     snapshot.people.extend(staff);
     snapshot.people.extend(guardians.people);
@@ -63,38 +64,152 @@ pub(crate) fn roster(
     snapshot.enrollments.extend(enrollments);
 }
 
-/// The rows of `table` with each value of `key` once. A row repeating an
-/// earlier one field for field is dropped silently (a download may list a
-/// record twice); a row with the same key but other values is a problem and
-/// the first row stands. Rows with an empty key pass through for the caller
-/// to report.
+/// Keeps the teacher enrollments of teachers who were read; each other one
+/// is a problem on its section ("teacher T900 not found"), and the section
+/// is synced without that teacher.
+fn teachers_found(
+    files: &RosterFiles,
+    mut sections: Vec<Section>,
+    teachers: Vec<Enrollment>,
+    staff: &[Person],
+    problems: &mut Vec<SourceProblem>,
+) -> (Vec<Section>, Vec<Enrollment>) {
+    let read: BTreeSet<&PersonKey> = staff.iter().map(|person| &person.key).collect();
+    let mut missing: BTreeSet<(SectionKey, PersonKey)> = BTreeSet::new();
+    let mut kept = Vec::with_capacity(teachers.len());
+    for enrollment in teachers {
+        if read.contains(&enrollment.person) {
+            kept.push(enrollment);
+            continue;
+        }
+        let (section, teacher) = (&enrollment.section, &enrollment.person);
+        let location = split_section_key(section).map_or_else(
+            || files.sessions.file.clone(),
+            |(key, session)| format!("{} section {key} session {session}", files.sessions.file),
+        );
+        problems.push(
+            SourceProblem::new(
+                location,
+                format!(
+                    "teacher {teacher} of section {section} not found among the teachers read \
+                     (REG_STAFF, IS_TEACHER in REG_STAFF_BLDGS); the section is synced without \
+                     this teacher"
+                ),
+            )
+            .record(RecordKind::Enrollment)
+            .key(format!("{section}/{teacher}"))
+            .field(if enrollment.primary {
+                "PRIMARY_STAFF_ID"
+            } else {
+                "STAFF_ID"
+            })
+            .reason("teacher not found"),
+        );
+        missing.insert((section.clone(), teacher.clone()));
+    }
+    for section in &mut sections {
+        let gone = |person: &PersonKey| missing.contains(&(section.key.clone(), person.clone()));
+        if section.primary_teacher.as_ref().is_some_and(gone) {
+            section.primary_teacher = None;
+        }
+        section.co_teachers.retain(|person| !gone(person));
+    }
+    (sections, kept)
+}
+
+/// The rows of `table` whose `key` (trimmed, as every value is) no other
+/// row shares. A row repeating an earlier one field for field is the same
+/// record listed twice: the repeat is left out with a problem. Rows that
+/// share a key but differ are each a problem (`kind` for the record they
+/// describe: unreadable for a record of its own, a warning for a table of
+/// attributes), and none of them is used: which one is right is the SIS's
+/// to say. Rows with an empty key pass through for the caller to report.
 pub(crate) fn unique_rows<'t>(
     table: &'t Table,
     key: &str,
+    record: RecordKind,
+    kind: ProblemKind,
     problems: &mut Vec<SourceProblem>,
 ) -> Vec<&'t Row> {
-    let mut first: std::collections::HashMap<&str, &Row> = std::collections::HashMap::new();
+    unique_rows_by(
+        table,
+        key,
+        &|row| table.get(row, key).to_owned(),
+        record,
+        kind,
+        problems,
+    )
+}
+
+/// [`unique_rows`] with a key made of several columns (`key` names them;
+/// `key_of` builds it, empty when a part is missing).
+pub(crate) fn unique_rows_by<'t>(
+    table: &'t Table,
+    key: &str,
+    key_of: &dyn Fn(&Row) -> String,
+    record: RecordKind,
+    kind: ProblemKind,
+    problems: &mut Vec<SourceProblem>,
+) -> Vec<&'t Row> {
+    let keys: Vec<String> = table.rows.iter().map(key_of).collect();
+    let mut by_key: std::collections::HashMap<&str, Vec<&Row>> = std::collections::HashMap::new();
+    for (row, id) in table.rows.iter().zip(&keys) {
+        if !id.is_empty() {
+            by_key.entry(id).or_default().push(row);
+        }
+    }
     let mut out = Vec::with_capacity(table.rows.len());
-    for row in &table.rows {
-        let id = table.get(row, key);
-        if id.is_empty() {
+    for (row, id) in table.rows.iter().zip(&keys) {
+        let id = id.as_str();
+        let Some(rows) = by_key.get(id).filter(|_| !id.is_empty()) else {
             out.push(row);
             continue;
-        }
-        match first.get(id) {
-            None => {
-                first.insert(id, row);
+        };
+        let first = rows[0];
+        if rows.iter().all(|other| other.fields == first.fields) {
+            if std::ptr::eq(first, row) {
                 out.push(row);
+            } else {
+                let problem = table
+                    .record_problem(
+                        row,
+                        record,
+                        id,
+                        format!(
+                            "{key} {id} is listed again, the same as line {}; it is read once",
+                            first.line
+                        ),
+                    )
+                    .reason("listed twice");
+                // A repeated record is one record: the repeat is left out; a
+                // repeated row of attributes is a warning on the record.
+                problems.push(if kind == ProblemKind::Warning {
+                    problem.warning()
+                } else {
+                    problem.left_out()
+                });
             }
-            Some(earlier) if earlier.fields == row.fields => {}
-            Some(earlier) => problems.push(table.problem(
-                row,
-                format!(
-                    "{key} {id} is listed again with other values; line {} is used",
-                    earlier.line
-                ),
-            )),
+            continue;
         }
+        let lines: Vec<String> = rows
+            .iter()
+            .filter(|other| !std::ptr::eq(**other, row))
+            .map(|other| other.line.to_string())
+            .collect();
+        let mut problem = table
+            .record_problem(
+                row,
+                record,
+                id,
+                format!(
+                    "{key} {id} is also on line(s) {} with other values; none of them is read until the SIS has one",
+                    lines.join(", ")
+                ),
+            )
+            .field(key)
+            .reason("duplicate key");
+        problem.kind = kind;
+        problems.push(problem);
     }
     out
 }
@@ -191,27 +306,50 @@ mod tests {
     }
 
     #[test]
-    fn a_repeated_row_is_read_once_and_a_conflicting_one_is_a_problem() {
+    fn a_repeated_row_is_read_once_and_rows_sharing_a_trimmed_key_are_each_a_problem() {
         use crate::parse::{FileFormat, Layout, parse};
-        let bytes = b"ID|NAME|#!#\r\n1|Ann|#!#\r\n2|Bo|#!#\r\n1|Ann|#!#\r\n2|Bob|#!#\r\n|X|#!#\r\n";
+        // 1 is listed twice alike; 2 twice with other values, once with
+        // stray blanks around its id.
+        let bytes =
+            b"ID|NAME|#!#\r\n1|Ann|#!#\r\n  2 |Bo|#!#\r\n1|Ann|#!#\r\n2|Bob|#!#\r\n|X|#!#\r\n";
         let layout = Layout {
             columns: &["ID", "NAME"],
             free_text: None,
         };
         let (table, _) = parse("f.txt", bytes, FileFormat::DOWNLOAD, layout).unwrap();
         let mut problems = Vec::new();
-        let rows: Vec<(&str, &str)> = unique_rows(&table, "ID", &mut problems)
-            .into_iter()
-            .map(|row| (table.get(row, "ID"), table.get(row, "NAME")))
+        let rows: Vec<(&str, &str)> = unique_rows(
+            &table,
+            "ID",
+            RecordKind::Person,
+            ProblemKind::Unreadable,
+            &mut problems,
+        )
+        .into_iter()
+        .map(|row| (table.get(row, "ID"), table.get(row, "NAME")))
+        .collect();
+        // Neither 2 is read; the row without an id is the caller's.
+        assert_eq!(rows, [("1", "Ann"), ("", "X")]);
+        let said: Vec<(&str, ProblemKind, &str)> = problems
+            .iter()
+            .map(|p| (p.location.as_str(), p.kind, p.group()))
             .collect();
-        // The identical repeat of 1 goes silently; the other 2 is a problem
-        // naming the line that stands; the row without an id is the caller's.
-        assert_eq!(rows, [("1", "Ann"), ("2", "Bo"), ("", "X")]);
-        assert_eq!(problems.len(), 1, "{problems:?}");
-        assert_eq!(problems[0].location, "f.txt line 5");
+        assert_eq!(
+            said,
+            [
+                ("f.txt line 3", ProblemKind::Unreadable, "duplicate key"),
+                ("f.txt line 4", ProblemKind::LeftOut, "listed twice"),
+                ("f.txt line 5", ProblemKind::Unreadable, "duplicate key"),
+            ]
+        );
         assert!(
-            problems[0].message.contains("line 3 is used"),
+            problems[0].message.contains("also on line(s) 5"),
             "{problems:?}"
+        );
+        assert!(
+            problems
+                .iter()
+                .all(|p| p.record == Some(RecordKind::Person))
         );
     }
 }

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use rostersync_core::ids::TermKey;
 use rostersync_core::model::sis::{School, Term};
-use rostersync_ports::SourceProblem;
+use rostersync_ports::{RecordKind, SourceProblem};
 
 use super::{marking_period_key, non_empty, parse_date, school_key};
 use crate::assumptions::keys;
@@ -20,7 +20,21 @@ pub(crate) fn schools(table: &Table, problems: &mut Vec<SourceProblem>) -> Vec<S
         let building = table.get(row, "BUILDING");
         let name = table.get(row, "NAME");
         if building.is_empty() || name.is_empty() {
-            problems.push(table.problem(row, "a building without a number or name"));
+            problems.push(
+                table
+                    .record_problem(
+                        row,
+                        RecordKind::School,
+                        building,
+                        "a building without a number or name; the row was not read",
+                    )
+                    .field(if building.is_empty() {
+                        "BUILDING"
+                    } else {
+                        "NAME"
+                    })
+                    .reason("building without a number or name"),
+            );
             continue;
         }
         out.push(School {
@@ -52,10 +66,18 @@ pub(crate) fn terms(weeks: &Table, dates: &Table, problems: &mut Vec<SourceProbl
             parse_date(dates.get(row, "START_DATE")),
             parse_date(dates.get(row, "END_DATE")),
         ) else {
-            problems.push(dates.problem(
-                row,
-                "a marking period date row without a valid year, start or end date",
-            ));
+            problems.push(
+                dates
+                    .record_problem(
+                        row,
+                        RecordKind::Term,
+                        dates.get(row, "MARKING_PERIOD"),
+                        "a marking period date row without a valid year, start or end date; \
+                         the marking period takes its dates from its other rows",
+                    )
+                    .warning()
+                    .reason("marking period dates unreadable"),
+            );
             continue;
         };
         let key = (
@@ -70,11 +92,30 @@ pub(crate) fn terms(weeks: &Table, dates: &Table, problems: &mut Vec<SourceProbl
         let building = weeks.get(row, "BUILDING");
         let period = weeks.get(row, "MARKING_PERIOD");
         let Ok(year) = weeks.get(row, "SCHOOL_YEAR").parse::<i32>() else {
-            problems.push(weeks.problem(row, "a marking period without a valid school year"));
+            problems.push(
+                weeks
+                    .record_problem(
+                        row,
+                        RecordKind::Term,
+                        period,
+                        "a marking period without a valid school year",
+                    )
+                    .field("SCHOOL_YEAR")
+                    .reason("marking period without a school year"),
+            );
             continue;
         };
         if building.is_empty() || period.is_empty() {
-            problems.push(weeks.problem(row, "a marking period without a building or code"));
+            problems.push(
+                weeks
+                    .record_problem(
+                        row,
+                        RecordKind::Term,
+                        period,
+                        "a marking period without a building or code",
+                    )
+                    .reason("marking period without a building or code"),
+            );
             continue;
         }
         let span = spans
@@ -82,12 +123,18 @@ pub(crate) fn terms(weeks: &Table, dates: &Table, problems: &mut Vec<SourceProbl
             .copied()
             .flatten();
         let Some((start, end)) = span else {
-            problems.push(weeks.problem(
-                row,
-                format!(
-                    "marking period {period} of building {building} has no dates in REG_MP_DATES"
-                ),
-            ));
+            problems.push(
+                weeks
+                    .record_problem(
+                        row,
+                        RecordKind::Term,
+                        marking_period_key(building, year, period).as_str(),
+                        format!(
+                            "marking period {period} of building {building} has no dates in REG_MP_DATES"
+                        ),
+                    )
+                    .reason("marking period without dates"),
+            );
             continue;
         };
         let order: i64 = weeks.get(row, "MP_ORDER").parse().unwrap_or(i64::MAX);

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use rostersync_core::ids::{PersonKey, SchoolKey};
 use rostersync_core::model::sis::{GuardianLink, Person, PersonName, PersonStatus, SisRole};
-use rostersync_ports::{RecordKind, SourceProblem};
+use rostersync_ports::{ProblemKind, RecordKind, SourceProblem};
 
 use super::{RosterFiles, contact_key, non_empty, school_key, staff_key, student_key};
 use crate::assumptions::{academic, values};
@@ -54,11 +54,31 @@ pub(super) fn students(files: &RosterFiles, problems: &mut Vec<SourceProblem>) -
     let years = graduation_years(&files.academic, problems);
     let table = &files.students;
     let mut out = Vec::new();
-    for row in super::unique_rows(table, "STUDENT_ID", problems) {
+    for row in super::unique_rows(
+        table,
+        "STUDENT_ID",
+        RecordKind::Person,
+        ProblemKind::Unreadable,
+        problems,
+    ) {
         let id = table.get(row, "STUDENT_ID");
         let building = table.get(row, "BUILDING");
         if id.is_empty() || building.is_empty() {
-            problems.push(table.problem(row, "a student without an id or building"));
+            problems.push(
+                table
+                    .record_problem(
+                        row,
+                        RecordKind::Person,
+                        id,
+                        "a student without an id or building; the row was not read",
+                    )
+                    .field(if id.is_empty() {
+                        "STUDENT_ID"
+                    } else {
+                        "BUILDING"
+                    })
+                    .reason("student without an id or building"),
+            );
             continue;
         }
         let status = match table.get(row, "CURRENT_STATUS") {
@@ -66,10 +86,19 @@ pub(super) fn students(files: &RosterFiles, problems: &mut Vec<SourceProblem>) -
             values::STATUS_INACTIVE => PersonStatus::Inactive,
             values::STATUS_GRADUATED => PersonStatus::Withdrawn,
             other => {
-                problems.push(table.problem(
-                    row,
-                    format!("student {id} has the unknown status {other:?}; expected A, I or G"),
-                ));
+                problems.push(
+                    table
+                        .record_problem(
+                            row,
+                            RecordKind::Person,
+                            id,
+                            format!(
+                                "student {id} has the unknown status {other:?}; expected A, I or G"
+                            ),
+                        )
+                        .field("CURRENT_STATUS")
+                        .reason("unknown student status"),
+                );
                 continue;
             }
         };
@@ -96,7 +125,13 @@ fn graduation_years<'t>(
     problems: &mut Vec<SourceProblem>,
 ) -> BTreeMap<&'t str, i32> {
     let mut out = BTreeMap::new();
-    for row in super::unique_rows(table, "STUDENT_ID", problems) {
+    for row in super::unique_rows(
+        table,
+        "STUDENT_ID",
+        RecordKind::Person,
+        ProblemKind::Warning,
+        problems,
+    ) {
         let id = table.get(row, "STUDENT_ID");
         let text = table.get(row, academic::GRADUATION_YEAR);
         if id.is_empty() || text.is_empty() {
@@ -106,13 +141,21 @@ fn graduation_years<'t>(
             Some(year) => {
                 out.insert(id, year);
             }
-            None => problems.push(table.problem(
-                row,
-                format!(
-                    "student {id} has the graduation year {text:?}, not a four-digit year; \
-                     the student is read without one"
-                ),
-            )),
+            None => problems.push(
+                table
+                    .record_problem(
+                        row,
+                        RecordKind::Person,
+                        id,
+                        format!(
+                            "student {id} has the graduation year {text:?}, not a four-digit year; \
+                             the student is read without one"
+                        ),
+                    )
+                    .warning()
+                    .field(academic::GRADUATION_YEAR)
+                    .reason("graduation year not a four-digit year"),
+            ),
         }
     }
     out
@@ -134,6 +177,10 @@ pub(super) fn guardians(
     let by_id: BTreeMap<&str, &Person> = students.iter().map(|s| (s.key.as_str(), s)).collect();
     let links = &files.student_contacts;
     let mut children: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    // The link rows of each contact, to account for them if it is not found.
+    let mut link_rows: BTreeMap<&str, Vec<&Row>> = BTreeMap::new();
+    // Guardians none of whose students was read, with their first link row.
+    let mut unread: BTreeMap<&str, &Row> = BTreeMap::new();
     // Each guardian's best (lowest) contact priority among the students read.
     let mut ranks: BTreeMap<&str, u32> = BTreeMap::new();
     for row in &links.rows {
@@ -142,17 +189,58 @@ pub(super) fn guardians(
         }
         let student = links.get(row, "STUDENT_ID");
         let contact = links.get(row, "CONTACT_ID");
+        let pair = format!("{}/{student}", contact_key(contact));
         if contact.is_empty() {
-            problems.push(links.problem(row, "a guardian link without a contact id"));
+            problems.push(
+                links
+                    .record_problem(
+                        row,
+                        RecordKind::GuardianLink,
+                        &pair,
+                        "a guardian link without a contact id",
+                    )
+                    .field("CONTACT_ID")
+                    .reason("guardian link without a contact id"),
+            );
             continue;
         }
-        if by_id.contains_key(student) {
-            children.entry(contact).or_default().insert(student);
-            if let Ok(rank) = links.get(row, "CONTACT_PRIORITY").parse::<u32>() {
-                let best = ranks.entry(contact).or_insert(rank);
-                *best = (*best).min(rank);
+        if !by_id.contains_key(student) {
+            if !children.contains_key(contact) {
+                unread.entry(contact).or_insert(row);
             }
+            problems.push(
+                links
+                    .record_problem(
+                        row,
+                        RecordKind::GuardianLink,
+                        &pair,
+                        format!("student {student} of guardian contact {contact} was not read (see the student's problem)"),
+                    )
+                    .left_out()
+                    .reason("its student was not read"),
+            );
+            continue;
         }
+        children.entry(contact).or_default().insert(student);
+        link_rows.entry(contact).or_default().push(row);
+        unread.remove(contact);
+        if let Ok(rank) = links.get(row, "CONTACT_PRIORITY").parse::<u32>() {
+            let best = ranks.entry(contact).or_insert(rank);
+            *best = (*best).min(rank);
+        }
+    }
+    for (contact, row) in unread {
+        problems.push(
+            links
+                .record_problem(
+                    row,
+                    RecordKind::Person,
+                    contact_key(contact).as_str(),
+                    format!("guardian contact {contact}: none of their students was read"),
+                )
+                .left_out()
+                .reason("no student of the guardian was read"),
+        );
     }
     let contacts = &files.contacts;
     let rows: BTreeMap<&str, &Row> = contacts
@@ -165,15 +253,32 @@ pub(super) fn guardians(
     let mut priorities = BTreeMap::new();
     for (contact, kids) in children {
         let Some(row) = rows.get(contact) else {
+            let key = contact_key(contact);
             problems.push(
                 SourceProblem::new(
                     format!("{} contact {contact}", contacts.file),
-                    format!("guardian contact {contact} is linked to students but was not found"),
+                    format!("guardian contact {contact} is linked to students but is not in the contacts (REG_CONTACT)"),
                 )
-                .record(RecordKind::GuardianLink)
-                .key(contact)
+                .record(RecordKind::Person)
+                .key(key.as_str())
                 .reason("guardian contact not found"),
             );
+            for link in link_rows.get(contact).into_iter().flatten() {
+                let student = links.get(link, "STUDENT_ID");
+                problems.push(
+                    links
+                        .record_problem(
+                            link,
+                            RecordKind::GuardianLink,
+                            &format!("{key}/{student}"),
+                            format!(
+                                "guardian contact {contact} of student {student} was not found"
+                            ),
+                        )
+                        .left_out()
+                        .reason("its guardian was not read"),
+                );
+            }
             continue;
         };
         let key = contact_key(contact);
@@ -258,14 +363,40 @@ pub(super) fn staff(
     }
     let table = &files.staff;
     let mut out = Vec::new();
-    for row in super::unique_rows(table, "STAFF_ID", problems) {
+    for row in super::unique_rows(
+        table,
+        "STAFF_ID",
+        RecordKind::Person,
+        ProblemKind::Unreadable,
+        problems,
+    ) {
         let id = table.get(row, "STAFF_ID");
         if id.is_empty() {
-            problems.push(table.problem(row, "a staff member without an id"));
+            problems.push(
+                table
+                    .record_problem(row, RecordKind::Person, id, "a staff member without an id")
+                    .field("STAFF_ID")
+                    .reason("staff member without an id"),
+            );
             continue;
         }
         let Some(rows) = teaching.get(id) else {
-            continue; // Not a teacher anywhere: not provisioned.
+            problems.push(
+                table
+                    .record_problem(
+                        row,
+                        RecordKind::Person,
+                        staff_key(id).as_str(),
+                        format!(
+                            "staff member {id} is not a teacher (IS_TEACHER) in any building; \
+                             only teachers are synced"
+                        ),
+                    )
+                    .left_out()
+                    .field("IS_TEACHER")
+                    .reason("not a teacher"),
+            );
+            continue;
         };
         let active = rows.iter().any(|(_, active, _)| *active);
         let mut chosen: Vec<&(&str, bool, bool)> =

@@ -8,14 +8,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::NaiveDate;
 use rostersync_core::ids::{PersonKey, SectionKey};
 use rostersync_core::model::sis::{Course, Enrollment, EnrollmentRole, Section};
-use rostersync_ports::SourceProblem;
+use rostersync_ports::{ProblemKind, RecordKind, SourceProblem};
 
 use super::{
     RosterFiles, course_key, marking_period_key, non_empty, parse_date, school_key, section_key,
     staff_key, student_key,
 };
 use crate::assumptions::values;
-use crate::parse::Table;
+use crate::parse::{Row, Table};
 
 /// The core grade level of a `REG_GRADE` code (assumption 11): pre-K -1,
 /// kindergarten 0, grades 1 to 12; `None` for any other code.
@@ -37,32 +37,70 @@ pub(super) fn grade_level(code: &str) -> Option<i8> {
 /// that is not understood is a problem, and that end of the range stays unset).
 pub(super) fn courses(table: &Table, problems: &mut Vec<SourceProblem>) -> Vec<Course> {
     let mut out = Vec::new();
-    for row in &table.rows {
+    let key_of = |row: &Row| {
+        let (building, code) = (table.get(row, "BUILDING"), table.get(row, "COURSE"));
+        if building.is_empty() || code.is_empty() {
+            String::new()
+        } else {
+            course_key(building, code).to_string()
+        }
+    };
+    for row in super::unique_rows_by(
+        table,
+        "BUILDING-COURSE",
+        &key_of,
+        RecordKind::Course,
+        ProblemKind::Unreadable,
+        problems,
+    ) {
         let building = table.get(row, "BUILDING");
         let code = table.get(row, "COURSE");
         if building.is_empty() || code.is_empty() {
-            problems.push(table.problem(row, "a course without a building or code"));
+            problems.push(
+                table
+                    .record_problem(
+                        row,
+                        RecordKind::Course,
+                        code,
+                        "a course without a building or code; the row was not read",
+                    )
+                    .field(if building.is_empty() {
+                        "BUILDING"
+                    } else {
+                        "COURSE"
+                    })
+                    .reason("course without a building or code"),
+            );
             continue;
         }
+        let key = course_key(building, code);
         let mut grade = |column: &str| {
             let text = table.opt(row, column)?;
             let level = grade_level(text);
             if level.is_none() {
-                problems.push(table.problem(
-                    row,
-                    format!(
-                        "course {code} of building {building} has the {column} {text:?}, \
-                         not a grade code rostersync knows (PK, KA, KF, KP, 01 to 12); \
-                         the course is read without it"
-                    ),
-                ));
+                problems.push(
+                    table
+                        .record_problem(
+                            row,
+                            RecordKind::Course,
+                            key.as_str(),
+                            format!(
+                                "course {code} of building {building} has the {column} {text:?}, \
+                                 not a grade code rostersync knows (PK, KA, KF, KP, 01 to 12); \
+                                 the course is read without it"
+                            ),
+                        )
+                        .warning()
+                        .field(column)
+                        .reason("grade code not known"),
+                );
             }
             level
         };
         let grade_low = grade("MIN_GRADE");
         let grade_high = grade("MAX_GRADE");
         out.push(Course {
-            key: course_key(building, code),
+            key,
             school: school_key(building),
             code: code.to_owned(),
             title: non_empty(table.get(row, "DESCRIPTION")).unwrap_or_else(|| code.to_owned()),
@@ -124,22 +162,81 @@ pub(super) fn sections(
             .insert(mps.get(row, "MARKING_PERIOD"));
     }
     let sessions = &files.sessions;
+    // A master section without any session is no section rostersync can
+    // make: said, not dropped.
+    let with_sessions: BTreeSet<&str> = sessions
+        .rows
+        .iter()
+        .map(|row| sessions.get(row, "SECTION_KEY"))
+        .collect();
+    for row in &ms.rows {
+        let key = ms.get(row, "SECTION_KEY");
+        if !with_sessions.contains(key) {
+            problems.push(
+                ms.record_problem(
+                    row,
+                    RecordKind::Section,
+                    key,
+                    format!(
+                        "section {key} has no course session (SCHD_MS_SESSION); it is not synced"
+                    ),
+                )
+                .left_out()
+                .reason("section without a course session"),
+            );
+        }
+    }
+    let key_of = |row: &Row| {
+        let (key, session) = (
+            sessions.get(row, "SECTION_KEY"),
+            sessions.get(row, "COURSE_SESSION"),
+        );
+        if key.is_empty() || session.is_empty() {
+            String::new()
+        } else {
+            section_key(key, session).to_string()
+        }
+    };
     let mut out = Vec::new();
     let mut teachers = Vec::new();
-    for row in &sessions.rows {
+    for row in super::unique_rows_by(
+        sessions,
+        "SECTION_KEY-COURSE_SESSION",
+        &key_of,
+        RecordKind::Section,
+        ProblemKind::Unreadable,
+        problems,
+    ) {
         let key = sessions.get(row, "SECTION_KEY");
         let session = sessions.get(row, "COURSE_SESSION");
+        let this = key_of(row);
         let Some(master) = masters.get(key) else {
-            problems.push(sessions.problem(row, format!("session of unknown section {key}")));
+            problems.push(
+                sessions
+                    .record_problem(
+                        row,
+                        RecordKind::Section,
+                        &this,
+                        format!("a course session of section {key}, which is not in the master schedule (SCHD_MS)"),
+                    )
+                    .field("SECTION_KEY")
+                    .reason("session of an unknown section"),
+            );
             continue;
         };
         let building = ms.get(master, "BUILDING");
         let course = ms.get(master, "COURSE");
         if building.is_empty() || course.is_empty() || session.is_empty() {
-            problems.push(sessions.problem(
-                row,
-                format!("section {key} without a building, course or session"),
-            ));
+            problems.push(
+                sessions
+                    .record_problem(
+                        row,
+                        RecordKind::Section,
+                        &this,
+                        format!("section {key} without a building, course or session"),
+                    )
+                    .reason("section without a building, course or session"),
+            );
             continue;
         }
         let number = ms.get(master, "COURSE_SECTION");
@@ -213,8 +310,8 @@ pub(super) fn student_enrollments(
     students: &BTreeSet<&PersonKey>,
     problems: &mut Vec<SourceProblem>,
 ) -> Vec<Enrollment> {
-    // Students whose row was read, mapped or not: the enrollments of a row
-    // already reported as malformed go with it, without a second problem.
+    // Students whose row was in the file, mapped or not: an enrollment of a
+    // student whose row was reported is left out, naming that.
     let reg = &files.students;
     let read: BTreeSet<&str> = reg
         .rows
@@ -236,13 +333,26 @@ pub(super) fn student_enrollments(
         let added = parse_date(dates.get(row, "DATE_ADDED"));
         let dropped_text = dates.get(row, "DATE_DROPPED");
         let dropped = parse_date(dropped_text);
+        let (student, key) = (dates.get(row, "STUDENT_ID"), dates.get(row, "SECTION_KEY"));
         if added.is_none() || (!dropped_text.is_empty() && dropped.is_none()) {
-            problems.push(dates.problem(row, "an enrollment date range with an unreadable date"));
+            problems.push(
+                dates
+                    .record_problem(
+                        row,
+                        RecordKind::Enrollment,
+                        &format!("{key}/{student}"),
+                        format!(
+                            "student {student} in section {key}: a date range with an unreadable date; \
+                             the enrollment is read without it"
+                        ),
+                    )
+                    .warning()
+                    .field(if added.is_none() { "DATE_ADDED" } else { "DATE_DROPPED" })
+                    .reason("unreadable enrollment date"),
+            );
             continue;
         }
-        let span = spans
-            .entry((dates.get(row, "STUDENT_ID"), dates.get(row, "SECTION_KEY")))
-            .or_insert((None, None, false));
+        let span = spans.entry((student, key)).or_insert((None, None, false));
         span.0 = match (span.0, added) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -255,27 +365,53 @@ pub(super) fn student_enrollments(
     let table = &files.student_courses;
     let mut out = Vec::new();
     for row in &table.rows {
-        if table.get(row, "MODELED") == values::MODELED {
-            continue;
-        }
         let student = table.get(row, "STUDENT_ID");
         let key = table.get(row, "SECTION_KEY");
+        let this = format!("{key}/{student}");
+        let problem = |message: String, reason: &str| {
+            table
+                .record_problem(row, RecordKind::Enrollment, &this, message)
+                .reason(reason)
+        };
+        if table.get(row, "MODELED") == values::MODELED {
+            problems.push(
+                problem(
+                    format!(
+                        "student {student} in section {key} is a modelled (planned) schedule row"
+                    ),
+                    "modelled schedule row",
+                )
+                .left_out()
+                .field("MODELED"),
+            );
+            continue;
+        }
         let Some(targets) = sessions.get(key) else {
-            problems.push(table.problem(
-                row,
-                format!("student {student} is scheduled into unknown section {key}"),
-            ));
+            problems.push(
+                problem(
+                    format!(
+                        "student {student} is scheduled into section {key}, which was not read"
+                    ),
+                    "section not read",
+                )
+                .field("SECTION_KEY"),
+            );
             continue;
         };
         if !students.contains(&student_key(student)) {
-            if !read.contains(student) {
-                problems.push(table.problem(
-                    row,
-                    format!(
-                        "student {student} is scheduled into {key} but has no registration row"
-                    ),
-                ));
-            }
+            problems.push(if read.contains(student) {
+                problem(
+                    format!("student {student} in section {key} was not read (see the student's problem)"),
+                    "its student was not read",
+                )
+                .left_out()
+            } else {
+                problem(
+                    format!("student {student} is scheduled into {key} but has no registration row"),
+                    "student not found",
+                )
+                .field("STUDENT_ID")
+            });
             continue;
         }
         let (begin, end) = match spans.get(&(student, key)) {

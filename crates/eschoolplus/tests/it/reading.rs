@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use chrono::NaiveDate;
 use rostersync_core::ids::{PersonKey, SchoolKey, TermKey};
 use rostersync_core::model::sis::{EnrollmentRole, Person, PersonStatus, SisRole};
-use rostersync_ports::{SisRequest, SisSource};
+use rostersync_ports::{ProblemKind, RecordKind, SisRequest, SisSource};
 use rostersync_sim::eschoolplus::EspTable;
 
 use rostersync_eschoolplus::definitions as c;
@@ -236,10 +236,40 @@ async fn a_roster_read_maps_every_table_and_reports_the_malformed_row() {
     adapter.close().await;
     let snapshot = &read.snapshot;
 
-    // The row whose last name holds the delimiter is a problem with file and
-    // line; the read went on.
-    assert_eq!(read.problems.len(), 1, "{:?}", read.problems);
-    assert_eq!(read.problems[0].location, "RSROS_stu.txt line 5");
+    // Every record not read is said, with where and why: the row whose last
+    // name holds the delimiter, the modelled schedule row, the staff member
+    // who teaches nowhere. The read went on.
+    let mut said: Vec<(&str, ProblemKind, Option<RecordKind>, &str)> = read
+        .problems
+        .iter()
+        .map(|p| (p.location.as_str(), p.kind, p.record, p.group()))
+        .collect();
+    said.sort_unstable();
+    assert_eq!(
+        said,
+        [
+            (
+                "RSROS_ssc.txt line 4",
+                ProblemKind::LeftOut,
+                Some(RecordKind::Enrollment),
+                "modelled schedule row"
+            ),
+            (
+                "RSROS_stf.txt line 4",
+                ProblemKind::LeftOut,
+                Some(RecordKind::Person),
+                "not a teacher"
+            ),
+            (
+                "RSROS_stu.txt line 5",
+                ProblemKind::Unreadable,
+                Some(RecordKind::Person),
+                "malformed row (a delimiter or line break inside a field)"
+            ),
+        ],
+        "{:?}",
+        read.problems
+    );
 
     // Students: Windows-1252 accents, padded values trimmed, statuses, own e-mail.
     let people = &snapshot.people;
@@ -409,6 +439,8 @@ async fn an_unreadable_graduation_year_or_grade_code_is_a_problem_and_the_record
         [
             "RSROS_aca.txt line 3",
             "RSROS_crs.txt line 2",
+            "RSROS_ssc.txt line 4",
+            "RSROS_stf.txt line 4",
             "RSROS_stu.txt line 5",
         ],
         "{:?}",
@@ -440,5 +472,74 @@ async fn an_unreadable_graduation_year_or_grade_code_is_a_problem_and_the_record
             course.department.as_deref()
         ),
         (Some(9), None, Some("ENG"))
+    );
+}
+
+#[tokio::test]
+async fn records_a_district_edited_by_hand_are_each_read_or_said() {
+    let mut list = district();
+    for (name, table) in &mut list {
+        match *name {
+            // Two students share an id once the stray blanks are trimmed.
+            "REG" => table.rows.push(
+                ["  1002 ", "10", "11", "A", "Zoe", "", "Bronte", ""]
+                    .map(str::to_owned)
+                    .to_vec(),
+            ),
+            // The section's primary teacher is not in the staff table.
+            "SCHD_MS_SESSION" => table.rows[0][5] = "999".into(),
+            _ => {}
+        }
+    }
+    let esp = support::start(tables(list)).await;
+    let read = support::adapter(&esp).snapshot(&request()).await.unwrap();
+    let people = &read.snapshot.people;
+    // Neither student 1002 is read, and both rows say why.
+    assert!(people.iter().all(|p| p.key.as_str() != "1002"));
+    let duplicates: Vec<&str> = read
+        .problems
+        .iter()
+        .filter(|p| p.group() == "duplicate key")
+        .map(|p| p.location.as_str())
+        .collect();
+    assert_eq!(duplicates, ["RSROS_stu.txt line 3", "RSROS_stu.txt line 6"]);
+    // 1002's enrollment and guardian link go with it, each said.
+    let gone: Vec<(&str, &str)> = read
+        .problems
+        .iter()
+        .filter(|p| p.group() == "its student was not read")
+        .map(|p| (p.key.as_deref().unwrap_or_default(), p.location.as_str()))
+        .collect();
+    assert_eq!(
+        gone,
+        [
+            ("5512/1002", "RSROS_ssc.txt line 3"),
+            ("C601/1002", "RSROS_stc.txt line 4"),
+        ]
+    );
+    // The section is read without the teacher who is not found, and says so.
+    let section = &read.snapshot.sections[0];
+    assert_eq!(section.primary_teacher, None);
+    assert_eq!(
+        section.co_teachers,
+        [PersonKey::new("T900"), PersonKey::new("T901")]
+    );
+    let teacher = read
+        .problems
+        .iter()
+        .find(|p| p.group() == "teacher not found")
+        .unwrap();
+    assert_eq!(teacher.key.as_deref(), Some("5512-1/T999"));
+    assert!(
+        teacher
+            .message
+            .contains("teacher T999 of section 5512-1 not found"),
+        "{teacher:?}"
+    );
+    assert!(
+        read.snapshot
+            .enrollments
+            .iter()
+            .all(|e| e.person.as_str() != "T999")
     );
 }

@@ -326,7 +326,11 @@ pub(super) fn problems(problems: &[SourceProblem], expected: &Expected, out: &mu
 /// Every record is accounted for: for each kind of record, those in the
 /// snapshot and those left out of it (one problem each) add up to what the
 /// source holds; every problem says what it is about, where and why.
-pub(super) fn accounting(read: &SisRead, totals: &BTreeMap<RecordKind, usize>, out: &mut Vec<Violation>) {
+pub(super) fn accounting(
+    read: &SisRead,
+    totals: &BTreeMap<RecordKind, usize>,
+    out: &mut Vec<Violation>,
+) {
     for (kind, total) in totals {
         let Some(read_count) = kind.count_in(&read.snapshot) else {
             continue;
