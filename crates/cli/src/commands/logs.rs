@@ -219,48 +219,61 @@ pub(crate) async fn logs(command: &LogsCommand, config: &Config, out: Out) -> an
     }
 }
 
-/// The problem kind `--status` names for `--kind source`, if any.
-fn problem_kind_filter(name: Option<&str>) -> Result<Option<ProblemKind>, ConfigError> {
+/// The value of `values` whose name (`name_of`) a filter flag gives, if
+/// the flag is given; otherwise the flag's values listed in the refusal.
+fn named_filter<T: Copy>(
+    name: Option<&str>,
+    flag: &str,
+    what: &str,
+    values: &[T],
+    name_of: fn(T) -> &'static str,
+) -> Result<Option<T>, ConfigError> {
     let Some(name) = name else {
         return Ok(None);
     };
-    ProblemKind::parse(name.trim()).map(Some).ok_or_else(|| {
-        let names: Vec<&str> = ProblemKind::ALL.iter().map(|k| k.as_str()).collect();
-        ConfigError::new(format!(
-            "--status {name:?} is not a kind of source problem: use one of {}",
-            names.join(", ")
-        ))
-    })
+    values
+        .iter()
+        .copied()
+        .find(|value| name_of(*value) == name.trim())
+        .map(Some)
+        .ok_or_else(|| {
+            let names: Vec<&str> = values.iter().map(|value| name_of(*value)).collect();
+            ConfigError::new(format!(
+                "{flag} {name:?} is not {what}: use one of {}",
+                names.join(", ")
+            ))
+        })
+}
+
+/// The problem kind `--status` names for `--kind source`, if any.
+fn problem_kind_filter(name: Option<&str>) -> Result<Option<ProblemKind>, ConfigError> {
+    named_filter(
+        name,
+        "--status",
+        "a kind of source problem",
+        &ProblemKind::ALL,
+        ProblemKind::as_str,
+    )
 }
 
 /// The kind of record `--entity` names for `--kind source`, if any.
 fn record_filter(name: Option<&str>) -> Result<Option<RecordKind>, ConfigError> {
-    let Some(name) = name else {
-        return Ok(None);
-    };
-    RecordKind::parse(name.trim()).map(Some).ok_or_else(|| {
-        let names: Vec<&str> = RecordKind::ALL.iter().map(|k| k.as_str()).collect();
-        ConfigError::new(format!(
-            "--entity {name:?} is not a kind of SIS record: use one of {}",
-            names.join(", ")
-        ))
-    })
+    named_filter(
+        name,
+        "--entity",
+        "a kind of SIS record",
+        &RecordKind::ALL,
+        RecordKind::as_str,
+    )
 }
 
 /// The outcome status `--status` names, if any.
 fn status_filter(name: Option<&str>) -> Result<Option<OutcomeStatus>, ConfigError> {
-    let Some(name) = name else {
-        return Ok(None);
-    };
-    OutcomeStatus::ALL
-        .into_iter()
-        .find(|s| s.as_str() == name.trim())
-        .map(Some)
-        .ok_or_else(|| {
-            let names: Vec<&str> = OutcomeStatus::ALL.iter().map(|s| s.as_str()).collect();
-            ConfigError::new(format!(
-                "--status {name:?} is not a status: use {}",
-                names.join(", ")
-            ))
-        })
+    named_filter(
+        name,
+        "--status",
+        "a status",
+        &OutcomeStatus::ALL,
+        OutcomeStatus::as_str,
+    )
 }
