@@ -9,6 +9,7 @@ mod config;
 mod flow;
 mod grades;
 mod oneroster;
+mod source;
 
 use std::path::Path;
 use std::process::{Command, Output};
