@@ -1,4 +1,4 @@
-//! The SIS conformance kit run against the CSV reader on both shared
+//! The SIS conformance kit run against the CSV reader on both sample
 //! packages and on an edited copy with guardians, statuses and a malformed row.
 
 use std::collections::BTreeSet;

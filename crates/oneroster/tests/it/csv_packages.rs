@@ -1,4 +1,4 @@
-//! The CSV reader on the shared packages and on edited copies: mapping,
+//! The CSV reader on the sample packages and on edited copies: mapping,
 //! lenient and strict reading, deltas.
 
 use std::path::Path;

@@ -1,4 +1,4 @@
-//! Paths to the shared sample packages and edited copies of them.
+//! Paths to the sample packages kept in `tests/data` and edited copies of them.
 
 use std::path::{Path, PathBuf};
 
@@ -9,13 +9,13 @@ use zip::write::SimpleFileOptions;
 /// The OneRoster 1.1 bulk sample (Moodle enrol_oneroster fixtures, GPL-3.0).
 pub(crate) const MINIMAL_1_1: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/data/oneroster/Test_minimal_data_set"
+    "/tests/data/Test_minimal_data_set"
 );
 
 /// The OneRoster 1.2 delta sample (same origin).
 pub(crate) const DELTA_1_2: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/data/oneroster/oneroster_test_data"
+    "/tests/data/oneroster_test_data"
 );
 
 /// The one school of the 1.1 sample (a department named by its classes).

@@ -1,5 +1,5 @@
 //! The conformance kit run against the REST client over the local OneRoster
-//! simulator of `rostersync-sim`, serving the shared packages and the edited
+//! simulator of `rostersync-sim`, serving the sample packages and the edited
 //! copy: OAuth 1.0a and OAuth 2, with and without paging headers.
 
 use rostersync_oneroster::rest::{

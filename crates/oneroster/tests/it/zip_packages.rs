@@ -1,4 +1,4 @@
-//! The CSV reader on packages given as zip files: the shared samples zipped
+//! The CSV reader on packages given as zip files: the sample packages zipped
 //! (at the top or in one folder, stored or deflated) read exactly as the
 //! folders do, a zipped delta applies like a folder delta, and broken zips
 //! fail naming the zip and the file.
