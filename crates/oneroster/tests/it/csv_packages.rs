@@ -5,16 +5,27 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 use rostersync_core::model::sis::{PersonStatus, SisRole};
-use rostersync_oneroster::OneRosterCsv;
-use rostersync_ports::{ErrorKind, SisRead, SisSource};
+use rostersync_oneroster::{OneRosterCsv, reason};
+use rostersync_ports::{ErrorKind, ProblemKind, SisRead, SisSource};
 
-use crate::fixture::{self, DELTA_1_2, MINIMAL_1_1, SCHOOL_1_1, request};
+use crate::fixture::{self, DELTA_1_2, MINIMAL_1_1, SCHOOL_1_1, at, reasons, request};
 
 #[tokio::test]
 async fn one_one_package_maps_roles_terms_and_teachers() {
-    let source = OneRosterCsv::new(MINIMAL_1_1);
+    let source = OneRosterCsv::new(MINIMAL_1_1).with_courses_from_classes();
     let read = source.snapshot(&request(SCHOOL_1_1)).await.unwrap();
-    assert!(read.problems.is_empty(), "{:?}", read.problems);
+    // The school is a department, and the courses are made from the
+    // classes, which the package has no courses.csv for: warnings all.
+    let all: Vec<_> = read.problems.iter().collect();
+    assert_eq!(
+        reasons(&all),
+        [
+            reason::READ_AS_SCHOOL,
+            reason::COURSE_FROM_CLASS,
+            reason::COURSE_FROM_CLASS
+        ]
+    );
+    assert!(all.iter().all(|p| p.kind == ProblemKind::Warning));
     let s = &read.snapshot;
     assert_eq!(s.schools.len(), 1);
     assert_eq!(s.schools[0].name, "History Department");
@@ -46,6 +57,7 @@ async fn one_one_package_maps_roles_terms_and_teachers() {
     assert!(history.co_teachers.is_empty());
     // The package has no courses.csv: courses come from the classes' links.
     assert_eq!(s.courses.len(), 2);
+    assert_eq!(s.courses[0].title, "Introduction to Physics");
     assert_eq!(s.enrollments.len(), 6);
 }
 
@@ -69,9 +81,12 @@ async fn one_two_delta_package_reads_roles_file() {
 #[tokio::test]
 async fn missing_required_column_fails_naming_file_line_and_column() {
     let dir = fixture::copy(MINIMAL_1_1);
-    let path = dir.path().join("enrollments.csv");
-    let text = std::fs::read_to_string(&path).unwrap();
-    std::fs::write(&path, text.replacen("userSourcedId", "personSourcedId", 1)).unwrap();
+    fixture::replace(
+        dir.path(),
+        "enrollments.csv",
+        "userSourcedId",
+        "personSourcedId",
+    );
     let error = OneRosterCsv::new(dir.path())
         .snapshot(&request(SCHOOL_1_1))
         .await
@@ -114,33 +129,25 @@ async fn malformed_rows_are_problems_with_file_and_line() {
         "enr-bad,,,cls-222-123456,org-sch-222-456,usr-222-567891,student,,2022-13-01,\r\n",
     );
     let read = OneRosterCsv::new(dir.path())
+        .with_courses_from_classes()
         .snapshot(&request(SCHOOL_1_1))
         .await
         .unwrap();
-    let locations: Vec<&str> = read.problems.iter().map(|p| p.location.as_str()).collect();
-    // File, line and the record's sourcedId.
-    assert_eq!(
-        locations,
-        [
-            "users.csv line 8 (usr-bad)",
-            "enrollments.csv line 8 (enr-bad)"
-        ]
-    );
-    assert!(read.problems[0].message.contains("userIds"));
-    assert!(read.problems[1].message.contains("beginDate"));
-    assert!(
-        read.snapshot
-            .people
-            .iter()
-            .any(|p| p.key.as_str() == "usr-ok")
-    );
-    assert!(
-        !read
-            .snapshot
-            .people
-            .iter()
-            .any(|p| p.key.as_str() == "usr-bad")
-    );
+    // A malformed date the mapping uses makes the row unreadable, naming
+    // file, line, sourcedId and field.
+    let bad = at(&read.problems, "enrollments.csv line 8 (enr-bad)");
+    assert_eq!(bad.len(), 1);
+    assert_eq!(bad[0].kind, ProblemKind::Unreadable);
+    assert_eq!(bad[0].field.as_deref(), Some("beginDate"));
+    assert_eq!(bad[0].reason.as_deref(), Some(reason::BAD_VALUE));
+    assert!(bad[0].message.contains("2022-13-01"), "{}", bad[0].message);
+    // userIds is not used: malformed, it is a warning and the user is read.
+    let ids = at(&read.problems, "users.csv line 8 (usr-bad)");
+    assert_eq!(reasons(&ids), [reason::USER_IDS]);
+    assert_eq!(ids[0].kind, ProblemKind::Warning);
+    for key in ["usr-ok", "usr-bad"] {
+        assert!(read.snapshot.people.iter().any(|p| p.key.as_str() == key));
+    }
 }
 
 /// A 1.1 delta package over the 1.1 sample, written into `dir`: one
@@ -191,7 +198,9 @@ pub(crate) fn assert_delta_applied(read: &SisRead) {
 async fn delta_package_marks_deleted_and_disabled_records() {
     let delta = tempfile::tempdir().unwrap();
     write_delta(delta.path());
-    let source = OneRosterCsv::new(MINIMAL_1_1).with_delta(delta.path());
+    let source = OneRosterCsv::new(MINIMAL_1_1)
+        .with_delta(delta.path())
+        .with_courses_from_classes();
     let read = source.snapshot(&request(SCHOOL_1_1)).await.unwrap();
     assert_delta_applied(&read);
 }
@@ -211,29 +220,40 @@ async fn blank_status_in_bulk_reads_as_active_and_terms_filter_by_year() {
 }
 
 #[tokio::test]
-async fn a_sourced_id_twice_in_one_file_is_a_problem_and_the_first_row_stands() {
+async fn a_sourced_id_twice_in_one_file_is_a_problem_on_both_rows_and_neither_is_read() {
     let dir = fixture::copy(MINIMAL_1_1);
     fixture::append(
         dir.path(),
         "users.csv",
-        "usr-222-567891,,,TRUE,org-sch-222-456,student,anna.other,,Anna,Other,,,,,,,,\r\n",
+        " usr-222-567891 ,,,TRUE,org-sch-222-456,student,anna.other,,Anna,Other,,,,,,,,\r\n",
     );
     let read = OneRosterCsv::new(dir.path())
         .snapshot(&request(SCHOOL_1_1))
         .await
         .unwrap();
-    assert_eq!(read.problems.len(), 1);
-    assert_eq!(
-        read.problems[0].location,
-        "users.csv line 8 (usr-222-567891)"
-    );
-    let anna = read
-        .snapshot
-        .people
+    let twice: Vec<_> = read
+        .problems
         .iter()
-        .find(|p| p.key.as_str() == "usr-222-567891")
-        .unwrap();
-    assert_eq!(anna.name.last, "Brown");
+        .filter(|p| p.reason.as_deref() == Some(reason::DUPLICATE_KEY))
+        .collect();
+    let locations: Vec<&str> = twice.iter().map(|p| p.location.as_str()).collect();
+    // The key is the same once trimmed.
+    assert_eq!(
+        locations,
+        [
+            "users.csv line 7 (usr-222-567891)",
+            "users.csv line 8 (usr-222-567891)"
+        ]
+    );
+    assert!(twice.iter().all(|p| p.kind == ProblemKind::Unreadable));
+    assert!(twice[0].message.contains("also at users.csv line 8"));
+    assert!(
+        !read
+            .snapshot
+            .people
+            .iter()
+            .any(|p| p.key.as_str() == "usr-222-567891")
+    );
 }
 
 #[tokio::test]
@@ -290,13 +310,12 @@ async fn one_two_users_take_roles_preferred_names_and_agents() {
 async fn one_two_users_without_roles_file_fail_clearly() {
     let dir = fixture::copy(DELTA_1_2);
     std::fs::remove_file(dir.path().join("roles.csv")).unwrap();
-    let manifest = dir.path().join("manifest.csv");
-    let text = std::fs::read_to_string(&manifest).unwrap();
-    std::fs::write(
-        &manifest,
-        text.replace("file.roles,delta", "file.roles,absent"),
-    )
-    .unwrap();
+    fixture::replace(
+        dir.path(),
+        "manifest.csv",
+        "file.roles,delta",
+        "file.roles,absent",
+    );
     let error = OneRosterCsv::new(dir.path()).schools().await.unwrap_err();
     assert!(error.message().contains("no roles.csv"), "{error}");
 }
@@ -346,11 +365,35 @@ async fn shared_sessions_and_courses_serve_every_school() {
          ta,,,KA,A,td,teacher,true,,\ntb,,,KB,B,td,teacher,true,,\n",
     );
     let source = OneRosterCsv::new(dir.path());
-    for school in ["A", "B"] {
+    for (school, other) in [("A", "B"), ("B", "A")] {
         let mut request = request(school);
         request.school_year = 2026;
         let read = source.snapshot(&request).await.unwrap();
-        assert!(read.problems.is_empty(), "{:?}", read.problems);
+        // The district org, and the other school's class, enrollment and
+        // student, are left out with their reasons.
+        let other = other.to_lowercase();
+        let left: Vec<(&str, &str)> = read
+            .problems
+            .iter()
+            .map(|p| (p.key.as_deref().unwrap(), p.reason.as_deref().unwrap()))
+            .collect();
+        let class = format!("K{}", other.to_uppercase());
+        let (enrollment, teaching, student) = (
+            format!("e{other}"),
+            format!("t{other}"),
+            format!("u{other}"),
+        );
+        assert_eq!(
+            left,
+            [
+                ("D", reason::NOT_A_SCHOOL),
+                (class.as_str(), reason::NOT_REQUESTED),
+                (enrollment.as_str(), reason::NOT_REQUESTED),
+                (teaching.as_str(), reason::NOT_REQUESTED),
+                (student.as_str(), reason::NOT_REQUESTED),
+            ]
+        );
+        assert!(read.problems.iter().all(|p| p.kind == ProblemKind::LeftOut));
         let s = &read.snapshot;
         assert_eq!(s.sections.len(), 1, "{school}");
         assert_eq!(s.sections[0].school.as_str(), school);
