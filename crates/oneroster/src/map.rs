@@ -319,17 +319,33 @@ pub(crate) fn snapshot(
         }
         kept
     });
+    // A course no section read uses is left out when it is of another
+    // school or, by its schoolYearSourcedId, of another school year.
     let used: BTreeSet<&CourseKey> = schedule.sections.iter().map(|s| &s.course).collect();
     courses.retain(|course| {
-        let kept = wanted(&course.school) || used.contains(&course.key);
-        if !kept && let Some(row) = index.courses.get(course.key.as_str()) {
-            ledger.left_out(
-                RecordKind::Course,
-                &row.meta,
-                not_requested(&course.school, "course"),
-            );
-        }
-        kept
+        let Some(row) = index.courses.get(course.key.as_str()) else {
+            return true;
+        };
+        let year = row
+            .school_year
+            .as_deref()
+            .and_then(|id| index.session(id))
+            .filter(|session| session.school_year != request.school_year);
+        let fault = match year {
+            _ if used.contains(&course.key) => return true,
+            _ if !wanted(&course.school) => not_requested(&course.school, "course"),
+            Some(session) => Fault::new(
+                "schoolYearSourcedId",
+                reason::OTHER_YEAR,
+                format!(
+                    "the course is offered in {} of school year {}, not {}, and no section read uses it",
+                    session.meta.sourced_id, session.school_year, request.school_year
+                ),
+            ),
+            None => return true,
+        };
+        ledger.left_out(RecordKind::Course, &row.meta, fault);
+        false
     });
     courses.extend(schedule.made);
     let mut snapshot = SisSnapshot {

@@ -90,6 +90,8 @@ pub struct Course {
     pub grades: Vec<String>,
     /// The org whose catalog holds it.
     pub org: Option<String>,
+    /// The school-year session it is offered in, when given.
+    pub school_year: Option<String>,
     /// Subjects.
     pub subjects: Vec<String>,
 }

@@ -52,6 +52,7 @@ pub(crate) fn course(row: Row<'_>) -> Result<Course, Fault> {
         code: row.opt("courseCode").map(str::to_owned),
         grades: row.list("grades"),
         org: row.opt("orgSourcedId").map(str::to_owned),
+        school_year: row.opt("schoolYearSourcedId").map(str::to_owned),
         subjects: row.list("subjects"),
     })
 }

@@ -179,6 +179,7 @@ pub(crate) fn course(e: Entity<'_>) -> Result<Course> {
         code: e.opt("courseCode").map(str::to_owned),
         grades: e.strings("grades"),
         org: e.ref_opt("org"),
+        school_year: e.ref_opt("schoolYear"),
         subjects: e.strings("subjects"),
     })
 }
