@@ -16,4 +16,5 @@ mod kit;
 mod rest;
 mod rest_conformance;
 mod rest_gradebook;
+mod sloppy;
 mod zip_packages;

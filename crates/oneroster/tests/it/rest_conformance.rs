@@ -13,6 +13,7 @@ use url::Url;
 
 use crate::conformance::{edited_package, minimal, minimal_with_made_courses, one_two};
 use crate::fixture::{DELTA_1_2, MINIMAL_1_1, SCHOOL_1_1, request};
+use crate::sloppy;
 
 /// `expected` with its problem locations as the REST client gives them:
 /// the simulator serves each file's rows in order, so the row on line N of
@@ -125,6 +126,48 @@ async fn rest_one_two_over_the_simulator_conforms_with_oauth2_and_short_pages() 
         1
     );
     assert_eq!(sim.tokens_issued(), 2);
+}
+
+#[tokio::test]
+async fn rest_sloppy_packages_over_the_simulator_are_read_or_accounted_for() {
+    let one_one = OneRosterSim::from_package(&sloppy::v1p1(), sim_oauth1())
+        .unwrap()
+        .start()
+        .await
+        .unwrap();
+    let expected = over_rest(sloppy::v1p1_expected());
+    let client = client_oauth1(&one_one, 4);
+    assert_sis_source(&client, &sloppy::request("sch-110"), &expected).await;
+    // The same reasons as from the files: a date that is not ISO 8601 is
+    // metadata, a role that cannot be mapped leaves the user out.
+    let read = client.snapshot(&sloppy::request("sch-110")).await.unwrap();
+    let reason_at = |location: &str| {
+        read.problems
+            .iter()
+            .find(|p| p.location == location)
+            .and_then(|p| p.reason.as_deref())
+    };
+    assert_eq!(
+        reason_at("/users index 4 (s-1001)"),
+        Some(rostersync_oneroster::reason::BULK_DATE)
+    );
+    assert_eq!(
+        reason_at("/users index 2 (a-600)"),
+        Some(rostersync_oneroster::reason::ROLE_NOT_SYNCED)
+    );
+    let one_two = OneRosterSim::from_package(&sloppy::v1p2(), sim_oauth2())
+        .unwrap()
+        .without_paging_headers()
+        .start()
+        .await
+        .unwrap();
+    let expected = over_rest(sloppy::v1p2_expected());
+    assert_sis_source(
+        &client_oauth2(&one_two, 2),
+        &sloppy::request("sch-20"),
+        &expected,
+    )
+    .await;
 }
 
 #[tokio::test]
