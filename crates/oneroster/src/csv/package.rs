@@ -220,14 +220,47 @@ pub(crate) fn read(
     }
     let mut users = state.users.into_vec();
     let mut roles: BTreeMap<String, Vec<Role>> = BTreeMap::new();
+    let mut rows: BTreeMap<String, Vec<Meta>> = BTreeMap::new();
     for row in state.roles.into_vec() {
+        // A role marked tobedeleted (or inactive) is one the user no longer holds.
         if row.meta.status == crate::model::Status::Active {
+            rows.entry(row.user.clone()).or_default().push(row.meta);
             roles.entry(row.user).or_default().push(row.role);
         }
     }
     for user in &mut users {
         if let Some(extra) = roles.remove(&user.meta.sourced_id) {
             user.roles.extend(extra);
+        }
+    }
+    for (user, metas) in rows
+        .into_iter()
+        .filter(|(user, _)| roles.contains_key(user))
+    {
+        let unread = sink
+            .unread
+            .get(&RecordKind::Person)
+            .is_some_and(|ids| ids.contains(&user));
+        let who = if unread {
+            "could not be read"
+        } else {
+            "is not in the package"
+        };
+        for meta in metas {
+            let fault = Fault::new(
+                "userSourcedId",
+                reason::ROLE_ROW,
+                format!(
+                    "the role {} names user {user}, who {who}; the role was not read",
+                    meta.sourced_id
+                ),
+            );
+            sink.problems.push(fault.problem(
+                ProblemKind::Warning,
+                RecordKind::Person,
+                &meta.location,
+                Some(&user),
+            ));
         }
     }
     let mut records = Records {
