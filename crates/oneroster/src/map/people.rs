@@ -406,3 +406,76 @@ pub(crate) fn scope(
     }
     (people, links)
 }
+
+#[cfg(test)]
+mod tests {
+    use rostersync_ports::ProblemKind;
+
+    use super::*;
+    use crate::model::Meta;
+
+    fn user(roles: &[(&str, bool)]) -> User {
+        User {
+            meta: Meta {
+                sourced_id: "u".to_owned(),
+                status: Status::Active,
+                modified: None,
+                location: "users.csv line 2".to_owned(),
+            },
+            enabled: true,
+            username: None,
+            given: "G".to_owned(),
+            family: "F".to_owned(),
+            middle: None,
+            preferred_given: None,
+            email: None,
+            roles: roles
+                .iter()
+                .map(|(role, primary)| Role {
+                    role: (*role).to_owned(),
+                    primary: *primary,
+                    org: None,
+                })
+                .collect(),
+            primary_org: None,
+            agents: Vec::new(),
+            grades: Vec::new(),
+        }
+    }
+
+    fn reasons(notes: &[Fault]) -> Vec<&str> {
+        notes.iter().map(|f| f.reason).collect()
+    }
+
+    #[test]
+    fn roles_are_read_as_written_or_not_at_all() {
+        let (role, notes) = role_of(&user(&[("teacher", true), ("parent", false)])).unwrap();
+        assert_eq!(role, SisRole::Teacher);
+        assert_eq!(reasons(&notes), [reason::OTHER_ROLES]);
+        assert!(notes[0].message.contains("parent"));
+
+        let (role, notes) = role_of(&user(&[("principal", true), ("teacher", false)])).unwrap();
+        assert_eq!(role, SisRole::Teacher);
+        assert_eq!(reasons(&notes), [reason::SECONDARY_ROLE]);
+
+        let (role, notes) = role_of(&user(&[("relative", true)])).unwrap();
+        assert_eq!((role, notes.len()), (SisRole::Guardian, 0));
+
+        for (roles, kind, reason) in [
+            (&[][..], ProblemKind::Unreadable, reason::NO_ROLE),
+            (
+                &[("aide", true), ("ext:coach", false)][..],
+                ProblemKind::LeftOut,
+                reason::ROLE_NOT_SYNCED,
+            ),
+            (
+                &[("Teacher", true)][..],
+                ProblemKind::Unreadable,
+                reason::UNKNOWN_ROLE,
+            ),
+        ] {
+            let exclusion = role_of(&user(roles)).unwrap_err();
+            assert_eq!((exclusion.kind, exclusion.fault.reason), (kind, reason));
+        }
+    }
+}

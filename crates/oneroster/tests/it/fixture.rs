@@ -51,6 +51,30 @@ pub(crate) fn append(dir: &Path, file: &str, lines: &str) {
     std::fs::write(path, text).unwrap();
 }
 
+/// A package folder holding `files` (name, text).
+pub(crate) fn package(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    dir
+}
+
+/// Headers of the 1.1 files, each with its line end.
+pub(crate) const ORGS: &str =
+    "sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId\n";
+/// `academicSessions.csv`.
+pub(crate) const SESSIONS: &str =
+    "sourcedId,status,dateLastModified,title,type,startDate,endDate,parentSourcedId,schoolYear\n";
+/// `courses.csv`.
+pub(crate) const COURSES: &str = "sourcedId,status,dateLastModified,schoolYearSourcedId,title,courseCode,grades,orgSourcedId,subjects,subjectCodes\n";
+/// `classes.csv`.
+pub(crate) const CLASSES: &str = "sourcedId,status,dateLastModified,title,grades,courseSourcedId,classCode,classType,location,schoolSourcedId,termSourcedIds,subjects,subjectCodes,periods\n";
+/// `users.csv`.
+pub(crate) const USERS: &str = "sourcedId,status,dateLastModified,enabledUser,orgSourcedIds,role,username,userIds,givenName,familyName,middleName,identifier,email,sms,phone,agentSourcedIds,grades,password\n";
+/// `enrollments.csv`.
+pub(crate) const ENROLLMENTS: &str = "sourcedId,status,dateLastModified,classSourcedId,schoolSourcedId,userSourcedId,role,primary,beginDate,endDate\n";
+
 /// Replaces the first `from` in `file` of the package in `dir` with `to`.
 pub(crate) fn replace(dir: &Path, file: &str, from: &str, to: &str) {
     let path = dir.join(file);
