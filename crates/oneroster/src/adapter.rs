@@ -8,7 +8,7 @@ use rostersync_core::model::sis::{School, Term};
 use rostersync_ports::{PortResult, SisRead, SisRequest, SisSource, SourceProblem};
 
 use crate::error::CsvError;
-use crate::map::{self, Index};
+use crate::map::{self, Options};
 use crate::model::Records;
 
 /// OneRoster CSV packages read as a SIS: one bulk package, optionally
@@ -21,9 +21,15 @@ use crate::model::Records;
 /// never extracted; stored and deflated entries are read, and an entry over
 /// 2 GiB uncompressed is refused.
 /// Every call reads the files again, so a changed package is seen on the next read.
+///
+/// Every row of the files it reads ends in the snapshot or in one problem
+/// (see [`crate::reason`]); rows of `roles.csv` are part of their users'
+/// records, and `demographics.csv` and `userProfiles.csv` are not read,
+/// since no core field carries what they hold.
 #[derive(Debug, Clone)]
 pub struct OneRosterCsv {
     packages: Vec<PathBuf>,
+    options: Options,
 }
 
 impl OneRosterCsv {
@@ -31,7 +37,19 @@ impl OneRosterCsv {
     pub fn new(package: impl Into<PathBuf>) -> Self {
         OneRosterCsv {
             packages: vec![package.into()],
+            options: Options::default(),
         }
+    }
+
+    /// Makes a course for each course a class names that the package does
+    /// not hold (a package without `courses.csv`), titled after the first
+    /// class naming it, with a warning on each. Off by default, because a
+    /// made-up course lands in the LMS: a class whose course is not in the
+    /// package is then unreadable.
+    #[must_use]
+    pub fn with_courses_from_classes(mut self) -> Self {
+        self.options.courses_from_classes = true;
+        self
     }
 
     /// Adds a delta package (a folder or a zip file), applied over the
@@ -62,20 +80,20 @@ impl OneRosterCsv {
 #[async_trait]
 impl SisSource for OneRosterCsv {
     async fn schools(&self) -> PortResult<Vec<School>> {
-        let (records, mut problems) = self.read_records().await?;
-        Ok(map::schools(&Index::new(&records, &mut problems)))
+        let (records, _) = self.read_records().await?;
+        Ok(map::schools(&records))
     }
 
+    /// The terms of `school_year`; a session marked inactive or tobedeleted
+    /// is never one.
     async fn terms(&self, school_year: i32) -> PortResult<Vec<Term>> {
-        let (records, mut problems) = self.read_records().await?;
-        let index = Index::new(&records, &mut problems);
-        Ok(map::terms(&index, school_year, &mut problems))
+        let (records, _) = self.read_records().await?;
+        Ok(map::terms(&records, school_year))
     }
 
     async fn snapshot(&self, request: &SisRequest) -> PortResult<SisRead> {
         let (records, mut problems) = self.read_records().await?;
-        let index = Index::new(&records, &mut problems);
-        let snapshot = map::snapshot(&index, request, &mut problems);
+        let snapshot = map::snapshot(&records, request, self.options, &mut problems);
         Ok(SisRead { snapshot, problems })
     }
 }

@@ -2,6 +2,7 @@
 //! columns, the rows of each file, and packages (folders or zips) with
 //! their manifest.
 
+mod columns;
 mod package;
 mod parse;
 mod rows;

@@ -34,7 +34,7 @@ pub enum CsvError {
     },
     /// A column the mapping needs is missing from a file's header; guessing
     /// its values would corrupt data.
-    #[error("{file} line {line}: required column `{column}` is missing")]
+    #[error("{file} line {line}: required column `{column}` is missing{}", misspelled(near.as_deref()))]
     MissingColumn {
         /// The file name.
         file: String,
@@ -42,6 +42,8 @@ pub enum CsvError {
         line: usize,
         /// The column name.
         column: String,
+        /// A column of the header that is likely a misspelling of it.
+        near: Option<String>,
     },
     /// The manifest lists a file as bulk or delta, but it is not in the package.
     #[error("{file} is listed in the manifest as {mode} but is not in the package {package}")]
@@ -99,6 +101,13 @@ pub enum CsvError {
     /// The blocking reader task failed.
     #[error("the package reader stopped unexpectedly")]
     Join(#[source] tokio::task::JoinError),
+}
+
+/// The hint of a missing column that is likely misspelled in the header.
+fn misspelled(near: Option<&str>) -> String {
+    near.map_or(String::new(), |near| {
+        format!(" (is `{near}` meant to be it?)")
+    })
 }
 
 impl From<CsvError> for PortError {

@@ -1,7 +1,13 @@
 //! OneRoster records as the wire formats carry them (CSV or JSON), before
 //! they are mapped to core types.
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, NaiveDate, Utc};
+use rostersync_ports::{ProblemKind, RecordKind};
+
+pub use crate::problem::Unread;
+use crate::problem::{Fault, Notes, reason};
 
 /// A record's `status`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,6 +90,8 @@ pub struct Course {
     pub grades: Vec<String>,
     /// The org whose catalog holds it.
     pub org: Option<String>,
+    /// The school-year session it is offered in, when given.
+    pub school_year: Option<String>,
     /// Subjects.
     pub subjects: Vec<String>,
 }
@@ -173,18 +181,146 @@ pub struct Enrollment {
 /// Everything a package (or a REST read) yielded, before mapping.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Records {
+    /// The sourcedIds of records the source holds that could not be read
+    /// (malformed, or a sourcedId held twice), by kind.
+    pub unread: Unread,
     /// Orgs.
     pub orgs: Vec<Org>,
     /// Academic sessions.
     pub sessions: Vec<Session>,
-    /// Courses; `None` when the source has no course file.
-    pub courses: Option<Vec<Course>>,
+    /// Courses.
+    pub courses: Vec<Course>,
     /// Classes.
     pub classes: Vec<Class>,
     /// Users.
     pub users: Vec<User>,
     /// Enrollments.
     pub enrollments: Vec<Enrollment>,
+}
+
+/// A record with a sourcedId, of one kind.
+pub trait Keyed {
+    /// The kind of record, as problems name it.
+    const KIND: RecordKind;
+
+    /// The kind of problem a record that cannot be read is: unreadable, or
+    /// a warning for rows that are only part of a record (a user's role).
+    const FAILURE: ProblemKind = ProblemKind::Unreadable;
+
+    /// Its common fields.
+    fn meta(&self) -> &Meta;
+}
+
+macro_rules! keyed {
+    ($($record:ty => $kind:ident),* $(,)?) => {$(
+        impl Keyed for $record {
+            const KIND: RecordKind = RecordKind::$kind;
+
+            fn meta(&self) -> &Meta {
+                &self.meta
+            }
+        }
+    )*};
+}
+
+keyed! {
+    Org => School,
+    Session => Term,
+    Course => Course,
+    Class => Section,
+    User => Person,
+    Enrollment => Enrollment,
+}
+
+/// The kind and sourcedId of every record of `records`.
+fn ids_of<T: Keyed>(records: &[T]) -> impl Iterator<Item = (RecordKind, &str)> {
+    records
+        .iter()
+        .map(|record| (T::KIND, record.meta().sourced_id.as_str()))
+}
+
+impl Records {
+    /// The kind and sourcedId of every record held.
+    pub fn ids(&self) -> HashSet<(RecordKind, &str)> {
+        ids_of(&self.orgs)
+            .chain(ids_of(&self.sessions))
+            .chain(ids_of(&self.courses))
+            .chain(ids_of(&self.classes))
+            .chain(ids_of(&self.users))
+            .chain(ids_of(&self.enrollments))
+            .collect()
+    }
+}
+
+impl Meta {
+    /// Reads the fields every record carries. A blank `status` is active in
+    /// a bulk file. `dateLastModified` is metadata in a bulk file: one that
+    /// is not ISO 8601 is noted and ignored. A `delta` file needs both to
+    /// order its changes, so there they are required.
+    ///
+    /// # Errors
+    ///
+    /// A blank sourcedId, an unknown status, or in a delta a blank status or
+    /// a blank or unreadable `dateLastModified`.
+    pub(crate) fn read(
+        sourced_id: Option<&str>,
+        status: Option<&str>,
+        modified: Option<&str>,
+        delta: bool,
+        location: String,
+        notes: &Notes,
+    ) -> Result<Meta, Fault> {
+        let sourced_id = sourced_id
+            .ok_or_else(|| Fault::blank("sourcedId"))?
+            .to_owned();
+        let status = match status {
+            None if delta => return Err(Fault::blank("status")),
+            None => Status::Active,
+            Some(value) => Status::parse(value).ok_or_else(|| {
+                Fault::new(
+                    "status",
+                    reason::BAD_VALUE,
+                    format!("status {value:?} is not active, tobedeleted or inactive"),
+                )
+            })?,
+        };
+        let modified = match (modified, modified.map(parse_datetime)) {
+            (_, Some(Some(at))) => Some(at),
+            (None, _) if delta => {
+                return Err(Fault::new(
+                    "dateLastModified",
+                    reason::DELTA_DATE,
+                    "dateLastModified is blank; a delta file needs it to order changes",
+                ));
+            }
+            (None, _) => None,
+            (Some(value), _) if delta => {
+                return Err(Fault::new(
+                    "dateLastModified",
+                    reason::DELTA_DATE,
+                    format!(
+                        "dateLastModified {value:?} is not an ISO 8601 date-time; a delta file needs it to order changes"
+                    ),
+                ));
+            }
+            (Some(value), _) => {
+                notes.warn(Fault::new(
+                    "dateLastModified",
+                    reason::BULK_DATE,
+                    format!(
+                        "dateLastModified {value:?} is not an ISO 8601 date-time; it is metadata in a bulk file and was ignored"
+                    ),
+                ));
+                None
+            }
+        };
+        Ok(Meta {
+            sourced_id,
+            status,
+            modified,
+            location,
+        })
+    }
 }
 
 /// An ISO 8601 date-time (with offset or `Z`), or a bare date read as midnight UTC.

@@ -24,14 +24,16 @@ pub use config::{Auth, RestConfig, RestVersion, Secret, Service, SignatureMethod
 pub use error::RestError;
 pub use gradebook::{GradeOptions, category_id, line_item_id, result_id, score_status};
 
-use crate::map::{self, Index};
-use crate::model::Records;
+use crate::map::{self, Options};
+use crate::model::{Keyed, Records, Unread};
+use crate::problem::{Fault, Sink};
 
 /// A OneRoster REST provider read as a SIS and written as a gradebook.
 #[derive(Debug)]
 pub struct OneRosterRest {
     client: RestClient,
     grades: GradeOptions,
+    options: Options,
 }
 
 /// The `filter` of a delta read: records modified after `since`.
@@ -52,6 +54,7 @@ impl OneRosterRest {
         Ok(OneRosterRest {
             client: RestClient::new(config)?,
             grades: GradeOptions::default(),
+            options: Options::default(),
         })
     }
 
@@ -62,6 +65,16 @@ impl OneRosterRest {
     /// When the HTTP client cannot be built.
     pub fn plus360(profile: &plus360::Plus360) -> Result<Self, RestError> {
         Ok(Self::new(profile.config())?.with_grade_options(plus360::GRADE_OPTIONS))
+    }
+
+    /// Makes a course for each course a class names that the provider does
+    /// not serve, titled after the first class naming it, with a warning on
+    /// each. Off by default: a class whose course is not served is then
+    /// unreadable.
+    #[must_use]
+    pub fn with_courses_from_classes(mut self) -> Self {
+        self.options.courses_from_classes = true;
+        self
     }
 
     /// Sets how scores are written.
@@ -89,6 +102,23 @@ impl OneRosterRest {
         &self.client
     }
 
+    /// Every record of the rostering collection `name` (its path and its
+    /// envelope) read with `query`, mapped by `read`.
+    async fn records<T: Keyed>(
+        &self,
+        name: &str,
+        query: &Query,
+        sink: &mut Sink<'_>,
+        read: impl Fn(json::Entity<'_>) -> Result<T, Fault>,
+    ) -> Result<Vec<T>, RestError> {
+        let path = format!("/{name}");
+        let items = self
+            .client
+            .collection(Service::Rostering, &path, name, query)
+            .await?;
+        Ok(json::read_all(&path, &items, sink, read))
+    }
+
     /// Reads every rostering collection with `query` (e.g. a
     /// [`modified_since`] filter for a delta read).
     ///
@@ -100,27 +130,30 @@ impl OneRosterRest {
         query: &Query,
     ) -> Result<(Records, Vec<SourceProblem>), RestError> {
         let mut problems = Vec::new();
-        let get = |path: &'static str, envelope: &'static str| {
-            self.client
-                .collection(Service::Rostering, path, envelope, query)
+        let mut unread = Unread::new();
+        let mut sink = Sink {
+            problems: &mut problems,
+            unread: &mut unread,
         };
-        let orgs = get("/orgs", "orgs").await?;
-        let sessions = get("/academicSessions", "academicSessions").await?;
-        let courses = get("/courses", "courses").await?;
-        let classes = get("/classes", "classes").await?;
-        let users = get("/users", "users").await?;
-        let enrollments = get("/enrollments", "enrollments").await?;
-        let p = &mut problems;
+        let s = &mut sink;
+        let orgs = self.records("orgs", query, s, json::org).await?;
+        let sessions = self
+            .records("academicSessions", query, s, json::session)
+            .await?;
+        let courses = self.records("courses", query, s, json::course).await?;
+        let classes = self.records("classes", query, s, json::class).await?;
+        let users = self.records("users", query, s, json::user).await?;
+        let enrollments = self
+            .records("enrollments", query, s, json::enrollment)
+            .await?;
         let records = Records {
-            orgs: json::read_all("/orgs", &orgs, p, json::org),
-            sessions: json::read_all("/academicSessions", &sessions, p, json::session),
-            // A provider without any course (as a CSV package without
-            // courses.csv) gets courses derived from the classes' links.
-            courses: (!courses.is_empty())
-                .then(|| json::read_all("/courses", &courses, p, json::course)),
-            classes: json::read_all("/classes", &classes, p, json::class),
-            users: json::read_all("/users", &users, p, json::user),
-            enrollments: json::read_all("/enrollments", &enrollments, p, json::enrollment),
+            unread,
+            orgs,
+            sessions,
+            courses,
+            classes,
+            users,
+            enrollments,
         };
         Ok((records, problems))
     }
@@ -129,33 +162,35 @@ impl OneRosterRest {
 #[async_trait]
 impl SisSource for OneRosterRest {
     async fn schools(&self) -> PortResult<Vec<School>> {
-        let mut problems = Vec::new();
-        let orgs = self
-            .client
-            .collection(Service::Rostering, "/orgs", "orgs", &Query::default())
-            .await?;
+        let query = Query::default();
+        let mut unread = Unread::new();
+        let mut sink = Sink {
+            problems: &mut Vec::new(),
+            unread: &mut unread,
+        };
+        let orgs = self.records("orgs", &query, &mut sink, json::org).await?;
         let classes = self
-            .client
-            .collection(Service::Rostering, "/classes", "classes", &Query::default())
+            .records("classes", &query, &mut sink, json::class)
             .await?;
         let records = Records {
-            orgs: json::read_all("/orgs", &orgs, &mut problems, json::org),
-            classes: json::read_all("/classes", &classes, &mut problems, json::class),
+            orgs,
+            classes,
+            unread,
             ..Records::default()
         };
-        Ok(map::schools(&Index::new(&records, &mut problems)))
+        Ok(map::schools(&records))
     }
 
+    /// The terms of `school_year`; a session marked inactive or tobedeleted
+    /// is never one.
     async fn terms(&self, school_year: i32) -> PortResult<Vec<Term>> {
-        let (records, mut problems) = self.read_records(&Query::default()).await?;
-        let index = Index::new(&records, &mut problems);
-        Ok(map::terms(&index, school_year, &mut problems))
+        let (records, _) = self.read_records(&Query::default()).await?;
+        Ok(map::terms(&records, school_year))
     }
 
     async fn snapshot(&self, request: &SisRequest) -> PortResult<SisRead> {
         let (records, mut problems) = self.read_records(&Query::default()).await?;
-        let index = Index::new(&records, &mut problems);
-        let snapshot = map::snapshot(&index, request, &mut problems);
+        let snapshot = map::snapshot(&records, request, self.options, &mut problems);
         Ok(SisRead { snapshot, problems })
     }
 }

@@ -1,78 +1,12 @@
 //! Rows of each OneRoster CSV file turned into [`crate::model`] records.
-//! A row with a blank required cell or a malformed value is a problem.
+//! A blank required cell or a malformed value the mapping uses makes the
+//! row unreadable; a malformed value nothing uses is a warning.
 
-use rostersync_ports::SourceProblem;
+use super::table::Row;
+use crate::model::{Class, Course, Enrollment, Meta, Org, Role, Session, User};
+use crate::problem::{Fault, reason};
 
-use super::table::{CellError, Row, Table};
-use crate::model::{Class, Course, Enrollment, Org, Role, Session, User};
-
-/// Required columns of `orgs.csv`.
-pub(crate) const ORGS: &[&str] = &["sourcedId", "name", "type"];
-/// Required columns of `academicSessions.csv`.
-pub(crate) const SESSIONS: &[&str] = &[
-    "sourcedId",
-    "title",
-    "type",
-    "startDate",
-    "endDate",
-    "schoolYear",
-];
-/// Required columns of `courses.csv`.
-pub(crate) const COURSES: &[&str] = &["sourcedId", "title", "orgSourcedId"];
-/// Required columns of `classes.csv`.
-pub(crate) const CLASSES: &[&str] = &[
-    "sourcedId",
-    "title",
-    "courseSourcedId",
-    "schoolSourcedId",
-    "termSourcedIds",
-];
-/// Required columns of `users.csv` in both versions.
-pub(crate) const USERS: &[&str] = &["sourcedId", "givenName", "familyName"];
-/// Further required columns of a 1.1 `users.csv`.
-pub(crate) const USERS_1_1: &[&str] = &["role", "orgSourcedIds"];
-/// Required columns of `roles.csv` (1.2).
-pub(crate) const ROLES: &[&str] = &[
-    "sourcedId",
-    "userSourcedId",
-    "roleType",
-    "role",
-    "orgSourcedId",
-];
-/// Required columns of `enrollments.csv`.
-pub(crate) const ENROLLMENTS: &[&str] = &[
-    "sourcedId",
-    "classSourcedId",
-    "schoolSourcedId",
-    "userSourcedId",
-    "role",
-];
-
-/// Maps every row of `table` with `read`; failures become problems.
-pub(crate) fn read_all<T>(
-    table: &Table,
-    problems: &mut Vec<SourceProblem>,
-    read: impl Fn(Row<'_>) -> Result<T, CellError>,
-) -> Vec<T> {
-    let mut out = Vec::new();
-    for record in &table.rows {
-        let row = table.row(record);
-        match read(row) {
-            Ok(value) => out.push(value),
-            // The record's sourcedId, when it has one, says whose row it is.
-            Err(CellError(message)) => problems.push(SourceProblem::new(
-                match row.opt("sourcedId") {
-                    Some(id) => format!("{} ({id})", row.location()),
-                    None => row.location(),
-                },
-                message,
-            )),
-        }
-    }
-    out
-}
-
-pub(crate) fn org(row: Row<'_>) -> Result<Org, CellError> {
+pub(crate) fn org(row: Row<'_>) -> Result<Org, Fault> {
     Ok(Org {
         meta: row.meta()?,
         name: row.req("name")?.to_owned(),
@@ -81,20 +15,27 @@ pub(crate) fn org(row: Row<'_>) -> Result<Org, CellError> {
     })
 }
 
-pub(crate) fn session(row: Row<'_>) -> Result<Session, CellError> {
+pub(crate) fn session(row: Row<'_>) -> Result<Session, Fault> {
+    let meta = row.meta()?;
     let year = row.req("schoolYear")?;
-    let school_year = year
-        .parse()
-        .map_err(|_| CellError(format!("column schoolYear: {year:?} is not a year")))?;
+    let school_year = year.parse().map_err(|_| {
+        Fault::new(
+            "schoolYear",
+            reason::BAD_VALUE,
+            format!("schoolYear {year:?} is not a year"),
+        )
+    })?;
     let start = row.req_date("startDate")?;
     let end = row.req_date("endDate")?;
     if end < start {
-        return Err(CellError(format!(
-            "endDate {end} is before startDate {start}"
-        )));
+        return Err(Fault::new(
+            "endDate",
+            reason::BAD_VALUE,
+            format!("endDate {end} is before startDate {start}"),
+        ));
     }
     Ok(Session {
-        meta: row.meta()?,
+        meta,
         title: row.req("title")?.to_owned(),
         kind: row.req("type")?.to_owned(),
         start,
@@ -104,18 +45,19 @@ pub(crate) fn session(row: Row<'_>) -> Result<Session, CellError> {
     })
 }
 
-pub(crate) fn course(row: Row<'_>) -> Result<Course, CellError> {
+pub(crate) fn course(row: Row<'_>) -> Result<Course, Fault> {
     Ok(Course {
         meta: row.meta()?,
         title: row.req("title")?.to_owned(),
         code: row.opt("courseCode").map(str::to_owned),
         grades: row.list("grades"),
         org: row.opt("orgSourcedId").map(str::to_owned),
+        school_year: row.opt("schoolYearSourcedId").map(str::to_owned),
         subjects: row.list("subjects"),
     })
 }
 
-pub(crate) fn class(row: Row<'_>) -> Result<Class, CellError> {
+pub(crate) fn class(row: Row<'_>) -> Result<Class, Fault> {
     Ok(Class {
         meta: row.meta()?,
         title: row.req("title")?.to_owned(),
@@ -129,10 +71,12 @@ pub(crate) fn class(row: Row<'_>) -> Result<Class, CellError> {
 }
 
 /// A user row; `legacy` when the file has the 1.1 `role` and `orgSourcedIds` columns.
-pub(crate) fn user(row: Row<'_>, legacy: bool) -> Result<User, CellError> {
+pub(crate) fn user(row: Row<'_>, legacy: bool) -> Result<User, Fault> {
     let meta = row.meta()?;
-    if let Some(ids) = row.opt("userIds") {
-        user_ids(ids)?;
+    if let Some(ids) = row.opt("userIds")
+        && let Err(fault) = user_ids(ids)
+    {
+        row.warn(fault);
     }
     let roles = if legacy {
         let role = row.req("role")?.to_owned();
@@ -173,14 +117,16 @@ pub(crate) fn user(row: Row<'_>, legacy: bool) -> Result<User, CellError> {
 }
 
 /// Parses a `userIds` cell: `{type:id}` items separated by commas.
-pub(crate) fn user_ids(cell: &str) -> Result<Vec<(String, String)>, CellError> {
+pub(crate) fn user_ids(cell: &str) -> Result<Vec<(String, String)>, Fault> {
     let mut ids = Vec::new();
     let mut rest = cell.trim();
     while !rest.is_empty() {
         let bad = || {
-            CellError(format!(
-                "column userIds: {cell:?} is not a list of {{type:id}}"
-            ))
+            Fault::new(
+                "userIds",
+                reason::USER_IDS,
+                format!("userIds {cell:?} is not a list of {{type:id}}; it was ignored"),
+            )
         };
         let inner = rest.strip_prefix('{').ok_or_else(bad)?;
         let close = inner.find('}').ok_or_else(bad)?;
@@ -196,30 +142,41 @@ pub(crate) fn user_ids(cell: &str) -> Result<Vec<(String, String)>, CellError> {
 }
 
 /// A `roles.csv` row: the user it belongs to and the role, with its meta.
-pub(crate) fn role(row: Row<'_>) -> Result<(String, crate::model::Meta, Role), CellError> {
-    let meta = row.meta()?;
-    let kind = row.req("roleType")?;
-    let primary = match kind {
-        "primary" => true,
-        "secondary" => false,
-        other => {
-            return Err(CellError(format!(
-                "column roleType: {other:?} is neither primary nor secondary"
-            )));
-        }
+/// It is part of its user's record, so what makes it unreadable is said as
+/// a warning about that user.
+pub(crate) fn role(row: Row<'_>) -> Result<(String, Meta, Role), Fault> {
+    let read = || {
+        let meta = row.meta()?;
+        let kind = row.req("roleType")?;
+        let primary = match kind {
+            "primary" => true,
+            "secondary" => false,
+            other => {
+                return Err(Fault::new(
+                    "roleType",
+                    reason::BAD_VALUE,
+                    format!("roleType {other:?} is neither primary nor secondary"),
+                ));
+            }
+        };
+        Ok((
+            row.req("userSourcedId")?.to_owned(),
+            meta,
+            Role {
+                role: row.req("role")?.to_owned(),
+                primary,
+                org: Some(row.req("orgSourcedId")?.to_owned()),
+            },
+        ))
     };
-    Ok((
-        row.req("userSourcedId")?.to_owned(),
-        meta,
-        Role {
-            role: row.req("role")?.to_owned(),
-            primary,
-            org: Some(row.req("orgSourcedId")?.to_owned()),
-        },
-    ))
+    read().map_err(|fault| Fault {
+        reason: reason::ROLE_ROW,
+        message: format!("a role of the user was not read: {}", fault.message),
+        ..fault
+    })
 }
 
-pub(crate) fn enrollment(row: Row<'_>) -> Result<Enrollment, CellError> {
+pub(crate) fn enrollment(row: Row<'_>) -> Result<Enrollment, Fault> {
     Ok(Enrollment {
         meta: row.meta()?,
         class: row.req("classSourcedId")?.to_owned(),

@@ -1,15 +1,14 @@
 //! OneRoster JSON entities turned into [`crate::model`] records. Booleans
 //! may be the strings `"true"`/`"false"` or JSON booleans; references are
 //! GUIDRefs whose `sourcedId` is taken. A malformed entity is a problem
-//! located by endpoint and index.
+//! located by endpoint and index. A REST read is a full read, so
+//! `dateLastModified` is metadata: one that is not ISO 8601 is a warning.
 
 use chrono::NaiveDate;
-use rostersync_ports::SourceProblem;
 use serde_json::Value;
 
-use crate::model::{
-    Class, Course, Enrollment, Meta, Org, Role, Session, Status, User, parse_datetime,
-};
+use crate::model::{Class, Course, Enrollment, Keyed, Meta, Org, Role, Session, User};
+use crate::problem::{Fault, Notes, Sink, reason};
 
 /// One entity of a collection, with its location for problems.
 #[derive(Debug, Clone, Copy)]
@@ -17,17 +16,19 @@ pub(crate) struct Entity<'a> {
     value: &'a Value,
     endpoint: &'a str,
     index: usize,
+    notes: &'a Notes,
 }
 
-type Result<T> = std::result::Result<T, String>;
+type Result<T> = std::result::Result<T, Fault>;
+
+fn bad(key: &str, message: String) -> Fault {
+    Fault::new(key, reason::BAD_VALUE, message)
+}
 
 impl<'a> Entity<'a> {
-    /// The endpoint and index, with the record's sourcedId when it has one.
+    /// The endpoint and index.
     fn location(&self) -> String {
-        match self.opt("sourcedId") {
-            Some(id) => format!("{} index {} ({id})", self.endpoint, self.index),
-            None => format!("{} index {}", self.endpoint, self.index),
-        }
+        format!("{} index {}", self.endpoint, self.index)
     }
 
     fn opt(&self, key: &str) -> Option<&'a str> {
@@ -38,8 +39,7 @@ impl<'a> Entity<'a> {
     }
 
     fn req(&self, key: &str) -> Result<&'a str> {
-        self.opt(key)
-            .ok_or_else(|| format!("field {key} is missing or blank"))
+        self.opt(key).ok_or_else(|| Fault::blank(key))
     }
 
     fn date(&self, key: &str) -> Result<Option<NaiveDate>> {
@@ -48,14 +48,13 @@ impl<'a> Entity<'a> {
                 // Some providers send date-times where dates are due.
                 let day = v.get(..10).unwrap_or(v);
                 NaiveDate::parse_from_str(day, "%Y-%m-%d")
-                    .map_err(|_| format!("field {key}: {v:?} is not a YYYY-MM-DD date"))
+                    .map_err(|_| bad(key, format!("{key} {v:?} is not a YYYY-MM-DD date")))
             })
             .transpose()
     }
 
     fn req_date(&self, key: &str) -> Result<NaiveDate> {
-        self.date(key)?
-            .ok_or_else(|| format!("field {key} is missing"))
+        self.date(key)?.ok_or_else(|| Fault::blank(key))
     }
 
     fn flag(&self, key: &str, default: bool) -> Result<bool> {
@@ -64,7 +63,7 @@ impl<'a> Entity<'a> {
             Some(Value::Bool(b)) => Ok(*b),
             Some(Value::String(s)) if s.eq_ignore_ascii_case("true") => Ok(true),
             Some(Value::String(s)) if s.eq_ignore_ascii_case("false") => Ok(false),
-            Some(other) => Err(format!("field {key}: {other} is neither true nor false")),
+            Some(other) => Err(bad(key, format!("{key} {other} is neither true nor false"))),
         }
     }
 
@@ -92,8 +91,7 @@ impl<'a> Entity<'a> {
     }
 
     fn ref_req(&self, key: &str) -> Result<String> {
-        self.ref_opt(key)
-            .ok_or_else(|| format!("reference {key} is missing"))
+        self.ref_opt(key).ok_or_else(|| Fault::blank(key))
     }
 
     fn refs(&self, key: &str) -> Vec<String> {
@@ -104,48 +102,42 @@ impl<'a> Entity<'a> {
     }
 
     fn meta(&self) -> Result<Meta> {
-        let status = match self.opt("status") {
-            None => Status::Active,
-            Some(v) => {
-                Status::parse(v).ok_or_else(|| format!("field status: unknown value {v:?}"))?
-            }
-        };
-        let modified = self
-            .opt("dateLastModified")
-            .map(|v| {
-                parse_datetime(v)
-                    .ok_or_else(|| format!("field dateLastModified: {v:?} is not a date-time"))
-            })
-            .transpose()?;
-        Ok(Meta {
-            sourced_id: self.req("sourcedId")?.to_owned(),
-            status,
-            modified,
-            location: self.location(),
-        })
+        Meta::read(
+            self.opt("sourcedId"),
+            self.opt("status"),
+            self.opt("dateLastModified"),
+            false,
+            self.location(),
+            self.notes,
+        )
     }
 }
 
-/// Maps every entity of `items` (read from `endpoint`) with `read`.
-pub(crate) fn read_all<T>(
+/// Maps every entity of `items` (read from `endpoint`) with `read`; one
+/// that fails is an unreadable problem. Two entities with the same
+/// sourcedId are both unreadable.
+pub(crate) fn read_all<T: Keyed>(
     endpoint: &str,
     items: &[Value],
-    problems: &mut Vec<SourceProblem>,
+    sink: &mut Sink<'_>,
     read: impl Fn(Entity<'_>) -> Result<T>,
 ) -> Vec<T> {
     let mut out = Vec::new();
     for (index, value) in items.iter().enumerate() {
+        let notes = Notes::default();
         let entity = Entity {
             value,
             endpoint,
             index,
+            notes: &notes,
         };
-        match read(entity) {
-            Ok(record) => out.push(record),
-            Err(message) => problems.push(SourceProblem::new(entity.location(), message)),
+        let at = entity.location();
+        let key = entity.opt("sourcedId");
+        if let Some(read) = sink.settle(read(entity), &notes, T::KIND, &at, key, T::FAILURE) {
+            out.push(read);
         }
     }
-    out
+    sink.unique(out)
 }
 
 pub(crate) fn org(e: Entity<'_>) -> Result<Org> {
@@ -163,7 +155,12 @@ pub(crate) fn session(e: Entity<'_>) -> Result<Session> {
         Some(Value::String(s)) => s.trim().parse().ok(),
         _ => None,
     }
-    .ok_or_else(|| "field schoolYear is missing or not a year".to_owned())?;
+    .ok_or_else(|| {
+        bad(
+            "schoolYear",
+            "schoolYear is missing or not a year".to_owned(),
+        )
+    })?;
     Ok(Session {
         meta: e.meta()?,
         title: e.req("title")?.to_owned(),
@@ -182,6 +179,7 @@ pub(crate) fn course(e: Entity<'_>) -> Result<Course> {
         code: e.opt("courseCode").map(str::to_owned),
         grades: e.strings("grades"),
         org: e.ref_opt("org"),
+        school_year: e.ref_opt("schoolYear"),
         subjects: e.strings("subjects"),
     })
 }
@@ -207,7 +205,7 @@ pub(crate) fn user(e: Entity<'_>) -> Result<User> {
             let role = item
                 .get("role")
                 .and_then(Value::as_str)
-                .ok_or("a role has no role value")?;
+                .ok_or_else(|| Fault::blank("roles.role"))?;
             roles.push(Role {
                 role: role.to_owned(),
                 primary: item.get("roleType").and_then(Value::as_str) != Some("secondary"),

@@ -10,10 +10,12 @@ use rostersync_core::ids::PersonKey;
 use rostersync_core::model::sis::{
     Course, Enrollment, EnrollmentRole, Person, Section, SisSnapshot, Subject,
 };
-use rostersync_oneroster::OneRosterCsv;
+use rostersync_oneroster::{OneRosterCsv, reason};
 use rostersync_ports::conformance::{Expected, assert_sis_source};
 use rostersync_ports::{SisRequest, SisSource};
-use rostersync_sim::district::{District, DistrictSize, generate, write_oneroster_csv};
+use rostersync_sim::district::{
+    DISTRICT_ORG, District, DistrictSize, generate, write_oneroster_csv,
+};
 
 const SEED: u64 = 20_260_601;
 
@@ -58,8 +60,8 @@ fn line_of(text: &str, sourced_id: &str) -> usize {
     text[..at].matches('\n').count() + 2
 }
 
-/// Every enrollment row: (line, class, school, user). Enrollment cells are
-/// keys, dates and flags, never quoted.
+/// Every enrollment row: (line, sourcedId, class, user). Enrollment cells
+/// are keys, dates and flags, never quoted.
 fn enrollment_rows(text: &str) -> Vec<(usize, String, String, String)> {
     text.split('\n')
         .enumerate()
@@ -69,8 +71,8 @@ fn enrollment_rows(text: &str) -> Vec<(usize, String, String, String)> {
             let cells: Vec<&str> = line.trim_end().split(',').collect();
             (
                 i + 1,
+                cells[0].to_owned(),
                 cells[3].to_owned(),
-                cells[4].to_owned(),
                 cells[5].to_owned(),
             )
         })
@@ -88,11 +90,14 @@ fn key(s: impl ToString) -> String {
 /// teaching their sections, and the guardians of the students kept. Every
 /// school of the package is listed.
 ///
-/// Left out because OneRoster 1.1 cannot carry it: people with a blank
-/// given or family name (both are required; their row, the rows naming
-/// them as agents, and their enrollments in the sections read are expected
-/// problems instead). A key the district lists twice is one `sourcedId`,
-/// so it is expected once.
+/// Every other row of the package is a problem at its line: the district
+/// org (not a school); the terms, courses, classes, users and enrollments
+/// of the other schools (not requested); and, because OneRoster 1.1 cannot
+/// carry them, people with a blank given or family name (both are
+/// required) and their enrollments in the sections read. A link to such a
+/// person from another user's agents is only a warning. A key the district
+/// lists twice is one `sourcedId`, so it is expected once. The totals are
+/// the rows of each file.
 fn expected(district: &District, request: &SisRequest, dir: &Path) -> Expected {
     let sis = &district.sis;
     let gone = unreadable(district);
@@ -146,51 +151,63 @@ fn expected(district: &District, request: &SisRequest, dir: &Path) -> Expected {
         .iter()
         .filter(|c| wanted(c.school.as_str()) || used.contains(c.key.as_str()))
         .collect();
+    let terms: BTreeSet<String> = sis
+        .terms
+        .iter()
+        .filter(|t| wanted(t.school.as_str()))
+        .map(|t| key(&t.key))
+        .collect();
 
-    // The problems: each unreadable person's row, each readable row naming
-    // one as an agent, and their enrollments in the sections read.
-    let users = std::fs::read_to_string(dir.join("users.csv")).unwrap();
-    let mut problem_locations = Vec::new();
-    for person in &gone {
-        problem_locations.push(format!(
-            "users.csv line {}",
-            line_of(&users, person.as_str())
-        ));
-    }
-    let mut named_by: BTreeSet<&PersonKey> = BTreeSet::new();
-    for link in &sis.guardian_links {
-        if gone.contains(&link.student) && !gone.contains(&link.guardian) {
-            named_by.insert(&link.guardian);
+    // Each row not read, at its line: `file line N (sourcedId)`.
+    let read = |file: &str| std::fs::read_to_string(dir.join(file)).unwrap();
+    let mut problem_locations = vec![format!("orgs.csv line 2 ({DISTRICT_ORG})")];
+    let course_keys: BTreeSet<String> = courses.iter().map(|c| key(&c.key)).collect();
+    let people_keys: BTreeSet<&str> = sis.people.iter().map(|p| p.key.as_str()).collect();
+    let files: [(&str, Vec<&str>, &BTreeSet<String>); 4] = [
+        (
+            "academicSessions.csv",
+            sis.terms.iter().map(|t| t.key.as_str()).collect(),
+            &terms,
+        ),
+        (
+            "courses.csv",
+            sis.courses.iter().map(|c| c.key.as_str()).collect(),
+            &course_keys,
+        ),
+        (
+            "classes.csv",
+            sis.sections.iter().map(|s| s.key.as_str()).collect(),
+            &section_keys,
+        ),
+        ("users.csv", people_keys.into_iter().collect(), &people),
+    ];
+    for (file, keys, kept) in files {
+        let text = read(file);
+        // The line each row starts on, by the sourcedId it starts with.
+        let mut lines: BTreeMap<&str, usize> = BTreeMap::new();
+        for (i, line) in text.split('\n').enumerate() {
+            if let Some((id, _)) = line.split_once(',') {
+                lines.entry(id).or_insert(i + 1);
+            }
         }
-        if gone.contains(&link.guardian) && !gone.contains(&link.student) {
-            named_by.insert(&link.student);
+        for id in keys.into_iter().filter(|id| !kept.contains(*id)) {
+            problem_locations.push(format!("{file} line {} ({id})", lines[id]));
         }
     }
-    for person in named_by {
-        problem_locations.push(format!(
-            "users.csv line {} ({person})",
-            line_of(&users, person.as_str())
-        ));
-    }
-    let rows = std::fs::read_to_string(dir.join("enrollments.csv")).unwrap();
-    for (line, class, school, user) in enrollment_rows(&rows) {
-        if wanted(&school) && gone.contains(user.as_str()) && section_keys.contains(&class) {
-            problem_locations.push(format!("enrollments.csv line {line} ("));
+    let rows = read("enrollments.csv");
+    for (line, id, class, user) in enrollment_rows(&rows) {
+        if !section_keys.contains(&class) || gone.contains(user.as_str()) {
+            problem_locations.push(format!("enrollments.csv line {line} ({id})"));
         }
     }
 
     Expected {
         schools: sis.schools.iter().map(|s| key(&s.key)).collect(),
-        terms: sis
-            .terms
-            .iter()
-            .filter(|t| wanted(t.school.as_str()))
-            .map(|t| key(&t.key))
-            .collect(),
+        terms,
         inactive_people: status_of(rostersync_core::model::sis::PersonStatus::Inactive),
         withdrawn_people: status_of(rostersync_core::model::sis::PersonStatus::Withdrawn),
         people,
-        courses: courses.iter().map(|c| key(&c.key)).collect(),
+        courses: course_keys,
         inactive_courses: courses
             .iter()
             .filter(|c| !c.active)
@@ -202,7 +219,7 @@ fn expected(district: &District, request: &SisRequest, dir: &Path) -> Expected {
         as_of: Some(district.as_of),
         guardian_links,
         problem_locations,
-        totals: Default::default(),
+        totals: crate::fixture::totals(dir),
     }
 }
 
@@ -244,11 +261,39 @@ async fn a_generated_small_district_conforms_read_one_school_at_a_time() {
     let district = generate(DistrictSize::Small, SEED, 2026);
     let dir = write(&district);
     let source = OneRosterCsv::new(dir.path());
-    for school in &district.sis.schools {
+    // The first school (which holds the forced mess) and the last: the kit
+    // matches every expected location against every problem, so each read
+    // costs the square of the records of the other schools.
+    let schools = &district.sis.schools;
+    for school in [&schools[0], &schools[schools.len() - 1]] {
         let request = request(&district, &[school.key.as_str()]);
         let expected = expected(&district, &request, dir.path());
         assert!(expected.people.len() < district.sis.people.len());
         assert_sis_source(&source, &request, &expected).await;
+        // What the other schools hold is left out as not requested; what is
+        // left out otherwise is the district org and the nameless person.
+        let read = source.snapshot(&request).await.unwrap();
+        let mut reasons: BTreeMap<&str, usize> = BTreeMap::new();
+        for problem in read.problems.iter().filter(|p| p.excludes()) {
+            *reasons
+                .entry(problem.reason.as_deref().unwrap())
+                .or_default() += 1;
+        }
+        assert!(reasons[reason::NOT_REQUESTED] > 1_000, "{reasons:?}");
+        assert_eq!(reasons[reason::NOT_A_SCHOOL], 1, "{reasons:?}");
+        let others: Vec<&&str> = reasons
+            .keys()
+            .filter(|r| {
+                ![
+                    reason::NOT_REQUESTED,
+                    reason::NOT_A_SCHOOL,
+                    reason::BLANK_REQUIRED,
+                    reason::USER_NOT_READ,
+                ]
+                .contains(*r)
+            })
+            .collect();
+        assert!(others.is_empty(), "{reasons:?}");
     }
 }
 
@@ -417,7 +462,8 @@ async fn quoted_fields_survive_the_round_trip() {
     let source = OneRosterCsv::new(dir.path());
     let request = all_schools(&district);
     let read = source.snapshot(&request).await.unwrap();
-    assert!(read.problems.is_empty(), "{:?}", read.problems);
+    let problems: Vec<&str> = read.problems.iter().map(|p| p.location.as_str()).collect();
+    assert_eq!(problems, [format!("orgs.csv line 2 ({DISTRICT_ORG})")]);
     // The reader reads a CRLF inside a quoted field as LF, as RFC 4180 text does.
     district.sis.sections[0].title = "Period 1,\n2".to_owned();
     assert_same_records(&district, &read.snapshot);

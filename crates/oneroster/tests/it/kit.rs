@@ -1,6 +1,7 @@
 //! The conformance kit against hand-made sources that break the contract:
 //! duplicates, dangling links, a guardian link to a non-student, unstable
-//! reads, a failed read.
+//! reads, a failed read, records lost or reported twice; and one that keeps
+//! it while reporting warnings, which are not problem locations.
 
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -12,7 +13,9 @@ use rostersync_core::model::sis::{
     SisSnapshot, Term,
 };
 use rostersync_ports::conformance::{Expected, check_sis_source};
-use rostersync_ports::{ErrorKind, PortError, PortResult, SisRead, SisRequest, SisSource};
+use rostersync_ports::{
+    ErrorKind, PortError, PortResult, RecordKind, SisRead, SisRequest, SisSource, SourceProblem,
+};
 
 /// A source that yields `reads[n]` on its n-th snapshot (the last one after that).
 struct Fake {
@@ -159,4 +162,88 @@ async fn kit_reports_a_failed_read() {
     assert_eq!(violations.len(), 1);
     assert_eq!(violations[0].check, "read");
     assert!(violations[0].detail.contains("down"));
+}
+
+/// A school and a student read, a warning on the student, and one person
+/// and one enrollment left out, as a source accounting for four people.
+fn accounted() -> SisRead {
+    let mut snapshot = broken();
+    snapshot.terms.clear();
+    snapshot.people = vec![person("a", SisRole::Student)];
+    snapshot.guardian_links.clear();
+    snapshot.enrollments.clear();
+    let problem = |at: &str, record| SourceProblem::new(at, "why").record(record).reason("why");
+    SisRead {
+        snapshot,
+        problems: vec![
+            problem("users.csv line 2 (a)", RecordKind::Person).warning(),
+            problem("users.csv line 3 (b)", RecordKind::Person).left_out(),
+            problem("users.csv line 4 (c)", RecordKind::Person),
+            problem("enrollments.csv line 2 (e)", RecordKind::Enrollment).left_out(),
+        ],
+    }
+}
+
+fn accounted_expected() -> Expected {
+    Expected {
+        schools: ["S".to_owned()].into(),
+        people: ["a".to_owned()].into(),
+        problem_locations: vec![
+            "users.csv line 3 (b)".to_owned(),
+            "users.csv line 4 (c)".to_owned(),
+            "enrollments.csv line 2 (e)".to_owned(),
+        ],
+        totals: [
+            (RecordKind::School, 1),
+            (RecordKind::Person, 3),
+            (RecordKind::Enrollment, 1),
+        ]
+        .into(),
+        ..Expected::default()
+    }
+}
+
+#[tokio::test]
+async fn warnings_are_not_problem_locations_and_every_record_is_counted() {
+    let fake = Fake {
+        reads: vec![Ok(accounted())],
+        calls: AtomicUsize::new(0),
+    };
+    let violations = check_sis_source(&fake, &request(), &accounted_expected()).await;
+    assert!(violations.is_empty(), "{violations:#?}");
+}
+
+#[tokio::test]
+async fn kit_catches_a_lost_record_one_reported_twice_and_a_problem_of_no_kind() {
+    let mut read = accounted();
+    // The enrollment is reported twice, a person lost, and a problem says
+    // not what it is about.
+    let twice = read.problems[3].clone();
+    read.problems.push(twice);
+    read.problems.remove(2);
+    read.problems
+        .push(SourceProblem::new("classes.csv line 9", "why").warning());
+    let fake = Fake {
+        reads: vec![Ok(read)],
+        calls: AtomicUsize::new(0),
+    };
+    let mut expected = accounted_expected();
+    expected.problem_locations.remove(1);
+    let violations = check_sis_source(&fake, &request(), &expected).await;
+    let text: Vec<String> = violations.iter().map(ToString::to_string).collect();
+    assert!(
+        violations.iter().all(|v| v.check == "accounting"),
+        "{text:#?}"
+    );
+    for needle in [
+        "person: the source holds 3, 1 were read and 1 reported as not read (1 unaccounted for)",
+        "enrollment: the source holds 1, 0 were read and 2 reported as not read (-1 unaccounted for)",
+        "enrollments.csv line 2 (e) is reported as not read more than once",
+        "a problem names no kind of record",
+    ] {
+        assert!(
+            text.iter().any(|t| t.contains(needle)),
+            "{needle} not in {text:#?}"
+        );
+    }
 }

@@ -1,5 +1,5 @@
-//! Integration tests of the OneRoster adapter: the CSV packages of
-//! `shared/data/oneroster`, edited copies of them, the same packages zipped,
+//! Integration tests of the OneRoster adapter: the sample CSV packages of
+//! `tests/data` (see its `SOURCE.md`), edited copies of them, the same packages zipped,
 //! the conformance kit, and a generated district written as a package.
 
 // Helpers of this test binary (fixture copies) are not `#[test]` functions,
@@ -16,4 +16,5 @@ mod kit;
 mod rest;
 mod rest_conformance;
 mod rest_gradebook;
+mod sloppy;
 mod zip_packages;

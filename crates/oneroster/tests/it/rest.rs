@@ -305,7 +305,19 @@ async fn one_two_users_with_roles_preferred_names_and_agents() {
     let mut request = request("S1");
     request.school_year = 2026;
     let read = source.snapshot(&request).await.unwrap();
-    assert!(read.problems.is_empty(), "{:?}", read.problems);
+    // The district org is not a school, and says so; nothing else is wrong.
+    let problems: Vec<(&str, &str)> = read
+        .problems
+        .iter()
+        .map(|p| (p.location.as_str(), p.reason.as_deref().unwrap_or("")))
+        .collect();
+    assert_eq!(
+        problems,
+        [(
+            "/orgs index 1 (D1)",
+            rostersync_oneroster::reason::NOT_A_SCHOOL
+        )]
+    );
     let s = &read.snapshot;
     let person = |k: &str| s.people.iter().find(|p| p.key.as_str() == k).unwrap();
     assert_eq!(person("st").name.preferred_first.as_deref(), Some("Bob"));

@@ -1,6 +1,7 @@
 //! The conformance kit run against the REST client over the local OneRoster
-//! simulator of `rostersync-sim`, serving the shared packages and the edited
-//! copy: OAuth 1.0a and OAuth 2, with and without paging headers.
+//! simulator of `rostersync-sim`, serving the sample packages and the edited
+//! copy: OAuth 1.0a and OAuth 2, with and without paging headers; every
+//! entity served is read or accounted for.
 
 use rostersync_oneroster::rest::{
     Auth, OneRosterRest, Query, RestConfig, RestVersion, Secret, Service, SignatureMethod,
@@ -10,8 +11,22 @@ use rostersync_ports::{ErrorKind, PortError, SisSource};
 use rostersync_sim::oneroster::{OneRosterSim, RunningOneRoster, SimAuth};
 use url::Url;
 
-use crate::conformance::{edited_package, minimal};
+use crate::conformance::{edited_package, minimal, minimal_with_made_courses, one_two};
 use crate::fixture::{DELTA_1_2, MINIMAL_1_1, SCHOOL_1_1, request};
+use crate::sloppy;
+
+/// `expected` with its problem locations as the REST client gives them:
+/// the simulator serves each file's rows in order, so the row on line N of
+/// `users.csv` is index N - 2 of `/users`.
+fn over_rest(mut expected: Expected) -> Expected {
+    for location in &mut expected.problem_locations {
+        let (file, rest) = location.split_once(".csv line ").unwrap();
+        let (line, key) = rest.split_once(' ').unwrap();
+        let index = line.parse::<usize>().unwrap() - 2;
+        *location = format!("/{file} index {index} {key}");
+    }
+    expected
+}
 
 fn sim_oauth1() -> SimAuth {
     SimAuth::OAuth1 {
@@ -65,14 +80,19 @@ async fn rest_one_one_over_the_simulator_conforms_with_oauth1_and_link_paging() 
         .start()
         .await
         .unwrap();
-    assert_sis_source(&client_oauth1(&sim, 2), &request(SCHOOL_1_1), &minimal()).await;
+    let expected = over_rest(minimal());
+    assert!(expected.problem_locations[0].starts_with("/classes index 0 (cls-"));
+    assert_sis_source(&client_oauth1(&sim, 2), &request(SCHOOL_1_1), &expected).await;
+    let made = client_oauth1(&sim, 2).with_courses_from_classes();
+    assert_sis_source(&made, &request(SCHOOL_1_1), &minimal_with_made_courses()).await;
 }
 
 #[tokio::test]
 async fn rest_edited_package_conforms_with_guardians_statuses_and_a_malformed_record() {
-    let (dir, mut expected) = edited_package();
+    let (dir, expected) = edited_package();
     // users.csv line 11 is the tenth user: index 9 of /users.
-    expected.problem_locations = vec!["/users index 9".to_owned()];
+    let expected = over_rest(expected);
+    assert_eq!(expected.problem_locations, ["/users index 9 (usr-broken)"]);
     let sim = OneRosterSim::from_package(dir.path(), sim_oauth1())
         .unwrap()
         .without_paging_headers()
@@ -90,17 +110,8 @@ async fn rest_one_two_over_the_simulator_conforms_with_oauth2_and_short_pages() 
         .start()
         .await
         .unwrap();
-    let expected = Expected {
-        schools: ["ORG_1".to_owned()].into(),
-        terms: ["ACAD_SESS_1".to_owned()].into(),
-        people: ["USER_0".to_owned()].into(),
-        courses: ["COURSE_001".to_owned()].into(),
-        sections: ["CLASS_001".to_owned()].into(),
-        enrollments: [("CLASS_001".to_owned(), "USER_0".to_owned())].into(),
-        ..Expected::default()
-    };
     let client = client_oauth2(&sim, 1);
-    assert_sis_source(&client, &request("ORG_1"), &expected).await;
+    assert_sis_source(&client, &request("ORG_1"), &one_two()).await;
     // Many reads, one token.
     assert_eq!(sim.tokens_issued(), 1);
     sim.expire_tokens();
@@ -115,6 +126,48 @@ async fn rest_one_two_over_the_simulator_conforms_with_oauth2_and_short_pages() 
         1
     );
     assert_eq!(sim.tokens_issued(), 2);
+}
+
+#[tokio::test]
+async fn rest_sloppy_packages_over_the_simulator_are_read_or_accounted_for() {
+    let one_one = OneRosterSim::from_package(&sloppy::v1p1(), sim_oauth1())
+        .unwrap()
+        .start()
+        .await
+        .unwrap();
+    let expected = over_rest(sloppy::v1p1_expected());
+    let client = client_oauth1(&one_one, 4);
+    assert_sis_source(&client, &sloppy::request("sch-110"), &expected).await;
+    // The same reasons as from the files: a date that is not ISO 8601 is
+    // metadata, a role that cannot be mapped leaves the user out.
+    let read = client.snapshot(&sloppy::request("sch-110")).await.unwrap();
+    let reason_at = |location: &str| {
+        read.problems
+            .iter()
+            .find(|p| p.location == location)
+            .and_then(|p| p.reason.as_deref())
+    };
+    assert_eq!(
+        reason_at("/users index 4 (s-1001)"),
+        Some(rostersync_oneroster::reason::BULK_DATE)
+    );
+    assert_eq!(
+        reason_at("/users index 2 (a-600)"),
+        Some(rostersync_oneroster::reason::ROLE_NOT_SYNCED)
+    );
+    let one_two = OneRosterSim::from_package(&sloppy::v1p2(), sim_oauth2())
+        .unwrap()
+        .without_paging_headers()
+        .start()
+        .await
+        .unwrap();
+    let expected = over_rest(sloppy::v1p2_expected());
+    assert_sis_source(
+        &client_oauth2(&one_two, 2),
+        &sloppy::request("sch-20"),
+        &expected,
+    )
+    .await;
 }
 
 #[tokio::test]

@@ -1,4 +1,4 @@
-//! The CSV reader on packages given as zip files: the shared samples zipped
+//! The CSV reader on packages given as zip files: the sample packages zipped
 //! (at the top or in one folder, stored or deflated) read exactly as the
 //! folders do, a zipped delta applies like a folder delta, and broken zips
 //! fail naming the zip and the file.
@@ -110,6 +110,7 @@ async fn zipped_delta_applies_like_the_folder_delta() {
     );
     let from_folders = OneRosterCsv::new(MINIMAL_1_1)
         .with_delta(delta.path())
+        .with_courses_from_classes()
         .snapshot(&request(SCHOOL_1_1))
         .await
         .unwrap();
@@ -118,6 +119,7 @@ async fn zipped_delta_applies_like_the_folder_delta() {
         OneRosterCsv::new(MINIMAL_1_1).with_delta(&delta_zip),
         OneRosterCsv::new(&bulk_zip).with_delta(&delta_zip),
     ] {
+        let source = source.with_courses_from_classes();
         let read = source.snapshot(&request(SCHOOL_1_1)).await.unwrap();
         assert_delta_applied(&read);
         assert_eq!(read, from_folders);
