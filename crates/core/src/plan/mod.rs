@@ -5,6 +5,7 @@ mod builder;
 mod courses;
 mod emails;
 mod enrollments;
+mod fit;
 mod guardians;
 mod index;
 mod record;

@@ -6,3 +6,4 @@ mod emails;
 mod fixture;
 mod golden;
 mod props;
+mod text;
