@@ -1,5 +1,6 @@
 //! Planning courses: scope, the key and the text made to fit the LMS,
-//! required fields, then create / update / link.
+//! required fields, then create / update / link, holding a create whose
+//! data-prep match is ambiguous.
 
 use std::borrow::Cow;
 
@@ -11,9 +12,9 @@ use crate::lms_text::TextKind;
 use crate::model::lms::{CourseFields, LmsCourse};
 use crate::model::sis::Course;
 use crate::plan::builder::{Builder, Party, dedupe};
-use crate::plan::fit;
-use crate::plan::record::{Decided, Found, compare, find};
+use crate::plan::record::{Decided, Found, compare, find, is_create};
 use crate::plan::types::{CourseOp, RecordAction, SkipReason};
+use crate::plan::{fit, held};
 
 /// Plans every course; returns the state of each course key.
 pub(crate) fn plan_courses<'a>(b: &mut Builder<'a>) -> HashMap<&'a str, Party> {
@@ -25,8 +26,14 @@ pub(crate) fn plan_courses<'a>(b: &mut Builder<'a>) -> HashMap<&'a str, Party> {
     );
     let mut states = HashMap::with_capacity_and_hasher(courses.len(), Default::default());
     let decisions: Vec<_> = courses.iter().map(|course| decide(b, course)).collect();
-    for (course, decided) in courses.into_iter().zip(decisions) {
+    let creating: Vec<(usize, &Course)> = (0..courses.len())
+        .filter(|&at| is_create(&decisions[at]))
+        .map(|at| (at, courses[at]))
+        .collect();
+    let mut held = held::courses(b, &creating);
+    for (at, (course, decided)) in courses.into_iter().zip(decisions).enumerate() {
         let key = course.key.as_str();
+        let decided = held.over(at, decided);
         let state = b.settle(Entity::Course, key, decided, true, |plan, action| {
             plan.courses.push(CourseOp {
                 key: course.key.clone(),

@@ -7,6 +7,7 @@ mod emails;
 mod enrollments;
 mod fit;
 mod guardians;
+mod held;
 mod index;
 mod record;
 mod render;

@@ -33,6 +33,18 @@ impl<A> Decided<A> {
     }
 }
 
+/// Whether a decision creates a record (and so may be held, see
+/// [`held`](crate::plan::held)).
+pub(crate) fn is_create<Id, F, E>(decided: &Result<Decided<RecordAction<Id, F>>, E>) -> bool {
+    matches!(
+        decided,
+        Ok(Decided {
+            action: Some(RecordAction::Create { .. }),
+            ..
+        })
+    )
+}
+
 /// Where a SIS record's LMS counterpart was found.
 #[derive(Debug)]
 pub(crate) enum Found<'a, R> {

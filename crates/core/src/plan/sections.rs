@@ -1,6 +1,7 @@
 //! Planning grading periods (from the term map) and sections: scope, the
 //! key and the text made to fit the LMS, course, terms, cross-listing, then
-//! create / update / link.
+//! create / update / link, holding a create whose data-prep match is
+//! ambiguous.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -14,12 +15,12 @@ use crate::mapping::TermTarget;
 use crate::model::lms::{LmsSection, SectionFields};
 use crate::model::sis::{Section, Term};
 use crate::plan::builder::{Builder, Party, dedupe};
-use crate::plan::fit;
 use crate::plan::index::{fold, nonempty};
-use crate::plan::record::{Decided, Diff, Found, find};
+use crate::plan::record::{Decided, Diff, Found, find, is_create};
 use crate::plan::types::{
     GradingPeriodOp, NoteReason, PeriodRef, RecordAction, SectionOp, SectionSpec, SkipReason,
 };
+use crate::plan::{fit, held};
 
 /// Plans the grading periods the term map asks to create; returns the
 /// grading period of every mapped term.
@@ -179,7 +180,12 @@ pub(crate) fn plan_sections<'a>(
             Some(decide(b, section, courses, periods, enrolled))
         })
         .collect();
-    for (section, decided) in sections.into_iter().zip(decisions) {
+    let creating: Vec<(usize, &Section)> = (0..sections.len())
+        .filter(|&at| decisions[at].as_ref().is_some_and(is_create))
+        .map(|at| (at, sections[at]))
+        .collect();
+    let mut held = held::sections(b, &creating);
+    for (at, (section, decided)) in sections.into_iter().zip(decisions).enumerate() {
         let key = section.key.as_str();
         let leader = leaders.get(key).copied().unwrap_or(&section.key);
         states.target.insert(key, leader);
@@ -193,6 +199,7 @@ pub(crate) fn plan_sections<'a>(
             );
             continue;
         };
+        let decided = held.over(at, decided);
         let state = b.settle(Entity::Section, key, decided, true, |plan, action| {
             plan.sections.push(SectionOp {
                 key: section.key.clone(),

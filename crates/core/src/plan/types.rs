@@ -15,6 +15,7 @@ use crate::ids::{
 use crate::lms_text::Unfit;
 use crate::model::lms::{CourseFields, UserFields};
 use crate::model::sis::{EnrollmentRole, PersonStatus, SisRole};
+use crate::prep::MatchMethod;
 
 /// Every change one sync would make, sorted by key, plus the skipped records.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -396,6 +397,19 @@ pub enum SkipReason {
         /// The existing grading period.
         by: GradingPeriodId,
     },
+    /// The record has no LMS counterpart and data prep finds two or more
+    /// unlinked LMS records that fit it: it is held, not created, until the
+    /// administrator links one (data prep, or a link).
+    AmbiguousMatch {
+        /// The method that found them (the first that found any).
+        how: MatchMethod,
+        /// The LMS records that fit, sorted; at most
+        /// [`MAX_CANDIDATES`](crate::prep::MAX_CANDIDATES), the lowest ids.
+        candidates: Vec<String>,
+        /// Whether more fit than are listed.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        more: bool,
+    },
     /// The SIS key cannot be the LMS record's unique field (too long, or a
     /// control character); keys are never changed on their way, since a
     /// changed key is another record.
@@ -409,8 +423,8 @@ pub enum SkipReason {
 
 impl SkipReason {
     /// Whether the skip is a conflict (the record's identity in the LMS
-    /// cannot be settled: two records claim it, its link is broken, or its
-    /// key cannot be the LMS's unique field) rather
+    /// cannot be settled: two records claim it, its link is broken, two LMS
+    /// records fit it, or its key cannot be the LMS's unique field) rather
     /// than a record that is out of scope or incomplete. What hangs off a
     /// conflicting record (enrollments, associations) is left alone.
     pub fn is_conflict(&self) -> bool {
@@ -423,6 +437,7 @@ impl SkipReason {
                 | SkipReason::StaleLink { .. }
                 | SkipReason::CourseChanged { .. }
                 | SkipReason::PeriodTitleTaken { .. }
+                | SkipReason::AmbiguousMatch { .. }
                 | SkipReason::KeyUnfit { .. }
         )
     }
@@ -515,6 +530,16 @@ impl fmt::Display for SkipReason {
             SkipReason::PeriodTitleTaken { title, by } => write!(
                 f,
                 "a grading period titled \"{title}\" already exists ({by}); map the term to it instead of creating one"
+            ),
+            SkipReason::AmbiguousMatch {
+                how,
+                candidates,
+                more,
+            } => write!(
+                f,
+                "ambiguous match: resolve it in data prep (LMS records {}{} fit by {how}; it is not created until one is linked)",
+                candidates.join(", "),
+                if *more { " and more" } else { "" }
             ),
             SkipReason::KeyUnfit { field, problem } => write!(
                 f,

@@ -1,6 +1,7 @@
 //! Planning user accounts: scope, role map, the key and the names made to
 //! fit the LMS, required fields, names that lost letters, e-mail and username
-//! conflicts, then create / update / link.
+//! conflicts, then create / update / link, holding a create whose data-prep
+//! match is ambiguous.
 
 use std::borrow::Cow;
 
@@ -15,10 +16,10 @@ use crate::model::lms::{LmsUser, UserFields};
 use crate::model::sis::{Person, SisRole};
 use crate::plan::builder::{Builder, Party, dedupe, filter_map_on_two_cores};
 use crate::plan::emails::EmailChoices;
-use crate::plan::fit;
 use crate::plan::index::{fold, nonempty};
-use crate::plan::record::{Decided, Found, compare, find};
+use crate::plan::record::{Decided, Found, compare, find, is_create};
 use crate::plan::types::{NoteReason, RecordAction, SkipReason, UserOp};
+use crate::plan::{fit, held};
 
 /// Plans every person; returns the state of each person key for the later phases.
 pub(crate) fn plan_users<'a>(b: &mut Builder<'a>) -> HashMap<&'a str, Party> {
@@ -65,6 +66,13 @@ pub(crate) fn plan_users<'a>(b: &mut Builder<'a>) -> HashMap<&'a str, Party> {
             other => Some(other),
         }
     });
+    let creating: Vec<(usize, &Person)> = changed
+        .iter()
+        .filter(|(_, decided)| is_create(decided))
+        .map(|&(at, _)| (at, wanted[at]))
+        .collect();
+    let mut held = held::people(b, &creating);
+    drop(creating);
     b.plan.users.reserve(changed.len());
     let mut changed = changed.into_iter().peekable();
     for (index, person) in wanted.iter().enumerate() {
@@ -73,6 +81,7 @@ pub(crate) fn plan_users<'a>(b: &mut Builder<'a>) -> HashMap<&'a str, Party> {
             Some((_, decided)) => decided,
             None => Ok(Decided::plain(None)),
         };
+        let decided = held.over(index, decided);
         let state = b.settle(
             Entity::User,
             key,

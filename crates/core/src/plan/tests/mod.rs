@@ -5,5 +5,6 @@ mod cases;
 mod emails;
 mod fixture;
 mod golden;
+mod held;
 mod props;
 mod text;
