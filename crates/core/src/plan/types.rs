@@ -615,6 +615,13 @@ pub enum NoteReason {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         kept: Option<String>,
     },
+    /// The enrollment begins later: it is created on its first day, not
+    /// before, so that a student moving schools is never in both schools'
+    /// sections at once.
+    BeginsLater {
+        /// Its first day.
+        begin: NaiveDate,
+    },
 }
 
 impl fmt::Display for NoteReason {
@@ -670,6 +677,9 @@ impl fmt::Display for NoteReason {
                 f.write_str(
                     "; export the SIS in an encoding that holds the name, or correct it in the SIS",
                 )
+            }
+            NoteReason::BeginsLater { begin } => {
+                write!(f, "begins {begin}; enrolled on that day, not before")
             }
         }
     }

@@ -6,5 +6,6 @@ mod emails;
 mod fixture;
 mod golden;
 mod held;
+mod later;
 mod props;
 mod text;
