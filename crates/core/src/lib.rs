@@ -10,6 +10,7 @@
 pub mod entity;
 pub mod grades;
 pub mod ids;
+pub mod lms_text;
 pub mod mapping;
 pub mod model;
 pub mod plan;

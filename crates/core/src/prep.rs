@@ -44,11 +44,14 @@ mod sections;
 mod tests;
 
 pub use apply::{PrepApply, UniqueIdWrite, accepted_links};
+pub(crate) use courses::ambiguous_courses;
+pub(crate) use people::ambiguous_people;
 pub use render::{render_csv, render_text};
 pub use report::{
     ConflictReason, MAX_CANDIDATES, MatchCounts, MatchEntry, MatchMethod, MatchOutcome,
     MatchReport, OutcomeKind, ReportCounts,
 };
+pub(crate) use sections::ambiguous_sections;
 
 use crate::mapping::MappingConfig;
 use crate::model::links::Links;

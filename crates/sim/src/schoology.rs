@@ -9,8 +9,10 @@
 //! `total` and `links.next`, bulk writes of at most 50 records answering 207
 //! with one item per record, the uniqueness rules (`school_uid`, e-mail,
 //! `course_code` per building, `section_school_code`, grading period title)
-//! and `update_existing`. Ids, flags and totals come as strings or numbers
-//! the way the reference shows them.
+//! and `update_existing`. A record whose names, titles or codes are longer
+//! than the core's assumed limits, or hold a control character, is refused
+//! per record, naming the field (see `limits`). Ids, flags and totals come
+//! as strings or numbers the way the reference shows them.
 //!
 //! # Endpoints (under `/v1/`)
 //!
@@ -54,6 +56,7 @@ mod db;
 mod directory;
 mod enrollments;
 mod grades;
+mod limits;
 mod meter;
 mod model;
 mod oauth;

@@ -6,6 +6,7 @@ use foldhash::HashMap;
 use crate::entity::Entity;
 use crate::plan::PlanInput;
 use crate::plan::index::{LinkIndex, LmsIndex};
+use crate::plan::record::Decided;
 use crate::plan::types::{Note, NoteReason, Plan, Skip, SkipReason};
 
 /// The plan under construction.
@@ -96,6 +97,36 @@ impl<'a> Builder<'a> {
 
     pub(crate) fn unchanged(&mut self, entity: Entity) {
         *self.plan.unchanged.entry(entity).or_insert(0) += 1;
+    }
+
+    /// Records what was decided about one user, course or section: its
+    /// change (pushed by `push`) or that it is unchanged, with its notes; or
+    /// its skip. Returns its state for the later phases (`active` when synced).
+    pub(crate) fn settle<A>(
+        &mut self,
+        entity: Entity,
+        key: &str,
+        decided: Result<Decided<A>, SkipReason>,
+        active: bool,
+        push: impl FnOnce(&mut Plan, A),
+    ) -> Party {
+        match decided {
+            Ok(decided) => {
+                match decided.action {
+                    Some(action) => push(&mut self.plan, action),
+                    None => self.unchanged(entity),
+                }
+                for note in decided.notes {
+                    self.note(entity, key, note);
+                }
+                Party::synced(active)
+            }
+            Err(reason) => {
+                let state = Party::skipped(&reason);
+                self.skip(entity, key, reason);
+                state
+            }
+        }
     }
 }
 

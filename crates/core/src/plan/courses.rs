@@ -1,15 +1,20 @@
-//! Planning courses: scope, required fields, then create / update / link.
+//! Planning courses: scope, the key and the text made to fit the LMS,
+//! required fields, then create / update / link, holding a create whose
+//! data-prep match is ambiguous.
+
+use std::borrow::Cow;
 
 use foldhash::HashMap;
 
 use crate::entity::Entity;
 use crate::ids::CourseId;
+use crate::lms_text::TextKind;
 use crate::model::lms::{CourseFields, LmsCourse};
 use crate::model::sis::Course;
 use crate::plan::builder::{Builder, Party, dedupe};
-use crate::plan::index::nonempty;
-use crate::plan::record::{Found, compare, find};
+use crate::plan::record::{Decided, Found, compare, find, is_create};
 use crate::plan::types::{CourseOp, RecordAction, SkipReason};
+use crate::plan::{fit, held};
 
 /// Plans every course; returns the state of each course key.
 pub(crate) fn plan_courses<'a>(b: &mut Builder<'a>) -> HashMap<&'a str, Party> {
@@ -20,25 +25,22 @@ pub(crate) fn plan_courses<'a>(b: &mut Builder<'a>) -> HashMap<&'a str, Party> {
         Entity::Course,
     );
     let mut states = HashMap::with_capacity_and_hasher(courses.len(), Default::default());
-    for course in courses {
+    let decisions: Vec<_> = courses.iter().map(|course| decide(b, course)).collect();
+    let creating: Vec<(usize, &Course)> = (0..courses.len())
+        .filter(|&at| is_create(&decisions[at]))
+        .map(|at| (at, courses[at]))
+        .collect();
+    let mut held = held::courses(b, &creating);
+    for (at, (course, decided)) in courses.into_iter().zip(decisions).enumerate() {
         let key = course.key.as_str();
-        match decide(b, course) {
-            Ok(Some(action)) => {
-                states.insert(key, Party::synced(true));
-                b.plan.courses.push(CourseOp {
-                    key: course.key.clone(),
-                    action,
-                });
-            }
-            Ok(None) => {
-                states.insert(key, Party::synced(true));
-                b.unchanged(Entity::Course);
-            }
-            Err(reason) => {
-                states.insert(key, Party::skipped(&reason));
-                b.skip(Entity::Course, key, reason);
-            }
-        }
+        let decided = held.over(at, decided);
+        let state = b.settle(Entity::Course, key, decided, true, |plan, action| {
+            plan.courses.push(CourseOp {
+                key: course.key.clone(),
+                action,
+            });
+        });
+        states.insert(key, state);
     }
     states
 }
@@ -74,7 +76,7 @@ fn find_course<'a>(b: &Builder<'a>, key: &str) -> Result<Found<'a, LmsCourse>, S
 fn decide(
     b: &Builder<'_>,
     course: &Course,
-) -> Result<Option<RecordAction<CourseId, CourseFields>>, SkipReason> {
+) -> Result<Decided<RecordAction<CourseId, CourseFields>>, SkipReason> {
     let mapping = b.input.mapping;
     let Some(building) = mapping.building(&course.school) else {
         return Err(SkipReason::SchoolUnmapped {
@@ -86,23 +88,29 @@ fn decide(
             school: course.school.clone(),
         });
     }
-    let Some(title) = nonempty(Some(&course.title)) else {
+    fit::key(course.key.as_str(), "course code")?;
+    let mut notes = Vec::new();
+    let title = fit::field(&mut notes, "title", &course.title, TextKind::Title);
+    if title.is_empty() {
         return Err(SkipReason::MissingField {
             field: "title".into(),
         });
-    };
+    }
+    let department = course.department.as_deref();
     let fields = CourseFields {
-        title: title.to_owned(),
+        title: title.into_owned(),
         building: building.clone(),
-        department: nonempty(course.department.as_deref()).map(str::to_owned),
+        department: fit::optional(&mut notes, "department", department, TextKind::Title)
+            .map(Cow::into_owned),
         subject: course.subject,
         grade_low: course.grade_low,
         grade_high: course.grade_high,
     };
-    Ok(match find_course(b, course.key.as_str())? {
+    let action = match find_course(b, course.key.as_str())? {
         Found::Linked(lms) => compare(true, lms.id.clone(), &lms.fields, fields),
         Found::ByUniqueId(lms) => compare(false, lms.id.clone(), &lms.fields, fields),
         Found::Nowhere if !course.active => return Err(SkipReason::CourseInactive),
         Found::Nowhere => Some(RecordAction::Create { fields }),
-    })
+    };
+    Ok(Decided { action, notes })
 }

@@ -2,11 +2,17 @@
 //! against the LMS, adding what is missing and dropping only what the links
 //! say rostersync manages.
 //!
+//! An enrollment that begins after today is not created before its first
+//! day (a student moving schools mid-year is never in both schools' sections
+//! at once); until then it is a note saying when it begins. One the LMS
+//! already has is kept as it is, never dropped: the SIS still wants it.
+//!
 //! A district has millions of enrollments, so this phase works on ranks:
 //! every section and person key gets its position in sorted key order, and
 //! pairs are `u64`s. Hashing and sorting integers is what keeps `plan()` fast;
 //! sorting by rank is sorting by key, so the output order is the key order.
 
+use chrono::NaiveDate;
 use compact_str::CompactString;
 use foldhash::HashMap;
 
@@ -14,11 +20,11 @@ use crate::entity::Entity;
 use crate::ids::{PersonKey, SectionKey};
 use crate::mapping::DropPolicy;
 use crate::model::lms::LmsEnrollment;
-use crate::model::sis::EnrollmentRole;
+use crate::model::sis::{Enrollment, EnrollmentRole};
 use crate::plan::PlanInput;
 use crate::plan::builder::{Builder, Party, join};
 use crate::plan::sections::SectionStates;
-use crate::plan::types::{EnrollmentAction, EnrollmentOp, SkipReason};
+use crate::plan::types::{EnrollmentAction, EnrollmentOp, NoteReason, SkipReason};
 
 /// The number of current student enrollments per SIS section.
 pub(crate) fn students_per_section<'a>(b: &Builder<'a>) -> HashMap<&'a str, usize> {
@@ -31,21 +37,104 @@ pub(crate) fn students_per_section<'a>(b: &Builder<'a>) -> HashMap<&'a str, usiz
     counts
 }
 
-/// What the SIS asks for one (target section, person) pair.
+/// What the SIS's rows say of one (target section, person) pair, merged
+/// over every row of the pair; 8 bytes, like the pair's key, so that the
+/// millions of them sort as compactly as before dates were kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Want {
-    /// A current enrollment with this role (teacher wins over student).
-    Current(EnrollmentRole),
-    /// Only ended enrollments.
-    Ended,
+struct Rows {
+    /// The strongest role of a current row (teacher over student).
+    now: Option<EnrollmentRole>,
+    /// The first day of the earliest row that begins after today.
+    later: Option<NaiveDate>,
+    /// The role of that row (teacher, when two begin on the same day).
+    later_role: EnrollmentRole,
+    /// The section names the person as a teacher (primary or co-teacher).
+    listed: bool,
 }
 
-fn stronger(a: Want, b: Want) -> Want {
-    match (a, b) {
-        (Want::Current(EnrollmentRole::Teacher), _)
-        | (_, Want::Current(EnrollmentRole::Teacher)) => Want::Current(EnrollmentRole::Teacher),
-        (Want::Current(role), _) | (_, Want::Current(role)) => Want::Current(role),
-        (Want::Ended, Want::Ended) => Want::Ended,
+/// What the plan makes of a pair's rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Want {
+    /// Enrolled now, with this role.
+    Now(EnrollmentRole),
+    /// Enrolled from a day after today: not created before it, but an
+    /// enrollment the LMS already has is kept.
+    Later(EnrollmentRole, NaiveDate),
+}
+
+impl Rows {
+    /// Nothing said yet.
+    const NONE: Rows = Rows {
+        now: None,
+        later: None,
+        later_role: EnrollmentRole::Student,
+        listed: false,
+    };
+
+    /// The rows of one enrollment row on `today`: an ended row says nothing.
+    fn of(enrollment: &Enrollment, today: NaiveDate) -> Option<Rows> {
+        if !enrollment.is_current(today) {
+            return None;
+        }
+        let rows = match enrollment.begin.filter(|begin| *begin > today) {
+            Some(begin) => Rows {
+                later: Some(begin),
+                later_role: enrollment.role,
+                ..Rows::NONE
+            },
+            None => Rows {
+                now: Some(enrollment.role),
+                ..Rows::NONE
+            },
+        };
+        Some(rows)
+    }
+
+    /// The section's naming of a teacher.
+    fn listed() -> Rows {
+        Rows {
+            listed: true,
+            ..Rows::NONE
+        }
+    }
+
+    /// Both rows' say: commutative and associative, so the merge does not
+    /// depend on the order rows come in.
+    fn merge(self, other: Rows) -> Rows {
+        let later = match (self.later, other.later) {
+            (Some(a), Some(b)) if a != b => {
+                if a < b {
+                    self
+                } else {
+                    other
+                }
+            }
+            (Some(_), Some(_)) => Rows {
+                later_role: self.later_role.max(other.later_role),
+                ..self
+            },
+            (Some(_), None) => self,
+            (None, _) => other,
+        };
+        Rows {
+            now: self.now.max(other.now),
+            later: later.later,
+            later_role: later.later_role,
+            listed: self.listed || other.listed,
+        }
+    }
+
+    /// What the plan wants of the pair. A section's teacher is wanted now,
+    /// unless a teacher row of the pair begins later: then that row's day
+    /// governs, as for any other row.
+    fn want(self) -> Option<Want> {
+        let later_teacher = self.later.is_some() && self.later_role == EnrollmentRole::Teacher;
+        let listed_now = (self.listed && !later_teacher).then_some(EnrollmentRole::Teacher);
+        match (self.now.max(listed_now), self.later) {
+            (Some(role), _) => Some(Want::Now(role)),
+            (None, Some(begin)) => Some(Want::Later(self.later_role, begin)),
+            (None, None) => None,
+        }
     }
 }
 
@@ -206,10 +295,14 @@ pub(crate) fn plan_enrollments<'a>(
     // Room for every op up front: a growing vector of millions would copy
     // itself and hold two copies at its peak; pages never written cost no memory.
     b.plan.enrollments.reserve(wants.len() + owned.len());
-    for (key, want) in wants {
-        let Want::Current(role) = want else {
+    for (key, rows) in wants {
+        let Some(want) = rows.want() else {
             // Ended enrollments are dropped below if rostersync manages them.
             continue;
+        };
+        let (role, begins) = match want {
+            Want::Now(role) => (role, None),
+            Want::Later(role, begin) => (role, Some(begin)),
         };
         let (s, p) = unpair(key);
         let (section, person) = (section_ranks.keys[s], person_ranks.keys[p]);
@@ -232,22 +325,42 @@ pub(crate) fn plan_enrollments<'a>(
             b.skip(Entity::Enrollment, format!("{section}/{person}"), reason);
             continue;
         }
+        // A pair that begins later is still wanted: what the LMS has of it
+        // is kept, never dropped.
         if drops {
             desired.push(key);
         }
         // Every list is sorted by pair: walk them along instead of searching.
         let is_owned = owned_walk.get(key).is_some();
-        let action = match existing_walk
+        let existing = existing_walk
             .get(key)
-            .map(|(_, e)| (e.id.clone(), role_of(e)))
-        {
-            None => EnrollmentAction::Enroll { role },
-            Some((_, current)) if current == role && is_owned => {
+            .map(|(_, e)| (e.id.clone(), role_of(e)));
+        let action = match (existing, begins) {
+            (None, None) => EnrollmentAction::Enroll { role },
+            // Not created before its first day; a note says when.
+            (None, Some(begin)) => {
+                b.note(
+                    Entity::Enrollment,
+                    format!("{section}/{person}"),
+                    NoteReason::BeginsLater { begin },
+                );
+                continue;
+            }
+            (Some((_, current)), _) if current == role && is_owned => {
                 b.unchanged(Entity::Enrollment);
                 continue;
             }
-            Some((id, current)) if current == role => EnrollmentAction::Adopt { id },
-            Some((id, current)) => EnrollmentAction::ChangeRole {
+            (Some((id, current)), _) if current == role => EnrollmentAction::Adopt { id },
+            // The role it will have is not given before its first day.
+            (Some(_), Some(begin)) => {
+                b.note(
+                    Entity::Enrollment,
+                    format!("{section}/{person}"),
+                    NoteReason::BeginsLater { begin },
+                );
+                continue;
+            }
+            (Some((id, current)), None) => EnrollmentAction::ChangeRole {
                 id,
                 from: current,
                 to: role,
@@ -280,13 +393,15 @@ pub(crate) fn plan_enrollments<'a>(
     }
 }
 
-/// Every (target section, person) pair the SIS names with the strongest want,
-/// sorted: a sorted vector of integers is smaller and faster than a map of millions.
+/// Every (target section, person) pair the SIS names now or later, with
+/// its rows merged, sorted: a sorted vector of integers is smaller and
+/// faster than a map of millions. Pairs whose rows all ended are left out:
+/// the plan treats them as it treats pairs the SIS does not name.
 fn wanted_pairs<'a>(
     input: &PlanInput<'a>,
     target_rank: &HashMap<&str, u32>,
     person_ranks: &Ranks<'a, PersonKey>,
-) -> Vec<(u64, Want)> {
+) -> Vec<(u64, Rows)> {
     let today = input.today;
     let teachers: usize = input
         .sis
@@ -294,37 +409,30 @@ fn wanted_pairs<'a>(
         .iter()
         .map(|s| s.teachers().count())
         .sum();
-    let mut named: Vec<(u64, Want)> = Vec::with_capacity(input.sis.enrollments.len() + teachers);
+    let mut named: Vec<(u64, Rows)> = Vec::with_capacity(input.sis.enrollments.len() + teachers);
     let mut last = LastRank::new();
-    let mut name = |section: &'a SectionKey, person: &PersonKey, want: Want| {
+    let mut name = |section: &'a SectionKey, person: &PersonKey, rows: Rows| {
         let target = last.get(section.as_str(), |key| target_rank.get(key).copied());
         if let (Some(s), Some(p)) = (target, person_ranks.of(person.as_str())) {
-            named.push((pair(s, p), want));
+            named.push((pair(s, p), rows));
         }
     };
     for enrollment in &input.sis.enrollments {
-        let want = if enrollment.is_current(today) {
-            Want::Current(enrollment.role)
-        } else {
-            Want::Ended
-        };
-        name(&enrollment.section, &enrollment.person, want);
+        if let Some(rows) = Rows::of(enrollment, today) {
+            name(&enrollment.section, &enrollment.person, rows);
+        }
     }
     for section in &input.sis.sections {
         for teacher in section.teachers() {
-            name(
-                &section.key,
-                teacher,
-                Want::Current(EnrollmentRole::Teacher),
-            );
+            name(&section.key, teacher, Rows::listed());
         }
     }
     named.sort_unstable_by_key(|(key, _)| *key);
-    // Merge the rows of one pair in place, keeping the strongest want.
+    // Merge the rows of one pair in place.
     named.dedup_by(|current, kept| {
         let same = current.0 == kept.0;
         if same {
-            kept.1 = stronger(kept.1, current.1);
+            kept.1 = kept.1.merge(current.1);
         }
         same
     });

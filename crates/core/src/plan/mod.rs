@@ -5,7 +5,9 @@ mod builder;
 mod courses;
 mod emails;
 mod enrollments;
+mod fit;
 mod guardians;
+mod held;
 mod index;
 mod record;
 mod render;
@@ -45,7 +47,7 @@ pub struct PlanInput<'a> {
     pub mapping: &'a MappingConfig,
     /// The object types in scope.
     pub scope: SyncScope,
-    /// The district's local date, to judge enrollment end dates.
+    /// The district's local date, to judge enrollment begin and end dates.
     pub today: NaiveDate,
 }
 
@@ -53,9 +55,13 @@ pub struct PlanInput<'a> {
 /// leave alone and why.
 ///
 /// Pure and deterministic: the same inputs in any order give the same plan.
-/// It never fails: a bad record becomes a [`Skip`] with a reason. It never
-/// deletes a user or a course, never removes an enrollment or association the
-/// links do not say rostersync manages, and never carries a password.
+/// It never fails: a bad record becomes a [`Skip`] with a reason, and a
+/// record synced with something changed or left out carries a [`Note`]. It
+/// never deletes a user or a course, never removes an enrollment or
+/// association the links do not say rostersync manages, never creates a
+/// record data prep finds ambiguous or an enrollment before its begin date,
+/// and never carries a password. Every text value it sends is made to fit
+/// the LMS by [`lms_text::fit`](crate::lms_text::fit).
 pub fn plan(input: &PlanInput<'_>) -> Plan {
     let mut b = builder::Builder::new(input);
     let people = if input.scope.users() {

@@ -6,7 +6,44 @@ use foldhash::HashMap;
 
 use crate::model::links::Link;
 use crate::model::lms::{CourseFields, UserFields};
-use crate::plan::types::{FieldChange, RecordAction, SkipReason};
+use crate::plan::types::{FieldChange, NoteReason, RecordAction, SkipReason};
+
+/// What the decision about one record comes to: a change, or none, and the
+/// notes (warnings) about the values it holds.
+#[derive(Debug)]
+pub(crate) struct Decided<A> {
+    /// The change, if anything changes.
+    pub(crate) action: Option<A>,
+    /// Warnings about the record.
+    pub(crate) notes: Vec<NoteReason>,
+}
+
+impl<A> Decided<A> {
+    /// A decision without notes.
+    pub(crate) fn plain(action: Option<A>) -> Self {
+        Decided {
+            action,
+            notes: Vec::new(),
+        }
+    }
+
+    /// Whether there is nothing to write and nothing to say.
+    pub(crate) fn is_quiet(&self) -> bool {
+        self.action.is_none() && self.notes.is_empty()
+    }
+}
+
+/// Whether a decision creates a record (and so may be held, see
+/// [`held`](crate::plan::held)).
+pub(crate) fn is_create<Id, F, E>(decided: &Result<Decided<RecordAction<Id, F>>, E>) -> bool {
+    matches!(
+        decided,
+        Ok(Decided {
+            action: Some(RecordAction::Create { .. }),
+            ..
+        })
+    )
+}
 
 /// Where a SIS record's LMS counterpart was found.
 #[derive(Debug)]

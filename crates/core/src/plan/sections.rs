@@ -1,21 +1,26 @@
-//! Planning grading periods (from the term map) and sections: scope, course,
-//! terms, cross-listing, then create / update / link.
+//! Planning grading periods (from the term map) and sections: scope, the
+//! key and the text made to fit the LMS, course, terms, cross-listing, then
+//! create / update / link, holding a create whose data-prep match is
+//! ambiguous.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use foldhash::HashMap;
 
 use crate::entity::Entity;
 use crate::ids::{SectionId, SectionKey};
+use crate::lms_text::{self, Fitted, TextKind};
 use crate::mapping::TermTarget;
 use crate::model::lms::{LmsSection, SectionFields};
 use crate::model::sis::{Section, Term};
 use crate::plan::builder::{Builder, Party, dedupe};
 use crate::plan::index::{fold, nonempty};
-use crate::plan::record::{Diff, Found, find};
+use crate::plan::record::{Decided, Diff, Found, find, is_create};
 use crate::plan::types::{
-    GradingPeriodOp, PeriodRef, RecordAction, SectionOp, SectionSpec, SkipReason,
+    GradingPeriodOp, NoteReason, PeriodRef, RecordAction, SectionOp, SectionSpec, SkipReason,
 };
+use crate::plan::{fit, held};
 
 /// Plans the grading periods the term map asks to create; returns the
 /// grading period of every mapped term.
@@ -35,7 +40,12 @@ pub(crate) fn plan_grading_periods<'a>(b: &mut Builder<'a>) -> HashMap<&'a str, 
         match period_for(b, term, target) {
             Ok((reference, op)) => {
                 match op {
-                    Some(op) => b.plan.grading_periods.push(op),
+                    Some((op, note)) => {
+                        b.plan.grading_periods.push(op);
+                        if let Some(note) = note {
+                            b.note(Entity::GradingPeriod, key, note);
+                        }
+                    }
                     None => b.unchanged(Entity::GradingPeriod),
                 }
                 refs.insert(key, reference);
@@ -49,7 +59,8 @@ pub(crate) fn plan_grading_periods<'a>(b: &mut Builder<'a>) -> HashMap<&'a str, 
 
 /// Titles are unique in the district, so periods this plan would create
 /// under one title (terms named alike by the SIS) each get their term key
-/// appended; none keeps the bare title, so the result does not depend on order.
+/// appended; none keeps the bare title, so the result does not depend on
+/// order. The title is cut before the key, if it must be, to fit the LMS.
 fn distinguish_titles(ops: &mut [GradingPeriodOp]) {
     let mut count: HashMap<String, usize> = HashMap::default();
     for op in ops.iter() {
@@ -57,16 +68,22 @@ fn distinguish_titles(ops: &mut [GradingPeriodOp]) {
     }
     for op in ops.iter_mut() {
         if count.get(&fold(&op.title)).is_some_and(|n| *n > 1) {
-            op.title = format!("{} ({})", op.title, op.term);
+            let suffix = format!("({})", op.term);
+            op.title = lms_text::fit_with_suffix(&op.title, &suffix, TextKind::Title)
+                .text
+                .into_owned();
         }
     }
 }
+
+/// A grading period created, with the note about its title if it had to be cleaned.
+type PeriodCreate = (GradingPeriodOp, Option<NoteReason>);
 
 fn period_for(
     b: &Builder<'_>,
     term: &Term,
     target: &TermTarget,
-) -> Result<(PeriodRef, Option<GradingPeriodOp>), SkipReason> {
+) -> Result<(PeriodRef, Option<PeriodCreate>), SkipReason> {
     match target {
         TermTarget::Existing(id) => match b.lms.periods_by_id.get(id.as_str()) {
             Some(_) => Ok((PeriodRef::Existing(id.clone()), None)),
@@ -83,7 +100,9 @@ fn period_for(
                     school: term.school.clone(),
                 });
             }
-            let title = period_title(b, term);
+            let fitted = period_title(b, term);
+            let note = fit::note("title", &fitted);
+            let title = fitted.text.into_owned();
             if let Some(existing) = b.lms.periods_by_title.get(fold(&title).as_str()) {
                 return Err(SkipReason::PeriodTitleTaken {
                     title,
@@ -96,13 +115,15 @@ fn period_for(
                 start: term.start,
                 end: term.end,
             };
-            Ok((PeriodRef::FromTerm(term.key.clone()), Some(op)))
+            Ok((PeriodRef::FromTerm(term.key.clone()), Some((op, note))))
         }
     }
 }
 
-/// "Lincoln High Q1 2025-26": grading period titles are unique in the district.
-fn period_title(b: &Builder<'_>, term: &Term) -> String {
+/// "Lincoln High Q1 2025-26": grading period titles are unique in the
+/// district. A school name too long for the LMS is cut, never the term and
+/// the years that tell its periods apart.
+fn period_title(b: &Builder<'_>, term: &Term) -> Fitted<'static> {
     let school = b
         .input
         .sis
@@ -110,12 +131,13 @@ fn period_title(b: &Builder<'_>, term: &Term) -> String {
         .iter()
         .find(|school| school.key == term.school)
         .map_or(term.school.as_str(), |school| school.name.trim());
-    format!(
-        "{school} {} {}-{:02}",
+    let when = format!(
+        "{} {}-{:02}",
         term.title.trim(),
         term.school_year - 1,
         term.school_year.rem_euclid(100)
-    )
+    );
+    lms_text::fit_with_suffix(school, &when, TextKind::Title)
 }
 
 /// Where each SIS section's enrollments go, and the state of each target section.
@@ -142,11 +164,32 @@ pub(crate) fn plan_sections<'a>(
     );
     let mut states = SectionStates::default();
     let leaders = cross_list_leaders(b, &sections);
-    for section in sections {
+    // Decide every section first: the creates among them are held when data
+    // prep finds their match ambiguous.
+    let decisions: Vec<Option<_>> = sections
+        .iter()
+        .map(|section| {
+            let leader = leaders.get(section.key.as_str()).copied();
+            if leader.is_some_and(|leader| *leader != section.key) {
+                return None;
+            }
+            let enrolled = group_members(&leaders, &section.key)
+                .map(|member| students_per_section.get(member).copied().unwrap_or(0))
+                .sum::<usize>()
+                + section.teachers().count();
+            Some(decide(b, section, courses, periods, enrolled))
+        })
+        .collect();
+    let creating: Vec<(usize, &Section)> = (0..sections.len())
+        .filter(|&at| decisions[at].as_ref().is_some_and(is_create))
+        .map(|at| (at, sections[at]))
+        .collect();
+    let mut held = held::sections(b, &creating);
+    for (at, (section, decided)) in sections.into_iter().zip(decisions).enumerate() {
         let key = section.key.as_str();
         let leader = leaders.get(key).copied().unwrap_or(&section.key);
         states.target.insert(key, leader);
-        if leader != &section.key {
+        let Some(decided) = decided else {
             b.skip(
                 Entity::Section,
                 key,
@@ -155,28 +198,15 @@ pub(crate) fn plan_sections<'a>(
                 },
             );
             continue;
-        }
-        let enrolled = group_members(&leaders, &section.key)
-            .map(|member| students_per_section.get(member).copied().unwrap_or(0))
-            .sum::<usize>()
-            + section.teachers().count();
-        match decide(b, section, courses, periods, enrolled) {
-            Ok(Some(action)) => {
-                states.state.insert(key, Party::synced(true));
-                b.plan.sections.push(SectionOp {
-                    key: section.key.clone(),
-                    action,
-                });
-            }
-            Ok(None) => {
-                states.state.insert(key, Party::synced(true));
-                b.unchanged(Entity::Section);
-            }
-            Err(reason) => {
-                states.state.insert(key, Party::skipped(&reason));
-                b.skip(Entity::Section, key, reason);
-            }
-        }
+        };
+        let decided = held.over(at, decided);
+        let state = b.settle(Entity::Section, key, decided, true, |plan, action| {
+            plan.sections.push(SectionOp {
+                key: section.key.clone(),
+                action,
+            });
+        });
+        states.state.insert(key, state);
     }
     states
 }
@@ -224,7 +254,7 @@ fn decide(
     courses: &HashMap<&str, Party>,
     periods: &HashMap<&str, PeriodRef>,
     enrolled: usize,
-) -> Result<Option<RecordAction<SectionId, SectionSpec>>, SkipReason> {
+) -> Result<Decided<RecordAction<SectionId, SectionSpec>>, SkipReason> {
     let mapping = b.input.mapping;
     if mapping.building(&section.school).is_none() {
         return Err(SkipReason::SchoolUnmapped {
@@ -236,12 +266,16 @@ fn decide(
             school: section.school.clone(),
         });
     }
-    let code = section.code.trim();
-    let Some(title) = nonempty(Some(&section.title)).or(nonempty(Some(code))) else {
+    fit::key(section.key.as_str(), "section school code")?;
+    let mut notes = Vec::new();
+    let code = fit::field(&mut notes, "section code", &section.code, TextKind::Code);
+    let title = fit::optional(&mut notes, "title", Some(&section.title), TextKind::Title)
+        .unwrap_or_else(|| code.clone());
+    if title.is_empty() {
         return Err(SkipReason::MissingField {
             field: "title".into(),
         });
-    };
+    }
     if !courses
         .get(section.course.as_str())
         .is_some_and(|course| course.synced)
@@ -262,13 +296,21 @@ fn decide(
             terms: section.terms.clone(),
         });
     }
+    let room = section.room.as_deref();
+    let class_periods = section.periods.join(",");
     let spec = SectionSpec {
         course: section.course.clone(),
-        title: title.to_owned(),
-        code: code.to_owned(),
+        title: title.into_owned(),
+        code: code.into_owned(),
         grading_periods,
-        location: nonempty(section.room.as_deref()).map(str::to_owned),
-        periods: (!section.periods.is_empty()).then(|| section.periods.join(",")),
+        location: fit::optional(&mut notes, "room", room, TextKind::Title).map(Cow::into_owned),
+        periods: fit::optional(
+            &mut notes,
+            "class periods",
+            Some(&class_periods),
+            TextKind::Code,
+        )
+        .map(Cow::into_owned),
     };
     let key = section.key.as_str();
     let found = find(
@@ -285,7 +327,10 @@ fn decide(
         Found::Nowhere if enrolled == 0 && !mapping.options().create_empty_sections => {
             return Err(SkipReason::EmptySection);
         }
-        Found::Nowhere => return Ok(Some(RecordAction::Create { fields: spec })),
+        Found::Nowhere => {
+            let action = Some(RecordAction::Create { fields: spec });
+            return Ok(Decided { action, notes });
+        }
     };
     let lms_course = b
         .input
@@ -308,7 +353,7 @@ fn decide(
     let spec = keep_unset(spec, &lms.fields);
     let changes = section_diff(&lms.fields, &spec);
     let id = lms.id.clone();
-    Ok(if linked {
+    let action = if linked {
         (!changes.is_empty()).then_some(RecordAction::Update {
             id,
             fields: spec,
@@ -320,7 +365,8 @@ fn decide(
             fields: spec,
             changes,
         })
-    })
+    };
+    Ok(Decided { action, notes })
 }
 
 fn keep_unset(spec: SectionSpec, current: &SectionFields) -> SectionSpec {

@@ -12,8 +12,10 @@ use crate::ids::{
     CourseId, CourseKey, EnrollmentId, GradingPeriodId, PersonKey, SchoolKey, SectionId,
     SectionKey, TermKey, UserId,
 };
+use crate::lms_text::Unfit;
 use crate::model::lms::{CourseFields, UserFields};
 use crate::model::sis::{EnrollmentRole, PersonStatus, SisRole};
+use crate::prep::MatchMethod;
 
 /// Every change one sync would make, sorted by key, plus the skipped records.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -395,11 +397,36 @@ pub enum SkipReason {
         /// The existing grading period.
         by: GradingPeriodId,
     },
+    /// The record has no LMS counterpart and data prep finds two or more
+    /// unlinked LMS records that fit it: it is held, not created, until the
+    /// administrator links one (data prep, or a link).
+    AmbiguousMatch {
+        /// The method that found them (the first that found any).
+        how: MatchMethod,
+        /// The LMS records that fit, sorted; at most
+        /// [`MAX_CANDIDATES`](crate::prep::MAX_CANDIDATES), the lowest ids.
+        candidates: Vec<String>,
+        /// Whether more fit than are listed.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        more: bool,
+    },
+    /// The SIS key cannot be the LMS record's unique field (too long, or a
+    /// control character); keys are never changed on their way, since a
+    /// changed key is another record.
+    KeyUnfit {
+        /// The LMS unique field, in words.
+        field: String,
+        /// What is wrong with the key.
+        problem: Unfit,
+    },
 }
 
 impl SkipReason {
-    /// Whether the skip is a conflict (two records claim the same identity)
-    /// rather than a record that is out of scope or incomplete.
+    /// Whether the skip is a conflict (the record's identity in the LMS
+    /// cannot be settled: two records claim it, its link is broken, two LMS
+    /// records fit it, or its key cannot be the LMS's unique field) rather
+    /// than a record that is out of scope or incomplete. What hangs off a
+    /// conflicting record (enrollments, associations) is left alone.
     pub fn is_conflict(&self) -> bool {
         matches!(
             self,
@@ -410,6 +437,8 @@ impl SkipReason {
                 | SkipReason::StaleLink { .. }
                 | SkipReason::CourseChanged { .. }
                 | SkipReason::PeriodTitleTaken { .. }
+                | SkipReason::AmbiguousMatch { .. }
+                | SkipReason::KeyUnfit { .. }
         )
     }
 }
@@ -502,6 +531,20 @@ impl fmt::Display for SkipReason {
                 f,
                 "a grading period titled \"{title}\" already exists ({by}); map the term to it instead of creating one"
             ),
+            SkipReason::AmbiguousMatch {
+                how,
+                candidates,
+                more,
+            } => write!(
+                f,
+                "ambiguous match: resolve it in data prep (LMS records {}{} fit by {how}; it is not created until one is linked)",
+                candidates.join(", "),
+                if *more { " and more" } else { "" }
+            ),
+            SkipReason::KeyUnfit { field, problem } => write!(
+                f,
+                "the SIS key cannot be the LMS {field}: {problem}; change the key in the SIS"
+            ),
         }
     }
 }
@@ -545,6 +588,40 @@ pub enum NoteReason {
         /// The e-mail.
         email: String,
     },
+    /// The SIS value of a field did not fit the LMS (see
+    /// [`lms_text`](crate::lms_text)): it is sent with its control characters
+    /// removed, or cut to the LMS's limit.
+    TextCleaned {
+        /// The field, in words.
+        field: String,
+        /// The value sent.
+        sent: String,
+        /// Control characters were removed.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        control_removed: bool,
+        /// The SIS value's length in characters, when it was cut.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cut_from: Option<usize>,
+    },
+    /// A name looks like it lost letters on the way out of the SIS (see
+    /// [`looks_lossy`](crate::lms_text::looks_lossy)). It never overwrites an
+    /// LMS value; an account that has none gets it as read.
+    LossyName {
+        /// The field, in words.
+        field: String,
+        /// The value as read from the SIS.
+        value: String,
+        /// The LMS value kept instead, when there was one to keep.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        kept: Option<String>,
+    },
+    /// The enrollment begins later: it is created on its first day, not
+    /// before, so that a student moving schools is never in both schools'
+    /// sections at once.
+    BeginsLater {
+        /// Its first day.
+        begin: NaiveDate,
+    },
 }
 
 impl fmt::Display for NoteReason {
@@ -566,6 +643,44 @@ impl fmt::Display for NoteReason {
                 f,
                 "e-mail {email} was not taken by the LMS, which holds it for an account outside the district; the account stays without it until the SIS e-mail changes"
             ),
+            NoteReason::TextCleaned {
+                field,
+                sent,
+                control_removed,
+                cut_from,
+            } => {
+                let sent_length = sent.chars().count();
+                match (control_removed, cut_from) {
+                    (true, Some(length)) => write!(
+                        f,
+                        "{field} holds control characters and is {length} characters long, more than the LMS takes; sent without them and cut to {sent_length} characters: \"{sent}\"; correct it in the SIS"
+                    ),
+                    (false, Some(length)) => write!(
+                        f,
+                        "{field} is {length} characters long, more than the LMS takes; sent cut to {sent_length} characters: \"{sent}\"; shorten it in the SIS"
+                    ),
+                    (_, None) => write!(
+                        f,
+                        "{field} holds control characters (line breaks, tabs or invisible codes), which the LMS does not take; sent without them: \"{sent}\"; correct it in the SIS"
+                    ),
+                }
+            }
+            NoteReason::LossyName { field, value, kept } => {
+                write!(
+                    f,
+                    "{field} \"{value}\" looks like it lost letters on the way from the SIS (a \"?\" where a letter was: the export's encoding lacks it); "
+                )?;
+                match kept {
+                    Some(kept) => write!(f, "the LMS keeps \"{kept}\""),
+                    None => f.write_str("the LMS has it as read"),
+                }?;
+                f.write_str(
+                    "; export the SIS in an encoding that holds the name, or correct it in the SIS",
+                )
+            }
+            NoteReason::BeginsLater { begin } => {
+                write!(f, "begins {begin}; enrolled on that day, not before")
+            }
         }
     }
 }

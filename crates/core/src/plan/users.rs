@@ -1,10 +1,15 @@
-//! Planning user accounts: scope, role map, required fields, e-mail and
-//! username conflicts, then create / update / link.
+//! Planning user accounts: scope, role map, the key and the names made to
+//! fit the LMS, required fields, names that lost letters, e-mail and username
+//! conflicts, then create / update / link, holding a create whose data-prep
+//! match is ambiguous.
+
+use std::borrow::Cow;
 
 use foldhash::HashMap;
 
 use crate::entity::Entity;
-use crate::ids::{BuildingId, RoleId};
+use crate::ids::{BuildingId, RoleId, UserId};
+use crate::lms_text::{self, TextKind, looks_lossy};
 use crate::mapping::{MappingConfig, RoleMap, RoleTarget};
 use crate::model::Text;
 use crate::model::lms::{LmsUser, UserFields};
@@ -12,8 +17,9 @@ use crate::model::sis::{Person, SisRole};
 use crate::plan::builder::{Builder, Party, dedupe, filter_map_on_two_cores};
 use crate::plan::emails::EmailChoices;
 use crate::plan::index::{fold, nonempty};
-use crate::plan::record::{Found, compare, find};
-use crate::plan::types::{RecordAction, SkipReason, UserOp};
+use crate::plan::record::{Decided, Found, compare, find, is_create};
+use crate::plan::types::{NoteReason, RecordAction, SkipReason, UserOp};
+use crate::plan::{fit, held};
 
 /// Plans every person; returns the state of each person key for the later phases.
 pub(crate) fn plan_users<'a>(b: &mut Builder<'a>) -> HashMap<&'a str, Party> {
@@ -44,43 +50,55 @@ pub(crate) fn plan_users<'a>(b: &mut Builder<'a>) -> HashMap<&'a str, Party> {
     drop(people);
     let emails = EmailChoices::new(b, &wanted);
     // Deciding only reads, and most people are unchanged: decide on two
-    // cores and keep only the people with something to do or a reason not to.
+    // cores and keep only the people with something to do, to say, or a
+    // reason not to.
     let shared: &Builder<'a> = b;
     let changed = filter_map_on_two_cores(&wanted, |person| {
-        desired_fields(&schools, person)
-            .and_then(|mut desired| {
-                let email_left_off = emails.leaves_off(person);
-                if email_left_off {
-                    desired.email = None;
-                }
-                decide(shared, person, &desired, email_left_off)
-            })
-            .transpose()
+        let decided = desired_fields(&schools, person).and_then(|mut desired| {
+            let email_left_off = emails.leaves_off(person);
+            if email_left_off {
+                desired.email = None;
+            }
+            decide(shared, person, desired, email_left_off)
+        });
+        match decided {
+            Ok(decided) if decided.is_quiet() => None,
+            other => Some(other),
+        }
     });
+    let creating: Vec<(usize, &Person)> = changed
+        .iter()
+        .filter(|(_, decided)| is_create(decided))
+        .map(|&(at, _)| (at, wanted[at]))
+        .collect();
+    let mut held = held::people(b, &creating);
+    drop(creating);
     b.plan.users.reserve(changed.len());
     let mut changed = changed.into_iter().peekable();
     for (index, person) in wanted.iter().enumerate() {
         let key = person.key.as_str();
-        match changed.next_if(|(at, _)| *at == index) {
-            Some((_, Ok(action))) => {
-                states.insert(key, Party::synced(person.is_active()));
-                b.plan.users.push(UserOp {
+        let decided = match changed.next_if(|(at, _)| *at == index) {
+            Some((_, decided)) => decided,
+            None => Ok(Decided::plain(None)),
+        };
+        let decided = held.over(index, decided);
+        let state = b.settle(
+            Entity::User,
+            key,
+            decided,
+            person.is_active(),
+            |plan, action| {
+                plan.users.push(UserOp {
                     key: person.key.clone(),
                     action,
                 });
+            },
+        );
+        states.insert(key, state);
+        if state.synced {
+            for note in emails.notes(person) {
+                b.note(Entity::User, key, note);
             }
-            None => {
-                states.insert(key, Party::synced(person.is_active()));
-                b.unchanged(Entity::User);
-            }
-            Some((_, Err(reason))) => {
-                states.insert(key, Party::skipped(&reason));
-                b.skip(Entity::User, key, reason);
-                continue;
-            }
-        }
-        for note in emails.notes(person) {
-            b.note(Entity::User, key, note);
         }
     }
     states
@@ -117,29 +135,32 @@ pub(crate) fn resolve_users<'a>(b: &Builder<'a>) -> HashMap<&'a str, Party> {
 }
 
 /// The fields a person's account should have, borrowed from the snapshot
-/// and the mapping: most people are unchanged, and finding that out needs
-/// no copy of their names.
+/// and the mapping where they need no cleaning: most people are unchanged,
+/// and finding that out needs no copy of their names.
 struct DesiredUser<'a> {
-    first: &'a str,
-    preferred_first: Option<&'a str>,
-    middle: Option<&'a str>,
-    last: &'a str,
+    first: Cow<'a, str>,
+    preferred_first: Option<Cow<'a, str>>,
+    middle: Option<Cow<'a, str>>,
+    last: Cow<'a, str>,
     email: Option<&'a str>,
     username: Option<&'a str>,
     graduation_year: Option<i32>,
     building: &'a BuildingId,
     other_buildings: Vec<&'a BuildingId>,
     role: &'a RoleId,
+    /// Warnings about the values: names cleaned to fit the LMS, names that
+    /// lost letters.
+    notes: Vec<NoteReason>,
 }
 
 impl DesiredUser<'_> {
     /// The fields as the LMS model holds them.
     fn to_fields(&self) -> UserFields {
         UserFields {
-            first: self.first.into(),
-            preferred_first: self.preferred_first.map(Text::from),
-            middle: self.middle.map(Text::from),
-            last: self.last.into(),
+            first: Text::from(self.first.as_ref()),
+            preferred_first: self.preferred_first.as_deref().map(Text::from),
+            middle: self.middle.as_deref().map(Text::from),
+            last: Text::from(self.last.as_ref()),
             email: self.email.map(Text::from),
             username: self.username.map(Text::from),
             graduation_year: self.graduation_year,
@@ -156,10 +177,13 @@ impl DesiredUser<'_> {
         fn kept<T: PartialEq + ?Sized>(new: Option<&T>, current: Option<&T>) -> bool {
             new.is_none() || new == current
         }
-        self.first == current.first
-            && kept(self.preferred_first, current.preferred_first.as_deref())
-            && kept(self.middle, current.middle.as_deref())
-            && self.last == current.last
+        *self.first == *current.first
+            && kept(
+                self.preferred_first.as_deref(),
+                current.preferred_first.as_deref(),
+            )
+            && kept(self.middle.as_deref(), current.middle.as_deref())
+            && *self.last == *current.last
             && kept(self.email, current.email.as_deref())
             && kept(self.username, current.username.as_deref())
             && kept(
@@ -175,6 +199,62 @@ impl DesiredUser<'_> {
             && *self.role == current.role
     }
 }
+
+/// Keeps the LMS's names where the SIS's look like they lost letters (see
+/// [`looks_lossy`]): such a name never overwrites a name the account has,
+/// and is noted either way (written as read where there is nothing to keep).
+fn keep_lossy_names<'a>(desired: &mut DesiredUser<'a>, current: Option<&'a UserFields>) {
+    fn guard<'a>(
+        notes: &mut Vec<NoteReason>,
+        field: &str,
+        value: &mut Cow<'a, str>,
+        current: Option<&'a str>,
+    ) {
+        if !looks_lossy(value) {
+            return;
+        }
+        let kept = current.filter(|current| !current.is_empty() && *current != value.as_ref());
+        notes.push(NoteReason::LossyName {
+            field: field.to_owned(),
+            value: value.to_string(),
+            kept: kept.map(str::to_owned),
+        });
+        if let Some(kept) = kept {
+            *value = Cow::Borrowed(kept);
+        }
+    }
+    let notes = &mut desired.notes;
+    guard(
+        notes,
+        FIRST,
+        &mut desired.first,
+        current.map(|c| c.first.as_str()),
+    );
+    if let Some(preferred) = &mut desired.preferred_first {
+        let current = current.and_then(|c| c.preferred_first.as_deref());
+        guard(notes, PREFERRED, preferred, current);
+    }
+    if let Some(middle) = &mut desired.middle {
+        guard(
+            notes,
+            MIDDLE,
+            middle,
+            current.and_then(|c| c.middle.as_deref()),
+        );
+    }
+    guard(
+        notes,
+        LAST,
+        &mut desired.last,
+        current.map(|c| c.last.as_str()),
+    );
+}
+
+/// The name fields, in the words notes name them by.
+const FIRST: &str = "first name";
+const PREFERRED: &str = "preferred first name";
+const MIDDLE: &str = "middle name";
+const LAST: &str = "last name";
 
 /// What the mapping says of one mapped school.
 #[derive(Debug, Clone, Copy)]
@@ -231,18 +311,35 @@ fn desired_fields<'a>(
             });
         }
     };
-    let first = person.name.first.trim();
-    let last = person.name.last.trim();
+    fit::key(person.key.as_str(), "unique id")?;
+    let mut notes = Vec::new();
+    let first = fit::field(&mut notes, FIRST, &person.name.first, TextKind::Name);
+    let last = fit::field(&mut notes, LAST, &person.name.last, TextKind::Name);
     if first.is_empty() {
         return Err(SkipReason::MissingField {
-            field: "first name".into(),
+            field: FIRST.into(),
         });
     }
     if last.is_empty() {
-        return Err(SkipReason::MissingField {
-            field: "last name".into(),
-        });
+        return Err(SkipReason::MissingField { field: LAST.into() });
     }
+    // A preferred first name equal to the first name is not sent, nor noted.
+    let preferred_first = person
+        .name
+        .preferred_first
+        .as_deref()
+        .map(|preferred| lms_text::fit(preferred, TextKind::Name))
+        .filter(|preferred| !preferred.text.is_empty() && preferred.text != first)
+        .map(|preferred| {
+            notes.extend(fit::note(PREFERRED, &preferred));
+            preferred.text
+        });
+    let middle = fit::optional(
+        &mut notes,
+        MIDDLE,
+        person.name.middle.as_deref(),
+        TextKind::Name,
+    );
     let mut other_buildings: Vec<&BuildingId> = mapped()
         .map(|(_, other)| other.building)
         .filter(|other| *other != building)
@@ -251,9 +348,8 @@ fn desired_fields<'a>(
     other_buildings.dedup();
     Ok(DesiredUser {
         first,
-        preferred_first: nonempty(person.name.preferred_first.as_deref())
-            .filter(|preferred| *preferred != first),
-        middle: nonempty(person.name.middle.as_deref()),
+        preferred_first,
+        middle,
         last,
         email: nonempty(person.email.as_deref()),
         username: nonempty(person.username.as_deref()),
@@ -264,23 +360,27 @@ fn desired_fields<'a>(
         building,
         other_buildings,
         role,
+        notes,
     })
 }
 
 /// What to do with one person's account; `email_left_off` when the plan
 /// leaves their SIS e-mail off it (see [`EmailChoices`]).
-fn decide(
-    b: &Builder<'_>,
+fn decide<'a>(
+    b: &Builder<'a>,
     person: &Person,
-    desired: &DesiredUser<'_>,
+    mut desired: DesiredUser<'a>,
     email_left_off: bool,
-) -> Result<Option<RecordAction<crate::ids::UserId, UserFields>>, SkipReason> {
+) -> Result<Decided<RecordAction<UserId, UserFields>>, SkipReason> {
     let key = person.key.as_str();
     let found = find_user(b, key)?;
     let current_fields = match &found {
         Found::Linked(user) | Found::ByUniqueId(user) => Some(&user.fields),
         Found::Nowhere => None,
     };
+    keep_lossy_names(&mut desired, current_fields);
+    let notes = std::mem::take(&mut desired.notes);
+    let decided = |action| Ok(Decided { action, notes });
     // The common case, a linked account already as it should be: no copy.
     if let (Found::Linked(user), Some(current)) = (&found, current_fields) {
         let has_login = desired.email.is_some()
@@ -289,7 +389,7 @@ fn decide(
             || current.username.is_some();
         if has_login && desired.unchanged_from(current) {
             debug_assert!(compare(true, user.id.clone(), current, desired.to_fields()).is_none());
-            return Ok(None);
+            return decided(None);
         }
     }
     let fields = with_login(
@@ -317,11 +417,10 @@ fn decide(
             (None, Some(RecordAction::Create { fields }))
         }
     };
-    let Some(action) = action else {
-        return Ok(None);
-    };
-    check_unique_fields(b, current, action.fields())?;
-    Ok(Some(action))
+    if let Some(action) = &action {
+        check_unique_fields(b, current, action.fields())?;
+    }
+    decided(action)
 }
 
 /// Refuses an e-mail or username that another account has. An e-mail that

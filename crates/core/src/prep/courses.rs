@@ -65,6 +65,16 @@ impl<'a> CourseIndex<'a> {
         index
     }
 
+    /// What data prep finds for `course`, which has no link.
+    fn outcome(&self, course: &Course, building: &BuildingId) -> MatchOutcome<CourseId> {
+        let key = course.key.as_str();
+        let found = self
+            .by_unique_code(course, building)
+            .or_else(|| self.by_code(course, building))
+            .or_else(|| self.by_title(course, building));
+        decide(found, |at| self.id(at), |at| self.other_key(at, key))
+    }
+
     fn id(&self, at: usize) -> CourseId {
         self.courses[at].id.clone()
     }
@@ -141,11 +151,7 @@ pub(super) fn match_courses(
                     lms_id: link.id.clone(),
                 }
             } else {
-                let found = index
-                    .by_unique_code(course, building)
-                    .or_else(|| index.by_code(course, building))
-                    .or_else(|| index.by_title(course, building));
-                decide(found, |at| index.id(at), |at| index.other_key(at, key))
+                index.outcome(course, building)
             };
             MatchEntry {
                 key: key.to_owned(),
@@ -156,4 +162,28 @@ pub(super) fn match_courses(
         .collect();
     finish(&mut entries);
     entries
+}
+
+/// The courses among `courses` (none of them linked) whose match data prep
+/// finds ambiguous, each with its outcome, in the order given; `sis` is
+/// every SIS course. Courses data prep does not consider are never ambiguous.
+pub(crate) fn ambiguous_courses<T: Copy>(
+    courses: &[(T, &Course)],
+    sis: &[Course],
+    lms: &[LmsCourse],
+    links: &Links,
+    mapping: &MappingConfig,
+) -> Vec<(T, MatchOutcome<CourseId>)> {
+    let index = CourseIndex::new(lms, sis, links);
+    if index.courses.len() < 2 {
+        return Vec::new();
+    }
+    courses
+        .iter()
+        .filter(|(_, course)| in_scope(course, mapping))
+        .filter_map(|&(at, course)| {
+            let outcome = index.outcome(course, mapping.building(&course.school)?);
+            matches!(outcome, MatchOutcome::Ambiguous { .. }).then_some((at, outcome))
+        })
+        .collect()
 }

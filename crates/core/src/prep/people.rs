@@ -1,7 +1,7 @@
 //! Matching SIS people to existing LMS user accounts: by unique id, then
 //! e-mail, then username, then name within the building.
 
-use super::index::{Fold, Hits, Index, key, same, unlinked};
+use super::index::{Fold, Hits, Index, key, same, unlinked, unlinked_by};
 use super::report::{MatchEntry, MatchMethod, MatchOutcome};
 use super::resolve::{decide, finish, found, trimmed};
 use crate::ids::{BuildingId, UserId};
@@ -56,6 +56,11 @@ impl<'a> UserIndex<'a> {
         let records = unlinked(users, links.users.values().map(|link| &link.id), |user| {
             &user.id
         });
+        Self::of(records)
+    }
+
+    /// The index of `records`, the unlinked users sorted by id.
+    fn of(records: Vec<&'a LmsUser>) -> Self {
         let mut index = UserIndex {
             unique_id: Index::with_capacity(records.len()),
             email: Index::with_capacity(records.len()),
@@ -89,6 +94,18 @@ impl<'a> UserIndex<'a> {
             }
         }
         index
+    }
+
+    /// What data prep finds for `person`, who has no link: the candidates
+    /// of the first method that finds any, turned into an outcome.
+    fn outcome(&self, person: &Person, mapping: &MappingConfig) -> MatchOutcome<UserId> {
+        let key = person.key.as_str();
+        let found = self
+            .by_unique_id(person)
+            .or_else(|| self.by_email(person))
+            .or_else(|| self.by_username(person))
+            .or_else(|| self.by_name(person, mapping));
+        decide(found, |at| self.id(at), |at| self.other_key(at, key))
     }
 
     fn id(&self, at: usize) -> UserId {
@@ -182,12 +199,7 @@ pub(super) fn match_people(
                     lms_id: link.id.clone(),
                 }
             } else {
-                let found = index
-                    .by_unique_id(person)
-                    .or_else(|| index.by_email(person))
-                    .or_else(|| index.by_username(person))
-                    .or_else(|| index.by_name(person, mapping));
-                decide(found, |at| index.id(at), |at| index.other_key(at, key))
+                index.outcome(person, mapping)
             };
             MatchEntry {
                 key: key.to_owned(),
@@ -198,4 +210,31 @@ pub(super) fn match_people(
         .collect();
     finish(&mut entries);
     entries
+}
+
+/// The people among `people` (none of them linked) whose match data prep
+/// finds ambiguous, each with its outcome, in the order given. `is_linked`
+/// says which LMS accounts are linked, so are no candidates. People data
+/// prep does not consider (see [`in_scope`]) are never ambiguous, so that
+/// the plan holds exactly what the prep report lists as ambiguous.
+pub(crate) fn ambiguous_people<T: Copy>(
+    people: &[(T, &Person)],
+    users: &[LmsUser],
+    is_linked: impl Fn(&UserId) -> bool,
+    mapping: &MappingConfig,
+) -> Vec<(T, MatchOutcome<UserId>)> {
+    let records = unlinked_by(users, |user| is_linked(&user.id), |user| &user.id);
+    if records.len() < 2 {
+        // Ambiguity needs two candidates.
+        return Vec::new();
+    }
+    let index = UserIndex::of(records);
+    people
+        .iter()
+        .filter(|(_, person)| in_scope(person, mapping))
+        .filter_map(|&(at, person)| {
+            let outcome = index.outcome(person, mapping);
+            matches!(outcome, MatchOutcome::Ambiguous { .. }).then_some((at, outcome))
+        })
+        .collect()
 }

@@ -10,8 +10,8 @@ use super::resolve::{decide, finish, found, trimmed};
 use crate::ids::{CourseId, SectionId};
 use crate::mapping::MappingConfig;
 use crate::model::links::Links;
-use crate::model::lms::LmsSection;
-use crate::model::sis::Section;
+use crate::model::lms::{LmsSection, LmsSnapshot};
+use crate::model::sis::{Section, SisSnapshot};
 
 /// Whether data prep considers a section: its school is mapped and selected for sections.
 pub(super) fn in_scope(section: &Section, mapping: &MappingConfig) -> bool {
@@ -80,6 +80,18 @@ impl<'a> SectionIndex<'a> {
             index.course_title.insert(title, at);
         }
         index
+    }
+
+    /// What data prep finds for `section`, which has no link, given the
+    /// LMS course its SIS course is linked to or matched with.
+    fn outcome(&self, section: &Section, course: Option<&CourseId>) -> MatchOutcome<SectionId> {
+        let key = section.key.as_str();
+        let found = self.by_unique_code(section, course).or_else(|| {
+            let course = course?;
+            self.by_code(section, course)
+                .or_else(|| self.by_title(section, course))
+        });
+        decide(found, |at| self.id(at), |at| self.other_key(at, key))
     }
 
     fn id(&self, at: usize) -> SectionId {
@@ -155,14 +167,7 @@ pub(super) fn match_sections(
                     lms_id: link.id.clone(),
                 }
             } else {
-                let course = targets.get(section.course.as_str()).copied();
-                let found = index.by_unique_code(section, course).or_else(|| {
-                    let course = course?;
-                    index
-                        .by_code(section, course)
-                        .or_else(|| index.by_title(section, course))
-                });
-                decide(found, |at| index.id(at), |at| index.other_key(at, key))
+                index.outcome(section, targets.get(section.course.as_str()).copied())
             };
             MatchEntry {
                 key: key.to_owned(),
@@ -173,4 +178,33 @@ pub(super) fn match_sections(
         .collect();
     finish(&mut entries);
     entries
+}
+
+/// The sections among `sections` (none of them linked) whose match data
+/// prep finds ambiguous, each with its outcome, in the order given. Their
+/// courses' LMS courses are found as data prep finds them: linked, or
+/// matched among every SIS course. Sections data prep does not consider are
+/// never ambiguous.
+pub(crate) fn ambiguous_sections<T: Copy>(
+    sections: &[(T, &Section)],
+    sis: &SisSnapshot,
+    lms: &LmsSnapshot,
+    links: &Links,
+    mapping: &MappingConfig,
+) -> Vec<(T, MatchOutcome<SectionId>)> {
+    let index = SectionIndex::new(&lms.sections, links);
+    if index.sections.len() < 2 {
+        return Vec::new();
+    }
+    let courses = super::courses::match_courses(&sis.courses, &lms.courses, links, mapping);
+    let targets = course_targets(links, &courses);
+    sections
+        .iter()
+        .filter(|(_, section)| in_scope(section, mapping))
+        .filter_map(|&(at, section)| {
+            let course = targets.get(section.course.as_str()).copied();
+            let outcome = index.outcome(section, course);
+            matches!(outcome, MatchOutcome::Ambiguous { .. }).then_some((at, outcome))
+        })
+        .collect()
 }

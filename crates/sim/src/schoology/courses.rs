@@ -5,6 +5,7 @@ use serde_json::{Value, json};
 
 use super::by_id;
 use super::db::Db;
+use super::limits;
 use super::model::Course;
 use super::sections;
 use super::wire::{
@@ -59,6 +60,7 @@ pub(crate) fn get(db: &Db, call: &Call, id: u64) -> Reply {
 
 /// Sets the fields `item` carries on `course`.
 fn apply(db: &Db, course: &mut Course, item: &Value) -> Result<(), String> {
+    limits::check(item, limits::COURSE)?;
     if let Some(building) = text(item, "building_id") {
         if !db.is_building(&building) {
             return Err(format!("Invalid building: {building}"));

@@ -4,6 +4,7 @@ use chrono::NaiveDate;
 use serde_json::{Value, json};
 
 use super::db::{Db, today};
+use super::limits;
 use super::model::GradingPeriod;
 use super::wire::{Call, Reply, Total, id_number, page, text};
 
@@ -147,6 +148,9 @@ pub(crate) fn create_grading_period(db: &mut Db, call: &Call) -> Reply {
         return Reply::forbidden();
     }
     let body = &call.body;
+    if let Err(message) = limits::check(body, limits::GRADING_PERIOD) {
+        return Reply::bad_request(message);
+    }
     let (Some(title), Ok(Some(start)), Ok(Some(end))) =
         (text(body, "title"), date(body, "start"), date(body, "end"))
     else {
@@ -177,6 +181,9 @@ pub(crate) fn update_grading_period(db: &mut Db, call: &Call, id: u64) -> Reply 
         return Reply::forbidden();
     }
     let body = &call.body;
+    if let Err(message) = limits::check(body, limits::GRADING_PERIOD) {
+        return Reply::bad_request(message);
+    }
     let (start, end) = match (date(body, "start"), date(body, "end")) {
         (Ok(start), Ok(end)) => (start, end),
         (Err(reply), _) | (_, Err(reply)) => return reply,

@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 use super::by_id;
 use super::db::{Db, today};
 use super::directory::known_periods;
+use super::limits;
 use super::model::Section;
 use super::wire::{
     BULK_LIMIT, Call, Reply, Total, bulk_items, flag, has, ids, item_error, or_empty, page_with,
@@ -115,6 +116,7 @@ pub(crate) fn get(db: &Db, call: &Call, id: u64) -> Reply {
 
 /// Sets the fields `item` carries on `section`.
 fn apply(db: &Db, section: &mut Section, item: &Value) -> Result<(), String> {
+    limits::check(item, limits::SECTION)?;
     if let Some(title) = text(item, "title").or_else(|| text(item, "section_title")) {
         section.title = title;
     }

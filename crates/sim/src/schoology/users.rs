@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 use super::by_id;
 use super::db::{Db, now_secs};
 use super::directory::role_value;
+use super::limits;
 use super::model::{ParentLink, User};
 use super::wire::{
     BULK_LIMIT, Call, Reply, Total, bit, bulk_items, flag, has, ids, int, item_error, or_empty,
@@ -182,6 +183,7 @@ fn apply(
     options: Options,
     creating: bool,
 ) -> Result<(), String> {
+    limits::check(item, limits::USER)?;
     let optional = |name: &str, field: &mut Option<String>| {
         if has(item, name) {
             *field = text(item, name);

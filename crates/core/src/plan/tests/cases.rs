@@ -4,46 +4,12 @@ use crate::entity::{Action, Entity};
 use crate::ids::{PersonKey, TermKey, UserId};
 use crate::mapping::{DropPolicy, RoleTarget, TermTarget};
 use crate::model::links::{Link, LinkOrigin};
-use crate::model::lms::{LmsEnrollment, LmsUser, UserFields};
+use crate::model::lms::LmsEnrollment;
 use crate::model::sis::{EnrollmentRole, PersonStatus, SisRole};
-use crate::plan::tests::fixture::{World, counts, date};
+use crate::plan::tests::fixture::{World, counts, date, lms_user, skip_reason};
 use crate::plan::{EnrollmentAction, PlanSummary, RecordAction, SkipReason, render_json};
 use crate::scope::SyncScope;
 use crate::threshold::{Limit, Thresholds};
-
-fn skip_reason<'p>(plan: &'p crate::plan::Plan, entity: Entity, key: &str) -> &'p SkipReason {
-    &plan
-        .skips
-        .iter()
-        .find(|s| s.entity == entity && s.key == key)
-        .unwrap_or_else(|| panic!("no skip for {entity} {key}: {:#?}", plan.skips))
-        .reason
-}
-
-fn lms_user(
-    id: &str,
-    unique: Option<&str>,
-    first: &str,
-    last: &str,
-    email: Option<&str>,
-) -> LmsUser {
-    LmsUser {
-        id: id.into(),
-        unique_id: unique.map(Into::into),
-        fields: UserFields {
-            first: first.into(),
-            preferred_first: None,
-            middle: None,
-            last: last.into(),
-            email: email.map(Into::into),
-            username: None,
-            graduation_year: None,
-            building: "9001".into(),
-            other_buildings: Vec::new(),
-            role: "1214".into(),
-        },
-    }
-}
 
 #[test]
 fn first_sync_creates_everything_in_dependency_order() {

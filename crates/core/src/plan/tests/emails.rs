@@ -6,8 +6,8 @@ use crate::ids::PersonKey;
 use crate::mapping::RoleTarget;
 use crate::model::lms::UserFields;
 use crate::model::sis::{GuardianLink, PersonStatus, SisRole};
-use crate::plan::tests::fixture::World;
-use crate::plan::{EnrollmentAction, NoteReason, Plan, PlanSummary, RecordAction, UserOp};
+use crate::plan::tests::fixture::{World, notes, user_op};
+use crate::plan::{EnrollmentAction, NoteReason, Plan, PlanSummary, RecordAction};
 use crate::scope::SyncScope;
 
 const FAMILY: &str = "family@example.org";
@@ -28,13 +28,6 @@ fn guardian(w: &mut World, key: &str, email: &str) {
     });
 }
 
-fn user_op<'p>(plan: &'p Plan, key: &str) -> &'p UserOp {
-    plan.users
-        .iter()
-        .find(|op| op.key.as_str() == key)
-        .unwrap_or_else(|| panic!("no user op for {key}: {:#?}", plan.users))
-}
-
 fn created(plan: &Plan, key: &str) -> UserFields {
     match &user_op(plan, key).action {
         RecordAction::Create { fields } => fields.clone(),
@@ -43,11 +36,7 @@ fn created(plan: &Plan, key: &str) -> UserFields {
 }
 
 fn notes_of(plan: &Plan, key: &str) -> Vec<NoteReason> {
-    plan.notes
-        .iter()
-        .filter(|n| n.entity == Entity::User && n.key == key)
-        .map(|n| n.note.clone())
-        .collect()
+    notes(plan, Entity::User, key)
 }
 
 fn keeps(email: &str, others: &[&str]) -> NoteReason {

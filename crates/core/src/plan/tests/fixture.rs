@@ -4,15 +4,18 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 
+use crate::entity::Entity;
 use crate::ids::{BuildingId, GradingPeriodId, PersonKey, RoleId, SchoolKey, TermKey};
 use crate::mapping::{MappingConfig, MappingSpec, RoleMap, RoleTarget, Selection, TermTarget};
 use crate::model::links::Links;
-use crate::model::lms::{LmsBuilding, LmsGradingPeriod, LmsRole, LmsSnapshot};
+use crate::model::lms::{LmsBuilding, LmsGradingPeriod, LmsRole, LmsSnapshot, LmsUser, UserFields};
 use crate::model::sis::{
     Course, Enrollment, EnrollmentRole, Person, PersonName, PersonStatus, School, Section, SisRole,
     SisSnapshot, Subject, Term,
 };
-use crate::plan::{IdSource, Plan, PlanInput, plan, simulate_apply};
+use crate::plan::{
+    IdSource, NoteReason, Plan, PlanInput, SkipReason, UserOp, plan, simulate_apply,
+};
 use crate::scope::SyncScope;
 
 pub(crate) fn date(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -189,6 +192,15 @@ impl World {
         self.sis.people.last_mut().unwrap()
     }
 
+    /// The SIS person with `key`; panics when there is none.
+    pub(crate) fn person_mut(&mut self, key: &str) -> &mut Person {
+        self.sis
+            .people
+            .iter_mut()
+            .find(|p| p.key.as_str() == key)
+            .unwrap_or_else(|| panic!("no person {key}"))
+    }
+
     pub(crate) fn student(
         &mut self,
         key: &str,
@@ -292,4 +304,57 @@ pub(crate) fn counts(plan: &Plan) -> BTreeMap<String, u64> {
         }
     }
     out
+}
+
+/// The reason `key` of `entity` is skipped; panics when it is not.
+pub(crate) fn skip_reason<'p>(plan: &'p Plan, entity: Entity, key: &str) -> &'p SkipReason {
+    &plan
+        .skips
+        .iter()
+        .find(|s| s.entity == entity && s.key == key)
+        .unwrap_or_else(|| panic!("no skip for {entity} {key}: {:#?}", plan.skips))
+        .reason
+}
+
+/// The notes about `key` of `entity`, in the plan's order.
+pub(crate) fn notes(plan: &Plan, entity: Entity, key: &str) -> Vec<NoteReason> {
+    plan.notes
+        .iter()
+        .filter(|n| n.entity == entity && n.key == key)
+        .map(|n| n.note.clone())
+        .collect()
+}
+
+/// An LMS account in building 9001 with the student role.
+pub(crate) fn lms_user(
+    id: &str,
+    unique: Option<&str>,
+    first: &str,
+    last: &str,
+    email: Option<&str>,
+) -> LmsUser {
+    LmsUser {
+        id: id.into(),
+        unique_id: unique.map(Into::into),
+        fields: UserFields {
+            first: first.into(),
+            preferred_first: None,
+            middle: None,
+            last: last.into(),
+            email: email.map(Into::into),
+            username: None,
+            graduation_year: None,
+            building: "9001".into(),
+            other_buildings: Vec::new(),
+            role: "1214".into(),
+        },
+    }
+}
+
+/// The user op of `key`; panics when there is none.
+pub(crate) fn user_op<'p>(plan: &'p Plan, key: &str) -> &'p UserOp {
+    plan.users
+        .iter()
+        .find(|op| op.key.as_str() == key)
+        .unwrap_or_else(|| panic!("no user op for {key}: {:#?}", plan.users))
 }

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use crate::mapping::RoleTarget;
 use crate::model::lms::LmsUser;
 use crate::model::sis::{GuardianLink, PersonStatus, SisRole};
+use crate::plan::tests::fixture::lms_user;
 use crate::plan::tests::fixture::{World, date};
 use crate::plan::{RenderOptions, render_text};
 use crate::scope::SyncScope;
@@ -175,4 +176,24 @@ fn golden_cross_listed_merged() {
     w.enroll("101-MTH-01", "S3");
     w.enroll("101-MTH-01", "S1");
     check("cross_listed_merged", &w);
+}
+
+/// M10: a first name too long for the LMS, a last name with control
+/// characters, a name that lost a letter (new, and on a linked account), a
+/// person two hand-made accounts fit, and an enrollment that begins later.
+#[test]
+fn golden_text_lossy_held_and_later() {
+    let mut w = World::basic();
+    w.sync();
+    w.person_mut("S1").name.first = "Ada".repeat(24).into();
+    w.person_mut("S2").name.first = "?lan".into();
+    w.student("S3", "Tom\u{0}as", "Nu\nnez", "101");
+    w.student("S4", "Jos?", "Garc?a", "101");
+    w.student("S5", "Emma", "Brown", "101");
+    for id in ["802", "801"] {
+        w.lms.users.push(lms_user(id, None, "Emma", "Brown", None));
+    }
+    w.enroll("101-ALG1-01", "S3");
+    w.enroll("101-ALG1-01", "S4").begin = Some(date(2026, 1, 11));
+    check("text_lossy_held_and_later", &w);
 }

@@ -1,8 +1,12 @@
-//! Tests of `plan()`: focused cases, e-mails left off accounts, golden plan
-//! files and properties.
+//! Tests of `plan()`: focused cases, e-mails left off accounts, text made to
+//! fit the LMS, records held for an ambiguous match, enrollments that begin
+//! later, golden plan files and properties.
 
 mod cases;
 mod emails;
 mod fixture;
 mod golden;
+mod held;
+mod later;
 mod props;
+mod text;

@@ -1,5 +1,7 @@
 //! Tests of the Schoology simulator over loopback HTTP, with a tiny signer.
 
+mod text;
+
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use reqwest::redirect::Policy;
