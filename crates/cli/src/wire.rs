@@ -85,7 +85,10 @@ fn oneroster_rest(rest: &RestSettings, secret: &str) -> anyhow::Result<OneRoster
     if let Some(size) = rest.page_size {
         rest_config.page_size = size;
     }
-    let adapter = OneRosterRest::new(rest_config)?;
+    let mut adapter = OneRosterRest::new(rest_config)?;
+    if rest.courses_from_classes {
+        adapter = adapter.with_courses_from_classes();
+    }
     Ok(match rest.profile {
         RestProfile::Plus360 { .. } => adapter.with_grade_options(plus360::GRADE_OPTIONS),
         RestProfile::Standard => adapter,
@@ -153,12 +156,15 @@ fn sis_ports(
             })
         }
         SisSettings::OneRosterCsv(csv) => {
-            let source = csv
+            let mut source = csv
                 .deltas
                 .iter()
                 .fold(OneRosterCsv::new(&csv.package), |source, delta| {
                     source.with_delta(delta)
                 });
+            if csv.courses_from_classes {
+                source = source.with_courses_from_classes();
+            }
             Ok(SisPorts {
                 source: Arc::new(source),
                 grades: None,

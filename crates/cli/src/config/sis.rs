@@ -28,6 +28,8 @@ pub(super) struct RawCsv {
     package: Option<PathBuf>,
     #[serde(default)]
     deltas: Vec<PathBuf>,
+    #[serde(default)]
+    courses_from_classes: bool,
 }
 
 /// `[oneroster_rest]` as written.
@@ -46,6 +48,8 @@ pub(super) struct RawRest {
     scopes: Vec<String>,
     district_code: Option<String>,
     page_size: Option<u32>,
+    #[serde(default)]
+    courses_from_classes: bool,
 }
 
 /// Which SIS adapter reads the roster.
@@ -89,6 +93,10 @@ pub(crate) struct CsvSettings {
     pub(crate) package: PathBuf,
     /// Delta packages, applied in order.
     pub(crate) deltas: Vec<PathBuf>,
+    /// Make a course from a class whose course the package lacks (off by
+    /// default: a guess that changes what lands in the LMS; each course so
+    /// made is a warning).
+    pub(crate) courses_from_classes: bool,
 }
 
 /// How the REST provider is reached.
@@ -135,6 +143,8 @@ pub(crate) struct RestSettings {
     pub(crate) secret: Option<Secret>,
     /// Records per page, when not the default.
     pub(crate) page_size: Option<u32>,
+    /// As [`CsvSettings::courses_from_classes`].
+    pub(crate) courses_from_classes: bool,
 }
 
 impl RestSettings {
@@ -167,6 +177,7 @@ pub(super) fn csv(
     Some(CsvSettings {
         package: base_dir.join(package),
         deltas: raw.deltas.iter().map(|d| base_dir.join(d)).collect(),
+        courses_from_classes: raw.courses_from_classes,
     })
 }
 
@@ -234,6 +245,7 @@ pub(super) fn rest(
             key,
             secret,
             page_size: raw.page_size,
+            courses_from_classes: raw.courses_from_classes,
         }),
         _ => None,
     }

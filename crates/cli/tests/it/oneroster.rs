@@ -18,7 +18,7 @@ use crate::{code, rostersync, stderr, stdout};
 /// The shared OneRoster 1.1 sample package.
 const PACKAGE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/data/oneroster/Test_minimal_data_set"
+    "/../oneroster/tests/data/Test_minimal_data_set"
 );
 
 /// Its one school.
@@ -112,7 +112,9 @@ fn a_oneroster_csv_package_syncs_into_schoology_and_takes_no_grades() {
         dir.path(),
         &lms,
         "adapter = \"oneroster-csv\"\n",
-        &format!("[oneroster_csv]\npackage = \"{PACKAGE}\"\n"),
+        // The minimal package has no courses.csv: its classes need the
+        // opt-in that makes a course from each (off by default).
+        &format!("[oneroster_csv]\npackage = \"{PACKAGE}\"\ncourses_from_classes = true\n"),
     );
     let mut admin = Admin {
         dir: dir.path(),
@@ -195,7 +197,7 @@ fn a_oneroster_rest_provider_syncs_into_schoology() {
         &lms,
         "adapter = \"oneroster-rest\"\n",
         &format!(
-            "[oneroster_rest]\nroot = \"{}\"\nversion = \"1.1\"\nkey = \"rostersync\"\npage_size = 2\n",
+            "[oneroster_rest]\nroot = \"{}\"\nversion = \"1.1\"\nkey = \"rostersync\"\npage_size = 2\ncourses_from_classes = true\n",
             provider.url()
         ),
     );
