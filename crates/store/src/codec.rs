@@ -138,3 +138,28 @@ impl Named for rostersync_ports::RecordKind {
         self.as_str()
     }
 }
+
+/// A query of `base` limited by the conditions whose value is given (each
+/// `column = ?`), ordered by `order`, with the values to bind.
+pub(crate) fn filtered(
+    base: &str,
+    conditions: Vec<(&'static str, Option<rusqlite::types::Value>)>,
+    order: &str,
+) -> (String, Vec<rusqlite::types::Value>) {
+    let mut clauses = Vec::new();
+    let mut values = Vec::new();
+    for (column, value) in conditions {
+        if let Some(value) = value {
+            clauses.push(format!("{column} = ?"));
+            values.push(value);
+        }
+    }
+    let mut sql = base.to_owned();
+    if !clauses.is_empty() {
+        sql.push_str(" WHERE ");
+        sql.push_str(&clauses.join(" AND "));
+    }
+    sql.push_str(" ORDER BY ");
+    sql.push_str(order);
+    (sql, values)
+}

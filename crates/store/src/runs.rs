@@ -14,7 +14,7 @@ use rostersync_ports::{
 use rusqlite::types::Value;
 use rusqlite::{Connection, Row, params, params_from_iter};
 
-use crate::codec::{Named, parse_opt_time, parse_time, time_text};
+use crate::codec::{Named, filtered, parse_opt_time, parse_time, time_text};
 use crate::error::StoreError;
 
 const RUN_COLUMNS: &str =
@@ -162,26 +162,16 @@ pub(crate) fn outcomes(
     filter: &OutcomeFilter,
 ) -> Result<Vec<RecordOutcome>, StoreError> {
     let what = "list outcomes";
-    let mut conditions = Vec::new();
-    let mut values: Vec<Value> = Vec::new();
-    if let Some(run) = filter.run {
-        conditions.push("run = ?");
-        values.push(Value::Integer(run));
-    }
-    if let Some(status) = filter.status {
-        conditions.push("status = ?");
-        values.push(Value::Text(status.name().to_owned()));
-    }
-    if let Some(entity) = filter.entity {
-        conditions.push("entity = ?");
-        values.push(Value::Text(entity.name().to_owned()));
-    }
-    let mut sql = "SELECT run, entity, key, action, status, reason FROM outcomes".to_owned();
-    if !conditions.is_empty() {
-        sql.push_str(" WHERE ");
-        sql.push_str(&conditions.join(" AND "));
-    }
-    sql.push_str(" ORDER BY run, seq");
+    let text = |name: &str| Value::Text(name.to_owned());
+    let (sql, values) = filtered(
+        "SELECT run, entity, key, action, status, reason FROM outcomes",
+        vec![
+            ("run", filter.run.map(Value::Integer)),
+            ("status", filter.status.map(|status| text(status.name()))),
+            ("entity", filter.entity.map(|entity| text(entity.name()))),
+        ],
+        "run, seq",
+    );
     let mut statement = conn.prepare_cached(&sql).map_err(StoreError::sql(what))?;
     let mut rows = statement
         .query(params_from_iter(values))

@@ -10,7 +10,7 @@ use rostersync_ports::{
 use rusqlite::types::Value;
 use rusqlite::{Connection, params, params_from_iter};
 
-use crate::codec::Named;
+use crate::codec::{Named, filtered};
 use crate::error::StoreError;
 
 /// Keeps a run's read count and problems (replacing what the run had).
@@ -67,28 +67,16 @@ pub(crate) fn problems(
     filter: &SourceFilter,
 ) -> Result<Vec<RunSourceProblem>, StoreError> {
     let what = "list source problems";
-    let mut conditions = Vec::new();
-    let mut values: Vec<Value> = Vec::new();
-    if let Some(run) = filter.run {
-        conditions.push("run = ?");
-        values.push(Value::Integer(run));
-    }
-    if let Some(kind) = filter.kind {
-        conditions.push("kind = ?");
-        values.push(Value::Text(kind.name().to_owned()));
-    }
-    if let Some(record) = filter.record {
-        conditions.push("record = ?");
-        values.push(Value::Text(record.name().to_owned()));
-    }
-    let mut sql =
-        "SELECT run, kind, record, location, key, field, reason, message FROM source_problems"
-            .to_owned();
-    if !conditions.is_empty() {
-        sql.push_str(" WHERE ");
-        sql.push_str(&conditions.join(" AND "));
-    }
-    sql.push_str(" ORDER BY run, seq");
+    let text = |name: &str| Value::Text(name.to_owned());
+    let (sql, values) = filtered(
+        "SELECT run, kind, record, location, key, field, reason, message FROM source_problems",
+        vec![
+            ("run", filter.run.map(Value::Integer)),
+            ("kind", filter.kind.map(|kind| text(kind.name()))),
+            ("record", filter.record.map(|record| text(record.name()))),
+        ],
+        "run, seq",
+    );
     let mut statement = conn.prepare_cached(&sql).map_err(StoreError::sql(what))?;
     let mut rows = statement
         .query(params_from_iter(values))
