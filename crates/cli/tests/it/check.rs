@@ -6,17 +6,8 @@
 use rostersync_sim::eschoolplus::{EspSim, RunningEsp};
 use tokio::runtime::Runtime;
 
-use crate::flow::{Admin, Sims, configure, map_everything, start, start_schoology};
+use crate::flow::{Admin, configure, map_everything, start, start_schoology};
 use crate::{ESP_PASSWORD, code, stdout};
-
-fn admin<'a>(dir: &'a std::path::Path, sims: &Sims) -> Admin<'a> {
-    Admin {
-        dir,
-        secret: sims.lms.admin_credentials().secret.clone(),
-        password: ESP_PASSWORD.to_owned(),
-        seen: Vec::new(),
-    }
-}
 
 /// The structured eSchoolPLUS end of `check --json`.
 fn esp_end(output: &std::process::Output) -> serde_json::Value {
@@ -30,7 +21,7 @@ fn check_saves_every_definition_once_and_names_the_one_the_server_refuses() {
     let sims = start(&runtime);
     let dir = tempfile::tempdir().unwrap();
     configure(dir.path(), &sims);
-    let mut admin = admin(dir.path(), &sims);
+    let mut admin = Admin::of(dir.path(), &sims);
     map_everything(&mut admin, &sims);
 
     // Mapping read the buildings and terms, so their definitions are on the
@@ -119,7 +110,7 @@ fn without_the_load_permissions_check_names_the_missing_one() {
     sims.lms = runtime.block_on(start_schoology(&sims.district.lms_directory));
     let dir = tempfile::tempdir().unwrap();
     configure(dir.path(), &sims);
-    let mut admin = admin(dir.path(), &sims);
+    let mut admin = Admin::of(dir.path(), &sims);
     let check = admin.run(&["check"]);
     assert_eq!(code(&check), 1);
     let text = stdout(&check);

@@ -100,7 +100,18 @@ pub(crate) struct Admin<'a> {
     pub(crate) seen: Vec<Output>,
 }
 
-impl Admin<'_> {
+impl<'a> Admin<'a> {
+    /// An administrator working in `dir` with the simulators' admin secret
+    /// and the eSchoolPLUS password.
+    pub(crate) fn of(dir: &'a Path, sims: &Sims) -> Self {
+        Admin {
+            dir,
+            secret: sims.lms.admin_credentials().secret.clone(),
+            password: ESP_PASSWORD.to_owned(),
+            seen: Vec::new(),
+        }
+    }
+
     pub(crate) fn run(&mut self, args: &[&str]) -> Output {
         let output = rostersync(
             self.dir,
@@ -143,12 +154,7 @@ fn init_check_map_prep_sync_logs_and_a_second_sync_that_changes_nothing() {
     let sims = start(&runtime);
     let dir = tempfile::tempdir().unwrap();
     configure(dir.path(), &sims);
-    let mut admin = Admin {
-        dir: dir.path(),
-        secret: sims.lms.admin_credentials().secret.clone(),
-        password: ESP_PASSWORD.to_owned(),
-        seen: Vec::new(),
-    };
+    let mut admin = Admin::of(dir.path(), &sims);
 
     let check = admin.ok(&["check", "-vv"]);
     assert!(
@@ -380,12 +386,7 @@ fn a_wrong_site_code_a_closed_port_and_a_non_admin_key_are_said_plainly() {
             .replace(&sims.lms.url(), &closed_url),
     )
     .unwrap();
-    let mut admin = Admin {
-        dir: dir.path(),
-        secret: sims.lms.admin_credentials().secret.clone(),
-        password: ESP_PASSWORD.to_owned(),
-        seen: Vec::new(),
-    };
+    let mut admin = Admin::of(dir.path(), &sims);
     let check = admin.run(&["check", "--json"]);
     assert_eq!(code(&check), 1);
     let ends: serde_json::Value = serde_json::from_str(&stdout(&check)).unwrap();
@@ -459,12 +460,7 @@ fn a_tls_failure_is_named() {
     // The simulator speaks plain HTTP, so a TLS handshake with it fails.
     let https = sims.esp.url().replacen("http://", "https://", 1);
     std::fs::write(&path, text.replace(&sims.esp.url(), &https)).unwrap();
-    let mut admin = Admin {
-        dir: dir.path(),
-        secret: sims.lms.admin_credentials().secret.clone(),
-        password: ESP_PASSWORD.to_owned(),
-        seen: Vec::new(),
-    };
+    let mut admin = Admin::of(dir.path(), &sims);
     let check = admin.run(&["check"]);
     assert_eq!(code(&check), 1);
     let text = stdout(&check);

@@ -9,7 +9,7 @@ use rostersync_sim::schoology::{
 use tokio::runtime::Runtime;
 
 use crate::flow::{Admin, configure, map_everything, start};
-use crate::{ESP_PASSWORD, code, stderr, stdout};
+use crate::{code, stderr, stdout};
 
 #[test]
 fn grades_are_checked_then_passed_back_once() {
@@ -17,12 +17,7 @@ fn grades_are_checked_then_passed_back_once() {
     let sims = start(&runtime);
     let dir = tempfile::tempdir().unwrap();
     configure(dir.path(), &sims);
-    let mut admin = Admin {
-        dir: dir.path(),
-        secret: sims.lms.admin_credentials().secret.clone(),
-        password: ESP_PASSWORD.to_owned(),
-        seen: Vec::new(),
-    };
+    let mut admin = Admin::of(dir.path(), &sims);
     map_everything(&mut admin, &sims);
     admin.ok(&["sync", "all"]);
 
@@ -90,12 +85,7 @@ fn a_passback_logs_on_once_and_reads_the_gradebooks_once() {
     let sims = start(&runtime);
     let dir = tempfile::tempdir().unwrap();
     configure(dir.path(), &sims);
-    let mut admin = Admin {
-        dir: dir.path(),
-        secret: sims.lms.admin_credentials().secret.clone(),
-        password: ESP_PASSWORD.to_owned(),
-        seen: Vec::new(),
-    };
+    let mut admin = Admin::of(dir.path(), &sims);
     map_everything(&mut admin, &sims);
     admin.ok(&["sync", "all"]);
     // A teacher with two sections of two students or more, both graded.

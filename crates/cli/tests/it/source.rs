@@ -7,7 +7,7 @@ use rostersync_sim::eschoolplus::EspTable;
 use tokio::runtime::Runtime;
 
 use crate::flow::{Admin, configure, map_everything, start};
-use crate::{ESP_PASSWORD, code, stderr};
+use crate::{code, stderr};
 
 #[test]
 fn records_the_sis_did_not_give_are_kept_with_the_run_and_shown() {
@@ -15,12 +15,7 @@ fn records_the_sis_did_not_give_are_kept_with_the_run_and_shown() {
     let sims = start(&runtime);
     let dir = tempfile::tempdir().unwrap();
     configure(dir.path(), &sims);
-    let mut admin = Admin {
-        dir: dir.path(),
-        secret: sims.lms.admin_credentials().secret.clone(),
-        password: ESP_PASSWORD.to_owned(),
-        seen: Vec::new(),
-    };
+    let mut admin = Admin::of(dir.path(), &sims);
     map_everything(&mut admin, &sims);
 
     // A district edits its data: a teacher no longer teaches anywhere, and
