@@ -273,12 +273,14 @@ pub(crate) fn read(
         unread,
     };
     // A record held twice in a delta keeps its earlier version: it is read.
-    let mut unread = std::mem::take(&mut records.unread);
-    let present = records.ids();
-    for (kind, ids) in &mut unread {
-        ids.retain(|id| !present.contains(&(*kind, id.as_str())));
+    if !records.unread.is_empty() {
+        let mut unread = std::mem::take(&mut records.unread);
+        let present = records.ids();
+        for (kind, ids) in &mut unread {
+            ids.retain(|id| !present.contains(&(*kind, id.as_str())));
+        }
+        records.unread = unread;
     }
-    records.unread = unread;
     Ok(records)
 }
 
