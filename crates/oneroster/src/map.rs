@@ -36,7 +36,7 @@ use rostersync_ports::{RecordKind, SisRequest, SourceProblem};
 
 pub(crate) use ledger::{Exclusion, Fate, Ledger};
 
-use crate::model::{Course, Meta, Org, Records, Session, Status, User};
+use crate::model::{Class, Course, Keyed, Meta, Org, Records, Session, Status, User};
 use crate::problem::{Fault, reason};
 
 /// Org types that are always schools.
@@ -84,12 +84,12 @@ pub(crate) struct Reference {
 #[derive(Debug)]
 pub(crate) struct Index<'a> {
     records: &'a Records,
-    /// The kind and sourcedId of every record the source holds, read or not.
-    held: HashSet<(RecordKind, &'a str)>,
     /// Orgs read as schools.
     schools: BTreeMap<&'a str, &'a Org>,
+    orgs: HashMap<&'a str, &'a Org>,
     sessions: HashMap<&'a str, &'a Session>,
     courses: HashMap<&'a str, &'a Course>,
+    classes: HashMap<&'a str, &'a Class>,
     users: HashMap<&'a str, &'a User>,
 }
 
@@ -108,10 +108,10 @@ pub(crate) fn marked(meta: &Meta, what: &str) -> Option<Fault> {
     ))
 }
 
-fn by_id<T>(items: &[T], meta: impl Fn(&T) -> &Meta) -> HashMap<&str, &T> {
+fn by_id<T: Keyed>(items: &[T]) -> HashMap<&str, &T> {
     items
         .iter()
-        .map(|item| (meta(item).sourced_id.as_str(), item))
+        .map(|item| (item.meta().sourced_id.as_str(), item))
         .collect()
 }
 
@@ -158,17 +158,14 @@ impl<'a> Index<'a> {
                 );
             }
         }
-        let mut held = records.ids();
-        for (kind, ids) in &records.unread {
-            held.extend(ids.iter().map(|id| (*kind, id.as_str())));
-        }
         Index {
             records,
-            held,
             schools,
-            sessions: by_id(&records.sessions, |s| &s.meta),
-            courses: by_id(&records.courses, |c| &c.meta),
-            users: by_id(&records.users, |u| &u.meta),
+            orgs: by_id(&records.orgs),
+            sessions: by_id(&records.sessions),
+            courses: by_id(&records.courses),
+            classes: by_id(&records.classes),
+            users: by_id(&records.users),
         }
     }
 
@@ -227,12 +224,18 @@ impl<'a> Index<'a> {
     /// Where the record of kind `kind` and key `id` stands so far.
     fn find(&self, ledger: &Ledger<'_>, kind: RecordKind, id: &str) -> Found {
         if let Some(fate) = ledger.fate(kind, id) {
-            Found::Gone(fate)
-        } else if self.held.contains(&(kind, id)) {
-            Found::Read
-        } else {
-            Found::Absent
+            return Found::Gone(fate);
         }
+        let held = match kind {
+            RecordKind::School => self.orgs.contains_key(id),
+            RecordKind::Term => self.sessions.contains_key(id),
+            RecordKind::Course => self.courses.contains_key(id),
+            RecordKind::Section => self.classes.contains_key(id),
+            RecordKind::Person => self.users.contains_key(id),
+            // Nothing names an enrollment, a link or a file.
+            RecordKind::Enrollment | RecordKind::GuardianLink | RecordKind::File => false,
+        };
+        if held { Found::Read } else { Found::Absent }
     }
 }
 

@@ -6,8 +6,9 @@
 //! fails the read (the data never arrived). What the manifest and the
 //! package disagree on otherwise is a file-level warning: a file it does
 //! not list (read as bulk in a package without delta files, not read
-//! otherwise), a file it lists as absent that is there (not read), and a
-//! listed file the reader does not use that is missing.
+//! otherwise; in a bulk package, one that is not there either), a file it
+//! lists as absent that is there (not read), and a listed file the reader
+//! does not use that is missing.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -273,12 +274,14 @@ pub(crate) fn read(
         unread,
     };
     // A record held twice in a delta keeps its earlier version: it is read.
-    let mut unread = std::mem::take(&mut records.unread);
-    let present = records.ids();
-    for (kind, ids) in &mut unread {
-        ids.retain(|id| !present.contains(&(*kind, id.as_str())));
+    if !records.unread.is_empty() {
+        let mut unread = std::mem::take(&mut records.unread);
+        let present = records.ids();
+        for (kind, ids) in &mut unread {
+            ids.retain(|id| !present.contains(&(*kind, id.as_str())));
+        }
+        records.unread = unread;
     }
-    records.unread = unread;
     Ok(records)
 }
 
@@ -330,6 +333,15 @@ fn unlisted_files(package: &Package, manifest: &Manifest, problems: &mut Vec<Sou
             None if package.contains(&file) => warn(
                 &file,
                 format!("the manifest does not list {file}; it was read as a bulk file"),
+                problems,
+            ),
+            // A bulk package says what it holds; roles.csv belongs to 1.2
+            // only, and its absence there fails the read.
+            None if !manifest.delta() && spec.name != columns::ROLES.name => warn(
+                &file,
+                format!(
+                    "the manifest does not list {file}, and the package does not hold it; no record of it was read"
+                ),
                 problems,
             ),
             _ => {}

@@ -672,3 +672,28 @@ async fn a_role_row_is_part_of_its_user_and_a_faulty_one_is_a_warning() {
     assert_eq!(read.snapshot.people.len(), 1);
     assert_eq!(read.snapshot.people[0].role, SisRole::Student);
 }
+
+#[tokio::test]
+async fn a_bulk_package_without_a_file_the_reader_reads_says_so() {
+    let dir = fixture::copy(MINIMAL_1_1);
+    fixture::replace(dir.path(), "manifest.csv", "file.enrollments,bulk", "");
+    std::fs::remove_file(dir.path().join("enrollments.csv")).unwrap();
+    let read = OneRosterCsv::new(dir.path())
+        .with_courses_from_classes()
+        .snapshot(&request(SCHOOL_1_1))
+        .await
+        .unwrap();
+    let problem = read
+        .problems
+        .iter()
+        .find(|p| p.location == "enrollments.csv")
+        .unwrap();
+    assert_eq!(problem.kind, ProblemKind::Warning);
+    assert_eq!(problem.reason.as_deref(), Some(reason::FILE_NOT_LISTED));
+    assert!(
+        problem
+            .message
+            .contains("does not hold it; no record of it was read")
+    );
+    assert!(read.snapshot.enrollments.is_empty());
+}
