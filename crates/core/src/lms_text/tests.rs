@@ -37,6 +37,8 @@ fn text_of_control_characters_only_is_empty() {
     let fitted = fit("\u{0}\u{7f}", TextKind::Title);
     assert_eq!(fitted.text, "");
     assert!(fitted.fixes.control_removed);
+    assert!(is_blank("\u{0}\u{7f} \t\u{a0}"));
+    assert!(!is_blank(" \u{0}a"));
 }
 
 #[test]
@@ -124,5 +126,6 @@ proptest! {
         prop_assert!(matches!(twice.text, Cow::Borrowed(_)));
         prop_assert_eq!(once.text.trim(), once.text.as_ref());
         prop_assert!(!once.text.contains("  "));
+        prop_assert_eq!(is_blank(&text), once.text.is_empty());
     }
 }

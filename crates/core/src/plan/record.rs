@@ -19,14 +19,6 @@ pub(crate) struct Decided<A> {
 }
 
 impl<A> Decided<A> {
-    /// A decision without notes.
-    pub(crate) fn plain(action: Option<A>) -> Self {
-        Decided {
-            action,
-            notes: Vec::new(),
-        }
-    }
-
     /// Whether there is nothing to write and nothing to say.
     pub(crate) fn is_quiet(&self) -> bool {
         self.action.is_none() && self.notes.is_empty()

@@ -297,20 +297,22 @@ fn decide(
         });
     }
     let room = section.room.as_deref();
-    let class_periods = section.periods.join(",");
     let spec = SectionSpec {
         course: section.course.clone(),
         title: title.into_owned(),
         code: code.into_owned(),
         grading_periods,
         location: fit::optional(&mut notes, "room", room, TextKind::Title).map(Cow::into_owned),
-        periods: fit::optional(
-            &mut notes,
-            "class periods",
-            Some(&class_periods),
-            TextKind::Code,
-        )
-        .map(Cow::into_owned),
+        periods: (!section.periods.is_empty())
+            .then(|| {
+                fit::owned(
+                    &mut notes,
+                    "class periods",
+                    section.periods.join(","),
+                    TextKind::Code,
+                )
+            })
+            .flatten(),
     };
     let key = section.key.as_str();
     let found = find(
