@@ -61,13 +61,15 @@
 //! # Lost letters ([`looks_lossy`])
 //!
 //! eSchoolPLUS writes its exports in Windows-1252; a character that code page
-//! lacks ("ł", "ő", "ğ", most scripts other than Latin) arrives as `?`, and a
-//! byte sequence a reader could not decode arrives as U+FFFD. A name that
-//! holds U+FFFD, or a `?` next to a letter ("Wojciechowsk?", "?lvarez"), is
-//! taken to have lost letters: no name holds a question mark. A lone `?`
-//! (a placeholder for an unknown name) is not, since no letter was lost.
-//! The rule is for people's names only: a title may well end in a question
-//! mark ("Why Art?").
+//! lacks ("ł", "ő", "ğ", every letter of most scripts other than Latin)
+//! arrives as `?`, and a byte sequence a reader could not decode arrives as
+//! U+FFFD. A name that holds either is taken to have lost letters: no name
+//! holds a question mark. That covers "Wojciechowsk?" and "?lvarez" as well
+//! as a Cyrillic name that arrives as "???????" and a one-character Chinese
+//! name that arrives as "?"; a district that types "?" for a name it does
+//! not know is covered too, and rightly: a placeholder should not overwrite
+//! a name either. The rule is for people's names only: a title may well end
+//! in a question mark ("Why Art?").
 
 use std::borrow::Cow;
 use std::fmt;
@@ -306,22 +308,12 @@ pub fn is_blank(text: &str) -> bool {
 }
 
 /// Whether a person's name looks like it lost letters on the way out of the
-/// SIS: it holds U+FFFD, or a `?` next to a letter.
+/// SIS: it holds a `?` or U+FFFD.
 pub fn looks_lossy(name: &str) -> bool {
-    // U+FFFD is EF BF BD in UTF-8: one byte scan rules out nearly every name.
-    if !name.bytes().any(|byte| byte == b'?' || byte == 0xEF) {
-        return false;
-    }
-    let chars: Vec<char> = name.chars().collect();
-    chars.iter().enumerate().any(|(at, &c)| {
-        c == char::REPLACEMENT_CHARACTER
-            || (c == '?'
-                && [at.checked_sub(1), Some(at + 1)]
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|near| chars.get(near))
-                    .any(|near| near.is_alphabetic()))
-    })
+    // U+FFFD is EF BF BD in UTF-8, and 0xEF starts no other character a
+    // name is likely to hold; the rare one that does is looked at again.
+    name.bytes().any(|byte| byte == b'?' || byte == 0xEF)
+        && name.contains(['?', char::REPLACEMENT_CHARACTER])
 }
 
 #[cfg(test)]
