@@ -23,6 +23,26 @@ impl<A> Decided<A> {
     pub(crate) fn is_quiet(&self) -> bool {
         self.action.is_none() && self.notes.is_empty()
     }
+
+    /// The decision about an unchanged record with nothing to say.
+    pub(crate) fn quiet() -> Self {
+        Decided {
+            action: None,
+            notes: Vec::new(),
+        }
+    }
+}
+
+/// A decision, unless it is quiet (unchanged, nothing to say): most records
+/// are, and holding their decisions until every record is decided would
+/// cost memory for nothing.
+pub(crate) fn unless_quiet<A>(
+    decided: Result<Decided<A>, SkipReason>,
+) -> Option<Result<Decided<A>, SkipReason>> {
+    match decided {
+        Ok(decided) if decided.is_quiet() => None,
+        other => Some(other),
+    }
 }
 
 /// Whether a decision creates a record (and so may be held, see

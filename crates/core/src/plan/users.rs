@@ -17,7 +17,7 @@ use crate::model::sis::{Person, SisRole};
 use crate::plan::builder::{Builder, Party, dedupe, filter_map_on_two_cores};
 use crate::plan::emails::EmailChoices;
 use crate::plan::index::{fold, nonempty};
-use crate::plan::record::{Decided, Found, compare, find, is_create};
+use crate::plan::record::{Decided, Found, compare, find, is_create, unless_quiet};
 use crate::plan::types::{NoteReason, RecordAction, SkipReason, UserOp};
 use crate::plan::{fit, held};
 
@@ -61,10 +61,7 @@ pub(crate) fn plan_users<'a>(b: &mut Builder<'a>) -> HashMap<&'a str, Party> {
             }
             decide(shared, person, desired, email_left_off)
         });
-        match decided {
-            Ok(decided) if decided.is_quiet() => None,
-            other => Some(other),
-        }
+        unless_quiet(decided)
     });
     let creating: Vec<(usize, &Person)> = changed
         .iter()
