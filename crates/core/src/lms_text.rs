@@ -61,13 +61,15 @@
 //! # Lost letters ([`looks_lossy`])
 //!
 //! eSchoolPLUS writes its exports in Windows-1252; a character that code page
-//! lacks ("ł", "ő", "ğ", most scripts other than Latin) arrives as `?`, and a
-//! byte sequence a reader could not decode arrives as U+FFFD. A name that
-//! holds U+FFFD, or a `?` next to a letter ("Wojciechowsk?", "?lvarez"), is
-//! taken to have lost letters: no name holds a question mark. A lone `?`
-//! (a placeholder for an unknown name) is not, since no letter was lost.
-//! The rule is for people's names only: a title may well end in a question
-//! mark ("Why Art?").
+//! lacks ("ł", "ő", "ğ", every letter of most scripts other than Latin)
+//! arrives as `?`, and a byte sequence a reader could not decode arrives as
+//! U+FFFD. A name that holds either is taken to have lost letters: no name
+//! holds a question mark. That covers "Wojciechowsk?" and "?lvarez" as well
+//! as a Cyrillic name that arrives as "???????" and a one-character Chinese
+//! name that arrives as "?"; a district that types "?" for a name it does
+//! not know is covered too, and rightly: a placeholder should not overwrite
+//! a name either. The rule is for people's names only: a title may well end
+//! in a question mark ("Why Art?").
 
 use std::borrow::Cow;
 use std::fmt;
@@ -133,6 +135,12 @@ pub struct Fitted<'a> {
 /// means the value held nothing the LMS could show.
 pub fn fit(text: &str, kind: TextKind) -> Fitted<'_> {
     let limit = kind.limit();
+    if is_plain_ascii(text, limit) {
+        return Fitted {
+            text: Cow::Borrowed(text),
+            fixes: Fixes::default(),
+        };
+    }
     let trimmed = text.trim();
     if is_fit(trimmed, limit) {
         return Fitted {
@@ -206,26 +214,44 @@ pub fn fit_with_suffix(base: &str, suffix: &str, kind: TextKind) -> Fitted<'stat
     }
 }
 
+/// Whether `text` is short ASCII that [`fit`] leaves as it is: printable
+/// words with one space between them. One pass over the bytes decides it
+/// for nearly every name and title a district has.
+fn is_plain_ascii(text: &str, limit: usize) -> bool {
+    let bytes = text.as_bytes();
+    if bytes.len() > limit || bytes.last() == Some(&b' ') {
+        return false;
+    }
+    // Starting "after a space" refuses a leading space.
+    let mut after_space = true;
+    bytes.iter().all(|&byte| {
+        let space = byte == b' ';
+        let ok = byte.is_ascii_graphic() || (space && !after_space);
+        after_space = space;
+        ok
+    })
+}
+
 /// Whether `text` (already trimmed) is what [`fit`] would make of it: one
 /// space between words, no control character, within `limit` characters.
 fn is_fit(text: &str, limit: usize) -> bool {
     let mut after_space = false;
-    if text.is_ascii() {
-        return text.len() <= limit
-            && text.bytes().all(|byte| {
-                let space = byte == b' ';
-                let ok = (space && !after_space) || byte.is_ascii_graphic();
-                after_space = space;
-                ok
-            });
+    let plain = |c: char, after_space: &mut bool| {
+        let space = c == ' ';
+        let ok = (space && !*after_space) || !(c.is_whitespace() || c.is_control());
+        *after_space = space;
+        ok
+    };
+    if text.len() <= limit && text.is_ascii() {
+        return text
+            .bytes()
+            .all(|byte| plain(char::from(byte), &mut after_space));
     }
     let mut count = 0;
+    after_space = false;
     text.chars().all(|c| {
         count += 1;
-        let space = c == ' ';
-        let ok = (space && !after_space) || !(c.is_whitespace() || c.is_control());
-        after_space = space;
-        ok
+        plain(c, &mut after_space)
     }) && count <= limit
 }
 
@@ -260,7 +286,9 @@ impl fmt::Display for Unfit {
 /// what the simulator checks, and what a SIS key must pass, since a key is
 /// never changed on its way.
 pub fn unfit(text: &str, kind: TextKind) -> Option<Unfit> {
-    if text.chars().any(char::is_control) {
+    // One pass settles printable ASCII; anything else is looked at by character.
+    let printable = text.bytes().all(|byte| (b' '..=b'~').contains(&byte));
+    if !printable && text.chars().any(char::is_control) {
         return Some(Unfit::ControlCharacter);
     }
     let limit = kind.limit();
@@ -272,23 +300,20 @@ pub fn unfit(text: &str, kind: TextKind) -> Option<Unfit> {
     (length > limit).then_some(Unfit::TooLong { length, limit })
 }
 
+/// Whether nothing of `text` would be left once fitted: it holds only
+/// whitespace and control characters. The same answer as
+/// `fit(text, kind).text.is_empty()`, without building the value.
+pub fn is_blank(text: &str) -> bool {
+    !text.chars().any(|c| !(c.is_whitespace() || c.is_control()))
+}
+
 /// Whether a person's name looks like it lost letters on the way out of the
-/// SIS: it holds U+FFFD, or a `?` next to a letter.
+/// SIS: it holds a `?` or U+FFFD.
 pub fn looks_lossy(name: &str) -> bool {
-    // U+FFFD is EF BF BD in UTF-8: one byte scan rules out nearly every name.
-    if !name.bytes().any(|byte| byte == b'?' || byte == 0xEF) {
-        return false;
-    }
-    let chars: Vec<char> = name.chars().collect();
-    chars.iter().enumerate().any(|(at, &c)| {
-        c == char::REPLACEMENT_CHARACTER
-            || (c == '?'
-                && [at.checked_sub(1), Some(at + 1)]
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|near| chars.get(near))
-                    .any(|near| near.is_alphabetic()))
-    })
+    // U+FFFD is EF BF BD in UTF-8, and 0xEF starts no other character a
+    // name is likely to hold; the rare one that does is looked at again.
+    name.bytes().any(|byte| byte == b'?' || byte == 0xEF)
+        && name.contains(['?', char::REPLACEMENT_CHARACTER])
 }
 
 #[cfg(test)]

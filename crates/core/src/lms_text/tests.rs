@@ -37,6 +37,8 @@ fn text_of_control_characters_only_is_empty() {
     let fitted = fit("\u{0}\u{7f}", TextKind::Title);
     assert_eq!(fitted.text, "");
     assert!(fitted.fixes.control_removed);
+    assert!(is_blank("\u{0}\u{7f} \t\u{a0}"));
+    assert!(!is_blank(" \u{0}a"));
 }
 
 #[test]
@@ -97,18 +99,21 @@ fn unfit_names_control_characters_and_length() {
 }
 
 #[test]
-fn a_question_mark_next_to_a_letter_or_a_replacement_character_is_lossy() {
+fn a_question_mark_or_a_replacement_character_is_lossy() {
     for lossy in [
         "Jos?",
         "?lvarez",
         "Wojciechowsk?",
         "Nu?ez",
+        "???????",
+        "?",
         "Ann\u{fffd}",
         "\u{fffd}",
     ] {
         assert!(looks_lossy(lossy), "{lossy}");
     }
-    for fine in ["José", "?", "Ann ?", "O'Brien", "Smith-Jones", "", "? ?"] {
+    // "ｱ" (U+FF71) starts with the byte 0xEF too, and lost nothing.
+    for fine in ["José", "O'Brien", "Smith-Jones", "", "Zoë", "Anaïs", "ｱｲ"] {
         assert!(!looks_lossy(fine), "{fine}");
     }
 }
@@ -124,5 +129,6 @@ proptest! {
         prop_assert!(matches!(twice.text, Cow::Borrowed(_)));
         prop_assert_eq!(once.text.trim(), once.text.as_ref());
         prop_assert!(!once.text.contains("  "));
+        prop_assert_eq!(is_blank(&text), once.text.is_empty());
     }
 }

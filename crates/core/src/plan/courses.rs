@@ -12,7 +12,7 @@ use crate::lms_text::TextKind;
 use crate::model::lms::{CourseFields, LmsCourse};
 use crate::model::sis::Course;
 use crate::plan::builder::{Builder, Party, dedupe};
-use crate::plan::record::{Decided, Found, compare, find, is_create};
+use crate::plan::record::{Decided, Found, compare, find, is_create, unless_quiet};
 use crate::plan::types::{CourseOp, RecordAction, SkipReason};
 use crate::plan::{fit, held};
 
@@ -25,15 +25,24 @@ pub(crate) fn plan_courses<'a>(b: &mut Builder<'a>) -> HashMap<&'a str, Party> {
         Entity::Course,
     );
     let mut states = HashMap::with_capacity_and_hasher(courses.len(), Default::default());
-    let decisions: Vec<_> = courses.iter().map(|course| decide(b, course)).collect();
-    let creating: Vec<(usize, &Course)> = (0..courses.len())
-        .filter(|&at| is_create(&decisions[at]))
-        .map(|at| (at, courses[at]))
+    let telling: Vec<_> = courses
+        .iter()
+        .enumerate()
+        .filter_map(|(at, course)| Some((at, unless_quiet(decide(b, course))?)))
+        .collect();
+    let creating: Vec<(usize, &Course)> = telling
+        .iter()
+        .filter(|(_, decided)| is_create(decided))
+        .map(|&(at, _)| (at, courses[at]))
         .collect();
     let mut held = held::courses(b, &creating);
-    for (at, (course, decided)) in courses.into_iter().zip(decisions).enumerate() {
+    let mut telling = telling.into_iter().peekable();
+    for (at, course) in courses.into_iter().enumerate() {
         let key = course.key.as_str();
-        let decided = held.over(at, decided);
+        let decided = match telling.next_if(|(told, _)| *told == at) {
+            Some((_, decided)) => held.over(at, decided),
+            None => Ok(Decided::quiet()),
+        };
         let state = b.settle(Entity::Course, key, decided, true, |plan, action| {
             plan.courses.push(CourseOp {
                 key: course.key.clone(),

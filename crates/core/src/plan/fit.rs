@@ -49,6 +49,27 @@ pub(crate) fn optional<'t>(
     Some(fitted.text)
 }
 
+/// A value built for the LMS (not borrowed from the SIS) made to fit: kept
+/// as it is, without a copy, when it already fits; `None` when nothing is
+/// left of it.
+pub(crate) fn owned(
+    notes: &mut Vec<NoteReason>,
+    name: &str,
+    text: String,
+    kind: TextKind,
+) -> Option<String> {
+    let fitted = fit(&text, kind);
+    if fitted.text.is_empty() {
+        return None;
+    }
+    notes.extend(note(name, &fitted));
+    if matches!(&fitted.text, Cow::Borrowed(kept) if kept.len() == text.len()) {
+        drop(fitted);
+        return Some(text);
+    }
+    Some(fitted.text.into_owned())
+}
+
 /// Refuses a SIS key that the LMS's unique field `name` would not hold as it
 /// is: a key is the record's identity, so it is never cleaned or cut.
 pub(crate) fn key(key: &str, name: &str) -> Result<(), SkipReason> {

@@ -10,8 +10,10 @@
 use std::iter::Peekable;
 use std::vec;
 
+use foldhash::HashMap;
+
 use crate::model::sis::{Course, Person, Section};
-use crate::plan::builder::Builder;
+use crate::plan::builder::{Builder, filter_map_on_two_cores};
 use crate::plan::record::Decided;
 use crate::plan::types::SkipReason;
 use crate::prep::{self, MatchOutcome};
@@ -63,18 +65,29 @@ fn none() -> Held {
     Held(Vec::new().into_iter().peekable())
 }
 
+/// The LMS records no link claims: the only candidates data prep has. Each
+/// is looked up once, on two cores when there are many (a district has
+/// hundreds of thousands of accounts, nearly all of them linked).
+fn unlinked<'a, R: Sync>(
+    records: &'a [R],
+    linked: &HashMap<&str, &str>,
+    id: impl Fn(&R) -> &str + Sync,
+) -> Vec<&'a R> {
+    filter_map_on_two_cores(records, |record| {
+        (!linked.contains_key(id(record))).then_some(())
+    })
+    .into_iter()
+    .map(|(at, ())| &records[at])
+    .collect()
+}
+
 /// Of the people the plan would create, those held, by their position.
 pub(crate) fn people(b: &Builder<'_>, creating: &[(usize, &Person)]) -> Held {
     if creating.is_empty() {
         return none();
     }
-    let linked = &b.linked.users;
-    reasons(prep::ambiguous_people(
-        creating,
-        &b.input.lms.users,
-        |id| linked.contains_key(id.as_str()),
-        b.input.mapping,
-    ))
+    let unlinked = unlinked(&b.input.lms.users, &b.linked.users, |user| user.id.as_str());
+    reasons(prep::ambiguous_people(creating, unlinked, b.input.mapping))
 }
 
 /// Of the courses the plan would create, those held, by their position.
@@ -83,11 +96,13 @@ pub(crate) fn courses(b: &Builder<'_>, creating: &[(usize, &Course)]) -> Held {
         return none();
     }
     let input = b.input;
+    let unlinked = unlinked(&input.lms.courses, &b.linked.courses, |course| {
+        course.id.as_str()
+    });
     reasons(prep::ambiguous_courses(
         creating,
         &input.sis.courses,
-        &input.lms.courses,
-        input.links,
+        unlinked,
         input.mapping,
     ))
 }
@@ -98,11 +113,15 @@ pub(crate) fn sections(b: &Builder<'_>, creating: &[(usize, &Section)]) -> Held 
         return none();
     }
     let input = b.input;
+    let unlinked = unlinked(&input.lms.sections, &b.linked.sections, |section| {
+        section.id.as_str()
+    });
     reasons(prep::ambiguous_sections(
         creating,
         input.sis,
         input.lms,
         input.links,
+        unlinked,
         input.mapping,
     ))
 }

@@ -19,17 +19,29 @@ pub(crate) struct Decided<A> {
 }
 
 impl<A> Decided<A> {
-    /// A decision without notes.
-    pub(crate) fn plain(action: Option<A>) -> Self {
-        Decided {
-            action,
-            notes: Vec::new(),
-        }
-    }
-
     /// Whether there is nothing to write and nothing to say.
     pub(crate) fn is_quiet(&self) -> bool {
         self.action.is_none() && self.notes.is_empty()
+    }
+
+    /// The decision about an unchanged record with nothing to say.
+    pub(crate) fn quiet() -> Self {
+        Decided {
+            action: None,
+            notes: Vec::new(),
+        }
+    }
+}
+
+/// A decision, unless it is quiet (unchanged, nothing to say): most records
+/// are, and holding their decisions until every record is decided would
+/// cost memory for nothing.
+pub(crate) fn unless_quiet<A>(
+    decided: Result<Decided<A>, SkipReason>,
+) -> Option<Result<Decided<A>, SkipReason>> {
+    match decided {
+        Ok(decided) if decided.is_quiet() => None,
+        other => Some(other),
     }
 }
 

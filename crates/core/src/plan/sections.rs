@@ -16,7 +16,7 @@ use crate::model::lms::{LmsSection, SectionFields};
 use crate::model::sis::{Section, Term};
 use crate::plan::builder::{Builder, Party, dedupe};
 use crate::plan::index::{fold, nonempty};
-use crate::plan::record::{Decided, Diff, Found, find, is_create};
+use crate::plan::record::{Decided, Diff, Found, find, is_create, unless_quiet};
 use crate::plan::types::{
     GradingPeriodOp, NoteReason, PeriodRef, RecordAction, SectionOp, SectionSpec, SkipReason,
 };
@@ -165,41 +165,47 @@ pub(crate) fn plan_sections<'a>(
     let mut states = SectionStates::default();
     let leaders = cross_list_leaders(b, &sections);
     // Decide every section first: the creates among them are held when data
-    // prep finds their match ambiguous.
-    let decisions: Vec<Option<_>> = sections
+    // prep finds their match ambiguous. Merged members are not decided.
+    let merged = |section: &Section| {
+        leaders
+            .get(section.key.as_str())
+            .is_some_and(|leader| **leader != section.key)
+    };
+    let telling: Vec<_> = sections
         .iter()
-        .map(|section| {
-            let leader = leaders.get(section.key.as_str()).copied();
-            if leader.is_some_and(|leader| *leader != section.key) {
-                return None;
-            }
+        .enumerate()
+        .filter(|(_, section)| !merged(section))
+        .filter_map(|(at, section)| {
             let enrolled = group_members(&leaders, &section.key)
                 .map(|member| students_per_section.get(member).copied().unwrap_or(0))
                 .sum::<usize>()
                 + section.teachers().count();
-            Some(decide(b, section, courses, periods, enrolled))
+            let decided = decide(b, section, courses, periods, enrolled);
+            Some((at, unless_quiet(decided)?))
         })
         .collect();
-    let creating: Vec<(usize, &Section)> = (0..sections.len())
-        .filter(|&at| decisions[at].as_ref().is_some_and(is_create))
-        .map(|at| (at, sections[at]))
+    let creating: Vec<(usize, &Section)> = telling
+        .iter()
+        .filter(|(_, decided)| is_create(decided))
+        .map(|&(at, _)| (at, sections[at]))
         .collect();
     let mut held = held::sections(b, &creating);
-    for (at, (section, decided)) in sections.into_iter().zip(decisions).enumerate() {
+    let mut telling = telling.into_iter().peekable();
+    for (at, section) in sections.into_iter().enumerate() {
         let key = section.key.as_str();
         let leader = leaders.get(key).copied().unwrap_or(&section.key);
         states.target.insert(key, leader);
-        let Some(decided) = decided else {
-            b.skip(
-                Entity::Section,
-                key,
-                SkipReason::MergedInto {
-                    section: leader.clone(),
-                },
-            );
+        if merged(section) {
+            let reason = SkipReason::MergedInto {
+                section: leader.clone(),
+            };
+            b.skip(Entity::Section, key, reason);
             continue;
+        }
+        let decided = match telling.next_if(|(told, _)| *told == at) {
+            Some((_, decided)) => held.over(at, decided),
+            None => Ok(Decided::quiet()),
         };
-        let decided = held.over(at, decided);
         let state = b.settle(Entity::Section, key, decided, true, |plan, action| {
             plan.sections.push(SectionOp {
                 key: section.key.clone(),
@@ -297,20 +303,22 @@ fn decide(
         });
     }
     let room = section.room.as_deref();
-    let class_periods = section.periods.join(",");
     let spec = SectionSpec {
         course: section.course.clone(),
         title: title.into_owned(),
         code: code.into_owned(),
         grading_periods,
         location: fit::optional(&mut notes, "room", room, TextKind::Title).map(Cow::into_owned),
-        periods: fit::optional(
-            &mut notes,
-            "class periods",
-            Some(&class_periods),
-            TextKind::Code,
-        )
-        .map(Cow::into_owned),
+        periods: (!section.periods.is_empty())
+            .then(|| {
+                fit::owned(
+                    &mut notes,
+                    "class periods",
+                    section.periods.join(","),
+                    TextKind::Code,
+                )
+            })
+            .flatten(),
     };
     let key = section.key.as_str();
     let found = find(

@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use foldhash::HashMap;
 
 use crate::entity::Entity;
-use crate::ids::{BuildingId, RoleId, UserId};
+use crate::ids::{BuildingId, RoleId, SchoolKey, UserId};
 use crate::lms_text::{self, TextKind, looks_lossy};
 use crate::mapping::{MappingConfig, RoleMap, RoleTarget};
 use crate::model::Text;
@@ -17,7 +17,7 @@ use crate::model::sis::{Person, SisRole};
 use crate::plan::builder::{Builder, Party, dedupe, filter_map_on_two_cores};
 use crate::plan::emails::EmailChoices;
 use crate::plan::index::{fold, nonempty};
-use crate::plan::record::{Decided, Found, compare, find, is_create};
+use crate::plan::record::{Decided, Found, compare, find, is_create, unless_quiet};
 use crate::plan::types::{NoteReason, RecordAction, SkipReason, UserOp};
 use crate::plan::{fit, held};
 
@@ -32,10 +32,10 @@ pub(crate) fn plan_users<'a>(b: &mut Builder<'a>) -> HashMap<&'a str, Party> {
     let mut states = HashMap::with_capacity_and_hasher(people.len(), Default::default());
     // First pass: scope and required fields. Only the refusals are kept; the
     // desired fields are borrowed from the person and the mapping, so the
-    // second pass works them out again rather than holding them for every
-    // person (they were this phase's largest allocation).
+    // second pass works them out rather than holding them for every person
+    // (they were this phase's largest allocation).
     let schools = school_facts(b.input.mapping);
-    let refused = filter_map_on_two_cores(&people, |person| desired_fields(&schools, person).err());
+    let refused = filter_map_on_two_cores(&people, |person| refusal(&schools, person));
     let mut wanted: Vec<&'a Person> = Vec::with_capacity(people.len() - refused.len());
     let mut refused = refused.into_iter().peekable();
     for (index, person) in people.iter().enumerate() {
@@ -61,10 +61,7 @@ pub(crate) fn plan_users<'a>(b: &mut Builder<'a>) -> HashMap<&'a str, Party> {
             }
             decide(shared, person, desired, email_left_off)
         });
-        match decided {
-            Ok(decided) if decided.is_quiet() => None,
-            other => Some(other),
-        }
+        unless_quiet(decided)
     });
     let creating: Vec<(usize, &Person)> = changed
         .iter()
@@ -77,9 +74,14 @@ pub(crate) fn plan_users<'a>(b: &mut Builder<'a>) -> HashMap<&'a str, Party> {
     let mut changed = changed.into_iter().peekable();
     for (index, person) in wanted.iter().enumerate() {
         let key = person.key.as_str();
-        let decided = match changed.next_if(|(at, _)| *at == index) {
-            Some((_, decided)) => decided,
-            None => Ok(Decided::plain(None)),
+        let Some((_, decided)) = changed.next_if(|(at, _)| *at == index) else {
+            // Unchanged, with nothing to say: most people, kept cheap.
+            states.insert(key, Party::synced(person.is_active()));
+            b.unchanged(Entity::User);
+            for note in emails.notes(person) {
+                b.note(Entity::User, key, note);
+            }
+            continue;
         };
         let decided = held.over(index, decided);
         let state = b.settle(
@@ -282,26 +284,36 @@ fn school_facts(mapping: &MappingConfig) -> HashMap<&str, SchoolFacts<'_>> {
         .collect()
 }
 
-fn desired_fields<'a>(
+/// The mapped schools of a person, with what the mapping says of each.
+fn mapped<'a, 's>(
+    schools: &'s HashMap<&str, SchoolFacts<'a>>,
+    person: &'a Person,
+) -> impl Iterator<Item = (&'a SchoolKey, SchoolFacts<'a>)> + 's
+where
+    'a: 's,
+{
+    person
+        .schools()
+        .filter_map(|school| Some((school, *schools.get(school.as_str())?)))
+}
+
+/// Where a person's account lives and with what role, or why they are not
+/// synced: scope, role map and the key.
+fn placement<'a>(
     schools: &HashMap<&str, SchoolFacts<'a>>,
     person: &'a Person,
-) -> Result<DesiredUser<'a>, SkipReason> {
-    let mapped = || {
-        person
-            .schools()
-            .filter_map(|school| Some((school, *schools.get(school.as_str())?)))
-    };
-    let Some((first_mapped, _)) = mapped().next() else {
+) -> Result<(&'a BuildingId, &'a RoleId), SkipReason> {
+    let Some((first_mapped, _)) = mapped(schools, person).next() else {
         return Err(SkipReason::SchoolUnmapped {
             school: person.primary_school.clone(),
         });
     };
-    let Some((home, facts)) = mapped().find(|(_, facts)| facts.users_selected) else {
+    let Some((home, facts)) = mapped(schools, person).find(|(_, facts)| facts.users_selected)
+    else {
         return Err(SkipReason::SchoolNotSelected {
             school: first_mapped.clone(),
         });
     };
-    let building = facts.building;
     let role = match facts.roles.map(|map| map.target(person.role)) {
         Some(RoleTarget::Lms(role)) => role,
         Some(RoleTarget::DoNotSync) | None => {
@@ -312,16 +324,42 @@ fn desired_fields<'a>(
         }
     };
     fit::key(person.key.as_str(), "unique id")?;
+    Ok((facts.building, role))
+}
+
+/// A first or last name with nothing the LMS could show.
+fn missing_name(field: &str) -> SkipReason {
+    SkipReason::MissingField {
+        field: field.into(),
+    }
+}
+
+/// Why a person is not synced, if they are not: what [`desired_fields`]
+/// refuses, found without working out the fields.
+fn refusal(schools: &HashMap<&str, SchoolFacts<'_>>, person: &Person) -> Option<SkipReason> {
+    if let Err(reason) = placement(schools, person) {
+        return Some(reason);
+    }
+    let name = &person.name;
+    if lms_text::is_blank(&name.first) {
+        return Some(missing_name(FIRST));
+    }
+    lms_text::is_blank(&name.last).then(|| missing_name(LAST))
+}
+
+fn desired_fields<'a>(
+    schools: &HashMap<&str, SchoolFacts<'a>>,
+    person: &'a Person,
+) -> Result<DesiredUser<'a>, SkipReason> {
+    let (building, role) = placement(schools, person)?;
     let mut notes = Vec::new();
     let first = fit::field(&mut notes, FIRST, &person.name.first, TextKind::Name);
     let last = fit::field(&mut notes, LAST, &person.name.last, TextKind::Name);
     if first.is_empty() {
-        return Err(SkipReason::MissingField {
-            field: FIRST.into(),
-        });
+        return Err(missing_name(FIRST));
     }
     if last.is_empty() {
-        return Err(SkipReason::MissingField { field: LAST.into() });
+        return Err(missing_name(LAST));
     }
     // A preferred first name equal to the first name is not sent, nor noted.
     let preferred_first = person
@@ -340,7 +378,7 @@ fn desired_fields<'a>(
         person.name.middle.as_deref(),
         TextKind::Name,
     );
-    let mut other_buildings: Vec<&BuildingId> = mapped()
+    let mut other_buildings: Vec<&BuildingId> = mapped(schools, person)
         .map(|(_, other)| other.building)
         .filter(|other| *other != building)
         .collect();

@@ -4,7 +4,7 @@
 
 use std::collections::HashSet;
 
-use super::index::{Fold, Hits, Index, key, same, unlinked};
+use super::index::{Fold, Hits, Index, by_id, key, same, unlinked};
 use super::report::{MatchEntry, MatchMethod, MatchOutcome};
 use super::resolve::{decide, finish, found, trimmed};
 use crate::ids::{BuildingId, CourseId};
@@ -43,6 +43,11 @@ impl<'a> CourseIndex<'a> {
             links.courses.values().map(|link| &link.id),
             |course| &course.id,
         );
+        Self::of(records, sis)
+    }
+
+    /// The index of `records`, the unlinked courses sorted by id.
+    fn of(records: Vec<&'a LmsCourse>, sis: &'a [Course]) -> Self {
         let mut index = CourseIndex {
             sis_keys: sis
                 .iter()
@@ -166,18 +171,18 @@ pub(super) fn match_courses(
 
 /// The courses among `courses` (none of them linked) whose match data prep
 /// finds ambiguous, each with its outcome, in the order given; `sis` is
-/// every SIS course. Courses data prep does not consider are never ambiguous.
+/// every SIS course, `unlinked` the LMS courses no link claims, in any
+/// order. Courses data prep does not consider are never ambiguous.
 pub(crate) fn ambiguous_courses<T: Copy>(
     courses: &[(T, &Course)],
     sis: &[Course],
-    lms: &[LmsCourse],
-    links: &Links,
+    unlinked: Vec<&LmsCourse>,
     mapping: &MappingConfig,
 ) -> Vec<(T, MatchOutcome<CourseId>)> {
-    let index = CourseIndex::new(lms, sis, links);
-    if index.courses.len() < 2 {
+    if unlinked.len() < 2 {
         return Vec::new();
     }
+    let index = CourseIndex::of(by_id(unlinked, |course| &course.id), sis);
     courses
         .iter()
         .filter(|(_, course)| in_scope(course, mapping))

@@ -217,19 +217,18 @@ where
     Id: Ord + Hash + 'l,
 {
     let linked: HashSet<&Id> = linked.collect();
-    unlinked_by(records, |record| linked.contains(id(record)), &id)
+    let kept = records
+        .iter()
+        .filter(|record| !linked.contains(id(record)))
+        .collect();
+    by_id(kept, id)
 }
 
-/// The records `is_linked` does not claim, sorted by id, like [`unlinked`]
-/// for a caller that already has a look-up of the linked ids.
-pub(super) fn unlinked_by<R, Id: Ord>(
-    records: &[R],
-    is_linked: impl Fn(&R) -> bool,
-    id: impl Fn(&R) -> &Id,
-) -> Vec<&R> {
-    let mut kept: Vec<&R> = records.iter().filter(|record| !is_linked(record)).collect();
-    kept.sort_unstable_by(|a, b| id(a).cmp(id(b)));
-    kept
+/// `records` sorted by id, as every index files them; for a caller that
+/// found the unlinked records itself.
+pub(super) fn by_id<R, Id: Ord>(mut records: Vec<&R>, id: impl Fn(&R) -> &Id) -> Vec<&R> {
+    records.sort_unstable_by(|a, b| id(a).cmp(id(b)));
+    records
 }
 
 /// The end of a chain in [`Index`].

@@ -1,7 +1,7 @@
 //! Matching SIS people to existing LMS user accounts: by unique id, then
 //! e-mail, then username, then name within the building.
 
-use super::index::{Fold, Hits, Index, key, same, unlinked, unlinked_by};
+use super::index::{Fold, Hits, Index, by_id, key, same, unlinked};
 use super::report::{MatchEntry, MatchMethod, MatchOutcome};
 use super::resolve::{decide, finish, found, trimmed};
 use crate::ids::{BuildingId, UserId};
@@ -213,22 +213,21 @@ pub(super) fn match_people(
 }
 
 /// The people among `people` (none of them linked) whose match data prep
-/// finds ambiguous, each with its outcome, in the order given. `is_linked`
-/// says which LMS accounts are linked, so are no candidates. People data
-/// prep does not consider (see [`in_scope`]) are never ambiguous, so that
-/// the plan holds exactly what the prep report lists as ambiguous.
+/// finds ambiguous, each with its outcome, in the order given; `unlinked`
+/// are the LMS accounts no link claims (the candidates), in any order.
+/// People data prep does not consider (see [`in_scope`]) are never
+/// ambiguous, so that the plan holds exactly what the prep report lists as
+/// ambiguous.
 pub(crate) fn ambiguous_people<T: Copy>(
     people: &[(T, &Person)],
-    users: &[LmsUser],
-    is_linked: impl Fn(&UserId) -> bool,
+    unlinked: Vec<&LmsUser>,
     mapping: &MappingConfig,
 ) -> Vec<(T, MatchOutcome<UserId>)> {
-    let records = unlinked_by(users, |user| is_linked(&user.id), |user| &user.id);
-    if records.len() < 2 {
+    if unlinked.len() < 2 {
         // Ambiguity needs two candidates.
         return Vec::new();
     }
-    let index = UserIndex::of(records);
+    let index = UserIndex::of(by_id(unlinked, |user| &user.id));
     people
         .iter()
         .filter(|(_, person)| in_scope(person, mapping))

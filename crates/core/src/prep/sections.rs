@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use super::index::{Fold, Hits, Index, key, same, unlinked};
+use super::index::{Fold, Hits, Index, by_id, key, same, unlinked};
 use super::report::{MatchEntry, MatchMethod, MatchOutcome};
 use super::resolve::{decide, finish, found, trimmed};
 use crate::ids::{CourseId, SectionId};
@@ -62,6 +62,11 @@ impl<'a> SectionIndex<'a> {
             links.sections.values().map(|link| &link.id),
             |section| &section.id,
         );
+        Self::of(records)
+    }
+
+    /// The index of `records`, the unlinked sections sorted by id.
+    fn of(records: Vec<&'a LmsSection>) -> Self {
         let mut index = SectionIndex {
             unique_code: Index::with_capacity(records.len()),
             course_code: Index::with_capacity(records.len()),
@@ -181,7 +186,8 @@ pub(super) fn match_sections(
 }
 
 /// The sections among `sections` (none of them linked) whose match data
-/// prep finds ambiguous, each with its outcome, in the order given. Their
+/// prep finds ambiguous, each with its outcome, in the order given;
+/// `unlinked` are the LMS sections no link claims, in any order. Their
 /// courses' LMS courses are found as data prep finds them: linked, or
 /// matched among every SIS course. Sections data prep does not consider are
 /// never ambiguous.
@@ -190,12 +196,13 @@ pub(crate) fn ambiguous_sections<T: Copy>(
     sis: &SisSnapshot,
     lms: &LmsSnapshot,
     links: &Links,
+    unlinked: Vec<&LmsSection>,
     mapping: &MappingConfig,
 ) -> Vec<(T, MatchOutcome<SectionId>)> {
-    let index = SectionIndex::new(&lms.sections, links);
-    if index.sections.len() < 2 {
+    if unlinked.len() < 2 {
         return Vec::new();
     }
+    let index = SectionIndex::of(by_id(unlinked, |section| &section.id));
     let courses = super::courses::match_courses(&sis.courses, &lms.courses, links, mapping);
     let targets = course_targets(links, &courses);
     sections
