@@ -44,7 +44,7 @@ mod sections;
 mod tests;
 
 pub use apply::{PrepApply, UniqueIdWrite, accepted_links};
-pub use render::{render_csv, render_text};
+pub use render::{render_csv, render_listing, render_summary, render_text};
 pub use report::{
     ConflictReason, MAX_CANDIDATES, MatchCounts, MatchEntry, MatchMethod, MatchOutcome,
     MatchReport, OutcomeKind, ReportCounts,
