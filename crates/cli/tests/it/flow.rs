@@ -100,7 +100,17 @@ pub(crate) struct Admin<'a> {
     pub(crate) seen: Vec<Output>,
 }
 
-impl Admin<'_> {
+impl<'a> Admin<'a> {
+    /// The administrator of `dir`, configured for `sims`, with their secrets.
+    pub(crate) fn of(dir: &'a Path, sims: &Sims) -> Self {
+        Admin {
+            dir,
+            secret: sims.lms.admin_credentials().secret.clone(),
+            password: ESP_PASSWORD.to_owned(),
+            seen: Vec::new(),
+        }
+    }
+
     pub(crate) fn run(&mut self, args: &[&str]) -> Output {
         let output = rostersync(
             self.dir,
@@ -143,12 +153,7 @@ fn init_check_map_prep_sync_logs_and_a_second_sync_that_changes_nothing() {
     let sims = start(&runtime);
     let dir = tempfile::tempdir().unwrap();
     configure(dir.path(), &sims);
-    let mut admin = Admin {
-        dir: dir.path(),
-        secret: sims.lms.admin_credentials().secret.clone(),
-        password: ESP_PASSWORD.to_owned(),
-        seen: Vec::new(),
-    };
+    let mut admin = Admin::of(dir.path(), &sims);
 
     let check = admin.ok(&["check", "-vv"]);
     assert!(
@@ -233,7 +238,8 @@ fn init_check_map_prep_sync_logs_and_a_second_sync_that_changes_nothing() {
 
     let runs: serde_json::Value =
         serde_json::from_str(&admin.ok(&["logs", "list", "--json"])).unwrap();
-    assert_eq!(runs.as_array().unwrap().len(), 4, "{runs}");
+    // Data prep, the stopped run and the sync; the dry run is not recorded.
+    assert_eq!(runs.as_array().unwrap().len(), 3, "{runs}");
     let run = first["run"].to_string();
     let show = admin.ok(&["logs", "show", &run]);
     assert!(show.contains("succeeded"), "{show}");
@@ -389,7 +395,7 @@ fn a_wrong_site_code_a_closed_port_and_a_non_admin_key_are_said_plainly() {
     let check = admin.run(&["check", "--json"]);
     assert_eq!(code(&check), 1);
     let ends: serde_json::Value = serde_json::from_str(&stdout(&check)).unwrap();
-    let words = |at: usize| ends[at]["lines"].to_string();
+    let words = |at: usize| ends[at]["results"].to_string();
     assert!(words(0).contains("wrong site code"), "{ends}");
     assert!(
         words(0).contains("0850"),
