@@ -54,11 +54,12 @@ async fn roster(stage: &Stage) -> SisSnapshot {
 }
 
 /// The reasons of the warnings a run kept for `key`.
-async fn warnings(stage: &Stage, run: i64, key: &str) -> Vec<String> {
+async fn warnings(stage: &Stage, run: Option<i64>, key: &str) -> Vec<String> {
+    assert!(run.is_some(), "a sync is recorded");
     stage
         .store
         .outcomes(&OutcomeFilter {
-            run: Some(run),
+            run,
             status: Some(OutcomeStatus::Warning),
             entity: Some(Entity::User),
         })

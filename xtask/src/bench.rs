@@ -56,12 +56,7 @@ pub(crate) fn run(root: &Path, args: &BenchArgs) -> anyhow::Result<()> {
     eprintln!("==> {}", util::show(&build));
     util::run(&mut build).with_context(|| format!("building {PACKAGE}"))?;
 
-    let target_dir = cargo_metadata::MetadataCommand::new()
-        .current_dir(root)
-        .no_deps()
-        .exec()
-        .context("running `cargo metadata` to find the target directory")?
-        .target_directory;
+    let target_dir = util::target_dir(root)?;
     let exe = target_dir
         .join("release")
         .join(format!("{PACKAGE}{}", std::env::consts::EXE_SUFFIX));

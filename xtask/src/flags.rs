@@ -22,6 +22,8 @@ Tasks:
           --quick  print the table only; docs/benchmarks.md is left unchanged.
           --runs N run each scenario N times (default 3, 1 with --quick) and report
                    the run with the median wall time, with every run's time.
+  man     Write the man pages of the rostersync binary (rostersync.1 and one per
+          command) into target/man, generated from its command line.
   help    Print this text.
 ";
 
@@ -32,6 +34,7 @@ pub(crate) enum Task {
     Ci,
     Tidy,
     Bless,
+    Man,
     Bench(BenchArgs),
 }
 
@@ -59,6 +62,7 @@ pub(crate) fn parse(args: impl IntoIterator<Item = String>) -> anyhow::Result<Ta
         "ci" => no_flags(Task::Ci, &rest)?,
         "tidy" => no_flags(Task::Tidy, &rest)?,
         "bless" => no_flags(Task::Bless, &rest)?,
+        "man" => no_flags(Task::Man, &rest)?,
         "bench" => Task::Bench(parse_bench(rest)?),
         other => bail!("unknown task `{other}`\n\n{HELP}"),
     };
@@ -128,6 +132,7 @@ mod tests {
         assert_eq!(parse_str(&["ci"]).unwrap(), Task::Ci);
         assert_eq!(parse_str(&["tidy"]).unwrap(), Task::Tidy);
         assert_eq!(parse_str(&["bless"]).unwrap(), Task::Bless);
+        assert_eq!(parse_str(&["man"]).unwrap(), Task::Man);
         assert!(parse_str(&["ci", "--fast"]).is_err());
         assert!(parse_str(&["deploy"]).is_err());
     }

@@ -12,6 +12,7 @@ mod bench;
 mod bless;
 mod ci;
 mod flags;
+mod man;
 mod quickstart;
 mod tidy;
 mod util;
@@ -29,6 +30,7 @@ fn main() -> anyhow::Result<()> {
         Task::Ci => ci::run(&root),
         Task::Tidy => tidy::run_tidy(&root),
         Task::Bless => bless::run(&root),
+        Task::Man => man::run(&root),
         Task::Bench(args) => bench::run(&root, &args),
     }
 }

@@ -14,6 +14,18 @@ pub(crate) fn project_root() -> PathBuf {
     root
 }
 
+/// The target directory cargo builds into for the workspace at `root`
+/// (`CARGO_TARGET_DIR` or the configured one, else `root/target`).
+pub(crate) fn target_dir(root: &Path) -> anyhow::Result<PathBuf> {
+    Ok(cargo_metadata::MetadataCommand::new()
+        .current_dir(root)
+        .no_deps()
+        .exec()
+        .context("running `cargo metadata` to find the target directory")?
+        .target_directory
+        .into_std_path_buf())
+}
+
 /// A `cargo` command run from `root`, using the cargo that started xtask (`$CARGO`).
 pub(crate) fn cargo(root: &Path) -> Command {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());

@@ -16,9 +16,48 @@ Exit codes:
 Secrets: set ROSTERSYNC_ESP_PASSWORD and ROSTERSYNC_SCHOOLOGY_SECRET in the
 environment; they are never printed.";
 
+/// The version `--version` prints: the package's, and the commit it was
+/// built from ("unknown" when the source had no git metadata).
+pub(crate) const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("ROSTERSYNC_COMMIT"),
+    ")"
+);
+
+/// A command-line problem: bad usage, exit code 2, with the message that
+/// names the flag or value and, where one helps, a next step.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub(crate) struct UsageError {
+    message: String,
+    hint: Option<String>,
+}
+
+impl UsageError {
+    /// A problem described in full.
+    pub(crate) fn new(message: impl Into<String>) -> Self {
+        UsageError {
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    /// The same problem with a next step.
+    pub(crate) fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// The next step, if any.
+    pub(crate) fn next_step(&self) -> Option<&str> {
+        self.hint.as_deref()
+    }
+}
+
 /// Keeps a Schoology district populated from eSchoolPLUS.
 #[derive(Debug, Parser)]
-#[command(name = "rostersync", version, after_help = EXIT_CODES)]
+#[command(name = "rostersync", version = VERSION, after_help = EXIT_CODES)]
 pub(crate) struct Cli {
     /// The configuration file.
     #[arg(
@@ -28,12 +67,18 @@ pub(crate) struct Cli {
         env = "ROSTERSYNC_CONFIG"
     )]
     pub(crate) config: PathBuf,
-    /// Print JSON instead of tables.
+    /// Print JSON instead of text; a command that cannot refuses it.
     #[arg(long, global = true)]
     pub(crate) json: bool,
-    /// More logging on standard error (-v info, -vv debug, -vvv trace).
+    /// More logging on standard error: -v info, -vv debug, -vvv trace of
+    /// rostersync's own lines; -vvvv also the HTTP libraries' (or set
+    /// ROSTERSYNC_LOG, e.g. "rostersync=debug,reqwest=debug").
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub(crate) verbose: u8,
+    /// Only errors and what was asked for: no progress, no log lines below
+    /// errors, and nothing printed when a sync or a change succeeds.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub(crate) quiet: bool,
     /// What to do.
     #[command(subcommand)]
     pub(crate) command: Command,
@@ -92,6 +137,65 @@ pub(crate) enum Command {
         #[arg(long, value_enum, default_value_t = DemoSis::Eschoolplus)]
         sis: DemoSis,
     },
+    /// Print a shell completion script, e.g. `rostersync completions bash >
+    /// /etc/bash_completion.d/rostersync`.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Write the man pages (rostersync.1 and one per command) into a folder;
+    /// `cargo xtask man` runs it.
+    #[command(hide = true)]
+    Man {
+        /// The folder to write them into.
+        #[arg(long, default_value = "man")]
+        dir: PathBuf,
+    },
+}
+
+impl Cli {
+    /// Refuses `--json` where it cannot be honoured, and where it would
+    /// contradict `--format`: JSON never silently overrides another choice.
+    pub(crate) fn check_json(&self) -> Result<(), UsageError> {
+        if !self.json {
+            return Ok(());
+        }
+        let refuse = |what: &str, instead: &str| {
+            Err(UsageError::new(format!("--json does not apply to {what}"))
+                .hint(instead.to_owned()))
+        };
+        match &self.command {
+            Command::Run { .. } => refuse(
+                "`run`, which logs as it goes",
+                "its runs are in `rostersync logs list --json` and `rostersync logs show RUN --json`",
+            ),
+            Command::Demo { .. } => refuse(
+                "`demo`, a story told in text",
+                "run it without --json; every command it shows takes --json on its own",
+            ),
+            Command::Completions { .. } | Command::Man { .. } => {
+                refuse("shell completions and man pages", "run it without --json")
+            }
+            Command::Prep(PrepCommand::Report {
+                format: Some(format),
+                ..
+            }) if *format != ReportFormat::Json => Err(both("--format", format.name())),
+            Command::Logs(LogsCommand::Export {
+                format: Some(format),
+                ..
+            }) if *format != ExportFormat::Json => Err(both("--format", "csv")),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// The refusal of `--json` beside a flag that asks for another form.
+fn both(flag: &str, value: &str) -> UsageError {
+    UsageError::new(format!(
+        "--json and {flag} {value} ask for two different outputs"
+    ))
+    .hint(format!("give one of them: --json, or {flag} {value}"))
 }
 
 /// `acting-user`.
@@ -201,22 +305,36 @@ pub(crate) enum RolesCommand {
 /// Report formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum ReportFormat {
-    /// Readable text.
+    /// Readable text: a summary, and every record with --full.
     Table,
-    /// CSV.
+    /// CSV, every record.
     Csv,
-    /// JSON.
+    /// JSON, every record.
     Json,
+}
+
+impl ReportFormat {
+    /// The value as written on the command line.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            ReportFormat::Table => "table",
+            ReportFormat::Csv => "csv",
+            ReportFormat::Json => "json",
+        }
+    }
 }
 
 /// `prep`.
 #[derive(Debug, Subcommand)]
 pub(crate) enum PrepCommand {
-    /// The match report; nothing is written.
+    /// The match report, a summary first; nothing is written.
     Report {
-        /// The format.
-        #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
-        format: ReportFormat,
+        /// The format (default: table; `--json` is the same as `--format json`).
+        #[arg(long, value_enum)]
+        format: Option<ReportFormat>,
+        /// After the summary, list every record (table format).
+        #[arg(long)]
+        full: bool,
     },
     /// Make the report again and link every match.
     Apply,
@@ -241,12 +359,16 @@ pub(crate) struct SyncArgs {
     /// What to sync.
     #[arg(value_enum)]
     pub(crate) scope: ScopeArg,
-    /// Print the plan; write nothing.
+    /// Print the plan's summary; write nothing (not recorded as a run).
     #[arg(long)]
     pub(crate) dry_run: bool,
     /// Apply even past a safety threshold.
     #[arg(long)]
     pub(crate) force: bool,
+    /// After the summary, list everything: with --dry-run every planned
+    /// change with its fields, otherwise every warning and failure.
+    #[arg(long)]
+    pub(crate) full: bool,
 }
 
 /// `schedule`.
@@ -303,9 +425,9 @@ pub(crate) enum LogsCommand {
     },
     /// Per-record outcomes, filtered.
     Export {
-        /// The format.
-        #[arg(long, value_enum, default_value_t = ExportFormat::Csv)]
-        format: ExportFormat,
+        /// The format (default: csv; `--json` is the same as `--format json`).
+        #[arg(long, value_enum)]
+        format: Option<ExportFormat>,
         /// Only this run.
         #[arg(long)]
         run: Option<i64>,

@@ -22,6 +22,7 @@ use rostersync_core::schedule::{ScheduleMode, Window};
 use rostersync_core::{MappingConfig, MappingSpec};
 use serde::{Deserialize, Serialize};
 
+mod shape;
 mod sis;
 
 pub(crate) use sis::{
@@ -339,30 +340,30 @@ pub(crate) fn parse(
     let fail = |message: String| ConfigError::new(format!("{}: {message}", path.display()));
     let value: toml::Table = toml::from_str(text)
         .map_err(|error| fail(format!("not valid TOML: {}", error.message())))?;
-    let raw: RawConfig =
-        serde_path_to_error::deserialize(toml::Value::Table(value)).map_err(|error| {
-            let key = error.path().to_string();
-            let inner = error.into_inner();
-            fail(format!(
-                "key `{key}`: {}; see the template written by `rostersync init`",
-                inner.message()
-            ))
-        })?;
+    // Every unknown or mistyped key is reported, with the value problems
+    // found in the rest of the file, not one per try.
+    let (raw, shape) = shape::read(value);
+    let Some(raw) = raw else {
+        return Err(fail(shape::listed(&shape, &[])));
+    };
     let mut problems = Vec::new();
     let base_dir = path.parent().unwrap_or_else(|| Path::new("."));
     let raw_sis = raw.sis.unwrap_or_default();
-    let adapter = AdapterKind::parse(raw_sis.adapter.as_deref()).map_err(&fail)?;
+    let adapter = AdapterKind::parse(raw_sis.adapter.as_deref()).map_err(|message| {
+        problems.push(message);
+    });
     let mut school_year = raw_sis.school_year;
     let sis = match adapter {
-        AdapterKind::EschoolPlus => {
+        Err(()) => None,
+        Ok(AdapterKind::EschoolPlus) => {
             let raw_esp = raw.eschoolplus.unwrap_or_default();
             school_year = school_year.or(raw_esp.school_year);
             Some(SisSettings::EschoolPlus(esp(raw_esp, env, &mut problems)))
         }
-        AdapterKind::OneRosterCsv => {
+        Ok(AdapterKind::OneRosterCsv) => {
             sis::csv(raw.oneroster_csv, base_dir, &mut problems).map(SisSettings::OneRosterCsv)
         }
-        AdapterKind::OneRosterRest => {
+        Ok(AdapterKind::OneRosterRest) => {
             sis::rest(raw.oneroster_rest, env(ONEROSTER_SECRET_ENV), &mut problems)
                 .map(SisSettings::OneRosterRest)
         }
@@ -474,14 +475,14 @@ pub(crate) fn parse(
         }
     };
 
-    let (Some(sis), Some(zone), Some(schedule), Some(mapping), true) =
-        (sis, zone, schedule, mapping, problems.is_empty())
-    else {
-        return Err(fail(format!(
-            "{} problem(s):\n  - {}",
-            problems.len(),
-            problems.join("\n  - ")
-        )));
+    let (Some(sis), Some(zone), Some(schedule), Some(mapping), true) = (
+        sis,
+        zone,
+        schedule,
+        mapping,
+        problems.is_empty() && shape.is_empty(),
+    ) else {
+        return Err(fail(shape::listed(&shape, &problems)));
     };
     let store_path = base_dir.join(store_path);
     let consumer_secret = env(SCHOOLOGY_SECRET_ENV)

@@ -160,7 +160,7 @@ pub(crate) async fn run(size: Size, sis: DemoSis, out: Out) -> anyhow::Result<u8
         .run(SyncScope::All, Trigger::Manual, RunOptions::at(now))
         .await;
     wired.progress.finish_and_clear();
-    let first_run = first.as_ref().map(|r| r.run).ok();
+    let first_run = first.as_ref().ok().and_then(|r| r.run);
     let code = finish(first, out)?;
     if code != EXIT_OK && code != crate::EXIT_FAILURES {
         return Ok(code);
@@ -210,7 +210,12 @@ pub(crate) async fn run(size: Size, sis: DemoSis, out: Out) -> anyhow::Result<u8
                 .run(SyncScope::All, Trigger::Manual, RunOptions::at(again).dry())
                 .await?;
             out.line("what it would change (dry run, first lines):");
-            let text = dry.dry_run_text.unwrap_or_default();
+            let text = dry.plan.as_ref().map_or_else(String::new, |plan| {
+                rostersync_core::plan::render_text(
+                    plan,
+                    rostersync_core::plan::RenderOptions::full(),
+                )
+            });
             for line in text.lines().take(30) {
                 out.line(format!("  {line}"));
             }

@@ -9,6 +9,7 @@ mod cli;
 mod commands;
 mod config;
 mod demo;
+mod manual;
 mod output;
 mod source;
 mod wire;
@@ -19,7 +20,7 @@ use clap::Parser as _;
 use rostersync_engine::EngineError;
 use rostersync_ports::{ErrorKind, PortError};
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, UsageError};
 use crate::config::ConfigError;
 use crate::output::{Out, eprint_line};
 
@@ -47,7 +48,12 @@ fn main() -> ExitCode {
             });
         }
     };
-    init_tracing(cli.verbose);
+    output::set_quiet(cli.quiet);
+    output::init_logging(cli.verbose, cli.quiet);
+    if let Err(error) = cli.check_json() {
+        report(&error.into());
+        return ExitCode::from(EXIT_USAGE);
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -68,29 +74,16 @@ fn main() -> ExitCode {
     }
 }
 
-fn init_tracing(verbose: u8) {
-    let level = match verbose {
-        0 => "warn",
-        1 => "info",
-        2 => "debug",
-        _ => "trace",
-    };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("ROSTERSYNC_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_target(false)
-        .try_init();
-}
-
 async fn dispatch(cli: &Cli, out: Out) -> anyhow::Result<u8> {
     let path = &cli.config;
     match &cli.command {
         Command::Init { force } => commands::setup::init(path, *force, out),
         Command::Demo { size, sis } => demo::run(*size, *sis, out).await,
+        Command::Completions { shell } => manual::completions(*shell),
+        Command::Man { dir } => manual::man_pages(dir, out),
         command => {
             let config = config::load(path)?;
+            output::set_zone(config.zone);
             commands::run(command, &config, out).await
         }
     }
@@ -98,7 +91,10 @@ async fn dispatch(cli: &Cli, out: Out) -> anyhow::Result<u8> {
 
 /// Bad configuration or usage exits 2; everything else 1.
 fn exit_code(error: &anyhow::Error) -> u8 {
-    if error.chain().any(|cause| cause.is::<ConfigError>()) {
+    if error
+        .chain()
+        .any(|cause| cause.is::<ConfigError>() || cause.is::<UsageError>())
+    {
         EXIT_USAGE
     } else {
         EXIT_ERROR
@@ -122,8 +118,16 @@ fn report(error: &anyhow::Error) {
     }
 }
 
-/// A next step for the administrator, from the kind of failure.
-fn hint(error: &anyhow::Error) -> Option<&'static str> {
+/// A next step for the administrator, from the kind of failure: a usage
+/// problem brings its own (or none), only a configuration problem points at
+/// the configuration file.
+fn hint(error: &anyhow::Error) -> Option<&str> {
+    if let Some(usage) = error
+        .chain()
+        .find_map(|cause| cause.downcast_ref::<UsageError>())
+    {
+        return usage.next_step();
+    }
     if error.chain().any(|cause| cause.is::<ConfigError>()) {
         return Some("fix the configuration file (see `rostersync init` for a commented template)");
     }

@@ -1,12 +1,106 @@
-//! Presentation: tables, JSON, progress spinners and the printing of lines.
-//! Nothing here knows a secret.
+//! Presentation: tables, JSON, progress spinners, the printing of lines,
+//! and the log on standard error (its level, colours and clock). Nothing
+//! here knows a secret.
 
 use std::io::{IsTerminal as _, Write as _};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rostersync_engine::{Progress, Stage};
 use serde::Serialize;
+
+/// `--quiet`, for the whole process.
+static QUIET: AtomicBool = AtomicBool::new(false);
+
+/// The district's time zone, once the configuration is read; log lines and
+/// listed times are shown in it (UTC before).
+static ZONE: OnceLock<Tz> = OnceLock::new();
+
+/// Records `--quiet`: no progress display and no chatter.
+pub(crate) fn set_quiet(quiet: bool) {
+    QUIET.store(quiet, Ordering::Relaxed);
+}
+
+/// Whether `--quiet` was given.
+pub(crate) fn quiet() -> bool {
+    QUIET.load(Ordering::Relaxed)
+}
+
+/// Records the district's time zone for the log's clock.
+pub(crate) fn set_zone(zone: Tz) {
+    let _ = ZONE.set(zone);
+}
+
+/// An instant in the district's time zone, as every listing shows it.
+pub(crate) fn local_time(at: DateTime<Utc>, zone: Tz) -> String {
+    at.with_timezone(&zone)
+        .format("%a %Y-%m-%d %H:%M %Z")
+        .to_string()
+}
+
+/// The log filter of a verbosity: rostersync's own lines get more detail
+/// with each `-v`; the HTTP libraries' only at `-vvvv`.
+pub(crate) fn log_filter(verbose: u8, quiet: bool) -> &'static str {
+    match (quiet, verbose) {
+        (true, _) => "error",
+        (false, 0) => "warn",
+        (false, 1) => "warn,rostersync=info",
+        (false, 2) => "warn,rostersync=debug",
+        (false, 3) => "warn,rostersync=trace",
+        (false, _) => "trace",
+    }
+}
+
+/// Whether the log is coloured: only on a terminal, and never when
+/// `NO_COLOR` is set to anything but the empty string.
+pub(crate) fn colour(terminal: bool, no_color: Option<&std::ffi::OsStr>) -> bool {
+    terminal && no_color.is_none_or(|value| value.is_empty())
+}
+
+/// Starts the log on standard error; `ROSTERSYNC_LOG` overrides the level.
+pub(crate) fn init_logging(verbose: u8, quiet: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("ROSTERSYNC_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(log_filter(verbose, quiet)));
+    let ansi = colour(
+        std::io::stderr().is_terminal(),
+        std::env::var_os("NO_COLOR").as_deref(),
+    );
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(ansi)
+        // Other libraries' lines (at -vvvv) are told apart by their target.
+        .with_target(verbose >= 4)
+        .with_timer(DistrictClock)
+        .try_init();
+}
+
+/// The log's clock: the district's local time once it is known.
+struct DistrictClock;
+
+impl tracing_subscriber::fmt::time::FormatTime for DistrictClock {
+    fn format_time(&self, w: &mut tracing_subscriber::fmt::format::Writer<'_>) -> std::fmt::Result {
+        let now = DateTime::<Utc>::from(std::time::SystemTime::now());
+        match ZONE.get() {
+            Some(zone) => write!(
+                w,
+                "{}",
+                now.with_timezone(zone).format("%Y-%m-%d %H:%M:%S%.3f %Z")
+            ),
+            None => write!(w, "{}", now.format("%Y-%m-%d %H:%M:%S%.3f UTC")),
+        }
+    }
+}
+
+/// Whether progress may be drawn: both outputs are terminals and
+/// `--quiet` was not given.
+fn show_progress() -> bool {
+    !quiet() && std::io::stdout().is_terminal() && std::io::stderr().is_terminal()
+}
 
 /// Where command output goes, and in which form.
 #[derive(Debug, Clone, Copy)]
@@ -92,7 +186,7 @@ pub(crate) fn table(headers: &[&str], rows: &[Vec<String>]) -> String {
 /// output is a terminal; hidden otherwise.
 pub(crate) fn spinner(message: impl Into<String>) -> ProgressBar {
     let bar = ProgressBar::new_spinner();
-    if std::io::stdout().is_terminal() && std::io::stderr().is_terminal() {
+    if show_progress() {
         bar.set_draw_target(ProgressDrawTarget::stderr());
         if let Ok(style) = ProgressStyle::with_template("{spinner} {msg} ({elapsed})") {
             bar.set_style(style);
@@ -142,7 +236,7 @@ impl Progress for BarProgress {
 /// output and standard error are terminals.
 pub(crate) fn start(bar: &ProgressBar, message: impl Into<String>) {
     bar.set_message(message.into());
-    if std::io::stdout().is_terminal() && std::io::stderr().is_terminal() {
+    if show_progress() {
         bar.set_draw_target(ProgressDrawTarget::stderr());
         bar.enable_steady_tick(Duration::from_millis(120));
     }
@@ -174,6 +268,38 @@ mod tests {
         );
         assert_eq!(text, "a     bb\n----  --\nlong  x\ny     z\n");
         assert!(table(&["a"], &[]).ends_with("(none)\n"));
+    }
+
+    #[test]
+    fn colours_only_on_a_terminal_and_never_with_no_color() {
+        use std::ffi::OsStr;
+        assert!(colour(true, None));
+        assert!(
+            colour(true, Some(OsStr::new(""))),
+            "an empty NO_COLOR is unset"
+        );
+        assert!(!colour(true, Some(OsStr::new("1"))));
+        assert!(!colour(false, None));
+    }
+
+    #[test]
+    fn more_v_shows_more_of_rostersync_and_the_http_libraries_only_at_four() {
+        assert_eq!(log_filter(0, false), "warn");
+        assert_eq!(log_filter(2, false), "warn,rostersync=debug");
+        assert!(log_filter(3, false).starts_with("warn,"));
+        assert_eq!(log_filter(4, false), "trace");
+        assert_eq!(log_filter(3, true), "error");
+    }
+
+    #[test]
+    fn times_are_shown_in_the_district_zone() {
+        let at = DateTime::parse_from_rfc3339("2026-12-05T06:30:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(
+            local_time(at, chrono_tz::America::Chicago),
+            "Sat 2026-12-05 00:30 CST"
+        );
     }
 
     #[test]

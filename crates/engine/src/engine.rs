@@ -11,7 +11,7 @@ use chrono_tz::Tz;
 use rostersync_core::entity::Entity;
 use rostersync_core::ids::SchoolKey;
 use rostersync_core::model::links::LinkLedger;
-use rostersync_core::plan::{Plan, PlanSummary, RenderOptions, plan, render_text};
+use rostersync_core::plan::{EXAMPLES, Plan, PlanDigest, PlanSummary, plan};
 use rostersync_core::{Links, LmsSnapshot, MappingConfig, PlanInput, SyncScope};
 use rostersync_ports::{
     ActingUser, LmsRequest, LmsTarget, LockAttempt, OutcomeStatus, RecordOutcome, RunId, RunRecord,
@@ -256,7 +256,12 @@ impl Engine {
         options: RunOptions,
     ) -> Result<RunReport, EngineError> {
         let acting = self.require_admin().await?;
-        let holder = self.holder(&format!("{scope} sync"), options.now);
+        let what = if options.dry_run {
+            format!("{scope} dry run")
+        } else {
+            format!("{scope} sync")
+        };
+        let holder = self.holder(&what, options.now);
         self.lock(scope, &holder, options.now).await?;
         let result = self
             .run_locked(scope, trigger, options, &acting, &holder)
@@ -299,6 +304,11 @@ impl Engine {
             summary: PlanSummary::default(),
             message: None,
         };
+        // A dry run is not recorded: it takes no run id, so the ids of real
+        // runs follow each other whatever dry runs happen between them.
+        if options.dry_run {
+            return self.sync(&mut record, options, holder).await;
+        }
         record.id = self
             .store
             .start_run(&record)
@@ -394,10 +404,12 @@ impl Engine {
         let (sis_read, lms_snapshot) = self.snapshots(record.scope, options.now).await?;
         // What the SIS read found is kept with the run before anything else
         // happens, so a run that stops later still shows it.
-        self.store
-            .record_source(record.id, sis_read.records_read(), &sis_read.problems)
-            .await
-            .map_err(store("keep what the SIS read found"))?;
+        if !options.dry_run {
+            self.store
+                .record_source(record.id, sis_read.records_read(), &sis_read.problems)
+                .await
+                .map_err(store("keep what the SIS read found"))?;
+        }
 
         let mut notes = Vec::new();
         for id in &unreadable {
@@ -450,31 +462,34 @@ impl Engine {
         });
         let summary = PlanSummary::of(&planned);
         record.summary = summary.clone();
-        let skips = unwritten(
-            record.id,
-            OutcomeStatus::Skipped,
-            planned.skips.iter().map(|s| (s.entity, &s.key, &s.reason)),
-        );
-        let warnings = unwritten(
-            record.id,
-            OutcomeStatus::Warning,
-            planned.notes.iter().map(|n| (n.entity, &n.key, &n.note)),
-        );
-        self.store
-            .record_outcomes(&skips)
-            .await
-            .map_err(store("record skipped records"))?;
-        self.store
-            .record_outcomes(&warnings)
-            .await
-            .map_err(store("record the plan's warnings"))?;
+        let mut warnings = Vec::new();
+        if !options.dry_run {
+            let skips = unwritten(
+                record.id,
+                OutcomeStatus::Skipped,
+                planned.skips.iter().map(|s| (s.entity, &s.key, &s.reason)),
+            );
+            warnings = unwritten(
+                record.id,
+                OutcomeStatus::Warning,
+                planned.notes.iter().map(|n| (n.entity, &n.key, &n.note)),
+            );
+            self.store
+                .record_outcomes(&skips)
+                .await
+                .map_err(store("record skipped records"))?;
+            self.store
+                .record_outcomes(&warnings)
+                .await
+                .map_err(store("record the plan's warnings"))?;
+        }
         let breaches = self
             .mapping
             .thresholds()
             .check(&summary, &managed_counts(links.links()));
 
         let mut report = RunReport {
-            run: record.id,
+            run: (!options.dry_run).then_some(record.id),
             scope: record.scope,
             trigger: record.trigger,
             status: RunStatus::Running,
@@ -484,17 +499,18 @@ impl Engine {
             done: 0,
             failures: Vec::new(),
             warnings,
-            skips: skips.len() as u64,
+            skips: planned.skips.len() as u64,
+            digest: PlanDigest::of(&planned, EXAMPLES),
             breaches,
             source: SourceSummary::of(sis_read.records_read(), &sis_read.problems),
             source_problems: sis_read.problems,
             resumed_batches: resumed,
             notes,
-            dry_run_text: None,
+            plan: None,
         };
         if options.dry_run {
             report.status = RunStatus::DryRun;
-            report.dry_run_text = Some(render_text(&planned, RenderOptions::full()));
+            report.plan = Some(Box::new(planned));
             return Ok(report);
         }
         if !report.breaches.is_empty() && !options.force {

@@ -167,10 +167,13 @@ impl EngineError {
 
 fn threshold_message(report: &RunReport) -> String {
     let breaches: Vec<String> = report.breaches.iter().map(ToString::to_string).collect();
+    // Only a recorded run stops; a dry run lists its breaches.
+    let run = report
+        .run
+        .map_or_else(|| "the run".to_owned(), |id| format!("run {id}"));
     format!(
-        "run {} stopped by the safety thresholds before any write: {}; \
+        "{run} stopped by the safety thresholds before any write: {}; \
          check the SIS data, or run again with force to apply anyway",
-        report.run,
         breaches.join("; ")
     )
 }

@@ -11,6 +11,8 @@ use crate::error::{EngineError, store};
 use crate::report::{RunOptions, RunReport};
 
 /// What [`Engine::run_next`] did.
+// One is returned per job, so the size of a report costs nothing worth a box.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum NextJob {
     /// The queue is empty.

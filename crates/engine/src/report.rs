@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use rostersync_core::SyncScope;
-use rostersync_core::plan::PlanSummary;
+use rostersync_core::plan::{Plan, PlanDigest, PlanSummary};
 use rostersync_core::threshold::Breach;
 use rostersync_ports::{RecordOutcome, RunId, RunStatus, SourceProblem, SourceSummary, Trigger};
 use serde::Serialize;
@@ -79,8 +79,9 @@ impl RunOptions {
 /// What one run did.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RunReport {
-    /// The run's id in the store.
-    pub run: RunId,
+    /// The run's id in the store; `None` for a dry run, which is not
+    /// recorded, so the ids of real runs follow each other.
+    pub run: Option<RunId>,
     /// The object types covered.
     pub scope: SyncScope,
     /// What started it.
@@ -100,9 +101,14 @@ pub struct RunReport {
     /// Records with a warning, each also recorded as a `warning` outcome:
     /// the plan's notes, then records the LMS took with something left out
     /// (those are also counted in `done`). The summary counts them too.
+    /// Empty for a dry run, whose warnings are the notes of its `plan`.
     pub warnings: Vec<RecordOutcome>,
-    /// Records the plan left alone (each recorded as a skipped outcome).
+    /// Records the plan left alone (each recorded as a skipped outcome,
+    /// unless a dry run).
     pub skips: u64,
+    /// The plan's skips and warnings grouped by reason, with counts and a
+    /// few examples: the summary a report prints first.
+    pub digest: PlanDigest,
     /// The thresholds the plan exceeds (forced or dry runs still list them).
     pub breaches: Vec<Breach>,
     /// What the SIS read found, in counts (kept with the run).
@@ -114,8 +120,9 @@ pub struct RunReport {
     pub resumed_batches: usize,
     /// Remarks an administrator should read (resumed work, missing ids).
     pub notes: Vec<String>,
-    /// The rendered plan, for a dry run.
-    pub dry_run_text: Option<String>,
+    /// The plan itself, for a dry run (render it with
+    /// [`rostersync_core::plan::render_text`], or serialize it).
+    pub plan: Option<Box<Plan>>,
 }
 
 impl RunReport {

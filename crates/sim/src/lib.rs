@@ -13,4 +13,5 @@ pub mod eschoolplus;
 pub mod faults;
 pub mod oneroster;
 pub mod schoology;
+pub mod serve;
 pub mod server;

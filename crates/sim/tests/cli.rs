@@ -48,3 +48,26 @@ fn the_binary_prints_both_addresses_and_credentials_then_serves() {
         "{text}"
     );
 }
+
+#[test]
+fn help_prints_the_usage_and_starts_nothing() {
+    for args in [&["--help"][..], &["both", "--help"], &["-h"]] {
+        let output = Command::new(env!("CARGO_BIN_EXE_rostersync-sim"))
+            .args(args)
+            .output()
+            .expect("run rostersync-sim");
+        assert_eq!(output.status.code(), Some(0), "{args:?}");
+        let text = String::from_utf8_lossy(&output.stdout);
+        assert!(text.contains("Usage: rostersync-sim"), "{text}");
+        assert!(text.contains("--write-config FILE"), "{text}");
+        // It returned on its own, and no simulator said where it listens.
+        assert!(!text.contains("simulator: http://"), "{text}");
+        assert!(!text.contains("ready"), "{text}");
+    }
+    let wrong = Command::new(env!("CARGO_BIN_EXE_rostersync-sim"))
+        .args(["both", "--sise", "tiny"])
+        .output()
+        .expect("run rostersync-sim");
+    assert_eq!(wrong.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("--sise"));
+}

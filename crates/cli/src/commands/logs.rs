@@ -10,10 +10,10 @@ use rostersync_ports::{
 use serde_json::json;
 
 use crate::EXIT_OK;
-use crate::cli::{ExportFormat, ExportKind, LogsCommand};
+use crate::cli::{ExportFormat, ExportKind, LogsCommand, UsageError};
 use crate::commands::sync::{status_words, summary_table};
-use crate::config::{Config, ConfigError};
-use crate::output::Out;
+use crate::config::Config;
+use crate::output::{Out, local_time};
 use crate::wire;
 
 /// `logs list|show|export`.
@@ -50,7 +50,7 @@ pub(crate) async fn logs(command: &LogsCommand, config: &Config, out: Out) -> an
                     });
                     vec![
                         run.id.to_string(),
-                        run.started_at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+                        local_time(run.started_at, config.zone),
                         run.trigger.as_str().to_owned(),
                         run.scope.to_string(),
                         run.status.as_str().to_owned(),
@@ -80,10 +80,13 @@ pub(crate) async fn logs(command: &LogsCommand, config: &Config, out: Out) -> an
         LogsCommand::Show { run, status } => {
             let status = status_filter(status.as_deref())?;
             let Some(record) = store.run(*run).await? else {
-                return Err(ConfigError::new(format!(
-                    "there is no run {run}; `rostersync logs list` shows the recorded runs"
-                ))
-                .into());
+                let ids: Vec<i64> = store
+                    .runs(usize::MAX)
+                    .await?
+                    .iter()
+                    .map(|run| run.id)
+                    .collect();
+                return Err(no_such_run(*run, &ids).into());
             };
             let filter = OutcomeFilter {
                 run: Some(*run),
@@ -122,10 +125,10 @@ pub(crate) async fn logs(command: &LogsCommand, config: &Config, out: Out) -> an
             ));
             out.line(format!(
                 "started {}, finished {}",
-                record.started_at.format("%Y-%m-%d %H:%M:%S UTC"),
-                record.finished_at.map_or("-".to_owned(), |at| at
-                    .format("%Y-%m-%d %H:%M:%S UTC")
-                    .to_string())
+                local_time(record.started_at, config.zone),
+                record
+                    .finished_at
+                    .map_or("-".to_owned(), |at| local_time(at, config.zone))
             ));
             if let Some(message) = &record.message {
                 out.line(format!("message: {message}"));
@@ -165,11 +168,7 @@ pub(crate) async fn logs(command: &LogsCommand, config: &Config, out: Out) -> an
             entity,
             kind: ExportKind::Source,
         } => {
-            let format = if out.json {
-                ExportFormat::Json
-            } else {
-                *format
-            };
+            let format = export_format(*format, out);
             let filter = SourceFilter {
                 run: *run,
                 kind: problem_kind_filter(status.as_deref())?,
@@ -193,7 +192,7 @@ pub(crate) async fn logs(command: &LogsCommand, config: &Config, out: Out) -> an
             let status = status_filter(status.as_deref())?;
             let entity = match entity {
                 Some(name) => Some(Entity::parse(name.trim()).ok_or_else(|| {
-                    ConfigError::new(format!(
+                    UsageError::new(format!(
                         "--entity {name:?} is not an object type: use grading_period, user, course, section, enrollment or guardian_link"
                     ))
                 })?),
@@ -204,11 +203,7 @@ pub(crate) async fn logs(command: &LogsCommand, config: &Config, out: Out) -> an
                 status,
                 entity,
             };
-            let format = if out.json {
-                ExportFormat::Json
-            } else {
-                *format
-            };
+            let format = export_format(*format, out);
             let text = match format {
                 ExportFormat::Csv => store.export_outcomes_csv(&filter).await?,
                 ExportFormat::Json => store.export_outcomes_json(&filter).await?,
@@ -219,6 +214,50 @@ pub(crate) async fn logs(command: &LogsCommand, config: &Config, out: Out) -> an
     }
 }
 
+/// The format of `logs export`: `--json` is `--format json` (the two
+/// contradicting each other was refused before), csv by default.
+fn export_format(format: Option<ExportFormat>, out: Out) -> ExportFormat {
+    if out.json {
+        ExportFormat::Json
+    } else {
+        format.unwrap_or(ExportFormat::Csv)
+    }
+}
+
+/// `logs show RUN` of a run that is not recorded: which runs are.
+fn no_such_run(run: i64, ids: &[i64]) -> UsageError {
+    if ids.is_empty() {
+        return UsageError::new(format!(
+            "there is no run {run}: no run is recorded yet (a sync records one; a dry run does not)"
+        ));
+    }
+    let mut ids = ids.to_vec();
+    ids.sort_unstable();
+    // Consecutive ids as ranges: "1-4, 6, 8-12".
+    let mut ranges: Vec<(i64, i64)> = Vec::new();
+    for id in ids {
+        match ranges.last_mut() {
+            Some((_, end)) if *end + 1 == id => *end = id,
+            _ => ranges.push((id, id)),
+        }
+    }
+    let ranges: Vec<String> = ranges
+        .iter()
+        .map(|&(start, end)| {
+            if start == end {
+                start.to_string()
+            } else {
+                format!("{start}-{end}")
+            }
+        })
+        .collect();
+    UsageError::new(format!(
+        "there is no run {run}; the recorded runs are {}",
+        ranges.join(", ")
+    ))
+    .hint("`rostersync logs list` shows them, newest first")
+}
+
 /// The value of `values` whose name (`name_of`) a filter flag gives, if
 /// the flag is given; otherwise the flag's values listed in the refusal.
 fn named_filter<T: Copy>(
@@ -227,7 +266,7 @@ fn named_filter<T: Copy>(
     what: &str,
     values: &[T],
     name_of: fn(T) -> &'static str,
-) -> Result<Option<T>, ConfigError> {
+) -> Result<Option<T>, UsageError> {
     let Some(name) = name else {
         return Ok(None);
     };
@@ -238,7 +277,7 @@ fn named_filter<T: Copy>(
         .map(Some)
         .ok_or_else(|| {
             let names: Vec<&str> = values.iter().map(|value| name_of(*value)).collect();
-            ConfigError::new(format!(
+            UsageError::new(format!(
                 "{flag} {name:?} is not {what}: use one of {}",
                 names.join(", ")
             ))
@@ -246,7 +285,7 @@ fn named_filter<T: Copy>(
 }
 
 /// The problem kind `--status` names for `--kind source`, if any.
-fn problem_kind_filter(name: Option<&str>) -> Result<Option<ProblemKind>, ConfigError> {
+fn problem_kind_filter(name: Option<&str>) -> Result<Option<ProblemKind>, UsageError> {
     named_filter(
         name,
         "--status",
@@ -257,7 +296,7 @@ fn problem_kind_filter(name: Option<&str>) -> Result<Option<ProblemKind>, Config
 }
 
 /// The kind of record `--entity` names for `--kind source`, if any.
-fn record_filter(name: Option<&str>) -> Result<Option<RecordKind>, ConfigError> {
+fn record_filter(name: Option<&str>) -> Result<Option<RecordKind>, UsageError> {
     named_filter(
         name,
         "--entity",
@@ -268,7 +307,7 @@ fn record_filter(name: Option<&str>) -> Result<Option<RecordKind>, ConfigError> 
 }
 
 /// The outcome status `--status` names, if any.
-fn status_filter(name: Option<&str>) -> Result<Option<OutcomeStatus>, ConfigError> {
+fn status_filter(name: Option<&str>) -> Result<Option<OutcomeStatus>, UsageError> {
     named_filter(
         name,
         "--status",
@@ -276,4 +315,28 @@ fn status_filter(name: Option<&str>) -> Result<Option<OutcomeStatus>, ConfigErro
         &OutcomeStatus::ALL,
         OutcomeStatus::as_str,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_run_names_the_recorded_ones_as_ranges() {
+        let error = no_such_run(99, &[12, 11, 10, 9, 8, 6, 4, 3, 2, 1]);
+        assert_eq!(
+            error.to_string(),
+            "there is no run 99; the recorded runs are 1-4, 6, 8-12"
+        );
+        assert!(
+            error
+                .next_step()
+                .is_some_and(|hint| hint.contains("logs list"))
+        );
+        assert!(
+            no_such_run(1, &[])
+                .to_string()
+                .contains("no run is recorded yet")
+        );
+    }
 }

@@ -25,7 +25,10 @@ pub(crate) async fn run(command: &Command, config: &Config, out: Out) -> anyhow:
         Command::Run { interval } => schedule::service(config, *interval, out).await,
         Command::Logs(command) => logs::logs(command, config, out).await,
         Command::Grades(command) => grades::grades(command, config, out).await,
-        Command::Init { .. } | Command::Demo { .. } => {
+        Command::Init { .. }
+        | Command::Demo { .. }
+        | Command::Completions { .. }
+        | Command::Man { .. } => {
             anyhow::bail!("internal: this command does not read a configuration")
         }
     }

@@ -7,10 +7,10 @@ use rostersync_core::schedule::ScheduleMode;
 use rostersync_engine::{Engine, NextJob};
 use serde_json::json;
 
-use crate::cli::{ScheduleCommand, ScheduleSet};
+use crate::cli::{ScheduleCommand, ScheduleSet, UsageError};
 use crate::commands::sync::print_report;
-use crate::config::{self, Config, ConfigError, ScheduleSection};
-use crate::output::{Out, eprint_line};
+use crate::config::{self, Config, ScheduleSection};
+use crate::output::{Out, eprint_line, local_time};
 use crate::wire;
 use crate::{EXIT_ERROR, EXIT_OK};
 
@@ -37,10 +37,19 @@ pub(crate) async fn schedule(
                     time_zone: time_zone.clone(),
                 },
             };
-            let mode =
-                config::schedule_mode(&section, config.zone.name()).map_err(ConfigError::new)?;
+            let mode = config::schedule_mode(&section, config.zone.name()).map_err(|message| {
+                // The flags were wrong, not the file: say it in their words.
+                UsageError::new(
+                    message
+                        .replace("schedule.window", "--window")
+                        .replace("schedule.mode", "the mode"),
+                )
+            })?;
             config::save_managed(&config.path, &section, config.mapping.spec())?;
             wired.engine.record_settings_saved(now).await?;
+            if crate::output::quiet() {
+                return Ok(EXIT_OK);
+            }
             if !out.json {
                 out.line(format!(
                     "sync timing saved in {}; the next scheduled sync waits at least 24 hours (grace rule)",
@@ -70,11 +79,7 @@ async fn show(
             window.zone()
         ),
     };
-    let local = |at: DateTime<Utc>| {
-        at.with_timezone(&config.zone)
-            .format("%a %Y-%m-%d %H:%M %Z")
-            .to_string()
-    };
+    let local = |at: DateTime<Utc>| local_time(at, config.zone);
     if out.json {
         out.json(&json!({
             "timing": timing,

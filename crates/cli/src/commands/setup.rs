@@ -8,8 +8,8 @@ use rostersync_eschoolplus::{DefinitionCheck, EspAdapter, EspError};
 use rostersync_ports::{ActingUser, ErrorKind, LmsTarget as _, PortError, StateStore as _};
 use serde::Serialize;
 
-use crate::cli::ActingUserCommand;
-use crate::config::{self, Config, ConfigError, EspSettings, SisSettings};
+use crate::cli::{ActingUserCommand, UsageError};
+use crate::config::{self, Config, EspSettings, SisSettings};
 use crate::output::{Out, with_spinner};
 use crate::wire;
 use crate::{EXIT_ERROR, EXIT_OK};
@@ -20,20 +20,24 @@ pub(crate) const ACTING_USER_SETTING: &str = "acting_user";
 /// `init`: writes the template.
 pub(crate) fn init(path: &Path, force: bool, out: Out) -> anyhow::Result<u8> {
     if path.exists() && !force {
-        return Err(ConfigError::new(format!(
-            "{} already exists; pass --force to replace it, or --config OTHER_PATH",
-            path.display()
-        ))
-        .into());
+        return Err(
+            UsageError::new(format!("{} already exists", path.display()))
+                .hint("pass --force to replace it, or --config OTHER_PATH to write another")
+                .into(),
+        );
     }
     std::fs::write(path, config::template())
-        .map_err(|error| ConfigError::new(format!("cannot write {}: {error}", path.display())))?;
-    out.line(format!(
-        "wrote {}; edit it, set {} and {} in the environment, then run `rostersync check`",
-        path.display(),
-        config::ESP_PASSWORD_ENV,
-        config::SCHOOLOGY_SECRET_ENV
-    ));
+        .map_err(|error| UsageError::new(format!("cannot write {}: {error}", path.display())))?;
+    if out.json {
+        out.json(&serde_json::json!({ "wrote": path }))?;
+    } else if !crate::output::quiet() {
+        out.line(format!(
+            "wrote {}; edit it, set {} and {} in the environment, then run `rostersync check`",
+            path.display(),
+            config::ESP_PASSWORD_ENV,
+            config::SCHOOLOGY_SECRET_ENV
+        ));
+    }
     Ok(EXIT_OK)
 }
 
@@ -44,8 +48,49 @@ pub(crate) struct EndReport {
     pub(crate) end: &'static str,
     /// Whether everything checked works.
     pub(crate) ok: bool,
-    /// What works and what does not, one line each.
-    pub(crate) lines: Vec<String>,
+    /// What works and what does not, one step each, in the order tried.
+    pub(crate) results: Vec<StepResult>,
+}
+
+/// One thing `check` tried at an end.
+#[derive(Debug, Serialize)]
+pub(crate) struct StepResult {
+    /// What was tried: `configuration`, `logon`, `buildings`, `definitions`,
+    /// `definition RSROS`, `read`, `acting_user`, `directory`, `last_sync_read`.
+    pub(crate) step: String,
+    /// Whether it worked.
+    pub(crate) ok: bool,
+    /// What was found, or what is wrong and what to do, in words.
+    pub(crate) message: String,
+}
+
+impl EndReport {
+    /// A report of `end` with nothing tried yet.
+    fn new(end: &'static str) -> Self {
+        EndReport {
+            end,
+            ok: false,
+            results: Vec::new(),
+        }
+    }
+
+    /// Records a step that worked.
+    fn passed(&mut self, step: impl Into<String>, message: String) {
+        self.results.push(StepResult {
+            step: step.into(),
+            ok: true,
+            message,
+        });
+    }
+
+    /// Records a step that did not.
+    fn failed(&mut self, step: impl Into<String>, message: String) {
+        self.results.push(StepResult {
+            step: step.into(),
+            ok: false,
+            message,
+        });
+    }
 }
 
 /// `check`: connects to both ends.
@@ -64,8 +109,8 @@ pub(crate) async fn check(config: &Config, out: Out) -> anyhow::Result<u8> {
                 report.end,
                 if report.ok { "OK" } else { "PROBLEM" }
             ));
-            for line in &report.lines {
-                out.line(format!("  {line}"));
+            for result in &report.results {
+                out.line(format!("  {}", result.message));
             }
         }
     }
@@ -79,7 +124,7 @@ pub(crate) async fn check(config: &Config, out: Out) -> anyhow::Result<u8> {
 async fn check_sis(config: &Config) -> EndReport {
     let mut report = check_sis_end(config).await;
     if let Some(line) = last_read(config).await {
-        report.lines.push(line);
+        report.passed("last_sync_read", line);
     }
     report
 }
@@ -124,16 +169,12 @@ async fn check_sis_end(config: &Config) -> EndReport {
 
 /// Reads the schools and the terms of the school year from a OneRoster source.
 async fn check_oneroster(config: &Config, end: &'static str, from: String, csv: bool) -> EndReport {
-    let mut report = EndReport {
-        end,
-        ok: false,
-        lines: Vec::new(),
-    };
+    let mut report = EndReport::new(end);
     let now = wire::now();
     let sis = match wire::sis(config, now) {
         Ok(sis) => sis,
         Err(error) => {
-            report.lines.push(error.to_string());
+            report.failed("configuration", error.to_string());
             return report;
         }
     };
@@ -143,19 +184,22 @@ async fn check_oneroster(config: &Config, end: &'static str, from: String, csv: 
     match tokio::join!(sis.source.schools(), sis.source.terms(year)) {
         (Ok(schools), Ok(terms)) => {
             report.ok = true;
-            report.lines.push(format!(
-                "reads {from}: {} school(s), {} term(s) of school year {}-{:02}",
-                schools.len(),
-                terms.len(),
-                year - 1,
-                year.rem_euclid(100)
-            ));
+            report.passed(
+                "read",
+                format!(
+                    "reads {from}: {} school(s), {} term(s) of school year {}-{:02}",
+                    schools.len(),
+                    terms.len(),
+                    year - 1,
+                    year.rem_euclid(100)
+                ),
+            );
         }
         (Err(error), _) | (_, Err(error)) => {
-            report.lines.push(format!(
-                "cannot read {from}: {}",
-                oneroster_words(&error, csv)
-            ));
+            report.failed(
+                "read",
+                format!("cannot read {from}: {}", oneroster_words(&error, csv)),
+            );
         }
     }
     report
@@ -185,15 +229,11 @@ fn oneroster_words(error: &PortError, csv: bool) -> String {
 }
 
 async fn check_esp(config: &Config, esp: &EspSettings) -> EndReport {
-    let mut report = EndReport {
-        end: "eSchoolPLUS",
-        ok: false,
-        lines: Vec::new(),
-    };
+    let mut report = EndReport::new("eSchoolPLUS");
     let adapter = match wire::esp(config, esp, wire::now()) {
         Ok(adapter) => adapter,
         Err(error) => {
-            report.lines.push(error.to_string());
+            report.failed("configuration", error.to_string());
             return report;
         }
     };
@@ -213,31 +253,38 @@ async fn check_esp_with(
     report: &mut EndReport,
 ) {
     if let Err(error) = adapter.connect(year).await {
-        report.lines.push(esp_words(&error, esp));
+        report.failed("logon", esp_words(&error, esp));
         return;
     }
-    report.lines.push(format!(
-        "logged on as {} at {}, site code {} selected, school year {}-{:02}",
-        esp.login_name,
-        esp.domain,
-        esp.site_code,
-        year - 1,
-        year.rem_euclid(100)
-    ));
+    report.passed(
+        "logon",
+        format!(
+            "logged on as {} at {}, site code {} selected, school year {}-{:02}",
+            esp.login_name,
+            esp.domain,
+            esp.site_code,
+            year - 1,
+            year.rem_euclid(100)
+        ),
+    );
     match adapter.read_schools().await {
-        Ok((schools, problems)) => report.lines.push(format!(
-            "reads buildings: {} school(s){}",
-            schools.len(),
-            if problems.is_empty() {
-                String::new()
-            } else {
-                format!(", {} record(s) unreadable", problems.len())
-            }
-        )),
+        Ok((schools, problems)) => report.passed(
+            "buildings",
+            format!(
+                "reads buildings: {} school(s){}",
+                schools.len(),
+                if problems.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {} record(s) unreadable", problems.len())
+                }
+            ),
+        ),
         Err(error) => {
-            report
-                .lines
-                .push(format!("cannot read buildings: {}", esp_words(&error, esp)));
+            report.failed(
+                "buildings",
+                format!("cannot read buildings: {}", esp_words(&error, esp)),
+            );
             return;
         }
     }
@@ -270,16 +317,19 @@ async fn check_esp_with(
     let checks = match adapter.check_definitions(&needed).await {
         Ok(checks) => checks,
         Err(error) => {
-            report.lines.push(format!(
-                "cannot check rostersync's definitions: {}",
-                esp_words(&error, esp)
-            ));
+            report.failed(
+                "definitions",
+                format!(
+                    "cannot check rostersync's definitions: {}",
+                    esp_words(&error, esp)
+                ),
+            );
             return;
         }
     };
     let saved = checks.iter().filter(|c| c.saved).count();
     let refused: Vec<&DefinitionCheck> = checks.iter().filter(|c| c.result.is_err()).collect();
-    report.lines.push(format!(
+    let message = format!(
         "definitions{}: {} of {} accepted ({saved} saved now, {} already held by the server)",
         if grades {
             " (sync and grade passback)"
@@ -289,10 +339,16 @@ async fn check_esp_with(
         checks.len() - refused.len(),
         checks.len(),
         checks.len() - saved - refused.len(),
-    ));
+    );
+    if refused.is_empty() {
+        report.passed("definitions", message);
+    } else {
+        report.failed("definitions", message);
+    }
     for check in &refused {
         if let Err((at, error)) = &check.result {
-            report.lines.push(match at.likely_permission() {
+            let step = format!("definition {}", check.interface_id);
+            report.failed(step, match at.likely_permission() {
                 Some(permission) => format!(
                     "definition {} ({}) refused: {error}; the account likely lacks the eSchoolPLUS permission {permission}",
                     check.interface_id, check.purpose
@@ -355,26 +411,25 @@ fn is_tls(error: &(dyn std::error::Error + 'static)) -> bool {
 }
 
 async fn check_lms(config: &Config) -> EndReport {
-    let mut report = EndReport {
-        end: "Schoology",
-        ok: false,
-        lines: Vec::new(),
-    };
+    let mut report = EndReport::new("Schoology");
     let lms = match wire::schoology(config) {
         Ok(lms) => lms,
         Err(error) => {
-            report.lines.push(error.to_string());
+            report.failed("configuration", error.to_string());
             return report;
         }
     };
     match lms.acting_user().await {
-        Ok(acting) if acting.is_system_admin => report.lines.push(format!(
-            "signed in with consumer key {} as {}, a System Administrator",
-            config.schoology.consumer_key,
-            acting.describe()
-        )),
+        Ok(acting) if acting.is_system_admin => report.passed(
+            "acting_user",
+            format!(
+                "signed in with consumer key {} as {}, a System Administrator",
+                config.schoology.consumer_key,
+                acting.describe()
+            ),
+        ),
         Ok(acting) => {
-            report.lines.push(format!(
+            report.failed("acting_user", format!(
                 "not an admin: the consumer key {} belongs to {}, who is not a System Administrator; \
                  use the API key of a System Administrator, or if the district renamed the role, \
                  list its title in schoology.system_admin_roles",
@@ -384,24 +439,27 @@ async fn check_lms(config: &Config) -> EndReport {
             return report;
         }
         Err(error) => {
-            report.lines.push(lms_words(&error, config));
+            report.failed("acting_user", lms_words(&error, config));
             return report;
         }
     }
     match lms.directory().await {
         Ok(directory) => {
             report.ok = true;
-            report.lines.push(format!(
-                "reads the directory: {} building(s), {} role(s), {} grading period(s)",
-                directory.buildings.len(),
-                directory.roles.len(),
-                directory.grading_periods.len()
-            ));
+            report.passed(
+                "directory",
+                format!(
+                    "reads the directory: {} building(s), {} role(s), {} grading period(s)",
+                    directory.buildings.len(),
+                    directory.roles.len(),
+                    directory.grading_periods.len()
+                ),
+            );
         }
-        Err(error) => report.lines.push(format!(
-            "cannot read the directory: {}",
-            lms_words(&error, config)
-        )),
+        Err(error) => report.failed(
+            "directory",
+            format!("cannot read the directory: {}", lms_words(&error, config)),
+        ),
     }
     report
 }

@@ -1,8 +1,8 @@
 //! `prep report|apply` and `sync`.
 
 use rostersync_core::SyncScope;
-use rostersync_core::plan::PlanSummary;
-use rostersync_core::prep::{render_csv, render_text};
+use rostersync_core::plan::{EXAMPLES, PlanSummary, RenderOptions, render_listing};
+use rostersync_core::prep::{render_csv, render_listing as prep_listing, render_summary};
 use rostersync_engine::{EngineError, RunOptions, RunReport};
 use rostersync_ports::{RunStatus, Trigger};
 
@@ -25,20 +25,29 @@ pub(crate) async fn prep(command: &PrepCommand, config: &Config, out: Out) -> an
         .await?;
     let report = &read.report;
     match command {
-        PrepCommand::Report { format } => {
+        PrepCommand::Report { format, full } => {
+            // `--json` beside another `--format` was refused before.
             let format = if out.json {
                 ReportFormat::Json
             } else {
-                *format
+                format.unwrap_or(ReportFormat::Table)
             };
             match format {
                 ReportFormat::Table => {
                     out.line(crate::source::summary_line(&read.source));
                     crate::source::print_groups(out, &read.source_problems);
-                    out.text(&render_text(report));
+                    out.text(&render_summary(report, EXAMPLES));
+                    if *full {
+                        out.text(&prep_listing(report));
+                    } else {
+                        out.line(
+                            "\nevery record: `rostersync prep report --full` (or --format csv, --json)",
+                        );
+                    }
                 }
                 ReportFormat::Csv => out.text(&render_csv(report)),
                 ReportFormat::Json => out.json(&serde_json::json!({
+                    "counts": report.counts(),
                     "matches": report,
                     "source": read.source,
                     "source_problems": read.source_problems,
@@ -51,7 +60,9 @@ pub(crate) async fn prep(command: &PrepCommand, config: &Config, out: Out) -> an
             let outcome = wired.engine.prep_apply(report, now).await;
             wired.progress.finish_and_clear();
             let outcome = outcome?;
-            if out.json {
+            if crate::output::quiet() && outcome.failures.is_empty() {
+                // Nothing to say when all is well.
+            } else if out.json {
                 out.json(&serde_json::json!({
                     "run": outcome.run,
                     "linked": outcome.linked,
@@ -111,20 +122,44 @@ pub(crate) async fn sync(args: &SyncArgs, config: &Config, out: Out) -> anyhow::
         .closing(wired.engine.run(scope, Trigger::Manual, options))
         .await;
     wired.progress.finish_and_clear();
-    finish(result, out)
+    let listing = if args.full {
+        Listing::Full
+    } else {
+        Listing::Summary
+    };
+    finish_with(result, out, listing)
+}
+
+/// How much of a run a report prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Listing {
+    /// Counts, reasons grouped with a few examples, the first warnings and failures.
+    Summary,
+    /// The summary, then every planned change (a dry run) or every warning
+    /// and failure.
+    Full,
+}
+
+/// Prints a run's result in brief; the exit code follows its status.
+pub(crate) fn finish(result: Result<RunReport, EngineError>, out: Out) -> anyhow::Result<u8> {
+    finish_with(result, out, Listing::Summary)
 }
 
 /// Prints a run's result; the exit code follows its status.
-pub(crate) fn finish(result: Result<RunReport, EngineError>, out: Out) -> anyhow::Result<u8> {
+fn finish_with(
+    result: Result<RunReport, EngineError>,
+    out: Out,
+    listing: Listing,
+) -> anyhow::Result<u8> {
     let report = match result {
         Ok(report) => report,
         Err(EngineError::ThresholdExceeded { report }) => {
-            print_report(&report, out)?;
+            print(&report, out, listing)?;
             return Ok(EXIT_THRESHOLD);
         }
         Err(error) => return Err(error.into()),
     };
-    print_report(&report, out)?;
+    print(&report, out, listing)?;
     Ok(match report.status {
         RunStatus::CompletedWithFailures => EXIT_FAILURES,
         RunStatus::StoppedByThreshold => EXIT_THRESHOLD,
@@ -132,17 +167,27 @@ pub(crate) fn finish(result: Result<RunReport, EngineError>, out: Out) -> anyhow
     })
 }
 
-/// A run report as text or JSON.
+/// A run report in brief, as text or JSON.
 pub(crate) fn print_report(report: &RunReport, out: Out) -> anyhow::Result<()> {
+    print(report, out, Listing::Summary)
+}
+
+/// A run report as text (summary first, the full listing when asked) or
+/// JSON (the report with its plan, structured). With `--quiet`, a run that
+/// succeeded prints nothing.
+fn print(report: &RunReport, out: Out, listing: Listing) -> anyhow::Result<()> {
+    if crate::output::quiet() && report.status == RunStatus::Succeeded {
+        return Ok(());
+    }
     if out.json {
         return out.json(report);
     }
-    if let Some(text) = &report.dry_run_text {
-        out.text(text);
-    }
+    let dry = report.status == RunStatus::DryRun;
+    let name = report
+        .run
+        .map_or_else(|| "dry run".to_owned(), |id| format!("run {id}"));
     out.line(format!(
-        "run {}: {} {} sync as {} — {}{}",
-        report.run,
+        "{name}: {} {} sync as {} — {}{}",
         report.trigger.as_str(),
         report.scope,
         report.acting_user,
@@ -150,14 +195,31 @@ pub(crate) fn print_report(report: &RunReport, out: Out) -> anyhow::Result<()> {
         if report.forced { " (forced)" } else { "" }
     ));
     out.text(&summary_table(&report.summary));
-    out.line(format!(
-        "{} record(s) written, {} failed, {} skipped, {} warning(s) (reasons: `rostersync logs show {}`)",
-        report.done,
-        report.failures.len(),
-        report.skips,
-        report.warnings.len(),
-        report.run
-    ));
+    // Where to read every record: the log of a run, the listing of a dry run.
+    let every = match report.run {
+        Some(id) => format!("`rostersync logs show {id}`"),
+        None => format!("`rostersync sync {} --dry-run --full`", report.scope),
+    };
+    // The plan's warnings (a dry run records none; a run records them first).
+    let planned: u64 = report.digest.warnings.iter().map(|g| g.count).sum();
+    if dry {
+        out.line(format!(
+            "{} skipped, {planned} warning(s); a dry run is not recorded and takes no run number",
+            report.skips,
+        ));
+    } else {
+        out.line(format!(
+            "{} record(s) written, {} failed, {} skipped, {} warning(s) (each with its reason: {every})",
+            report.done,
+            report.failures.len(),
+            report.skips,
+            report.warnings.len(),
+        ));
+    }
+    if !report.digest.is_empty() {
+        out.line(String::new());
+        out.text(&report.digest.to_text());
+    }
     for breach in &report.breaches {
         out.line(format!("threshold: {breach}"));
     }
@@ -169,17 +231,27 @@ pub(crate) fn print_report(report: &RunReport, out: Out) -> anyhow::Result<()> {
     out.line(crate::source::summary_line(&report.source));
     if !report.source_problems.is_empty() {
         crate::source::print_groups(out, &report.source_problems);
-        out.line(format!(
-            "  (every one, with where it is and why: `rostersync logs show {}`)",
-            report.run
-        ));
+        if let Some(id) = report.run {
+            out.line(format!(
+                "  (every one, with where it is and why: `rostersync logs show {id}`)"
+            ));
+        }
     }
     for note in &report.notes {
         out.line(format!("note: {note}"));
     }
+    let shown = match listing {
+        Listing::Summary => SHOWN,
+        Listing::Full => usize::MAX,
+    };
+    // The plan's warnings are grouped above; those the LMS added follow them.
+    let added = report
+        .warnings
+        .get(usize::try_from(planned).unwrap_or(usize::MAX)..)
+        .unwrap_or_default();
     // The words are the statuses' names, for `--status`.
-    for (word, outcomes) in [("warning", &report.warnings), ("failed", &report.failures)] {
-        for outcome in outcomes.iter().take(SHOWN) {
+    for (word, outcomes) in [("warning", added), ("failed", report.failures.as_slice())] {
+        for outcome in outcomes.iter().take(shown) {
             out.line(format!(
                 "{word}: {} {}: {}",
                 outcome.entity,
@@ -187,13 +259,21 @@ pub(crate) fn print_report(report: &RunReport, out: Out) -> anyhow::Result<()> {
                 outcome.reason.as_deref().unwrap_or("no reason given")
             ));
         }
-        if outcomes.len() > SHOWN {
+        if let (true, Some(id)) = (outcomes.len() > shown, report.run) {
             out.line(format!(
-                "... and {} more (`rostersync logs export --run {} --status {word}`)",
-                outcomes.len() - SHOWN,
-                report.run,
+                "... and {} more (`rostersync logs export --run {id} --status {word}`)",
+                outcomes.len() - shown,
             ));
         }
+    }
+    match (&report.plan, listing) {
+        (Some(plan), Listing::Full) => {
+            out.text(&render_listing(plan, RenderOptions::full()));
+        }
+        (Some(_), Listing::Summary) => out.line(format!(
+            "\nevery planned change with its fields: {every} (or --json)"
+        )),
+        (None, _) => {}
     }
     Ok(())
 }

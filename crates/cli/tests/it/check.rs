@@ -63,7 +63,7 @@ fn check_saves_every_definition_once_and_names_the_one_the_server_refuses() {
     assert_eq!(code(&refused), 1);
     let end = esp_end(&refused);
     assert_eq!(end["ok"], false, "{end}");
-    let lines = end["lines"].to_string();
+    let lines = end["results"].to_string();
     assert!(
         lines.contains("2 of 3 accepted")
             && lines.contains("definition RSROZ (check of roster) failed when run")

@@ -5,7 +5,7 @@ use std::path::Path;
 use crate::{code, rostersync, stderr, stdout};
 
 /// Writes the template into `dir` with `init`, then edits it with `edit`.
-fn config_with(dir: &Path, edit: impl FnOnce(String) -> String) {
+pub(crate) fn config_with(dir: &Path, edit: impl FnOnce(String) -> String) {
     let init = rostersync(dir, &["init"], &[]);
     assert_eq!(code(&init), 0, "{}", stderr(&init));
     let path = dir.join("rostersync.toml");
@@ -136,7 +136,7 @@ fn the_schedule_is_shown_and_set_without_secrets() {
         &[],
     );
     assert_eq!(code(&bad), 2);
-    assert!(stderr(&bad).contains("schedule.window"), "{}", stderr(&bad));
+    assert!(stderr(&bad).contains("--window"), "{}", stderr(&bad));
     let set = rostersync(
         dir.path(),
         &["schedule", "set", "daily", "--window", "22:00-02:00"],

@@ -239,7 +239,8 @@ fn init_check_map_prep_sync_logs_and_a_second_sync_that_changes_nothing() {
 
     let runs: serde_json::Value =
         serde_json::from_str(&admin.ok(&["logs", "list", "--json"])).unwrap();
-    assert_eq!(runs.as_array().unwrap().len(), 4, "{runs}");
+    // Data prep, the stopped run and the sync; the dry run is not recorded.
+    assert_eq!(runs.as_array().unwrap().len(), 3, "{runs}");
     let run = first["run"].to_string();
     let show = admin.ok(&["logs", "show", &run]);
     assert!(show.contains("succeeded"), "{show}");
@@ -390,7 +391,7 @@ fn a_wrong_site_code_a_closed_port_and_a_non_admin_key_are_said_plainly() {
     let check = admin.run(&["check", "--json"]);
     assert_eq!(code(&check), 1);
     let ends: serde_json::Value = serde_json::from_str(&stdout(&check)).unwrap();
-    let words = |at: usize| ends[at]["lines"].to_string();
+    let words = |at: usize| ends[at]["results"].to_string();
     assert!(words(0).contains("wrong site code"), "{ends}");
     assert!(
         words(0).contains("0850"),

@@ -9,6 +9,7 @@ mod config;
 mod flow;
 mod grades;
 mod oneroster;
+mod output;
 mod source;
 
 use std::path::Path;

@@ -3,6 +3,7 @@
 
 mod builder;
 mod courses;
+mod digest;
 mod emails;
 mod enrollments;
 mod fit;
@@ -19,7 +20,8 @@ mod users;
 
 use chrono::NaiveDate;
 
-pub use render::{RenderOptions, render_json, render_text};
+pub use digest::{EXAMPLES, Example, PlanDigest, ReasonGroup};
+pub use render::{RenderOptions, render_json, render_listing, render_text};
 pub use simulate::{IdSource, simulate_apply};
 pub use summary::{EntityCounts, PlanSummary};
 pub use types::{

@@ -32,6 +32,15 @@ pub fn render_text(plan: &Plan, options: RenderOptions) -> String {
     let summary = PlanSummary::of(plan);
     let mut out = String::new();
     render_summary(&mut out, &summary);
+    out.push_str(&render_listing(plan, options));
+    out
+}
+
+/// The plan's lists without the summary table: every change with
+/// field-level diffs, every skip with its reason and every warning, each
+/// list under a heading with its length.
+pub fn render_listing(plan: &Plan, options: RenderOptions) -> String {
+    let mut out = String::new();
     let mut list = |title: &str, lines: Vec<String>| {
         if lines.is_empty() {
             return;

@@ -1,9 +1,10 @@
 //! Text and CSV renderings of a match report, for the `prep report` command.
 
+use std::collections::BTreeMap;
 use std::fmt::{Display, Write as _};
 
 use super::report::{
-    MAX_CANDIDATES, MatchCounts, MatchEntry, MatchOutcome, MatchReport, OutcomeKind,
+    MAX_CANDIDATES, MatchCounts, MatchEntry, MatchMethod, MatchOutcome, MatchReport, OutcomeKind,
 };
 
 /// The report as text an administrator reads: a count line per entity, then
@@ -12,15 +13,69 @@ use super::report::{
 /// left out.
 pub fn render_text(report: &MatchReport) -> String {
     let mut out = String::new();
-    let counts = report.counts();
-    out.push_str("Data prep match report\n");
-    count_line(&mut out, "users", &counts.users);
-    count_line(&mut out, "courses", &counts.courses);
-    count_line(&mut out, "sections", &counts.sections);
+    counts(&mut out, report);
+    out.push_str(&render_listing(report));
+    out
+}
+
+/// The report in brief, for the first screen: a count line per entity, then
+/// per entity its records grouped by outcome and method, each group with
+/// its count and its first `examples` records (by key).
+pub fn render_summary(report: &MatchReport, examples: usize) -> String {
+    let mut out = String::new();
+    counts(&mut out, report);
+    grouped(&mut out, "Users", &report.users, examples);
+    grouped(&mut out, "Courses", &report.courses, examples);
+    grouped(&mut out, "Sections", &report.sections, examples);
+    out
+}
+
+/// Every record, per entity and outcome, without the count lines.
+pub fn render_listing(report: &MatchReport) -> String {
+    let mut out = String::new();
     section(&mut out, "Users", &report.users);
     section(&mut out, "Courses", &report.courses);
     section(&mut out, "Sections", &report.sections);
     out
+}
+
+fn counts(out: &mut String, report: &MatchReport) {
+    let counts = report.counts();
+    out.push_str("Data prep match report\n");
+    count_line(out, "users", &counts.users);
+    count_line(out, "courses", &counts.courses);
+    count_line(out, "sections", &counts.sections);
+}
+
+fn grouped<Id: Display>(
+    out: &mut String,
+    title: &str,
+    entries: &[MatchEntry<Id>],
+    examples: usize,
+) {
+    if entries.is_empty() {
+        return;
+    }
+    // Per outcome and method: the count and the first records.
+    type Group<'e, Id> = (u64, Vec<&'e MatchEntry<Id>>);
+    let mut groups: BTreeMap<(OutcomeKind, Option<MatchMethod>), Group<'_, Id>> = BTreeMap::new();
+    for entry in entries {
+        let (count, first) = groups
+            .entry((entry.outcome.kind(), entry.outcome.method()))
+            .or_default();
+        *count += 1;
+        if first.len() < examples {
+            first.push(entry);
+        }
+    }
+    let _ = writeln!(out, "\n{title}, by outcome");
+    for ((kind, method), (count, first)) in groups {
+        let how = method.map_or_else(String::new, |how| format!(" by {how}"));
+        let _ = writeln!(out, "  {count:>6} {}{how}", kind.heading());
+        for entry in first {
+            let _ = writeln!(out, "           e.g. {}", entry_line(entry));
+        }
+    }
 }
 
 fn count_line(out: &mut String, entity: &str, counts: &MatchCounts) {
@@ -53,15 +108,19 @@ fn section<Id: Display>(out: &mut String, title: &str, entries: &[MatchEntry<Id>
         }
         let _ = writeln!(out, "  {} ({}):", kind.heading(), group.len());
         for entry in group {
-            let _ = writeln!(
-                out,
-                "    {} {}{}",
-                one_line(&entry.key),
-                quoted_name(&entry.name),
-                detail(&entry.outcome)
-            );
+            let _ = writeln!(out, "    {}", entry_line(entry));
         }
     }
+}
+
+/// One record on one line: key, quoted name, and what was found.
+fn entry_line<Id: Display>(entry: &MatchEntry<Id>) -> String {
+    format!(
+        "{} {}{}",
+        one_line(&entry.key),
+        quoted_name(&entry.name),
+        detail(&entry.outcome)
+    )
 }
 
 /// What follows the key and name on a record's line.

@@ -85,7 +85,10 @@ async fn a_second_overlapping_run_is_refused_while_the_first_holds_the_lock() {
         let EngineError::AlreadyRunning { holder, .. } = &error else {
             panic!("expected a lock refusal, got {error}");
         };
-        assert!(holder.contains(&format!("run {}", first.run)), "{holder}");
+        assert!(
+            holder.contains(&format!("run {}", first.run.unwrap())),
+            "{holder}"
+        );
         assert!(error.to_string().contains("holds the sync lock"));
     }
     // Only the first run is recorded, and the lock is free again.

@@ -4,6 +4,7 @@
 use rostersync_core::SyncScope;
 use rostersync_core::entity::Entity;
 use rostersync_core::ids::UserId;
+use rostersync_core::plan::PlanSummary;
 use rostersync_engine::{EngineError, MAX_BATCH, RunOptions};
 use rostersync_ports::{ActingUser, OutcomeFilter, OutcomeStatus, RunStatus, StateStore, Trigger};
 
@@ -60,7 +61,7 @@ async fn first_sync_makes_the_lms_hold_exactly_the_plan() {
     let done = world
         .engine
         .outcomes(&OutcomeFilter {
-            run: Some(report.run),
+            run: Some(report.run.unwrap()),
             status: Some(OutcomeStatus::Done),
             entity: None,
         })
@@ -110,7 +111,7 @@ async fn a_second_run_writes_nothing() {
 }
 
 #[tokio::test]
-async fn a_dry_run_renders_the_plan_and_writes_nothing() {
+async fn a_dry_run_returns_the_plan_and_writes_nothing() {
     let world = World::tiny();
     let report = world
         .engine
@@ -122,8 +123,10 @@ async fn a_dry_run_renders_the_plan_and_writes_nothing() {
         .await
         .unwrap();
     assert_eq!(report.status, RunStatus::DryRun);
-    let text = report.dry_run_text.as_deref().unwrap();
-    assert!(text.contains("S000001"), "{text}");
+    assert_eq!(report.run, None, "a dry run takes no run id");
+    let plan = report.plan.as_ref().unwrap();
+    assert!(plan.users.iter().any(|op| op.key.as_str() == "S000001"));
+    assert_eq!(report.summary, PlanSummary::of(plan));
     assert_eq!(world.lms.batches(), 0);
     assert_eq!(world.lms.writes(), 0);
     assert_eq!(
@@ -131,9 +134,16 @@ async fn a_dry_run_renders_the_plan_and_writes_nothing() {
         rostersync_core::Links::default()
     );
     assert!(world.store.journal_entries().is_empty());
-    let runs = world.engine.runs(1).await.unwrap();
-    assert_eq!(runs[0].status, RunStatus::DryRun);
-    assert_eq!(runs[0].summary, report.summary);
+    // A dry run is not recorded, and leaves no outcome behind.
+    assert!(world.engine.runs(10).await.unwrap().is_empty());
+    assert!(
+        world
+            .engine
+            .outcomes(&OutcomeFilter::default())
+            .await
+            .unwrap()
+            .is_empty()
+    );
     // A dry run is not a sync: the schedule is not held back.
     assert_eq!(
         world
@@ -144,6 +154,36 @@ async fn a_dry_run_renders_the_plan_and_writes_nothing() {
             .last_manual_sync,
         None
     );
+}
+
+#[tokio::test]
+async fn real_runs_are_numbered_one_after_the_other_whatever_dry_runs_happen_between() {
+    let world = World::tiny();
+    let now = world.now();
+    let mut ids = Vec::new();
+    for options in [
+        RunOptions::at(now),
+        RunOptions::at(now).dry(),
+        RunOptions::at(now).dry(),
+        RunOptions::at(now),
+    ] {
+        let report = world
+            .engine
+            .run(SyncScope::All, Trigger::Manual, options)
+            .await
+            .unwrap();
+        ids.push(report.run);
+    }
+    assert_eq!(ids, [Some(1), None, None, Some(2)]);
+    let runs: Vec<i64> = world
+        .engine
+        .runs(10)
+        .await
+        .unwrap()
+        .iter()
+        .map(|run| run.id)
+        .collect();
+    assert_eq!(runs, [2, 1]);
 }
 
 #[tokio::test]
@@ -216,7 +256,7 @@ async fn a_refused_record_is_a_failed_outcome_and_the_run_completes() {
     let failed = world
         .engine
         .outcomes(&OutcomeFilter {
-            run: Some(report.run),
+            run: Some(report.run.unwrap()),
             status: Some(OutcomeStatus::Failed),
             entity: Some(Entity::User),
         })

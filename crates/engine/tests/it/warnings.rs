@@ -44,11 +44,12 @@ fn lms_email(world: &World, key: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
-async fn warnings_of(world: &World, run: i64, key: &str) -> Vec<String> {
+async fn warnings_of(world: &World, run: Option<i64>, key: &str) -> Vec<String> {
+    assert!(run.is_some(), "a sync is recorded");
     world
         .store
         .outcomes(&OutcomeFilter {
-            run: Some(run),
+            run,
             status: Some(OutcomeStatus::Warning),
             entity: Some(Entity::User),
         })

@@ -1,122 +1,203 @@
 //! `rostersync-sim`: runs the simulators by hand, loaded with a generated
-//! district, and prints where they listen and the credentials to use.
+//! district, and prints the school year, where they listen, the credentials
+//! and site code they serve, and a configuration for rostersync (or writes
+//! it with `--write-config FILE`). `--help` prints the help and starts nothing.
 //!
 //! ```text
-//! rostersync-sim schoology|eschoolplus|both [--size tiny|small|medium|large|xl] [--seed N] [--port P]
+//! rostersync-sim schoology|eschoolplus|both [--size SIZE] [--seed N] [--port P]
+//!     [--school-year YEAR] [--write-config FILE]
 //! ```
 
 // A command-line tool's output is its interface.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use rostersync_sim::district::{DistrictSize, generate};
-use rostersync_sim::eschoolplus::EspSim;
-use rostersync_sim::schoology::SchoologySim;
+use chrono::{DateTime, Utc};
+use rostersync_sim::district::ParseDistrictSizeError;
+use rostersync_sim::serve::{ServeError, ServeOptions, serve};
 
-const USAGE: &str = "usage: rostersync-sim schoology|eschoolplus|both [--size tiny|small|medium|large|xl] [--seed N] [--port P]";
+const HELP: &str = "\
+rostersync-sim: local simulators of eSchoolPLUS and Schoology, loaded with a
+generated district, to try rostersync without any credentials.
+
+Usage: rostersync-sim <schoology|eschoolplus|both> [options]
+
+Starts the simulator(s) on 127.0.0.1 and prints the school year, the
+addresses, the credentials and the site code they serve, and a configuration
+for rostersync that points at them; then serves until Ctrl-C. The credentials
+are throw-away values made up at every start.
+
+Options:
+  --size SIZE          tiny, small (default), medium, large or xl
+  --seed N             the district generator's seed (default 1): the same
+                       seed gives the same district
+  --port P             Schoology's port, and eSchoolPLUS's P+1 with `both`
+                       (default: free ports the system picks)
+  --school-year YEAR   the school year, as its ending year (2027 for 2026-27);
+                       default: the current one, counted as rostersync counts
+                       it (July starts the next school year)
+  --write-config FILE  write the configuration to FILE instead of printing it
+                       (never over an existing file)
+  -h, --help           print this help and start nothing
+
+Example (see the README's five-minute path):
+  rostersync-sim both --size tiny --write-config rostersync.toml
+  rostersync check
+";
+
+/// What the command line asks for.
+#[derive(Debug, PartialEq, Eq)]
+enum Parsed {
+    Help,
+    Run(ServeOptions),
+}
+
+/// Reads the arguments; the error is a message for standard error.
+fn parse(args: &[String]) -> Result<Parsed, String> {
+    if args
+        .iter()
+        .any(|arg| arg == "-h" || arg == "--help" || arg == "help")
+    {
+        return Ok(Parsed::Help);
+    }
+    let mut which = None;
+    let mut options = ServeOptions::default();
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        let mut value = |flag: &str| {
+            args.next()
+                .cloned()
+                .ok_or_else(|| format!("{flag} needs a value"))
+        };
+        match arg.as_str() {
+            "--size" => {
+                options.size = value("--size")?
+                    .parse()
+                    .map_err(|error: ParseDistrictSizeError| error.to_string())?;
+            }
+            "--seed" => {
+                options.seed = value("--seed")?
+                    .parse()
+                    .map_err(|_| "--seed takes a whole number".to_owned())?;
+            }
+            "--port" => {
+                options.port = value("--port")?
+                    .parse()
+                    .map_err(|_| "--port takes a port number".to_owned())?;
+            }
+            "--school-year" => {
+                let year: i32 = value("--school-year")?
+                    .parse()
+                    .map_err(|_| "--school-year takes a year such as 2027".to_owned())?;
+                if !(2000..=2100).contains(&year) {
+                    return Err(format!(
+                        "--school-year {year} is not a school year such as 2027"
+                    ));
+                }
+                options.school_year = Some(year);
+            }
+            "--write-config" => {
+                options.write_config = Some(PathBuf::from(value("--write-config")?));
+            }
+            "schoology" | "eschoolplus" | "both" if which.is_none() => which = Some(arg.clone()),
+            other if other.starts_with('-') => return Err(format!("unknown option {other}")),
+            other => return Err(format!("unknown simulator {other:?}")),
+        }
+    }
+    let Some(which) = which else {
+        return Err("say which simulator to run: schoology, eschoolplus or both".to_owned());
+    };
+    options.schoology = which != "eschoolplus";
+    options.eschoolplus = which != "schoology";
+    Ok(Parsed::Run(options))
+}
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let value = |flag: &str| args.windows(2).find(|w| w[0] == flag).map(|w| w[1].clone());
-    let Some(which) = args.first().cloned() else {
-        eprintln!("{USAGE}");
-        return ExitCode::from(2);
+    let options = match parse(&args) {
+        Ok(Parsed::Help) => {
+            print!("{HELP}");
+            return ExitCode::SUCCESS;
+        }
+        Ok(Parsed::Run(options)) => options,
+        Err(message) => {
+            eprintln!("rostersync-sim: {message}\n(`rostersync-sim --help` shows the usage)");
+            return ExitCode::from(2);
+        }
     };
-    let size: DistrictSize = match value("--size").unwrap_or_else(|| "small".into()).parse() {
-        Ok(size) => size,
+    let today = DateTime::<Utc>::from(std::time::SystemTime::now()).date_naive();
+    let serving = match serve(&options, today).await {
+        Ok(serving) => serving,
+        Err(error @ ServeError::ConfigExists(_)) => {
+            eprintln!("rostersync-sim: {error}");
+            return ExitCode::from(2);
+        }
         Err(error) => {
-            eprintln!("{error}\n{USAGE}");
-            return ExitCode::from(2);
+            eprintln!("rostersync-sim: {error}");
+            return ExitCode::FAILURE;
         }
     };
-    let (Ok(seed), Ok(port)) = (
-        value("--seed").unwrap_or_else(|| "1".into()).parse::<u64>(),
-        value("--port").unwrap_or_else(|| "0".into()).parse::<u16>(),
-    ) else {
-        eprintln!("--seed takes a whole number and --port a port number\n{USAGE}");
-        return ExitCode::from(2);
-    };
-    let (schoology, eschoolplus) = match which.as_str() {
-        "schoology" => (true, false),
-        "eschoolplus" => (false, true),
-        "both" => (true, true),
-        _ => {
-            eprintln!("{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
-    let district = generate(size, seed, 2026);
-    println!(
-        "district: {} (seed {seed}), {} people, {} sections",
-        size.as_str(),
-        district.sis.people.len(),
-        district.sis.sections.len()
-    );
-    let mut running_sgy = None;
-    let mut running_esp = None;
-    if schoology {
-        match SchoologySim::builder()
-            .port(port)
-            .directory(&district.lms_directory)
-            .start()
-            .await
-        {
-            Ok(sim) => {
-                let admin = sim.admin_credentials();
-                println!("Schoology simulator: {}", sim.url());
-                println!("  admin consumer key {} secret {}", admin.key, admin.secret);
-                let other = sim.non_admin_credentials();
-                println!(
-                    "  non-admin consumer key {} secret {}",
-                    other.key, other.secret
-                );
-                running_sgy = Some(sim);
-            }
-            Err(error) => {
-                eprintln!("the Schoology simulator could not start: {error}");
-                return ExitCode::FAILURE;
-            }
+    for line in &serving.lines {
+        println!("{line}");
+    }
+    match &options.write_config {
+        Some(path) => println!("configuration for rostersync written to {}", path.display()),
+        None => {
+            println!("\nconfiguration for rostersync (save it as rostersync.toml):\n");
+            print!("{}", serving.config);
+            println!();
         }
     }
-    if eschoolplus {
-        let esp_port = if schoology && port != 0 {
-            port.saturating_add(1)
-        } else {
-            port
-        };
-        match EspSim::builder()
-            .port(esp_port)
-            .district(&district)
-            .start()
-            .await
-        {
-            Ok(sim) => {
-                println!("eSchoolPLUS simulator: {}", sim.url());
-                println!(
-                    "  site code {}, login {} password {}",
-                    sim.site_code(),
-                    sim.login_name(),
-                    sim.password()
-                );
-                running_esp = Some(sim);
-            }
-            Err(error) => {
-                eprintln!("the eSchoolPLUS simulator could not start: {error}");
-                return ExitCode::FAILURE;
-            }
-        }
-    }
-    println!("(these are throw-away simulator credentials; press Ctrl-C to stop)");
+    println!("ready; the credentials are throw-away values; stop with Ctrl-C");
     if let Err(error) = tokio::signal::ctrl_c().await {
         eprintln!("waiting for Ctrl-C failed: {error}");
     }
-    if let Some(sim) = running_sgy {
-        sim.stop().await;
-    }
-    if let Some(sim) = running_esp {
-        sim.stop().await;
-    }
+    serving.stop().await;
     ExitCode::SUCCESS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rostersync_sim::district::DistrictSize;
+
+    fn args(line: &str) -> Result<Parsed, String> {
+        let words: Vec<String> = line.split_whitespace().map(str::to_owned).collect();
+        parse(&words)
+    }
+
+    #[test]
+    fn help_is_asked_for_anywhere_on_the_line() {
+        for line in ["--help", "-h", "both --help", "help", "both --size tiny -h"] {
+            assert_eq!(args(line), Ok(Parsed::Help), "{line}");
+        }
+    }
+
+    #[test]
+    fn flags_are_read_and_mistakes_named() {
+        let Ok(Parsed::Run(run)) =
+            args("both --size tiny --school-year 2026 --write-config r.toml")
+        else {
+            panic!("not read");
+        };
+        assert!(run.schoology && run.eschoolplus);
+        assert_eq!(run.size, DistrictSize::Tiny);
+        assert_eq!(run.school_year, Some(2026));
+        assert_eq!(run.write_config, Some(PathBuf::from("r.toml")));
+        let Ok(Parsed::Run(one)) = args("schoology") else {
+            panic!("not read");
+        };
+        assert!(one.schoology && !one.eschoolplus);
+        assert!(args("").unwrap_err().contains("which simulator"));
+        assert!(args("both --sise tiny").unwrap_err().contains("--sise"));
+        assert!(args("both --size").unwrap_err().contains("needs a value"));
+        assert!(
+            args("both --school-year 26")
+                .unwrap_err()
+                .contains("--school-year")
+        );
+    }
 }

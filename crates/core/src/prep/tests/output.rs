@@ -3,9 +3,11 @@
 use expect_test::expect;
 use proptest::prelude::*;
 
+use super::super::MatchEntry;
 use super::super::render::csv_field;
 use super::super::{
-    MatchCounts, MatchReport, UniqueIdWrite, accepted_links, match_records, render_csv, render_text,
+    MatchCounts, MatchReport, UniqueIdWrite, accepted_links, match_records, render_csv,
+    render_summary, render_text,
 };
 use super::{
     Links, course, link, lms_course, lms_section, mapping, person, section, user, with_email,
@@ -101,6 +103,57 @@ fn golden_text_report() {
             X2 "Algebra I - P2"
     "#]]
     .assert_eq(&render_text(&fixture_report()));
+}
+
+#[test]
+fn the_summary_groups_records_by_outcome_and_method_with_the_first_examples() {
+    expect![[r#"
+        Data prep match report
+          users: 2 matched, 1 ambiguous, 1 conflicting, 1 unmatched, 1 already linked
+          courses: 1 matched, 1 unmatched
+          sections: 1 matched, 1 unmatched
+
+        Users, by outcome
+               1 matched by unique id
+                   e.g. S2 "Park, Bo" -> u2 by unique id
+               1 matched by e-mail
+                   e.g. S1 "Lee, Ann" -> u1 by e-mail
+               1 ambiguous (resolve by hand) by name
+                   e.g. S3 "Lin "DJ", Dee, Jr." -> u3, u4 by name
+               1 conflicting (resolve by hand) by e-mail
+                   e.g. S5 "Moe, Cy" -> u5 by e-mail: the LMS record already carries SIS key S77 (id already used by another record)
+               1 unmatched (will be created)
+                   e.g. S4 "Oak, Eve"
+               1 already linked
+                   e.g. S6 "Ng, Fay" -> u6
+
+        Courses, by outcome
+               1 matched by code
+                   e.g. 101-ENG9 "English 9" -> c1 by code
+               1 unmatched (will be created)
+                   e.g. 101-ALG1 "Algebra I"
+
+        Sections, by outcome
+               1 matched by code
+                   e.g. X1 "English 9 - P1" -> s1 by code
+               1 unmatched (will be created)
+                   e.g. X2 "Algebra I - P2"
+    "#]]
+    .assert_eq(&render_summary(&fixture_report(), 3));
+    let mut many = fixture_report();
+    let unmatched = many.users[3].clone();
+    many.users = (0..10)
+        .map(|n| MatchEntry {
+            key: format!("K{n}"),
+            ..unmatched.clone()
+        })
+        .collect();
+    let text = render_summary(&many, 3);
+    assert!(
+        text.contains("    10 unmatched (will be created)\n"),
+        "{text}"
+    );
+    assert!(text.contains("e.g. K2 ") && !text.contains("K3"), "{text}");
 }
 
 #[test]
