@@ -11,6 +11,7 @@ mod grades;
 mod oneroster;
 mod output;
 mod source;
+mod stops;
 
 use std::path::Path;
 use std::process::{Command, Output};
