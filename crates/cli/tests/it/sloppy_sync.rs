@@ -3,7 +3,8 @@
 //! classes and enrollments that can be placed are there and nothing else is,
 //! and `logs show`, `logs list` and `logs export --kind source` account for
 //! every record that is not, with its reason, the counts adding up to the
-//! package's rows.
+//! package's rows; an enrollment read but ended is a warning of the run
+//! that says when it ended.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -83,8 +84,9 @@ struct Case {
     guardian_links: &'static [(&'static str, &'static str)],
     /// Every class placed, with its course and enrollments.
     placed: &'static [Class],
-    /// Enrollments read but over: not placed, and no problem either.
-    ended: &'static [&'static str],
+    /// Enrollments read but over, as `class/user` and their last day: not
+    /// placed, no source problem, and a warning of the run with that day.
+    ended: &'static [(&'static str, &'static str)],
     /// Keys that must be in no section, course or account.
     absent: &'static [&'static str],
     /// Every record not read, a line each: file, line, key, kind, reason.
@@ -145,7 +147,11 @@ const V1P1: Case = Case {
             students: &["s-1001"],
         },
     ],
-    ended: &["k-eng9-1/s-1002", "k-alg1-2/t-502"],
+    // Both rows end 2024-09-14, exclusive in OneRoster.
+    ended: &[
+        ("k-eng9-1/s-1002", "2024-09-13"),
+        ("k-alg1-2/t-502", "2024-09-13"),
+    ],
     absent: &[
         "k-whist-4",
         "k-cr-1",
@@ -330,7 +336,7 @@ fn assert_placed(case: &Case, expect: &Expect, lms: &RunningSchoology) {
         }
     }
     assert_eq!(enrollments, wanted, "{}: enrollments", case.folder);
-    for ended in case.ended {
+    for (ended, _) in case.ended {
         assert!(
             !enrollments
                 .iter()
@@ -516,6 +522,59 @@ fn assert_shown_and_exported(admin: &mut Admin<'_>, run: &str, problems: &[Found
     assert_eq!(exported, problems);
 }
 
+/// Asserts the enrollments of `case` that ended, and no others, are the
+/// warnings on enrollments of run `run`, each with its last day: grouped
+/// under `ended` in the sync's report `sync`, and listed in `logs show RUN`
+/// (JSON and text).
+fn assert_ended_told(case: &Case, admin: &mut Admin<'_>, run: &str, sync: &serde_json::Value) {
+    let said = |end: &str| {
+        format!("the enrollment ended on {end} (its last day in the SIS); it is not created")
+    };
+    let wanted: BTreeSet<(String, String)> = case
+        .ended
+        .iter()
+        .map(|(pair, end)| ((*pair).to_owned(), said(end)))
+        .collect();
+    let show: serde_json::Value =
+        serde_json::from_str(&admin.ok(&["logs", "show", run, "--json"])).unwrap();
+    let warned: BTreeSet<(String, String)> = show["outcomes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["entity"] == "enrollment" && o["status"] == "warning")
+        .map(|o| {
+            let text = |field: &str| o[field].as_str().unwrap().to_owned();
+            (text("key"), text("reason"))
+        })
+        .collect();
+    assert_eq!(warned, wanted, "{}: run {run}: {show}", case.folder);
+    let groups: Vec<(&str, u64)> = sync["digest"]["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|g| g["entity"] == "enrollment")
+        .map(|g| (g["reason"].as_str().unwrap(), g["count"].as_u64().unwrap()))
+        .collect();
+    let wanted_groups: Vec<(&str, u64)> = if case.ended.is_empty() {
+        Vec::new()
+    } else {
+        vec![("ended", case.ended.len() as u64)]
+    };
+    assert_eq!(groups, wanted_groups, "{}: {sync}", case.folder);
+    let text = admin.ok(&["logs", "show", run, "--status", "warning"]);
+    for (pair, end) in case.ended {
+        assert!(
+            text.lines().any(|line| {
+                line.split_whitespace()
+                    .take(3)
+                    .eq(["warning", "enrollment", pair])
+                    && line.ends_with(&said(end))
+            }),
+            "{pair} not listed in\n{text}"
+        );
+    }
+}
+
 /// Syncs once and asserts what Schoology holds and what run `run` logged.
 fn sync_and_assert(
     case: &Case,
@@ -529,6 +588,7 @@ fn sync_and_assert(
     assert_eq!(sync["status"], "succeeded", "{sync}");
     assert_eq!(sync["run"].as_u64().unwrap().to_string(), run);
     assert_placed(case, expect, lms);
+    assert_ended_told(case, admin, run, &sync);
     let read = assert_logged(case, expect, admin, run);
     assert_eq!(sync["source"]["read"].as_u64(), Some(read), "{sync}");
     assert_shown_and_exported(admin, run, &expect.problems, read);
