@@ -10,6 +10,8 @@ mod flow;
 mod grades;
 mod oneroster;
 mod output;
+/// The sloppy OneRoster packages synced into Schoology, every record accounted for.
+mod sloppy_sync;
 mod source;
 mod stops;
 
