@@ -353,11 +353,15 @@ pub(crate) fn parse(
         problems.push(message);
     });
     let mut school_year = raw_sis.school_year;
+    let mut school_year_key = "sis.school_year";
     let sis = match adapter {
         Err(()) => None,
         Ok(AdapterKind::EschoolPlus) => {
             let raw_esp = raw.eschoolplus.unwrap_or_default();
-            school_year = school_year.or(raw_esp.school_year);
+            if school_year.is_none() {
+                school_year = raw_esp.school_year;
+                school_year_key = "eschoolplus.school_year";
+            }
             Some(SisSettings::EschoolPlus(esp(raw_esp, env, &mut problems)))
         }
         Ok(AdapterKind::OneRosterCsv) => {
@@ -368,6 +372,11 @@ pub(crate) fn parse(
                 .map(SisSettings::OneRosterRest)
         }
     };
+    if let Some(year) = school_year {
+        if let Err(message) = check_school_year(year, this_year()) {
+            problems.push(format!("{school_year_key} = {year}: {message}"));
+        }
+    }
     let lms = raw.schoology.unwrap_or_default();
     let consumer_key = need(
         &mut problems,
@@ -517,6 +526,38 @@ pub(crate) fn parse(
 }
 
 /// A required value, or a problem naming `key` and the fix.
+/// How far from the current calendar year a configured school year may be.
+const SCHOOL_YEAR_SPAN: i32 = 10;
+
+/// Refuses a school year that cannot be one: not four digits (`27` for
+/// 2027), or further than [`SCHOOL_YEAR_SPAN`] years from `this_year`. Such a
+/// year would reach the SIS, which refuses it in words about credentials.
+fn check_school_year(year: i32, this_year: i32) -> Result<(), String> {
+    let example = format!(
+        "e.g. {} for {}-{:02}",
+        this_year + 1,
+        this_year,
+        (this_year + 1) % 100
+    );
+    if !(1000..=9999).contains(&year) {
+        return Err(format!(
+            "a school year is the four-digit calendar year it ends in ({example})"
+        ));
+    }
+    if (year - this_year).abs() > SCHOOL_YEAR_SPAN {
+        return Err(format!(
+            "{year} is more than {SCHOOL_YEAR_SPAN} years from today; a school year is the calendar year it ends in ({example}); leave the key out to follow the date"
+        ));
+    }
+    Ok(())
+}
+
+/// The current calendar year (UTC), for the plausibility of a school year.
+fn this_year() -> i32 {
+    use chrono::Datelike as _;
+    crate::wire::now().year()
+}
+
 fn need(problems: &mut Vec<String>, key: &str, value: Option<String>, fix: &str) -> String {
     match value {
         Some(value) if !value.trim().is_empty() => value.trim().to_owned(),

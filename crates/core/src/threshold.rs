@@ -19,7 +19,16 @@ pub struct Limit {
     /// At most this share of the existing managed records, in percent (0–100).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_percent: Option<f64>,
+    /// The share applies only from this many records on (default
+    /// [`MIN_COUNT`]): a small district's few changes are never a large
+    /// share worth stopping for. `max_count` is absolute and always applies.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub min_count: Option<u64>,
 }
+
+/// Below this many records a share limit never trips, unless a limit sets
+/// its own `min_count`.
+pub const MIN_COUNT: u64 = 10;
 
 /// Limits per entity and action, e.g. `enrollment.remove = { max_percent = 20 }`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -31,8 +40,8 @@ impl Default for Thresholds {
     /// updating more than 50 % of managed users, courses or sections, stops a run.
     fn default() -> Self {
         let percent = |p: f64| Limit {
-            max_count: None,
             max_percent: Some(p),
+            ..Limit::default()
         };
         let mut limits: BTreeMap<Entity, BTreeMap<Action, Limit>> = BTreeMap::new();
         for entity in [Entity::Enrollment, Entity::GuardianLink] {
@@ -94,8 +103,9 @@ impl Thresholds {
                 }
                 let over_count = limit.max_count.is_some_and(|max| count > max);
                 let share = (base > 0).then(|| count as f64 * 100.0 / base as f64);
+                let counts = count >= limit.min_count.unwrap_or(MIN_COUNT);
                 let over_share = match (share, limit.max_percent) {
-                    (Some(share), Some(max)) => share > max,
+                    (Some(share), Some(max)) => counts && share > max,
                     _ => false,
                 };
                 if over_count || over_share {
@@ -145,5 +155,54 @@ impl fmt::Display for Breach {
             limits.push(format!("{max} %"));
         }
         write!(f, ", above the limit of {}", limits.join(" or "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::EntityCounts;
+
+    fn updating(users: u64) -> PlanSummary {
+        PlanSummary(BTreeMap::from([(
+            Entity::User,
+            EntityCounts {
+                update: users,
+                ..EntityCounts::default()
+            },
+        )]))
+    }
+
+    #[test]
+    fn a_share_limit_trips_only_from_its_floor_on_and_a_count_limit_always() {
+        let existing = BTreeMap::from([(Entity::User, 12)]);
+        let defaults = Thresholds::default();
+        // 9 of 12 is 75 %, above 50 %, but below the floor of 10 records.
+        assert!(defaults.check(&updating(9), &existing).is_empty());
+        let breaches = defaults.check(&updating(10), &existing);
+        assert_eq!(breaches.len(), 1, "{breaches:?}");
+        assert_eq!(
+            breaches[0].to_string(),
+            "would update 10 user(s) of 12 managed (83.3 %), above the limit of 50 %"
+        );
+        let counted = Thresholds::none().with(
+            Entity::User,
+            Action::Update,
+            Limit {
+                max_count: Some(3),
+                ..Limit::default()
+            },
+        );
+        assert_eq!(counted.check(&updating(4), &existing).len(), 1);
+        let floorless = Thresholds::none().with(
+            Entity::User,
+            Action::Update,
+            Limit {
+                max_percent: Some(50.0),
+                min_count: Some(0),
+                ..Limit::default()
+            },
+        );
+        assert_eq!(floorless.check(&updating(7), &existing).len(), 1);
     }
 }

@@ -20,6 +20,7 @@ use rostersync_ports::{
 
 use crate::apply::{Applier, Renewal};
 use crate::error::{EngineError, lms, sis, store};
+use crate::first_updates::FirstUpdates;
 use crate::journal;
 use crate::lock::{ActiveRun, Held};
 use crate::progress::{NoProgress, Progress, Stage};
@@ -450,10 +451,13 @@ impl Engine {
                 .await
                 .map_err(store("record the plan's warnings"))?;
         }
-        let breaches = self
-            .mapping
-            .thresholds()
-            .check(&summary, &managed_counts(links.links()));
+        // The first update of a record data prep linked is not a change the
+        // thresholds guard against: it is left out of their counts.
+        let mut first_updates = FirstUpdates::load(&*self.store).await?;
+        let breaches = self.mapping.thresholds().check(
+            &first_updates.exempt(&planned, &summary),
+            &managed_counts(links.links()),
+        );
 
         let mut report = RunReport {
             run: (!options.dry_run).then_some(record.id),
@@ -508,6 +512,10 @@ impl Engine {
             RunStatus::CompletedWithFailures
         };
         report.failures = applier.failures;
+        if !first_updates.is_empty() {
+            first_updates.settle(record.scope, &report.failures);
+            first_updates.save(&*self.store).await?;
+        }
         Ok(report)
     }
 }

@@ -21,6 +21,7 @@
 mod apply;
 mod engine;
 mod error;
+mod first_updates;
 mod grades;
 mod holder;
 mod journal;

@@ -25,6 +25,7 @@ use rostersync_ports::{
 use crate::apply::{Item, LinkUpdate};
 use crate::engine::Engine;
 use crate::error::{EngineError, lms, sis, store};
+use crate::first_updates::FirstUpdates;
 use crate::progress::Stage;
 
 /// A data-prep report and what the SIS read behind it found.
@@ -253,6 +254,42 @@ impl Engine {
         applier.send(batches).await?;
         let batches = applier.batches(sections, LmsWrite::Sections);
         applier.send(batches).await?;
+        // The records linked now get their first update from the next sync,
+        // which the update threshold does not count.
+        let failed: std::collections::BTreeSet<(Entity, &str)> = applier
+            .failures
+            .iter()
+            .map(|failure| (failure.entity, failure.key.as_str()))
+            .collect();
+        let linked = |entity: Entity, keys: Vec<&str>| {
+            keys.into_iter()
+                .filter(|key| !failed.contains(&(entity, *key)))
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        };
+        let mut first_updates = FirstUpdates::load(&*self.store).await?;
+        first_updates.add(
+            Entity::User,
+            linked(
+                Entity::User,
+                accepted.links.users.keys().map(|k| k.as_str()).collect(),
+            ),
+        );
+        first_updates.add(
+            Entity::Course,
+            linked(
+                Entity::Course,
+                accepted.links.courses.keys().map(|k| k.as_str()).collect(),
+            ),
+        );
+        first_updates.add(
+            Entity::Section,
+            linked(
+                Entity::Section,
+                accepted.links.sections.keys().map(|k| k.as_str()).collect(),
+            ),
+        );
+        first_updates.save(&*self.store).await?;
         Ok(PrepOutcome {
             run,
             linked: applier.done,

@@ -9,6 +9,22 @@ pub enum EspError {
     /// The login name or password was refused.
     #[error("eSchoolPLUS refused the login name or password")]
     BadCredentials,
+    /// The login was accepted, but the environment step (site code and
+    /// school year) was refused: the server answered with its logon page or
+    /// the environment form again. Not a credentials problem.
+    #[error(
+        "eSchoolPLUS accepted the login but refused the environment: school year {school_year} \
+         with site code {site_code:?}{}",
+        detail.as_ref().map(|d| format!(" ({d})")).unwrap_or_default()
+    )]
+    EnvironmentRefused {
+        /// The school year sent (the calendar year it ends in).
+        school_year: i32,
+        /// The site code sent.
+        site_code: String,
+        /// The server's own words, when its page had any.
+        detail: Option<String>,
+    },
     /// The site code is not one of the environments the server offers.
     #[error("unknown site code {site_code:?}; the server offers: {}", offered.join(", "))]
     UnknownSiteCode {
@@ -140,6 +156,7 @@ impl EspError {
         match self {
             EspError::MayHaveBeenApplied { source } => source.kind(),
             EspError::BadCredentials | EspError::MissingPermission { .. } => ErrorKind::Auth,
+            EspError::EnvironmentRefused { .. } => ErrorKind::Invalid,
             EspError::UnknownSiteCode { .. }
             | EspError::UnsupportedVersion { .. }
             | EspError::BadDomain { .. }

@@ -61,6 +61,34 @@ fn options(body: &str) -> Vec<(String, String)> {
     out
 }
 
+/// The text of the page's ASP.NET validation summary (the element of class
+/// `validation-summary-errors`), tags dropped and blanks collapsed; `None`
+/// when the page has none or it is empty.
+pub(crate) fn validation_message(html: &str) -> Option<String> {
+    let lower = html.to_ascii_lowercase();
+    let class = lower.find("validation-summary-errors")?;
+    let open_end = class + html[class..].find('>')?;
+    // The summary ends with the first `</div>` after it; inner lists are kept as text.
+    let close = lower[open_end..]
+        .find("</div")
+        .map_or(html.len(), |end| open_end + end);
+    let mut text = String::new();
+    let mut in_tag = false;
+    for c in html[open_end + 1..close].chars() {
+        match c {
+            '<' => {
+                in_tag = true;
+                text.push(' ');
+            }
+            '>' => in_tag = false,
+            _ if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    let words: Vec<&str> = text.split_whitespace().collect();
+    (!words.is_empty()).then(|| decode_entities(&words.join(" ")))
+}
+
 /// The first `Version X.Y...` on the page, as text.
 pub(crate) fn version(html: &str, marker: &str) -> Option<String> {
     let lower = html.to_ascii_lowercase();
@@ -203,6 +231,22 @@ mod tests {
         );
         assert!(has_field(PAGE, "EnvironmentConfiguration.Database"));
         assert_eq!(version(PAGE, "version").as_deref(), Some("21.4.18"));
+    }
+
+    #[test]
+    fn reads_the_validation_summary_when_there_is_one() {
+        let page = r#"<form><div class="validation-summary-errors" data-valmsg-summary="true">
+            <ul><li>The school year is not valid &amp; was refused.</li></ul></div>
+            <input name="x" /></form>"#;
+        assert_eq!(
+            validation_message(page).as_deref(),
+            Some("The school year is not valid & was refused.")
+        );
+        assert_eq!(validation_message(PAGE), None);
+        assert_eq!(
+            validation_message(r#"<div class="validation-summary-errors"> </div>"#),
+            None
+        );
     }
 
     #[test]

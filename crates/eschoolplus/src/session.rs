@@ -247,8 +247,15 @@ impl Session {
                 what: "the environment selection".to_owned(),
             });
         }
-        if html::has_field(&page, fields::PASSWORD) {
-            return Err(EspError::BadCredentials);
+        // The credentials were accepted one step ago: the logon page or the
+        // environment form again means the site code or school year was
+        // refused, never the password.
+        if html::has_field(&page, fields::PASSWORD) || html::has_field(&page, fields::DATABASE) {
+            return Err(EspError::EnvironmentRefused {
+                school_year: state.school_year,
+                site_code: wanted.to_owned(),
+                detail: html::validation_message(&page),
+            });
         }
         state.logged_on = true;
         state.generation += 1;

@@ -74,6 +74,19 @@ pub enum StoreError {
         detail: String,
     },
 
+    /// The file can be read but not written by this user (or lies on a
+    /// read-only file system). Nothing is wrong with its content.
+    #[error(
+        "the store file {} is read-only here: rostersync writes to it and to the -wal and -shm \
+         files beside it; give the user that runs rostersync write permission on the file and \
+         its folder (the file was not changed)",
+        path.display()
+    )]
+    ReadOnly {
+        /// The file.
+        path: PathBuf,
+    },
+
     /// A statement failed.
     #[error("store: cannot {what}: {source}")]
     Sqlite {
@@ -117,6 +130,23 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// A SQLite error met while opening `path`: a read-only file is said to
+    /// be read-only, anything else is a failure to open.
+    pub(crate) fn opening(path: &std::path::Path) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
+        move |source| {
+            if source.sqlite_error_code() == Some(rusqlite::ffi::ErrorCode::ReadOnly) {
+                StoreError::ReadOnly {
+                    path: path.to_owned(),
+                }
+            } else {
+                StoreError::OpenSqlite {
+                    path: path.to_owned(),
+                    source,
+                }
+            }
+        }
+    }
+
     /// Wraps a SQLite error with what was being done.
     pub(crate) fn sql(what: &'static str) -> impl FnOnce(rusqlite::Error) -> StoreError {
         move |source| StoreError::Sqlite { what, source }
@@ -125,7 +155,9 @@ impl StoreError {
     /// The kind a port caller branches on.
     pub fn kind(&self) -> ErrorKind {
         match self {
-            StoreError::Open { .. } | StoreError::OpenSqlite { .. } => ErrorKind::Unavailable,
+            StoreError::Open { .. }
+            | StoreError::OpenSqlite { .. }
+            | StoreError::ReadOnly { .. } => ErrorKind::Unavailable,
             StoreError::NewerVersion { .. }
             | StoreError::NotAStore { .. }
             | StoreError::Corrupt { .. }

@@ -246,6 +246,9 @@ fn inspect(conn: &Connection, path: &Path) -> Result<Found, StoreError> {
                     source,
                 }
             }
+            Some(ErrorCode::ReadOnly) => StoreError::ReadOnly {
+                path: path.to_owned(),
+            },
             _ => StoreError::Corrupt {
                 path: path.to_owned(),
                 detail: source.to_string(),

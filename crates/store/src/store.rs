@@ -64,10 +64,7 @@ impl SqliteStore {
     /// SQLite.
     pub fn open(path: impl AsRef<Path>) -> Result<SqliteStore, StoreError> {
         let path = path.as_ref();
-        let opening = |source| StoreError::OpenSqlite {
-            path: path.to_owned(),
-            source,
-        };
+        let opening = StoreError::opening(path);
         if schema::check_header(path)? {
             // Judge an existing file through a read-only connection first:
             // it cannot write to the file, not even a checkpoint of a
@@ -76,11 +73,11 @@ impl SqliteStore {
                 path,
                 OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
             )
-            .map_err(opening)?;
-            probe.busy_timeout(BUSY_TIMEOUT).map_err(opening)?;
+            .map_err(&opening)?;
+            probe.busy_timeout(BUSY_TIMEOUT).map_err(&opening)?;
             schema::check_existing(&probe, path)?;
         }
-        let conn = Connection::open(path).map_err(opening)?;
+        let conn = Connection::open(path).map_err(&opening)?;
         SqliteStore::setup(conn, path, true)
     }
 
@@ -98,21 +95,29 @@ impl SqliteStore {
         SqliteStore::setup(conn, path, false)
     }
 
-    fn setup(mut conn: Connection, path: &Path, on_disk: bool) -> Result<SqliteStore, StoreError> {
-        let opening = |source| StoreError::OpenSqlite {
-            path: path.to_owned(),
-            source,
-        };
+    pub(crate) fn setup(
+        mut conn: Connection,
+        path: &Path,
+        on_disk: bool,
+    ) -> Result<SqliteStore, StoreError> {
+        let opening = StoreError::opening(path);
         // Connection settings only: nothing is written to the file yet.
-        conn.busy_timeout(BUSY_TIMEOUT).map_err(opening)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(&opening)?;
         conn.pragma_update(None, "foreign_keys", true)
-            .map_err(opening)?;
+            .map_err(&opening)?;
         schema::check_existing(&conn, path)?;
-        // The file is ours (or new): now it may be written.
+        // The file is ours (or new): now it may be written. SQLite opens a
+        // file it may not write read-only without a word; say so before a
+        // write fails in a way that would look like damage.
+        if conn.is_readonly(rusqlite::MAIN_DB).map_err(&opening)? {
+            return Err(StoreError::ReadOnly {
+                path: path.to_owned(),
+            });
+        }
         if on_disk {
             let mode: String = conn
                 .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))
-                .map_err(opening)?;
+                .map_err(&opening)?;
             if !mode.eq_ignore_ascii_case("wal") {
                 return Err(StoreError::Corrupt {
                     path: path.to_owned(),
@@ -122,7 +127,7 @@ impl SqliteStore {
             // In WAL mode NORMAL never corrupts the file; at worst the last
             // transactions before a power cut are lost.
             conn.pragma_update(None, "synchronous", "NORMAL")
-                .map_err(opening)?;
+                .map_err(&opening)?;
         }
         schema::migrate(&mut conn)?;
         Ok(SqliteStore {

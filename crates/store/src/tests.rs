@@ -14,6 +14,7 @@ use crate::SqliteStore;
 mod coord;
 mod export;
 mod links;
+mod read_only;
 mod runs;
 mod settings;
 

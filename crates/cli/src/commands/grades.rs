@@ -12,8 +12,8 @@ use rostersync_core::model::sis::Term;
 use rostersync_engine::{GradeOptions, GradeReport, Requester};
 use rostersync_ports::{GradeSource, RunStatus, SisRequest, StateStore};
 
-use crate::cli::{GradesArgs, GradesCommand};
-use crate::config::{AdapterKind, Config};
+use crate::cli::{GradesArgs, GradesCommand, UsageError};
+use crate::config::{AdapterKind, Config, ConfigError};
 use crate::output::Out;
 use crate::wire;
 use crate::{EXIT_FAILURES, EXIT_OK};
@@ -39,11 +39,12 @@ pub(crate) async fn grades(
         && config.grades_by_section.is_empty()
         && config.grades_by_course.is_empty()
     {
-        bail!(
+        return Err(ConfigError::new(format!(
             "grade passback is not configured: add a [grades] table (or [grades_by_course.\"COURSE\"] or [grades_by_section.\"SECTION\"] tables) to {} (categories, sis_categories, missing, \
              incomplete_mark, excused_exception, rounding, scale, averaging, tolerance, max_title_len; see docs/admin-guide.md)",
             config.path.display()
-        );
+        ))
+        .into());
     }
     let now = wire::now();
     let wired = wire::engine(config, now)?;
@@ -81,10 +82,11 @@ async fn pass_back(
     for section in &sections {
         let course = courses.get(section).map(CourseKey::as_str);
         let Some(settings) = config.grade_settings(section.as_str(), course) else {
-            bail!(
+            return Err(ConfigError::new(format!(
                 "section {section} (course {}) has no grade settings: add [grades], [grades_by_course.\"COURSE\"] or [grades_by_section.\"{section}\"]",
                 course.unwrap_or("unknown")
-            );
+            ))
+            .into());
         };
         chosen.push((section, settings));
     }
@@ -165,11 +167,12 @@ async fn courses_of(
 
 /// Why grades cannot go back to the configured SIS.
 fn no_grade_sink(config: &Config) -> anyhow::Error {
-    anyhow::anyhow!(
+    ConfigError::new(format!(
         "the SIS adapter {:?} cannot take grades back (a CSV package is read only): \
          grade passback needs sis.adapter \"eschoolplus\" or \"oneroster-rest\"",
         config.sis.kind().name()
-    )
+    ))
+    .into()
 }
 
 /// The mapped grading periods with the dates of the terms they come from.
@@ -206,7 +209,10 @@ async fn sections(
         return Ok(vec![SectionKey::new(section.as_str())]);
     }
     let Some(teacher) = &target.teacher else {
-        bail!("say which section (--section KEY), or whose sections (--teacher LMS-ID)");
+        return Err(UsageError::new(
+            "say which section (--section KEY), or whose sections (--teacher LMS-ID)",
+        )
+        .into());
     };
     let teacher = UserId::new(teacher.as_str());
     let mut mine = Vec::new();

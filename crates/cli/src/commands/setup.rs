@@ -374,6 +374,9 @@ fn esp_words(error: &EspError, esp: &EspSettings) -> String {
         EspError::UnknownSiteCode { .. } => {
             format!("wrong site code: {error}; fix eschoolplus.site_code")
         }
+        EspError::EnvironmentRefused { .. } => format!(
+            "school year or environment refused: {error}; check the school year (sis.school_year, or leave it out to follow the date) and eschoolplus.site_code"
+        ),
         EspError::Unreachable { .. } if is_tls(error) => format!(
             "TLS failure talking to {}: the server does not speak TLS on that address, or its certificate is not trusted; check eschoolplus.domain",
             esp.domain

@@ -270,3 +270,41 @@ fn email_conflicts_default_to_ignore_and_an_unknown_choice_is_named() {
         "{error}"
     );
 }
+
+#[test]
+fn an_impossible_school_year_is_a_configuration_problem_naming_its_key() {
+    assert!(check_school_year(2027, 2026).is_ok());
+    assert!(check_school_year(2016, 2026).is_ok());
+    let short = check_school_year(27, 2026).unwrap_err();
+    assert!(
+        short.contains("four-digit calendar year it ends in (e.g. 2027 for 2026-27)"),
+        "{short}"
+    );
+    let far = check_school_year(2207, 2026).unwrap_err();
+    assert!(far.contains("more than 10 years from today"), "{far}");
+    for (sis, key) in [
+        (
+            "adapter = \"oneroster-csv\"\nschool_year = 27\n",
+            "sis.school_year = 27",
+        ),
+        (
+            "adapter = \"eschoolplus\"\n",
+            "eschoolplus.school_year = 27",
+        ),
+    ] {
+        let tables = if key.starts_with("sis") {
+            "[oneroster_csv]\npackage = \"bulk.zip\"\n"
+        } else {
+            ""
+        };
+        let mut text = with_sis(sis, tables);
+        if key.starts_with("eschoolplus") {
+            text = text.replacen("[eschoolplus]\n", "[eschoolplus]\nschool_year = 27\n", 1);
+        }
+        let error = parse(Path::new("r.toml"), &text, &no_env)
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains(key), "{error}");
+        assert!(error.contains("four-digit"), "{error}");
+    }
+}

@@ -23,7 +23,7 @@ fn grades_are_checked_then_passed_back_once() {
 
     // Not configured yet: said plainly.
     let unconfigured = admin.run(&["grades", "check", "--section", "x"]);
-    assert_ne!(code(&unconfigured), 0);
+    assert_eq!(code(&unconfigured), 2, "a configuration problem");
     assert!(
         stderr(&unconfigured).contains("[grades]"),
         "{}",
@@ -38,11 +38,20 @@ fn grades_are_checked_then_passed_back_once() {
 
     // Settings given for this section only: another section has none.
     let unsettled = admin.run(&["grades", "check", "--section", "no-such-section"]);
-    assert_ne!(code(&unsettled), 0);
+    assert_eq!(code(&unsettled), 2, "a configuration problem");
     assert!(
         stderr(&unsettled).contains("has no grade settings"),
         "{}",
         stderr(&unsettled)
+    );
+
+    // Neither a section nor a teacher: a usage problem.
+    let unnamed = admin.run(&["grades", "check"]);
+    assert_eq!(code(&unnamed), 2, "{}", stderr(&unnamed));
+    assert!(
+        stderr(&unnamed).contains("say which section"),
+        "{}",
+        stderr(&unnamed)
     );
 
     let check = admin.ok(&["grades", "check", "--section", &key]);

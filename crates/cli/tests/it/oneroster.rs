@@ -147,7 +147,7 @@ fn a_oneroster_csv_package_syncs_into_schoology_and_takes_no_grades() {
         );
     }
     let grades = admin.run(&["grades", "sync", "--section", "cls-222-123456"]);
-    assert_ne!(code(&grades), 0);
+    assert_eq!(code(&grades), 2, "a configuration problem");
     assert!(
         stderr(&grades).contains("cannot take grades back"),
         "{}",

@@ -48,8 +48,8 @@ fn every_problem_is_reported_with_its_place() {
         Entity::Enrollment,
         Action::Remove,
         Limit {
-            max_count: None,
             max_percent: Some(120.0),
+            ..Limit::default()
         },
     );
     let errors = MappingConfig::new(bad).unwrap_err();

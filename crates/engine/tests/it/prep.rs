@@ -6,6 +6,7 @@ use std::sync::Arc;
 use rostersync_core::SyncScope;
 use rostersync_core::mapping::TermTarget;
 use rostersync_core::model::links::LinkOrigin;
+use rostersync_core::model::lms::LmsUser;
 use rostersync_core::prep::OutcomeKind;
 use rostersync_engine::RunOptions;
 use rostersync_engine::fakes::{FakeLms, MemStore};
@@ -13,9 +14,17 @@ use rostersync_ports::{LmsTarget, RunStatus, StateStore, Trigger};
 
 use crate::support::{World, has_duplicates, keyed};
 
-#[tokio::test]
-async fn accepted_matches_write_the_key_and_link_so_nothing_is_created_twice() {
-    // An LMS that was filled by hand: the records exist, without SIS keys.
+/// A district synced once, then copied into a new LMS as if filled by hand:
+/// its accounts without SIS keys and edited by `edit`, with a new store and
+/// an engine over them.
+async fn filled_by_hand(
+    edit: impl Fn(&mut LmsUser),
+) -> (
+    chrono::DateTime<chrono::Utc>,
+    Arc<FakeLms>,
+    Arc<MemStore>,
+    rostersync_engine::Engine,
+) {
     let synced = World::tiny();
     let now = synced.now();
     synced
@@ -26,12 +35,19 @@ async fn accepted_matches_write_the_key_and_link_so_nothing_is_created_twice() {
     let mut by_hand = synced.lms.snapshot_all();
     for user in &mut by_hand.users {
         user.unique_id = None;
+        edit(user);
     }
-    let users_before = by_hand.users.len();
-
     let lms = Arc::new(FakeLms::with_admin(by_hand));
     let store = Arc::new(MemStore::new());
     let engine = World::engine_over(&synced.mapping, &synced.sis, &lms, &store);
+    (now, lms, store, engine)
+}
+
+#[tokio::test]
+async fn accepted_matches_write_the_key_and_link_so_nothing_is_created_twice() {
+    // An LMS that was filled by hand: the records exist, without SIS keys.
+    let (now, lms, store, engine) = filled_by_hand(|_| {}).await;
+    let users_before = lms.snapshot_all().users.len();
     let report = engine.prep_report(now).await.unwrap();
     let counts = report.counts();
     assert!(counts.users.matched > 0, "{counts:?}");
@@ -150,4 +166,52 @@ async fn creating_a_terms_grading_period_maps_it_once() {
     assert_eq!(report.status, RunStatus::Succeeded, "{:?}", report.failures);
     let titles = keyed(&world.lms.snapshot_all()).grading_periods;
     assert!(!has_duplicates(&titles));
+}
+
+#[tokio::test]
+async fn the_first_updates_of_records_prep_linked_do_not_trip_the_update_threshold() {
+    // Filled by hand: no SIS keys, and every account's first name differs
+    // from the SIS (found by e-mail), so each linked account needs its
+    // first update.
+    let (now, _lms, store, engine) = filled_by_hand(|user| {
+        user.fields.first = format!("{} (typed)", user.fields.first).into();
+    })
+    .await;
+    let report = engine.prep_report(now).await.unwrap();
+    let matched = report.counts().users.matched;
+    assert!(matched >= 10, "enough to pass the floor: {matched}");
+    assert!(
+        engine
+            .prep_apply(&report, now)
+            .await
+            .unwrap()
+            .failures
+            .is_empty()
+    );
+    let pending = store
+        .setting("first_updates_pending")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(pending.contains("\"user\":["), "{pending}");
+
+    // Every linked account is updated (all of the managed ones, far above
+    // the 50 % limit), and the run is not stopped.
+    let first = engine
+        .run(SyncScope::All, Trigger::Manual, RunOptions::at(now))
+        .await
+        .unwrap();
+    assert_eq!(first.status, RunStatus::Succeeded, "{:?}", first.breaches);
+    let updated = first.summary.entity(rostersync_core::Entity::User).update;
+    assert!(updated >= matched, "{updated} of {matched}");
+    assert!(first.breaches.is_empty());
+    // They are settled: a later mass update counts again.
+    assert_eq!(
+        store
+            .setting("first_updates_pending")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("{}")
+    );
 }

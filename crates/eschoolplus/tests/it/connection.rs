@@ -56,6 +56,33 @@ async fn a_wrong_password_is_bad_credentials_and_never_shown() {
 }
 
 #[tokio::test]
+async fn a_school_year_the_server_refuses_is_not_a_wrong_password() {
+    let esp = sim().await;
+    let adapter = EspAdapter::new(
+        credentials(&esp, "0850", PASSWORD),
+        support::options().with_school_year(27),
+    );
+    let error = adapter.read_schools().await.unwrap_err();
+    let EspError::EnvironmentRefused {
+        school_year,
+        site_code,
+        ..
+    } = &error
+    else {
+        panic!("{error:?}");
+    };
+    assert_eq!((*school_year, site_code.as_str()), (27, "0850"));
+    let text = error.to_string();
+    assert!(
+        text.contains("accepted the login but refused the environment: school year 27"),
+        "{text}"
+    );
+    assert!(!text.contains("password"), "{text}");
+    let port: PortError = error.into();
+    assert_eq!(port.kind(), ErrorKind::Invalid);
+}
+
+#[tokio::test]
 async fn an_unknown_site_code_lists_the_offered_ones() {
     let esp = sim().await;
     let adapter = EspAdapter::new(credentials(&esp, "0999", PASSWORD), support::options());

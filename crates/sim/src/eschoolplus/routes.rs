@@ -252,11 +252,15 @@ async fn set_environment(State(shared): S, headers: HeaderMap, body: Bytes) -> R
         .get("EnvironmentConfiguration.SchoolYear")
         .and_then(|y| y.trim().parse::<i32>().ok())
         .filter(|y| (1901..=9999).contains(y));
-    let problem = match (inner.envs.contains_key(&database), year) {
-        (false, _) => Some(format!("Environment '{database}' does not exist.")),
-        (true, None) => Some("The school year is not valid.".to_owned()),
-        (true, Some(_)) => None,
-    };
+    // A school year the server cannot take ends the session: the answer is
+    // the logon page, as a district saw for `school_year = 27`, although the
+    // credentials were accepted one step before.
+    if inner.envs.contains_key(&database) && year.is_none() {
+        inner.sessions.remove(&id);
+        return redirect("Account/LogOn");
+    }
+    let problem = (!inner.envs.contains_key(&database))
+        .then(|| format!("Environment '{database}' does not exist."));
     if let (None, Some(school_year)) = (&problem, year) {
         if let Some(session) = inner.sessions.get_mut(&id) {
             session.stage = Stage::Working {

@@ -551,7 +551,18 @@ fn role_map_change_to_do_not_sync_drops_enrollments_and_trips_the_threshold() {
     let existing = [(Entity::Enrollment, world.links.enrollments.len() as u64)]
         .into_iter()
         .collect();
-    let breaches = Thresholds::default().check(&summary, &existing);
+    // Two records are below the default floor of a share limit.
+    assert!(Thresholds::default().check(&summary, &existing).is_empty());
+    let from_one = Thresholds::none().with(
+        Entity::Enrollment,
+        Action::Remove,
+        Limit {
+            max_percent: Some(20.0),
+            min_count: Some(1),
+            ..Limit::default()
+        },
+    );
+    let breaches = from_one.check(&summary, &existing);
     assert_eq!(breaches.len(), 1, "{breaches:?}");
     assert_eq!(
         breaches[0].to_string(),
@@ -562,7 +573,7 @@ fn role_map_change_to_do_not_sync_drops_enrollments_and_trips_the_threshold() {
         Action::Remove,
         Limit {
             max_count: Some(5),
-            max_percent: None,
+            ..Limit::default()
         },
     );
     assert!(none.check(&summary, &existing).is_empty());
