@@ -27,11 +27,13 @@ async fn filled_by_hand(
 ) {
     let synced = World::tiny();
     let now = synced.now();
-    synced
+    if let Err(error) = synced
         .engine
         .run(SyncScope::All, Trigger::Manual, RunOptions::at(now))
         .await
-        .unwrap();
+    {
+        panic!("the first sync failed: {error}");
+    }
     let mut by_hand = synced.lms.snapshot_all();
     for user in &mut by_hand.users {
         user.unique_id = None;
