@@ -256,6 +256,18 @@ pub(crate) enum SisRoleArg {
     Guardian,
 }
 
+impl SisRoleArg {
+    /// The core's SIS role.
+    pub(crate) fn sis(self) -> rostersync_core::model::sis::SisRole {
+        use rostersync_core::model::sis::SisRole;
+        match self {
+            SisRoleArg::Student => SisRole::Student,
+            SisRoleArg::Teacher => SisRole::Teacher,
+            SisRoleArg::Guardian => SisRole::Guardian,
+        }
+    }
+}
+
 /// Object types a building is selected for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum Kind {

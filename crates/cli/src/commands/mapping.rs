@@ -11,7 +11,7 @@ use rostersync_ports::LmsTarget as _;
 use serde_json::json;
 
 use crate::EXIT_OK;
-use crate::cli::{Kind, RolesCommand, SchoolsCommand, SisRoleArg, TermsCommand};
+use crate::cli::{Kind, RolesCommand, SchoolsCommand, TermsCommand};
 use crate::config::{self, Config, ConfigError};
 use crate::output::{Out, with_spinner};
 use crate::wire;
@@ -222,22 +222,14 @@ pub(crate) async fn roles(command: &RolesCommand, config: &Config, out: Out) -> 
         } => update(config, out, |spec| {
             let target = RoleTarget::try_from(target.clone())
                 .map_err(|message| ConfigError::new(format!("role target: {message}")))?;
-            let map = spec
-                .roles
+            let role = role.sis();
+            spec.roles
                 .entry(SchoolKey::new(school.as_str()))
-                .or_insert_with(|| RoleMap {
-                    student: RoleTarget::DoNotSync,
-                    teacher: RoleTarget::DoNotSync,
-                    guardian: RoleTarget::DoNotSync,
-                });
-            let (slot, name) = match role {
-                SisRoleArg::Student => (&mut map.student, "students"),
-                SisRoleArg::Teacher => (&mut map.teacher, "teachers"),
-                SisRoleArg::Guardian => (&mut map.guardian, "guardians"),
-            };
-            *slot = target.clone();
+                .or_default()
+                .set(role, Some(target.clone()));
             Ok(format!(
-                "{name} of SIS school {school} go to {}",
+                "{} of SIS school {school} go to {}",
+                role.plural(),
                 String::from(target)
             ))
         }),
@@ -295,8 +287,9 @@ async fn show_roles(config: &Config, out: Out) -> anyhow::Result<u8> {
         .keys()
         .map(|key| {
             let map = spec.roles.get(key);
-            let target = |pick: fn(&RoleMap) -> &RoleTarget| {
-                map.map_or("-".to_owned(), |m| String::from(pick(m).clone()))
+            let target = |pick: fn(&RoleMap) -> &Option<RoleTarget>| {
+                map.and_then(|m| pick(m).clone())
+                    .map_or("unset".to_owned(), String::from)
             };
             vec![
                 key.to_string(),
