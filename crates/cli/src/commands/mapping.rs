@@ -976,15 +976,15 @@ pub(crate) async fn roles(command: &RolesCommand, config: &Config, out: Out) -> 
                     }
                 }
                 Ok(format!(
-                    "SIS school(s) {} {} for {kind:?}",
+                    "SIS school(s) {} {} for {}",
                     join(&schools),
                     if select {
                         "are selected"
                     } else {
                         "are no longer selected"
-                    }
-                )
-                .to_lowercase())
+                    },
+                    format!("{kind:?}").to_lowercase()
+                ))
             })
         }
     }

@@ -350,6 +350,16 @@ fn the_demo_syncs_a_tiny_district_twice_and_the_second_run_changes_nothing() {
         "{text}"
     );
     assert!(text.contains("run 1: manual all sync"), "{text}");
+    // The mapping is made with the administrator's commands, shown as run.
+    for command in [
+        "$ rostersync schools map --auto",
+        "$ rostersync roles set --all teacher Teacher",
+        "$ rostersync terms map --auto",
+        "$ rostersync terms map --all create",
+    ] {
+        assert!(text.contains(command), "{command}: {text}");
+    }
+    assert!(text.contains("mapped 1 school(s)"), "{text}");
     assert!(text.contains("the second run planned no writes"), "{text}");
     assert_eq!(code(&output), 0, "{text}\n{}", stderr(&output));
 }
