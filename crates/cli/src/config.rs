@@ -773,10 +773,11 @@ time_zone = "America/Chicago"
 
 # [schedule] and [mapping] below are written by the commands:
 #   rostersync schedule set daily --window 00:00-03:00
-#   rostersync schools map SIS_SCHOOL LMS_BUILDING
-#   rostersync terms map SIS_TERM GRADING_PERIOD   (or "create")
-#   rostersync roles set SIS_SCHOOL student|teacher|guardian LMS_ROLE (or do_not_sync)
-#   rostersync roles select SIS_SCHOOL users|courses|sections|all
+#   rostersync schools map --auto      (or SIS_SCHOOL LMS_BUILDING; --suggest to look first)
+#   rostersync terms map --auto        (or SIS_TERM GRADING_PERIOD|create, or --all create)
+#   rostersync roles set --all student|teacher|guardian LMS_ROLE_TITLE (or do_not_sync;
+#                                      or SIS_SCHOOL[,SIS_SCHOOL...] instead of --all)
+#   rostersync roles select --all users|courses|sections|all
 # You may edit them by hand too, comments included: the commands change only
 # the values they set and keep your comments and order below the marker line.
 # Thresholds stop a run that would change too much, e.g.
