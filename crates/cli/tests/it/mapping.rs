@@ -332,6 +332,10 @@ fn comments_and_order_below_the_marker_survive_the_commands() {
             "[mapping.schools]\n# The old wing keeps its own building.\n777 = \"9001\"\n",
         )
         .replace(
+            "[mapping.terms]\n",
+            "[mapping.terms]\n777-2020-S1 = \"create\"\n",
+        )
+        .replace(
             "drop_policy = \"unenroll\"",
             "drop_policy = \"keep\" # parents asked for this",
         );
@@ -341,6 +345,11 @@ fn comments_and_order_below_the_marker_survive_the_commands() {
     // The hand-written school 777 is not in the SIS: stale everywhere.
     let list = admin.ok(&["schools", "list"]);
     assert!(list.contains("stale: not in the SIS"), "{list}");
+    let terms = admin.ok(&["terms", "list"]);
+    assert!(
+        terms.contains("777-2020-S1") && terms.contains("stale: not in the SIS"),
+        "{terms}"
+    );
     let check = admin.ok(&["check"]);
     assert!(
         check.contains("warning: stale") && check.contains("777"),
