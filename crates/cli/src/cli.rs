@@ -12,6 +12,7 @@ Exit codes:
   2  bad usage or configuration (the message names the key and the fix)
   3  a safety threshold stopped the run before any write
   4  the run completed, but some records failed (see `rostersync logs show RUN`)
+  5  the service was stopped during a sync (second signal); the next run resumes it
 
 Secrets: set ROSTERSYNC_ESP_PASSWORD and ROSTERSYNC_SCHOOLOGY_SECRET in the
 environment; they are never printed.";
@@ -414,6 +415,10 @@ pub(crate) struct SyncArgs {
     /// change with its fields, otherwise every warning and failure.
     #[arg(long)]
     pub(crate) full: bool,
+    /// Put the sync on the queue of the service (`rostersync run`) instead
+    /// of running it here; the service runs it when no other sync holds the lock.
+    #[arg(long, conflicts_with_all = ["dry_run", "force", "full"])]
+    pub(crate) queue: bool,
 }
 
 /// `schedule`.

@@ -34,6 +34,8 @@ pub(crate) const EXIT_USAGE: u8 = 2;
 pub(crate) const EXIT_THRESHOLD: u8 = 3;
 /// Exit code: the run completed with record failures.
 pub(crate) const EXIT_FAILURES: u8 = 4;
+/// Exit code: the service was stopped during a sync by a second signal.
+pub(crate) const EXIT_INTERRUPTED: u8 = 5;
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {

@@ -14,13 +14,14 @@ use rostersync_core::model::links::LinkLedger;
 use rostersync_core::plan::{EXAMPLES, Plan, PlanDigest, PlanSummary, plan};
 use rostersync_core::{Links, LmsSnapshot, MappingConfig, PlanInput, SyncScope};
 use rostersync_ports::{
-    ActingUser, LmsRequest, LmsTarget, LockAttempt, OutcomeStatus, RecordOutcome, RunId, RunRecord,
-    RunStatus, SisRead, SisRequest, SisSource, SourceSummary, StateStore, Trigger,
+    ActingUser, LmsRequest, LmsTarget, OutcomeStatus, RecordOutcome, RunId, RunRecord, RunStatus,
+    SisRead, SisRequest, SisSource, SourceSummary, StateStore, Trigger,
 };
 
 use crate::apply::{Applier, Renewal};
 use crate::error::{EngineError, lms, sis, store};
 use crate::journal;
+use crate::lock::{ActiveRun, Held};
 use crate::progress::{NoProgress, Progress, Stage};
 use crate::report::{EngineOptions, MAX_BATCH, RunOptions, RunReport};
 
@@ -42,9 +43,11 @@ pub struct Engine {
     pub(crate) mapping: MappingConfig,
     pub(crate) zone: Tz,
     pub(crate) options: EngineOptions,
-    instance: u64,
-    clock: Clock,
+    pub(crate) instance: u64,
+    pub(crate) clock: Clock,
     pub(crate) progress: Arc<dyn Progress>,
+    /// The run in hand, for [`Engine::abandon`].
+    pub(crate) active: ActiveRun,
 }
 
 impl fmt::Debug for Engine {
@@ -81,6 +84,7 @@ impl Engine {
             instance: INSTANCES.fetch_add(1, Ordering::Relaxed),
             clock: Arc::new(|| DateTime::<Utc>::from(std::time::SystemTime::now())),
             progress: Arc::new(NoProgress),
+            active: ActiveRun::default(),
         }
     }
 
@@ -123,15 +127,6 @@ impl Engine {
                 today.year()
             }
         })
-    }
-
-    pub(crate) fn holder(&self, what: &str, now: DateTime<Utc>) -> String {
-        format!(
-            "process {} engine {} ({what} since {})",
-            std::process::id(),
-            self.instance,
-            now.format("%Y-%m-%d %H:%M:%S UTC")
-        )
     }
 
     pub(crate) fn renewal(&self, holder: &str) -> Renewal {
@@ -193,48 +188,6 @@ impl Engine {
         }
     }
 
-    /// Takes the sync lock of `scope`, naming the holder when it is taken.
-    pub(crate) async fn lock(
-        &self,
-        scope: SyncScope,
-        holder: &str,
-        now: DateTime<Utc>,
-    ) -> Result<(), EngineError> {
-        let attempt = self
-            .store
-            .try_lock(scope, holder, now, self.options.lease)
-            .await
-            .map_err(store("take the sync lock"))?;
-        let blocker = match attempt {
-            LockAttempt::Taken(_) => return Ok(()),
-            LockAttempt::HeldBy(lease) => lease,
-        };
-        // Name the run behind the lease when the store still shows it running.
-        let runs = self.store.runs(50).await.map_err(store("list runs"))?;
-        let run = runs
-            .iter()
-            .find(|run| run.status == RunStatus::Running && run.scope.overlaps(scope));
-        let holder = match run {
-            Some(run) => format!(
-                "run {} ({} {}, started {} as {}; lock held by {} until {})",
-                run.id,
-                run.trigger.as_str(),
-                run.scope,
-                run.started_at.format("%Y-%m-%d %H:%M UTC"),
-                run.acting_user,
-                blocker.holder,
-                blocker.expires_at.format("%Y-%m-%d %H:%M UTC"),
-            ),
-            None => format!(
-                "{} (scope {}, until {})",
-                blocker.holder,
-                blocker.scope,
-                blocker.expires_at.format("%Y-%m-%d %H:%M UTC")
-            ),
-        };
-        Err(EngineError::AlreadyRunning { scope, holder })
-    }
-
     /// Runs one sync of `scope`.
     ///
     /// Checks the acting user before reading any people data, takes the lock,
@@ -261,16 +214,9 @@ impl Engine {
         } else {
             format!("{scope} sync")
         };
-        let holder = self.holder(&what, options.now);
-        self.lock(scope, &holder, options.now).await?;
-        let result = self
-            .run_locked(scope, trigger, options, &acting, &holder)
-            .await;
-        let unlocked = self
-            .store
-            .unlock(scope, &holder)
-            .await
-            .map_err(store("release the sync lock"));
+        let held = self.hold(scope, &what, options.now).await?;
+        let result = self.run_locked(trigger, options, &acting, &held).await;
+        let unlocked = self.release(held).await;
         let report = result?;
         unlocked?;
         if report.status == RunStatus::StoppedByThreshold {
@@ -283,12 +229,12 @@ impl Engine {
 
     async fn run_locked(
         &self,
-        scope: SyncScope,
         trigger: Trigger,
         options: RunOptions,
         acting: &ActingUser,
-        holder: &str,
+        held: &Held,
     ) -> Result<RunReport, EngineError> {
+        let scope = held.scope;
         if trigger == Trigger::Manual && !options.dry_run {
             self.record_manual_sync(options.now).await?;
         }
@@ -307,14 +253,21 @@ impl Engine {
         // A dry run is not recorded: it takes no run id, so the ids of real
         // runs follow each other whatever dry runs happen between them.
         if options.dry_run {
-            return self.sync(&mut record, options, holder).await;
+            return self.sync(&mut record, options, held).await;
         }
         record.id = self
             .store
             .start_run(&record)
             .await
             .map_err(store("record the start of the run"))?;
-        match self.sync(&mut record, options, holder).await {
+        self.note_run(&held.holder, record.id);
+        tracing::info!(
+            "run {} started: {} {} sync",
+            record.id,
+            trigger.as_str(),
+            scope
+        );
+        match self.sync(&mut record, options, held).await {
             Ok(report) => {
                 record.status = report.status;
                 record.finished_at = Some(self.finished_at());
@@ -392,14 +345,30 @@ impl Engine {
         &self,
         record: &mut RunRecord,
         options: RunOptions,
-        holder: &str,
+        held: &Held,
     ) -> Result<RunReport, EngineError> {
+        let mut notes: Vec<String> = held.took_over.iter().cloned().collect();
         let open = self
             .store
             .open_journal()
             .await
             .map_err(store("read the journal"))?;
         let (entries, unreadable) = journal::resolvable(open, record.scope);
+        if !options.dry_run {
+            // This run holds the lock: a run of overlapping data still
+            // marked running was killed, whether or not it wrote anything.
+            let resumed: BTreeSet<RunId> = entries.iter().map(|(_, entry)| entry.run).collect();
+            let closed = self
+                .close_interrupted(record.scope, record.id, &resumed)
+                .await?;
+            if !closed.is_empty() {
+                let ids: Vec<String> = closed.iter().map(ToString::to_string).collect();
+                notes.push(format!(
+                    "run(s) {} were interrupted before they finished and are closed as interrupted",
+                    ids.join(", ")
+                ));
+            }
+        }
         let mut links = LinkLedger::new(self.store.links().await.map_err(store("read links"))?);
         let (sis_read, lms_snapshot) = self.snapshots(record.scope, options.now).await?;
         // What the SIS read found is kept with the run before anything else
@@ -411,7 +380,6 @@ impl Engine {
                 .map_err(store("keep what the SIS read found"))?;
         }
 
-        let mut notes = Vec::new();
         for id in &unreadable {
             notes.push(format!(
                 "journal entry {id} could not be read and was left in place"
@@ -430,7 +398,6 @@ impl Engine {
                     .apply_link_changes(&links.take_changes())
                     .await
                     .map_err(store("save links"))?;
-                self.close_interrupted(&entries, record.id).await?;
                 for (id, _) in &entries {
                     self.store
                         .clear_journal(*id)
@@ -525,7 +492,7 @@ impl Engine {
 
         self.progress.stage(Stage::Writing);
         self.progress.planned(records_of(&planned));
-        let mut applier = self.applier(record.id, record.scope, holder, links);
+        let mut applier = self.applier(record.id, record.scope, &held.holder, links);
         applier.apply_plan(&planned, &lms_snapshot).await?;
         report.done = applier.done;
         report.notes.append(&mut applier.notes);
@@ -542,38 +509,6 @@ impl Engine {
         };
         report.failures = applier.failures;
         Ok(report)
-    }
-
-    /// Marks the runs whose journal entries were resolved as failed, if they
-    /// are still recorded as running (their process was killed).
-    async fn close_interrupted(
-        &self,
-        entries: &[(i64, journal::JournalEntry)],
-        current: rostersync_ports::RunId,
-    ) -> Result<(), EngineError> {
-        let interrupted: BTreeSet<_> = entries
-            .iter()
-            .map(|(_, entry)| entry.run)
-            .filter(|run| *run != current)
-            .collect();
-        if interrupted.is_empty() {
-            return Ok(());
-        }
-        let runs = self.store.runs(200).await.map_err(store("list runs"))?;
-        for mut run in runs {
-            if interrupted.contains(&run.id) && run.status == RunStatus::Running {
-                run.status = RunStatus::Failed;
-                run.finished_at = Some(self.finished_at());
-                run.message = Some(format!(
-                    "interrupted before it finished; run {current} resumed its work"
-                ));
-                self.store
-                    .finish_run(&run)
-                    .await
-                    .map_err(store("record an interrupted run"))?;
-            }
-        }
-        Ok(())
     }
 }
 

@@ -27,8 +27,8 @@ pub enum EngineError {
     },
     /// Another sync of overlapping data holds the lock.
     #[error(
-        "a {scope} sync cannot start: {holder} holds the sync lock for overlapping data; \
-         wait for it to finish or queue the sync"
+        "a {scope} sync cannot start: {holder} holds the sync lock for overlapping data; {}",
+        wait_advice(*scope)
     )]
     AlreadyRunning {
         /// The scope asked for.
@@ -162,6 +162,18 @@ impl EngineError {
             self.port_kind(),
             Some(ErrorKind::Unavailable | ErrorKind::RateLimited)
         )
+    }
+}
+
+/// What to do while another run holds the lock: a sync can be queued for
+/// the service, which runs it once the lock is free.
+fn wait_advice(scope: SyncScope) -> String {
+    match scope {
+        SyncScope::Grades => "wait for it to finish, then try again".to_owned(),
+        _ => format!(
+            "wait for it to finish, or queue this sync for the service (`rostersync run`) \
+             with `rostersync sync {scope} --queue`"
+        ),
     }
 }
 

@@ -103,8 +103,13 @@ impl Engine {
                 });
             }
         }
-        let holder = self.holder(&format!("grade passback of {section}"), options.now);
-        self.lock(SyncScope::Grades, &holder, options.now).await?;
+        let held = self
+            .hold(
+                SyncScope::Grades,
+                &format!("grade passback of {section}"),
+                options.now,
+            )
+            .await?;
         let mut record = RunRecord {
             id: 0,
             trigger: Trigger::Manual,
@@ -123,6 +128,7 @@ impl Engine {
                 .start_run(&record)
                 .await
                 .map_err(store("record the start of the run"))?;
+            self.note_run(&held.holder, record.id);
             self.pass_back(source, sink, settings, section, &options, &mut record)
                 .await
         }
@@ -137,11 +143,7 @@ impl Engine {
                 }
             }
         }
-        let unlocked = self
-            .store
-            .unlock(SyncScope::Grades, &holder)
-            .await
-            .map_err(store("release the lock"));
+        let unlocked = self.release(held).await;
         let report = result?;
         unlocked?;
         Ok(report)

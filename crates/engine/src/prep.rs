@@ -95,16 +95,11 @@ impl Engine {
         now: DateTime<Utc>,
     ) -> Result<PrepOutcome, EngineError> {
         let acting = self.require_admin().await?;
-        let holder = self.holder("data-prep apply", now);
-        self.lock(SyncScope::All, &holder, now).await?;
+        let held = self.hold(SyncScope::All, "data-prep apply", now).await?;
         let result = self
-            .prep_locked(report, now, acting.name_and_id(), &holder)
+            .prep_locked(report, now, acting.name_and_id(), &held.holder)
             .await;
-        let unlocked = self
-            .store
-            .unlock(SyncScope::All, &holder)
-            .await
-            .map_err(store("release the sync lock"));
+        let unlocked = self.release(held).await;
         let outcome = result?;
         unlocked?;
         Ok(outcome)
@@ -134,6 +129,7 @@ impl Engine {
             .start_run(&record)
             .await
             .map_err(store("record the start of the run"))?;
+        self.note_run(holder, record.id);
         let result = self.prep_writes(report, record.id, holder).await;
         record.finished_at = Some(self.finished_at());
         record.status = match &result {
@@ -298,14 +294,11 @@ impl Engine {
         now: DateTime<Utc>,
     ) -> Result<GradingPeriodId, EngineError> {
         self.require_admin().await?;
-        let holder = self.holder("grading-period create", now);
-        self.lock(SyncScope::Sections, &holder, now).await?;
+        let held = self
+            .hold(SyncScope::Sections, "grading-period create", now)
+            .await?;
         let result = self.create_period_locked(term, now).await;
-        let unlocked = self
-            .store
-            .unlock(SyncScope::Sections, &holder)
-            .await
-            .map_err(store("release the sync lock"));
+        let unlocked = self.release(held).await;
         let id = result?;
         unlocked?;
         Ok(id)

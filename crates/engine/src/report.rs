@@ -18,8 +18,10 @@ pub struct EngineOptions {
     /// Batches of one phase in flight at once (default 4); the LMS adapter's
     /// rate limiter sets the pace below that.
     pub concurrency: usize,
-    /// How long a sync lock lasts before another process may take it
-    /// (default 2 hours), so a crashed run never blocks forever.
+    /// How long a sync lock lasts unless renewed (default 5 minutes). A
+    /// heartbeat renews it every fifth of that while the work runs, so a
+    /// holder on another host that dies blocks nobody for longer; a holder on
+    /// this host that is gone is taken over at once.
     pub lease: Duration,
     /// The school year to read, as its ending calendar year; `None` derives it
     /// from the run's local date (July onwards belongs to the next year).
@@ -35,7 +37,7 @@ impl Default for EngineOptions {
         EngineOptions {
             batch_size: MAX_BATCH,
             concurrency: 4,
-            lease: Duration::hours(2),
+            lease: Duration::minutes(5),
             school_year: None,
             link_flush_records: 50,
         }

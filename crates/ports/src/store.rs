@@ -56,17 +56,21 @@ pub enum RunStatus {
     DryRun,
     /// Failed as a whole.
     Failed,
+    /// Stopped before it finished: its process was killed or stopped by a
+    /// signal. The next run resumes its open write batches.
+    Interrupted,
 }
 
 impl RunStatus {
     /// Every status.
-    pub const ALL: [RunStatus; 6] = [
+    pub const ALL: [RunStatus; 7] = [
         RunStatus::Running,
         RunStatus::Succeeded,
         RunStatus::CompletedWithFailures,
         RunStatus::StoppedByThreshold,
         RunStatus::DryRun,
         RunStatus::Failed,
+        RunStatus::Interrupted,
     ];
 
     /// The snake_case name used in storage and output.
@@ -78,6 +82,7 @@ impl RunStatus {
             RunStatus::StoppedByThreshold => "stopped_by_threshold",
             RunStatus::DryRun => "dry_run",
             RunStatus::Failed => "failed",
+            RunStatus::Interrupted => "interrupted",
         }
     }
 }

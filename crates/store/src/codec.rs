@@ -98,23 +98,9 @@ impl Named for Trigger {
 }
 
 impl Named for RunStatus {
-    const VALUES: &'static [Self] = &[
-        RunStatus::Running,
-        RunStatus::Succeeded,
-        RunStatus::CompletedWithFailures,
-        RunStatus::StoppedByThreshold,
-        RunStatus::DryRun,
-        RunStatus::Failed,
-    ];
+    const VALUES: &'static [Self] = &RunStatus::ALL;
     fn name(self) -> &'static str {
-        match self {
-            RunStatus::Running => "running",
-            RunStatus::Succeeded => "succeeded",
-            RunStatus::CompletedWithFailures => "completed_with_failures",
-            RunStatus::StoppedByThreshold => "stopped_by_threshold",
-            RunStatus::DryRun => "dry_run",
-            RunStatus::Failed => "failed",
-        }
+        self.as_str()
     }
 }
 

@@ -140,6 +140,14 @@ CREATE TABLE source_problems (
 CREATE INDEX source_problems_by_run ON source_problems (run, kind);
 ";
 
+/// Version 5: runs may have the status `interrupted` (killed, or stopped by
+/// a signal), which an older build could not read: it refuses the file as
+/// newer instead. The table of runs is unchanged; the index serves the
+/// look-up of runs still marked running, which the next run closes.
+const V5: &str = "
+CREATE INDEX runs_by_status ON runs (status, id);
+";
+
 /// Every migration, in order; the last one's version is the current schema.
 pub(crate) const MIGRATIONS: &[Migration] = &[
     Migration {
@@ -172,10 +180,15 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sql: V4,
         creates: &["source_reads", "source_problems"],
     },
+    Migration {
+        version: 5,
+        sql: V5,
+        creates: &[],
+    },
 ];
 
 /// The schema version this build writes and understands.
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 5;
 
 /// The header every SQLite database file starts with.
 const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";

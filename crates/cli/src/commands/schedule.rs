@@ -12,7 +12,7 @@ use crate::commands::sync::print_report;
 use crate::config::{self, Config, ScheduleSection};
 use crate::output::{Out, eprint_line, local_time};
 use crate::wire;
-use crate::{EXIT_ERROR, EXIT_OK};
+use crate::{EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK};
 
 /// `schedule show|set`.
 pub(crate) async fn schedule(
@@ -112,8 +112,9 @@ async fn show(
 
 /// `run`: checks the schedule every `interval` seconds and works the queue,
 /// until SIGINT or SIGTERM. A signal during a sync lets it finish; a second
-/// signal stops at once (the next run resumes the interrupted work from the
-/// journal). A change to the configuration file (a new schedule or mapping
+/// signal stops at once: the run is marked interrupted, its lock released,
+/// and the exit code is [`EXIT_INTERRUPTED`] (the next run resumes the
+/// interrupted work from the journal). A change to the configuration file (a new schedule or mapping
 /// written by another command) takes effect at the next check; a change
 /// that does not validate is reported and the previous configuration kept.
 pub(crate) async fn service(config: &Config, interval: u64, out: Out) -> anyhow::Result<u8> {
@@ -169,10 +170,23 @@ pub(crate) async fn service(config: &Config, interval: u64, out: Out) -> anyhow:
                         next = &mut work => {
                             report_job(next, out);
                             eprint_line("stopped");
+                            return Ok(code);
                         }
-                        () = shutdown.recv() => eprint_line("stopped during a sync; the next run resumes its work"),
+                        () = shutdown.recv() => {}
                     }
-                    return Ok(code);
+                    // A second signal: the work in hand is not polled again;
+                    // its run is closed as interrupted and its lock released,
+                    // so the next run starts at once and resumes it.
+                    match engine.abandon(wire::now()).await {
+                        Ok(Some(run)) => eprint_line(format!(
+                            "stopped during run {run}: marked interrupted and the sync lock released; the next run resumes its work"
+                        )),
+                        Ok(None) => eprint_line("stopped during a sync; the next run resumes its work"),
+                        Err(error) => eprint_line(format!(
+                            "stopped during a sync; the run could not be closed ({error}); the next run closes it and resumes its work"
+                        )),
+                    }
+                    return Ok(EXIT_INTERRUPTED);
                 }
             };
             match report_job(next, out) {

@@ -103,10 +103,25 @@ pub(crate) fn scope(arg: ScopeArg) -> SyncScope {
     }
 }
 
-/// `sync SCOPE [--dry-run] [--force]`.
+/// `sync SCOPE [--dry-run] [--force] [--full] [--queue]`.
 pub(crate) async fn sync(args: &SyncArgs, config: &Config, out: Out) -> anyhow::Result<u8> {
     let now = wire::now();
     let wired = wire::engine(config, now)?;
+    if args.queue {
+        let job = wired
+            .engine
+            .enqueue(scope(args.scope), Trigger::Manual, now)
+            .await?;
+        if out.json {
+            out.json(&job)?;
+        } else {
+            out.line(format!(
+                "queued job {}: a {} sync; the service (`rostersync run`) runs it when no other sync holds the lock",
+                job.id, job.scope
+            ));
+        }
+        return Ok(EXIT_OK);
+    }
     let mut options = RunOptions::at(now);
     options.dry_run = args.dry_run;
     options.force = args.force;
@@ -290,6 +305,7 @@ pub(crate) fn status_words(status: RunStatus) -> &'static str {
         RunStatus::StoppedByThreshold => "stopped by a safety threshold",
         RunStatus::Failed => "failed",
         RunStatus::DryRun => "dry run (nothing written)",
+        RunStatus::Interrupted => "interrupted (the next run resumes its work)",
     }
 }
 

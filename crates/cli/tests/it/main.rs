@@ -11,7 +11,10 @@ mod grades;
 mod mapping;
 mod oneroster;
 mod output;
+/// The sloppy OneRoster packages synced into Schoology, every record accounted for.
+mod sloppy_sync;
 mod source;
+mod stops;
 
 use std::path::Path;
 use std::process::{Command, Output};

@@ -27,25 +27,56 @@ const SCHOOL: &str = "org-sch-222-456";
 /// The OneRoster consumer secret of the simulator.
 const ONEROSTER_SECRET: &str = "oneroster-Secret-never-shown";
 
-fn schoology(runtime: &Runtime) -> RunningSchoology {
+/// The Schoology simulator over a generated directory: building 9001, roles
+/// 1214-1216 (student, teacher, guardian) and grading periods.
+pub(crate) fn schoology(runtime: &Runtime) -> RunningSchoology {
     // A generated directory gives the building, the roles and grading periods.
     let district = generate(DistrictSize::Tiny, 7, 2023);
     runtime.block_on(start_schoology(&district.lms_directory))
 }
 
 /// `init`, Schoology pointed at the simulator, and `sis` written in place of
-/// the template's `[sis]` adapter line with `tables` added after `[sis]`.
-fn configure(dir: &Path, lms: &RunningSchoology, sis: &str, tables: &str) {
+/// the template's `[sis]` adapter line, for school year `year`, with `tables`
+/// added after `[sis]`.
+pub(crate) fn configure(dir: &Path, lms: &RunningSchoology, sis: &str, year: i32, tables: &str) {
     let init = rostersync(dir, &["init"], &[]);
     assert_eq!(code(&init), 0, "{}", stderr(&init));
     let path = dir.join("rostersync.toml");
     let text = std::fs::read_to_string(&path).unwrap();
     let text = text.replacen(
         "adapter = \"eschoolplus\"\n",
-        &format!("{sis}school_year = 2023\n\n{tables}\n"),
+        &format!("{sis}school_year = {year}\n\n{tables}\n"),
         1,
     );
     std::fs::write(&path, point_at_schoology(&text, lms)).unwrap();
+}
+
+/// Maps `school` to building 9001, its roles to the directory's, and every
+/// SIS term offered to a grading period to create; the terms' keys.
+pub(crate) fn map_school(admin: &mut Admin<'_>, school: &str) -> Vec<String> {
+    let schools = admin.ok(&["schools", "list"]);
+    assert!(schools.contains(school), "{schools}");
+    admin.ok(&["schools", "map", school, "9001"]);
+    for (role, target) in [
+        ("student", "1214"),
+        ("teacher", "1215"),
+        ("guardian", "1216"),
+    ] {
+        admin.ok(&["roles", "set", school, role, target]);
+    }
+    admin.ok(&["roles", "select", school, "all"]);
+    let terms: serde_json::Value =
+        serde_json::from_str(&admin.ok(&["terms", "list", "--json"])).unwrap();
+    let keys: Vec<String> = terms["sis_terms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|term| term["key"].as_str().unwrap().to_owned())
+        .collect();
+    for key in &keys {
+        admin.ok(&["terms", "map", key, "create"]);
+    }
+    keys
 }
 
 /// Maps the school, its roles and every term, syncs, checks what landed in
@@ -57,25 +88,7 @@ fn map_and_sync(admin: &mut Admin<'_>, lms: &RunningSchoology, end: &str) {
         "{check}"
     );
     assert!(check.contains("1 school(s), 5 term(s)"), "{check}");
-    let schools = admin.ok(&["schools", "list"]);
-    assert!(schools.contains(SCHOOL), "{schools}");
-    admin.ok(&["schools", "map", SCHOOL, "9001"]);
-    for (role, target) in [
-        ("student", "1214"),
-        ("teacher", "1215"),
-        ("guardian", "1216"),
-    ] {
-        admin.ok(&["roles", "set", SCHOOL, role, target]);
-    }
-    admin.ok(&["roles", "select", SCHOOL, "all"]);
-    let terms: serde_json::Value =
-        serde_json::from_str(&admin.ok(&["terms", "list", "--json"])).unwrap();
-    let sis_terms = terms["sis_terms"].as_array().unwrap();
-    assert_eq!(sis_terms.len(), 5, "{terms}");
-    for term in sis_terms {
-        let key = term["key"].as_str().unwrap();
-        admin.ok(&["terms", "map", key, "create"]);
-    }
+    assert_eq!(map_school(admin, SCHOOL).len(), 5);
 
     let first: serde_json::Value =
         serde_json::from_str(&admin.ok(&["sync", "all", "--json"])).unwrap();
@@ -112,6 +125,7 @@ fn a_oneroster_csv_package_syncs_into_schoology_and_takes_no_grades() {
         dir.path(),
         &lms,
         "adapter = \"oneroster-csv\"\n",
+        2023,
         // The minimal package has no courses.csv: its classes need the
         // opt-in that makes a course from each (off by default).
         &format!("[oneroster_csv]\npackage = \"{PACKAGE}\"\ncourses_from_classes = true\n"),
@@ -151,6 +165,7 @@ fn a_missing_package_is_named_by_check() {
         dir.path(),
         &lms,
         "adapter = \"oneroster-csv\"\n",
+        2023,
         "[oneroster_csv]\npackage = \"exports/none-here\"\n",
     );
     let check = rostersync(
@@ -196,6 +211,7 @@ fn a_oneroster_rest_provider_syncs_into_schoology() {
         dir.path(),
         &lms,
         "adapter = \"oneroster-rest\"\n",
+        2023,
         &format!(
             "[oneroster_rest]\nroot = \"{}\"\nversion = \"1.1\"\nkey = \"rostersync\"\npage_size = 2\ncourses_from_classes = true\n",
             provider.url()
@@ -261,6 +277,7 @@ fn check_names_the_setting_behind_a_refused_oneroster_key() {
         dir.path(),
         &lms,
         "adapter = \"oneroster-rest\"\n",
+        2023,
         &format!(
             "[oneroster_rest]\nroot = \"{}\"\nkey = \"rostersync\"\n",
             provider.url()

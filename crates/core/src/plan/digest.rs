@@ -271,6 +271,10 @@ fn note_words(note: &NoteReason) -> (&'static str, &'static str) {
             "begins_later",
             "the enrollment begins later; it is created on its begin date",
         ),
+        NoteReason::Ended { .. } => (
+            "ended",
+            "every SIS row of the enrollment ended; it is not created (one rostersync made is dropped)",
+        ),
     }
 }
 

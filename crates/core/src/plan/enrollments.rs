@@ -39,18 +39,27 @@ pub(crate) fn students_per_section<'a>(b: &Builder<'a>) -> HashMap<&'a str, usiz
 
 /// What the SIS's rows say of one (target section, person) pair, merged
 /// over every row of the pair; 8 bytes, like the pair's key, so that the
-/// millions of them sort as compactly as before dates were kept.
+/// millions of them sort as compactly as before dates were kept. One date
+/// serves both dated cases: a row that begins later outweighs every row
+/// that ended, so the last day of ended rows matters only when none does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Rows {
     /// The strongest role of a current row (teacher over student).
     now: Option<EnrollmentRole>,
-    /// The first day of the earliest row that begins after today.
-    later: Option<NaiveDate>,
-    /// The role of that row (teacher, when two begin on the same day).
+    /// With `later`, the first day of the earliest row that begins after
+    /// today; without, the last day of the latest row that ended.
+    day: Option<NaiveDate>,
+    /// A row begins after today.
+    later: bool,
+    /// The role of the earliest row that begins later (teacher, when two
+    /// begin on the same day); student when no row begins later.
     later_role: EnrollmentRole,
     /// The section names the person as a teacher (primary or co-teacher).
     listed: bool,
 }
+
+// The pairs sort as (u64, Rows): 16 bytes each while `Rows` stays at 8.
+const _: () = assert!(std::mem::size_of::<Rows>() == 8);
 
 /// What the plan makes of a pair's rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,25 +69,33 @@ enum Want {
     /// Enrolled from a day after today: not created before it, but an
     /// enrollment the LMS already has is kept.
     Later(EnrollmentRole, NaiveDate),
+    /// Every row ended, the last on this day, and the section does not name
+    /// the person as a teacher: not wanted, but said why.
+    Ended(NaiveDate),
 }
 
 impl Rows {
     /// Nothing said yet.
     const NONE: Rows = Rows {
         now: None,
-        later: None,
+        day: None,
+        later: false,
         later_role: EnrollmentRole::Student,
         listed: false,
     };
 
-    /// The rows of one enrollment row on `today`: an ended row says nothing.
-    fn of(enrollment: &Enrollment, today: NaiveDate) -> Option<Rows> {
-        if !enrollment.is_current(today) {
-            return None;
+    /// What one enrollment row says on `today`.
+    fn of(enrollment: &Enrollment, today: NaiveDate) -> Rows {
+        if let Some(end) = enrollment.end.filter(|end| *end < today) {
+            return Rows {
+                day: Some(end),
+                ..Rows::NONE
+            };
         }
-        let rows = match enrollment.begin.filter(|begin| *begin > today) {
+        match enrollment.begin.filter(|begin| *begin > today) {
             Some(begin) => Rows {
-                later: Some(begin),
+                day: Some(begin),
+                later: true,
                 later_role: enrollment.role,
                 ..Rows::NONE
             },
@@ -86,8 +103,7 @@ impl Rows {
                 now: Some(enrollment.role),
                 ..Rows::NONE
             },
-        };
-        Some(rows)
+        }
     }
 
     /// The section's naming of a teacher.
@@ -101,25 +117,27 @@ impl Rows {
     /// Both rows' say: commutative and associative, so the merge does not
     /// depend on the order rows come in.
     fn merge(self, other: Rows) -> Rows {
-        let later = match (self.later, other.later) {
-            (Some(a), Some(b)) if a != b => {
-                if a < b {
-                    self
-                } else {
-                    other
-                }
-            }
-            (Some(_), Some(_)) => Rows {
-                later_role: self.later_role.max(other.later_role),
-                ..self
+        let dated = match (self.later, other.later) {
+            // The earliest first day; on the same day, the stronger role.
+            (true, true) => match self.day.cmp(&other.day) {
+                std::cmp::Ordering::Less => self,
+                std::cmp::Ordering::Greater => other,
+                std::cmp::Ordering::Equal => Rows {
+                    later_role: self.later_role.max(other.later_role),
+                    ..self
+                },
             },
-            (Some(_), None) => self,
-            (None, _) => other,
+            (true, false) => self,
+            (false, true) => other,
+            // The latest last day (`None`, no ended row, is the smallest).
+            (false, false) if self.day >= other.day => self,
+            (false, false) => other,
         };
         Rows {
             now: self.now.max(other.now),
-            later: later.later,
-            later_role: later.later_role,
+            day: dated.day,
+            later: dated.later,
+            later_role: dated.later_role,
             listed: self.listed || other.listed,
         }
     }
@@ -128,11 +146,12 @@ impl Rows {
     /// unless a teacher row of the pair begins later: then that row's day
     /// governs, as for any other row.
     fn want(self) -> Option<Want> {
-        let later_teacher = self.later.is_some() && self.later_role == EnrollmentRole::Teacher;
+        let later_teacher = self.later && self.later_role == EnrollmentRole::Teacher;
         let listed_now = (self.listed && !later_teacher).then_some(EnrollmentRole::Teacher);
-        match (self.now.max(listed_now), self.later) {
+        match (self.now.max(listed_now), self.day) {
             (Some(role), _) => Some(Want::Now(role)),
-            (None, Some(begin)) => Some(Want::Later(self.later_role, begin)),
+            (None, Some(begin)) if self.later => Some(Want::Later(self.later_role, begin)),
+            (None, Some(end)) => Some(Want::Ended(end)),
             (None, None) => None,
         }
     }
@@ -297,15 +316,28 @@ pub(crate) fn plan_enrollments<'a>(
     b.plan.enrollments.reserve(wants.len() + owned.len());
     for (key, rows) in wants {
         let Some(want) = rows.want() else {
-            // Ended enrollments are dropped below if rostersync manages them.
             continue;
-        };
-        let (role, begins) = match want {
-            Want::Now(role) => (role, None),
-            Want::Later(role, begin) => (role, Some(begin)),
         };
         let (s, p) = unpair(key);
         let (section, person) = (section_ranks.keys[s], person_ranks.keys[p]);
+        let (role, begins) = match want {
+            Want::Now(role) => (role, None),
+            Want::Later(role, begin) => (role, Some(begin)),
+            Want::Ended(end) => {
+                // Not wanted: one rostersync manages is dropped below (or
+                // kept by the drop policy); otherwise a note says why the
+                // pair is not in the LMS, or why the LMS's is left alone.
+                let in_lms = existing_walk.get(key).is_some();
+                if !(in_lms && owned_walk.get(key).is_some()) {
+                    let reason = NoteReason::Ended {
+                        end,
+                        left_alone: in_lms,
+                    };
+                    b.note(Entity::Enrollment, format!("{section}/{person}"), reason);
+                }
+                continue;
+            }
+        };
         if person_state[p].is_some_and(|state| state.synced && !state.active) {
             // An inactive or withdrawn person keeps the account but no current
             // enrollments: dropped below if rostersync manages them.
@@ -393,10 +425,10 @@ pub(crate) fn plan_enrollments<'a>(
     }
 }
 
-/// Every (target section, person) pair the SIS names now or later, with
-/// its rows merged, sorted: a sorted vector of integers is smaller and
-/// faster than a map of millions. Pairs whose rows all ended are left out:
-/// the plan treats them as it treats pairs the SIS does not name.
+/// Every (target section, person) pair the SIS names, with its rows merged,
+/// sorted: a sorted vector of integers is smaller and faster than a map of
+/// millions. Pairs whose rows all ended are kept, with their last day, so
+/// that the plan can say why they are not enrolled.
 fn wanted_pairs<'a>(
     input: &PlanInput<'a>,
     target_rank: &HashMap<&str, u32>,
@@ -418,9 +450,11 @@ fn wanted_pairs<'a>(
         }
     };
     for enrollment in &input.sis.enrollments {
-        if let Some(rows) = Rows::of(enrollment, today) {
-            name(&enrollment.section, &enrollment.person, rows);
-        }
+        name(
+            &enrollment.section,
+            &enrollment.person,
+            Rows::of(enrollment, today),
+        );
     }
     for section in &input.sis.sections {
         for teacher in section.teachers() {
@@ -543,4 +577,67 @@ fn existing_enrollments<'a>(
     existing.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.id.cmp(&b.1.id)));
     existing.dedup_by_key(|(key, _)| *key);
     existing
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(d: u32) -> Option<NaiveDate> {
+        NaiveDate::from_ymd_opt(2025, 9, d)
+    }
+
+    #[test]
+    fn merging_rows_ignores_their_order_and_keeps_the_latest_end() {
+        let (student, teacher) = (EnrollmentRole::Student, EnrollmentRole::Teacher);
+        let ended = |d| Rows {
+            day: day(d),
+            ..Rows::NONE
+        };
+        let later = |d, role| Rows {
+            day: day(d),
+            later: true,
+            later_role: role,
+            ..Rows::NONE
+        };
+        let now = |role| Rows {
+            now: Some(role),
+            ..Rows::NONE
+        };
+        let samples = [
+            Rows::NONE,
+            Rows::listed(),
+            ended(1),
+            ended(9),
+            later(20, student),
+            later(20, teacher),
+            later(25, student),
+            now(student),
+            now(teacher),
+        ];
+        for a in samples {
+            for b in samples {
+                assert_eq!(a.merge(b), b.merge(a), "{a:?} {b:?}");
+                for c in samples {
+                    assert_eq!(a.merge(b).merge(c), a.merge(b.merge(c)));
+                }
+            }
+        }
+        assert_eq!(
+            ended(1).merge(ended(9)).want(),
+            Some(Want::Ended(day(9).unwrap()))
+        );
+        assert_eq!(
+            ended(9).merge(later(20, student)).want(),
+            Some(Want::Later(student, day(20).unwrap()))
+        );
+        assert_eq!(
+            ended(9).merge(now(student)).want(),
+            Some(Want::Now(student))
+        );
+        assert_eq!(
+            ended(9).merge(Rows::listed()).want(),
+            Some(Want::Now(teacher))
+        );
+    }
 }

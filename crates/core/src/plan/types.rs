@@ -643,6 +643,17 @@ pub enum NoteReason {
         /// Its first day.
         begin: NaiveDate,
     },
+    /// Every SIS row of the enrollment ended (and the section does not name
+    /// the person as its teacher): it is not created. One rostersync manages
+    /// is dropped instead, with no note; one the LMS has that rostersync did
+    /// not make is left alone.
+    Ended {
+        /// The last day of its latest row.
+        end: NaiveDate,
+        /// The LMS has the enrollment, not made by rostersync: left alone.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        left_alone: bool,
+    },
 }
 
 impl fmt::Display for NoteReason {
@@ -701,6 +712,17 @@ impl fmt::Display for NoteReason {
             }
             NoteReason::BeginsLater { begin } => {
                 write!(f, "begins {begin}; enrolled on that day, not before")
+            }
+            NoteReason::Ended { end, left_alone } => {
+                write!(
+                    f,
+                    "the enrollment ended on {end} (its last day in the SIS); "
+                )?;
+                f.write_str(if *left_alone {
+                    "the LMS enrollment, not made by rostersync, is left alone; remove it in the LMS if it should go"
+                } else {
+                    "it is not created"
+                })
             }
         }
     }

@@ -1,4 +1,5 @@
-//! Two runs on one store: the second is refused while the first holds the lock.
+//! The sync lock: a second run is refused while a live holder has it; the lock of a holder
+//! of this host that is gone is taken over at once; an abandoned run frees it.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -14,7 +15,7 @@ use rostersync_ports::{
 };
 use tokio::sync::Notify;
 
-use crate::support::{World, options};
+use crate::support::{World, killed_run, options};
 
 /// An LMS whose first write waits until the test opens the gate.
 struct GatedLms {
@@ -44,24 +45,30 @@ impl LmsTarget for GatedLms {
     }
 }
 
-#[tokio::test]
-async fn a_second_overlapping_run_is_refused_while_the_first_holds_the_lock() {
-    let world = World::tiny();
-    let now = world.now();
+/// An engine over `world` whose LMS holds its first write until the gate opens.
+fn gated(world: &World, options: rostersync_engine::EngineOptions) -> (Arc<GatedLms>, Engine) {
     let gated = Arc::new(GatedLms {
         inner: world.lms.clone(),
         gated: AtomicBool::new(false),
         entered: Notify::new(),
         gate: Notify::new(),
     });
-    let first_engine = Engine::new(
+    let engine = Engine::new(
         world.sis.clone(),
         gated.clone(),
         world.store.clone(),
         world.mapping.clone(),
         chrono_tz::America::Chicago,
-        options(),
+        options,
     );
+    (gated, engine)
+}
+
+#[tokio::test]
+async fn a_second_overlapping_run_is_refused_while_the_first_holds_the_lock() {
+    let world = World::tiny();
+    let now = world.now();
+    let (gated, first_engine) = gated(&world, options());
     let second_engine = World::engine_over(&world.mapping, &world.sis, &world.lms, &world.store);
     let first = first_engine.run(SyncScope::All, Trigger::Manual, RunOptions::at(now));
     let second = async {
@@ -211,4 +218,185 @@ async fn batches_are_journaled_and_several_are_in_flight_within_a_phase() {
     let sizes = world.lms.batch_sizes();
     assert!(sizes.iter().all(|&n| n <= rostersync_engine::MAX_BATCH));
     assert!(sizes.contains(&rostersync_engine::MAX_BATCH), "{sizes:?}");
+}
+
+/// This host's name as the engine writes it into holder names.
+fn this_host() -> Option<String> {
+    let name = std::fs::read_to_string("/proc/sys/kernel/hostname").ok()?;
+    Some(name.trim().to_owned())
+}
+
+/// A process id no process can have: Linux hands out ids below `pid_max`.
+fn unused_pid() -> Option<u32> {
+    let max = std::fs::read_to_string("/proc/sys/kernel/pid_max").ok()?;
+    max.trim().parse().ok()
+}
+
+fn holder_name(pid: u32, host: &str) -> String {
+    format!("process {pid} on host {host} engine 1 (all sync since 2026-11-30T09:00:00Z)")
+}
+
+#[tokio::test]
+async fn the_lock_of_a_process_of_this_host_that_is_gone_is_taken_over_at_once() {
+    let (Some(host), Some(pid)) = (this_host(), unused_pid()) else {
+        panic!("these tests need /proc (Linux)");
+    };
+    let world = World::tiny();
+    let now = world.now();
+    // A run killed before its first batch: running, no journal entry.
+    let killed = world
+        .store
+        .start_run(&killed_run(now - chrono::Duration::minutes(1)))
+        .await
+        .unwrap();
+    let dead = holder_name(pid, &host);
+    assert!(
+        world
+            .store
+            .try_lock(SyncScope::All, &dead, now, chrono::Duration::hours(2))
+            .await
+            .unwrap()
+            .is_taken()
+    );
+
+    let report = world
+        .engine
+        .run(SyncScope::Users, Trigger::Manual, RunOptions::at(now))
+        .await
+        .unwrap();
+    assert_eq!(report.status, RunStatus::Succeeded);
+    let said = report.notes.join("\n");
+    assert!(
+        said.contains(&format!(
+            "took over the all sync lock of process {pid} on host {host}, which no longer runs"
+        )),
+        "{said}"
+    );
+    let runs = world.store.runs(10).await.unwrap();
+    let closed = runs.iter().find(|run| run.id == killed).unwrap();
+    assert_eq!(closed.status, RunStatus::Interrupted);
+    assert_eq!(
+        closed.message.as_deref(),
+        Some(
+            format!(
+                "interrupted before it finished; run {} closed it",
+                report.run.unwrap()
+            )
+            .as_str()
+        )
+    );
+    assert!(world.store.leases().is_empty());
+}
+
+#[tokio::test]
+async fn a_live_holder_and_a_holder_on_another_host_keep_their_lock() {
+    let (Some(host), Some(pid)) = (this_host(), unused_pid()) else {
+        panic!("these tests need /proc (Linux)");
+    };
+    for (holder, by) in [
+        // This very process: alive.
+        (
+            holder_name(std::process::id(), &host),
+            format!("process {} on host {host}", std::process::id()),
+        ),
+        // Another host cannot be seen from here: its lease is respected.
+        (
+            holder_name(pid, "another-host"),
+            format!("process {pid} on host another-host"),
+        ),
+    ] {
+        let world = World::tiny();
+        let now = world.now();
+        let lease = world
+            .store
+            .try_lock(SyncScope::All, &holder, now, chrono::Duration::minutes(5))
+            .await
+            .unwrap();
+        assert!(lease.is_taken());
+        let error = world
+            .engine
+            .run(SyncScope::Users, Trigger::Manual, RunOptions::at(now))
+            .await
+            .unwrap_err();
+        let text = error.to_string();
+        assert!(
+            matches!(error, EngineError::AlreadyRunning { .. }) && text.contains(&by),
+            "{text}"
+        );
+        assert_eq!(world.store.leases().len(), 1);
+    }
+}
+
+#[tokio::test]
+async fn abandoning_the_run_in_hand_marks_it_interrupted_and_frees_the_lock() {
+    let world = World::tiny();
+    let now = world.now();
+    let (gated, engine) = gated(&world, options());
+    // The work stops while its first write waits: the future is dropped.
+    tokio::select! {
+        _ = engine.run(SyncScope::All, Trigger::Manual, RunOptions::at(now)) => {
+            panic!("the gated run cannot finish");
+        }
+        () = gated.entered.notified() => {}
+    }
+    assert_eq!(world.store.leases().len(), 1);
+    let run = engine.abandon(now).await.unwrap().expect("a recorded run");
+    let runs = world.store.runs(10).await.unwrap();
+    assert_eq!(runs[0].id, run);
+    assert_eq!(runs[0].status, RunStatus::Interrupted);
+    assert!(
+        runs[0]
+            .message
+            .as_deref()
+            .unwrap()
+            .contains("stopped by a signal")
+    );
+    assert!(world.store.leases().is_empty());
+    // Nothing is left to abandon, and the next run starts at once and
+    // resumes the open batch.
+    assert_eq!(engine.abandon(now).await.unwrap(), None);
+    let next = World::engine_over(&world.mapping, &world.sis, &world.lms, &world.store)
+        .run(SyncScope::All, Trigger::Manual, RunOptions::at(now))
+        .await
+        .unwrap();
+    assert_eq!(next.status, RunStatus::Succeeded);
+    assert_eq!(next.resumed_batches, 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_heartbeat_renews_the_lease_while_the_run_waits_between_writes() {
+    let world = World::tiny();
+    let now = world.now();
+    // The run's clock: the test moves it.
+    let elapsed = Arc::new(std::sync::atomic::AtomicI64::new(0));
+    let clock_elapsed = elapsed.clone();
+    let (gated, engine) = gated(
+        &world,
+        rostersync_engine::EngineOptions {
+            lease: chrono::Duration::minutes(5),
+            ..options()
+        },
+    );
+    let engine = engine.with_clock(Arc::new(move || {
+        now + chrono::Duration::seconds(clock_elapsed.load(Ordering::SeqCst))
+    }));
+    let watch = async {
+        gated.entered.notified().await;
+        let taken = world.store.leases()[0].expires_at;
+        // Four minutes pass while the first write waits; the heartbeat
+        // (every minute of a five-minute lease) renews from then.
+        elapsed.store(240, Ordering::SeqCst);
+        tokio::time::sleep(std::time::Duration::from_secs(61)).await;
+        let renewed = world.store.leases()[0].expires_at;
+        gated.gate.notify_one();
+        (taken, renewed)
+    };
+    let (report, (taken, renewed)) = tokio::join!(
+        engine.run(SyncScope::All, Trigger::Manual, RunOptions::at(now)),
+        watch
+    );
+    assert_eq!(report.unwrap().status, RunStatus::Succeeded);
+    assert_eq!(taken, now + chrono::Duration::minutes(5));
+    assert_eq!(renewed, now + chrono::Duration::minutes(9));
+    assert!(world.store.leases().is_empty());
 }

@@ -3,9 +3,9 @@
 use chrono::Duration;
 use rostersync_core::SyncScope;
 use rostersync_engine::RunOptions;
-use rostersync_ports::{RunRecord, RunStatus, StateStore, Trigger};
+use rostersync_ports::{RunStatus, StateStore, Trigger};
 
-use crate::support::{World, has_duplicates, keyed};
+use crate::support::{World, has_duplicates, keyed, killed_run};
 
 /// How many write batches a clean first sync of the tiny district sends.
 async fn clean_batches() -> usize {
@@ -112,18 +112,7 @@ async fn a_killed_process_leaves_a_lock_and_journal_the_next_run_takes_over() {
     // Make it look killed: a run still "running", holding a lease that has lapsed.
     let killed = world
         .store
-        .start_run(&RunRecord {
-            id: 0,
-            trigger: Trigger::Scheduled,
-            scope: SyncScope::All,
-            acting_user: "Ada Admin (1)".to_owned(),
-            forced: false,
-            started_at: now - Duration::hours(3),
-            finished_at: None,
-            status: RunStatus::Running,
-            summary: Default::default(),
-            message: None,
-        })
+        .start_run(&killed_run(now - Duration::hours(3)))
         .await
         .unwrap();
     let text = entries[0].2.replace(
@@ -153,8 +142,14 @@ async fn a_killed_process_leaves_a_lock_and_journal_the_next_run_takes_over() {
     assert_eq!(report.resumed_batches, 1);
     let runs = world.engine.runs(10).await.unwrap();
     let closed = runs.iter().find(|r| r.id == killed).unwrap();
-    assert_eq!(closed.status, RunStatus::Failed);
-    assert!(closed.message.as_deref().unwrap().contains("interrupted"));
+    assert_eq!(closed.status, RunStatus::Interrupted);
+    assert!(
+        closed
+            .message
+            .as_deref()
+            .unwrap()
+            .contains("resumed its work")
+    );
     let held = keyed(&world.lms.snapshot_all());
     let (expected, _) = world.expected();
     assert_eq!(held, keyed(&expected));

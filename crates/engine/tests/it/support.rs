@@ -178,3 +178,20 @@ pub(crate) fn has_duplicates<T: Ord>(sorted: &[T]) -> bool {
     let set: BTreeSet<&T> = sorted.iter().collect();
     set.len() != sorted.len()
 }
+
+/// A scheduled run of everything still marked running, started at
+/// `started_at`: what a killed process leaves in the store.
+pub(crate) fn killed_run(started_at: chrono::DateTime<chrono::Utc>) -> rostersync_ports::RunRecord {
+    rostersync_ports::RunRecord {
+        id: 0,
+        trigger: rostersync_ports::Trigger::Scheduled,
+        scope: rostersync_core::SyncScope::All,
+        acting_user: "Ada Admin (1)".to_owned(),
+        forced: false,
+        started_at,
+        finished_at: None,
+        status: rostersync_ports::RunStatus::Running,
+        summary: Default::default(),
+        message: None,
+    }
+}

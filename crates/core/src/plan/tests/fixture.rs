@@ -14,7 +14,8 @@ use crate::model::sis::{
     SisSnapshot, Subject, Term,
 };
 use crate::plan::{
-    IdSource, NoteReason, Plan, PlanInput, SkipReason, UserOp, plan, simulate_apply,
+    EnrollmentAction, IdSource, NoteReason, Plan, PlanInput, SkipReason, UserOp, plan,
+    simulate_apply,
 };
 use crate::scope::SyncScope;
 
@@ -314,6 +315,18 @@ pub(crate) fn skip_reason<'p>(plan: &'p Plan, entity: Entity, key: &str) -> &'p 
         .find(|s| s.entity == entity && s.key == key)
         .unwrap_or_else(|| panic!("no skip for {entity} {key}: {:#?}", plan.skips))
         .reason
+}
+
+/// The enrollment operations of `person`: (section, action).
+pub(crate) fn enrollment_ops<'p>(
+    plan: &'p Plan,
+    person: &str,
+) -> Vec<(&'p str, &'p EnrollmentAction)> {
+    plan.enrollments
+        .iter()
+        .filter(|op| op.person.as_str() == person)
+        .map(|op| (op.section.as_str(), &op.action))
+        .collect()
 }
 
 /// The notes about `key` of `entity`, in the plan's order.

@@ -3,17 +3,9 @@
 
 use crate::entity::{Action, Entity};
 use crate::model::sis::EnrollmentRole;
-use crate::plan::tests::fixture::{World, date, notes};
-use crate::plan::{EnrollmentAction, NoteReason, Plan, PlanSummary};
+use crate::plan::tests::fixture::{World, date, enrollment_ops, notes};
+use crate::plan::{EnrollmentAction, NoteReason, PlanSummary};
 use crate::scope::SyncScope;
-
-fn enrollment_ops<'p>(plan: &'p Plan, person: &str) -> Vec<(&'p str, &'p EnrollmentAction)> {
-    plan.enrollments
-        .iter()
-        .filter(|op| op.person.as_str() == person)
-        .map(|op| (op.section.as_str(), &op.action))
-        .collect()
-}
 
 /// The basic world plus a second section of school 102 that S1 joins on
 /// 2026-01-11, leaving 101-ALG1-01 the day before.

@@ -1,9 +1,10 @@
 //! Tests of `plan()`: focused cases, e-mails left off accounts, text made to
 //! fit the LMS, records held for an ambiguous match, enrollments that begin
-//! later, golden plan files and properties.
+//! later or ended, golden plan files and properties.
 
 mod cases;
 mod emails;
+mod ended;
 mod fixture;
 mod golden;
 mod held;
