@@ -213,12 +213,22 @@ pub(crate) enum ActingUserCommand {
 pub(crate) enum SchoolsCommand {
     /// SIS schools and LMS buildings side by side.
     List,
-    /// Map a SIS school to an LMS building.
+    /// Map a SIS school to an LMS building (both must exist), or with
+    /// --suggest / --auto match them by name, code or abbreviation.
     Map {
         /// The SIS school key.
-        sis: String,
+        #[arg(required_unless_present_any = ["suggest", "auto"], conflicts_with_all = ["suggest", "auto"])]
+        sis: Option<String>,
         /// The LMS building id.
-        lms: String,
+        #[arg(required_unless_present_any = ["suggest", "auto"])]
+        lms: Option<String>,
+        /// List proposed pairs with their reason and confidence; save nothing.
+        #[arg(long, conflicts_with = "auto")]
+        suggest: bool,
+        /// Map every unmapped school that has exactly one likely building,
+        /// and list the rest.
+        #[arg(long)]
+        auto: bool,
     },
     /// Leave a SIS school unmapped (also drops its role map and selection).
     Unmap {
@@ -232,12 +242,27 @@ pub(crate) enum SchoolsCommand {
 pub(crate) enum TermsCommand {
     /// SIS terms and LMS grading periods side by side.
     List,
-    /// Map a SIS term to a grading period id, or to "create".
+    /// Map a SIS term to a grading period id, or to "create" (both ends
+    /// must exist), or with --suggest / --auto match them by dates and
+    /// title, or with --all map every unmapped term of the mapped schools.
     Map {
         /// The SIS term key.
-        term: String,
+        #[arg(required_unless_present_any = ["suggest", "auto", "all"], conflicts_with_all = ["suggest", "auto", "all"])]
+        term: Option<String>,
         /// The grading period id, or "create".
-        period: String,
+        #[arg(required_unless_present_any = ["suggest", "auto", "all"])]
+        period: Option<String>,
+        /// List proposed pairs with their reason and confidence; save nothing.
+        #[arg(long, conflicts_with_all = ["auto", "all"])]
+        suggest: bool,
+        /// Map every unmapped term of a mapped school that has exactly one
+        /// likely grading period, and list the rest.
+        #[arg(long, conflicts_with = "all")]
+        auto: bool,
+        /// Map every unmapped term of the mapped schools to this: "create"
+        /// (a grading period made by the sync) or a grading period id.
+        #[arg(long, value_name = "PERIOD")]
+        all: Option<String>,
     },
     /// Create the grading period of a term in the LMS and map the term to it.
     CreatePeriod {
@@ -255,6 +280,18 @@ pub(crate) enum SisRoleArg {
     Teacher,
     /// Guardians.
     Guardian,
+}
+
+impl SisRoleArg {
+    /// The core's SIS role.
+    pub(crate) fn sis(self) -> rostersync_core::model::sis::SisRole {
+        use rostersync_core::model::sis::SisRole;
+        match self {
+            SisRoleArg::Student => SisRole::Student,
+            SisRoleArg::Teacher => SisRole::Teacher,
+            SisRoleArg::Guardian => SisRole::Guardian,
+        }
+    }
 }
 
 /// Object types a building is selected for.
@@ -275,31 +312,39 @@ pub(crate) enum Kind {
 pub(crate) enum RolesCommand {
     /// Role maps and selection per building, with the LMS roles.
     Show,
-    /// Map a SIS role in a building to an LMS role id, or "do_not_sync".
+    /// Map a SIS role in one or more mapped schools to an LMS role (its
+    /// title, as Schoology lists it, or its id), or to "do_not_sync":
+    /// `roles set 101 teacher Teacher`, `roles set 101,102 student Student`,
+    /// `roles set --all guardian Parent`.
     Set {
-        /// The SIS school key.
-        school: String,
-        /// The SIS role.
-        #[arg(value_enum)]
-        role: SisRoleArg,
-        /// The LMS role id, or "do_not_sync".
-        target: String,
+        /// Every mapped school (then give only ROLE and TARGET).
+        #[arg(long)]
+        all: bool,
+        /// SCHOOL[,SCHOOL...] ROLE TARGET: the SIS school key(s) (not with
+        /// --all), the SIS role (student, teacher, guardian), and the LMS
+        /// role title or id, or "do_not_sync".
+        #[arg(value_name = "ARGS", num_args = 2..=3, required = true)]
+        args: Vec<String>,
     },
-    /// Select a building for an object type.
+    /// Select mapped schools for an object type: `roles select 101 all`,
+    /// `roles select --all users`.
     Select {
-        /// The SIS school key.
-        school: String,
-        /// The object type.
-        #[arg(value_enum)]
-        kind: Kind,
+        /// Every mapped school (then give only KIND).
+        #[arg(long)]
+        all: bool,
+        /// SCHOOL[,SCHOOL...] KIND: the SIS school key(s) (not with --all)
+        /// and users, courses, sections or all.
+        #[arg(value_name = "ARGS", num_args = 1..=2, required = true)]
+        args: Vec<String>,
     },
-    /// Deselect a building for an object type.
+    /// Deselect mapped schools for an object type (same arguments as select).
     Deselect {
-        /// The SIS school key.
-        school: String,
-        /// The object type.
-        #[arg(value_enum)]
-        kind: Kind,
+        /// Every mapped school (then give only KIND).
+        #[arg(long)]
+        all: bool,
+        /// SCHOOL[,SCHOOL...] KIND.
+        #[arg(value_name = "ARGS", num_args = 1..=2, required = true)]
+        args: Vec<String>,
     },
 }
 

@@ -8,7 +8,9 @@
 //! [`MANAGED_MARKER`] is the administrator's and is never touched; everything
 //! below it (`[schedule]` and `[mapping]`) is rewritten by the commands that
 //! change the mapping or the schedule (`schools map`, `terms map`, `roles set`,
-//! `schedule set`, ...). Comments below the marker are not kept. A file
+//! `schedule set`, ...). That part is rewritten with `toml_edit`
+//! (`managed`): comments, the order of keys and tables an administrator
+//! wrote there, and values that did not change stay as written. A file
 //! without the marker is rewritten through TOML's data model (its comments
 //! are lost) and gains the marker.
 
@@ -22,6 +24,7 @@ use rostersync_core::schedule::{ScheduleMode, Window};
 use rostersync_core::{MappingConfig, MappingSpec};
 use serde::{Deserialize, Serialize};
 
+mod managed;
 mod shape;
 mod sis;
 
@@ -680,17 +683,29 @@ pub(crate) fn save_managed(
 ) -> anyhow::Result<()> {
     let text = std::fs::read_to_string(path)
         .map_err(|error| ConfigError::new(format!("cannot read {}: {error}", path.display())))?;
-    let managed = toml::to_string(&Managed { schedule, mapping })?;
-    let head = match text.find(MANAGED_MARKER) {
-        Some(at) => text[..at].to_owned(),
+    let fresh = toml::to_string(&Managed { schedule, mapping })?;
+    let (head, written) = match text.find(MANAGED_MARKER) {
+        Some(at) => {
+            let below = &text[at + MANAGED_MARKER.len()..];
+            (
+                text[..at].to_owned(),
+                below.strip_prefix('\n').unwrap_or(below),
+            )
+        }
         None => {
             let mut table: toml::Table = toml::from_str(&text)?;
             table.remove("schedule");
             table.remove("mapping");
-            format!("{}\n", toml::to_string(&table)?)
+            (format!("{}\n", toml::to_string(&table)?), "\n")
         }
     };
-    let new_text = format!("{head}{MANAGED_MARKER}\n\n{managed}");
+    let managed = managed::merge(written, &fresh).map_err(|error| {
+        ConfigError::new(format!(
+            "{}: the part below the marker line is not valid TOML: {error}",
+            path.display()
+        ))
+    })?;
+    let new_text = format!("{head}{MANAGED_MARKER}\n{managed}");
     // Check that the result still reads back before replacing the file.
     parse(path, &new_text, &|_| None).map_err(|error| {
         ConfigError::new(format!(
@@ -799,12 +814,13 @@ time_zone = "America/Chicago"
 
 # [schedule] and [mapping] below are written by the commands:
 #   rostersync schedule set daily --window 00:00-03:00
-#   rostersync schools map SIS_SCHOOL LMS_BUILDING
-#   rostersync terms map SIS_TERM GRADING_PERIOD   (or "create")
-#   rostersync roles set SIS_SCHOOL student|teacher|guardian LMS_ROLE (or do_not_sync)
-#   rostersync roles select SIS_SCHOOL users|courses|sections|all
-# You may edit them by hand too; the next command that changes them rewrites
-# everything below the marker line (comments there are not kept).
+#   rostersync schools map --auto      (or SIS_SCHOOL LMS_BUILDING; --suggest to look first)
+#   rostersync terms map --auto        (or SIS_TERM GRADING_PERIOD|create, or --all create)
+#   rostersync roles set --all student|teacher|guardian LMS_ROLE_TITLE (or do_not_sync;
+#                                      or SIS_SCHOOL[,SIS_SCHOOL...] instead of --all)
+#   rostersync roles select --all users|courses|sections|all
+# You may edit them by hand too, comments included: the commands change only
+# the values they set and keep your comments and order below the marker line.
 # Thresholds stop a run that would change too much, e.g.
 #   [mapping.thresholds.enrollment.remove]
 #   max_percent = 20

@@ -1,6 +1,8 @@
 //! `demo`: both simulators in-process with a generated district, a temporary
-//! configuration and store, then check → schools and terms mapping → prep →
-//! sync all → summary and log → a second sync that changes nothing.
+//! configuration and store, then check → the mapping made with the commands
+//! an administrator runs (`schools map --auto`, `roles set --all`, `terms map
+//! --auto`, `terms map --all create`), each printed → prep → sync all →
+//! summary and log → a second sync that changes nothing.
 
 use std::path::Path;
 use std::time::Duration;
@@ -12,9 +14,9 @@ use rostersync_sim::district::{DistrictSize, generate, write_oneroster_csv};
 use rostersync_sim::eschoolplus::EspSim;
 use rostersync_sim::schoology::{RateLimit, SchoologySim};
 
-use crate::cli::{DemoSis, LogsCommand, Size};
-use crate::commands::setup;
+use crate::cli::{DemoSis, LogsCommand, RolesCommand, SchoolsCommand, Size, TermsCommand};
 use crate::commands::sync::{finish, print_report};
+use crate::commands::{mapping, setup};
 use crate::config::{self, Config, ESP_PASSWORD_ENV, SCHOOLOGY_SECRET_ENV};
 use crate::output::{Out, with_spinner};
 use crate::{EXIT_ERROR, EXIT_OK, wire};
@@ -125,18 +127,20 @@ pub(crate) async fn run(size: Size, sis: DemoSis, out: Out) -> anyhow::Result<u8
         return Ok(EXIT_ERROR);
     }
 
-    out.line("\n== 2. map schools, terms and roles");
-    let spec = &district.mapping;
-    config::save_managed(&path, &config.schedule_section, spec)?;
-    out.line(format!(
-        "mapped {} school(s) to LMS buildings, {} term(s) to grading periods ({} to create), roles Student/Teacher/Parent in every building",
-        spec.schools.len(),
-        spec.terms.len(),
-        spec.terms
-            .values()
-            .filter(|t| matches!(t, rostersync_core::mapping::TermTarget::Create))
-            .count()
-    ));
+    out.line("\n== 2. map schools, terms and roles, as an administrator would");
+    for step in mapping_steps() {
+        out.line(format!("$ rostersync {}", step.words));
+        // Each command reads the file as the one before left it.
+        let config = load(&path)?;
+        let code = match &step.command {
+            MappingStep::Schools(command) => mapping::schools(command, &config, out).await?,
+            MappingStep::Terms(command) => mapping::terms(command, &config, out).await?,
+            MappingStep::Roles(command) => mapping::roles(command, &config, out).await?,
+        };
+        if code != EXIT_OK {
+            return Ok(code);
+        }
+    }
     let config = load(&path)?;
     let wired = wire::engine(&config, now)?;
 
@@ -237,6 +241,74 @@ pub(crate) async fn run(size: Size, sis: DemoSis, out: Out) -> anyhow::Result<u8
     }
     drop(lms);
     Ok(if nothing { EXIT_OK } else { EXIT_ERROR })
+}
+
+/// One mapping command the demo runs, with its words on the command line.
+struct Step {
+    words: &'static str,
+    command: MappingStep,
+}
+
+/// The mapping command of a [`Step`].
+enum MappingStep {
+    Schools(SchoolsCommand),
+    Terms(TermsCommand),
+    Roles(RolesCommand),
+}
+
+/// The commands that map a fresh district whose school names and grading
+/// period dates match: schools and terms by suggestion, the terms with no
+/// grading period to "create", and one role map for every school.
+fn mapping_steps() -> Vec<Step> {
+    let args = |words: &[&str]| words.iter().map(|w| (*w).to_owned()).collect();
+    let role = |words: &'static str, role: &str, title: &str| Step {
+        words,
+        command: MappingStep::Roles(RolesCommand::Set {
+            all: true,
+            args: args(&[role, title]),
+        }),
+    };
+    vec![
+        Step {
+            words: "schools map --auto",
+            command: MappingStep::Schools(SchoolsCommand::Map {
+                sis: None,
+                lms: None,
+                suggest: false,
+                auto: true,
+            }),
+        },
+        role("roles set --all student Student", "student", "Student"),
+        role("roles set --all teacher Teacher", "teacher", "Teacher"),
+        role("roles set --all guardian Parent", "guardian", "Parent"),
+        Step {
+            words: "roles select --all all",
+            command: MappingStep::Roles(RolesCommand::Select {
+                all: true,
+                args: args(&["all"]),
+            }),
+        },
+        Step {
+            words: "terms map --auto",
+            command: MappingStep::Terms(TermsCommand::Map {
+                term: None,
+                period: None,
+                suggest: false,
+                auto: true,
+                all: None,
+            }),
+        },
+        Step {
+            words: "terms map --all create",
+            command: MappingStep::Terms(TermsCommand::Map {
+                term: None,
+                period: None,
+                suggest: false,
+                auto: false,
+                all: Some(rostersync_core::mapping::CREATE.to_owned()),
+            }),
+        },
+    ]
 }
 
 /// The `[eschoolplus]` table of the demo's configuration.

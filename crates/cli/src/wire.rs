@@ -95,6 +95,14 @@ fn oneroster_rest(rest: &RestSettings, secret: &str) -> anyhow::Result<OneRoster
     })
 }
 
+/// The school year a command reads: the configured one, else the one of
+/// today in the district (July starts the next year).
+pub(crate) fn school_year(config: &Config, now: DateTime<Utc>) -> i32 {
+    config.school_year.unwrap_or_else(|| {
+        rostersync_eschoolplus::school_year_for(now.with_timezone(&config.zone).date_naive())
+    })
+}
+
 /// The SIS end of the configured adapter.
 #[derive(Clone)]
 pub(crate) struct SisPorts {

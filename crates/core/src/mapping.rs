@@ -7,7 +7,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{BuildingId, GradingPeriodId, RoleId, SchoolKey, TermKey};
-use crate::model::sis::SisRole;
+use crate::model::sis::{School, SisRole, Term};
 use crate::threshold::Thresholds;
 
 /// Where a SIS role goes in the LMS.
@@ -51,19 +51,49 @@ impl From<RoleTarget> for String {
 }
 
 /// The LMS role of each SIS role in one building.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// A role left out is *unset*: its people are skipped with a reason that
+/// says so ([`SkipReason::RoleUnset`](crate::plan::SkipReason::RoleUnset)),
+/// which is not the same as an explicit [`RoleTarget::DoNotSync`].
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct RoleMap {
     /// Students' role.
-    pub student: RoleTarget,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub student: Option<RoleTarget>,
     /// Teachers' role (usually a faculty role).
-    pub teacher: RoleTarget,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub teacher: Option<RoleTarget>,
     /// Guardians' role (usually Parent).
-    pub guardian: RoleTarget,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guardian: Option<RoleTarget>,
 }
 
 impl RoleMap {
-    /// The target for one SIS role.
-    pub fn target(&self, role: SisRole) -> &RoleTarget {
+    /// A map that sets all three roles.
+    pub fn all(student: RoleTarget, teacher: RoleTarget, guardian: RoleTarget) -> Self {
+        RoleMap {
+            student: Some(student),
+            teacher: Some(teacher),
+            guardian: Some(guardian),
+        }
+    }
+
+    /// The target for one SIS role, if it is set.
+    pub fn target(&self, role: SisRole) -> Option<&RoleTarget> {
+        self.slot(role).as_ref()
+    }
+
+    /// Sets (or, with `None`, unsets) the target of one SIS role.
+    pub fn set(&mut self, role: SisRole, target: Option<RoleTarget>) {
+        let slot = match role {
+            SisRole::Student => &mut self.student,
+            SisRole::Teacher => &mut self.teacher,
+            SisRole::Guardian => &mut self.guardian,
+        };
+        *slot = target;
+    }
+
+    fn slot(&self, role: SisRole) -> &Option<RoleTarget> {
         match role {
             SisRole::Student => &self.student,
             SisRole::Teacher => &self.teacher,
@@ -176,6 +206,39 @@ pub struct MappingSpec {
     pub thresholds: Thresholds,
     /// Optional behaviours.
     pub options: Options,
+}
+
+impl MappingSpec {
+    /// Buildings that two or more SIS schools are mapped to, with those
+    /// schools: allowed, but usually a mistake worth a warning.
+    pub fn shared_buildings(&self) -> BTreeMap<&BuildingId, Vec<&SchoolKey>> {
+        let mut by_building: BTreeMap<&BuildingId, Vec<&SchoolKey>> = BTreeMap::new();
+        for (school, building) in &self.schools {
+            by_building.entry(building).or_default().push(school);
+        }
+        by_building.retain(|_, schools| schools.len() > 1);
+        by_building
+    }
+
+    /// Mapped schools the SIS no longer lists (`listed` is what it lists).
+    pub fn stale_schools(&self, listed: &[School]) -> Vec<&SchoolKey> {
+        unlisted(self.schools.keys(), listed.iter().map(|school| &school.key))
+    }
+
+    /// Mapped terms the SIS no longer lists for the year read (`listed` is
+    /// what it lists).
+    pub fn stale_terms(&self, listed: &[Term]) -> Vec<&TermKey> {
+        unlisted(self.terms.keys(), listed.iter().map(|term| &term.key))
+    }
+}
+
+/// The keys of `mapped` that are not among `listed`, in order.
+fn unlisted<'a, 'b, K: Ord + 'a + 'b>(
+    mapped: impl Iterator<Item = &'a K>,
+    listed: impl Iterator<Item = &'b K>,
+) -> Vec<&'a K> {
+    let listed: BTreeSet<&K> = listed.collect();
+    mapped.filter(|key| !listed.contains(key)).collect()
 }
 
 /// One problem in a mapping, with where it is.
@@ -294,9 +357,10 @@ impl MappingConfig {
         self.spec.terms.get(term)
     }
 
-    /// The role target of a SIS role in a building, if the building has a role map.
+    /// The role target of a SIS role in a building, if the building has a
+    /// role map that sets it.
     pub fn role(&self, school: &SchoolKey, role: SisRole) -> Option<&RoleTarget> {
-        self.spec.roles.get(school).map(|map| map.target(role))
+        self.spec.roles.get(school).and_then(|map| map.target(role))
     }
 
     /// The buildings selected per object type.
@@ -319,6 +383,8 @@ impl MappingConfig {
         &self.spec.options
     }
 }
+
+pub mod suggest;
 
 #[cfg(test)]
 mod tests;

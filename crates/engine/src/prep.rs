@@ -466,17 +466,14 @@ fn link_summary(report: &MatchReport) -> PlanSummary {
     summary
 }
 
-/// The title the plan gives the grading period of a term: the school's name,
-/// the term's title and the school year ("Central High Q1 2025-26").
+/// The title the plan gives the grading period of a term (the core's rule,
+/// so that a period made here and one the plan makes are named alike).
 fn period_title(term: &Term, schools: &[School]) -> String {
     let school = schools
         .iter()
         .find(|school| school.key == term.school)
-        .map_or(term.school.as_str(), |school| school.name.trim());
-    format!(
-        "{school} {} {}-{:02}",
-        term.title.trim(),
-        term.school_year - 1,
-        term.school_year.rem_euclid(100)
-    )
+        .map_or("", |school| school.name.as_str());
+    rostersync_core::plan::grading_period_title(term, school)
+        .text
+        .into_owned()
 }

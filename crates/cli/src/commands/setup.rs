@@ -9,6 +9,7 @@ use rostersync_ports::{ActingUser, ErrorKind, LmsTarget as _, PortError, StateSt
 use serde::Serialize;
 
 use crate::cli::{ActingUserCommand, UsageError};
+use crate::commands::mapping;
 use crate::config::{self, Config, EspSettings, SisSettings};
 use crate::output::{Out, with_spinner};
 use crate::wire;
@@ -81,6 +82,14 @@ impl EndReport {
             ok: true,
             message,
         });
+    }
+
+    /// Records warnings about the mapping: the step works, but the
+    /// administrator should read them.
+    fn warn_all(&mut self, warnings: Vec<String>) {
+        for warning in warnings {
+            self.passed("mapping", format!("warning: {warning}"));
+        }
     }
 
     /// Records a step that did not.
@@ -178,9 +187,7 @@ async fn check_oneroster(config: &Config, end: &'static str, from: String, csv: 
             return report;
         }
     };
-    let year = config.school_year.unwrap_or_else(|| {
-        rostersync_eschoolplus::school_year_for(now.with_timezone(&config.zone).date_naive())
-    });
+    let year = wire::school_year(config, now);
     match tokio::join!(sis.source.schools(), sis.source.terms(year)) {
         (Ok(schools), Ok(terms)) => {
             report.ok = true;
@@ -194,6 +201,7 @@ async fn check_oneroster(config: &Config, end: &'static str, from: String, csv: 
                     year.rem_euclid(100)
                 ),
             );
+            report.warn_all(mapping::mapping_warnings(config, &schools, Some(&terms)));
         }
         (Err(error), _) | (_, Err(error)) => {
             report.failed(
@@ -268,18 +276,30 @@ async fn check_esp_with(
         ),
     );
     match adapter.read_schools().await {
-        Ok((schools, problems)) => report.passed(
-            "buildings",
-            format!(
-                "reads buildings: {} school(s){}",
-                schools.len(),
-                if problems.is_empty() {
-                    String::new()
-                } else {
-                    format!(", {} record(s) unreadable", problems.len())
-                }
-            ),
-        ),
+        Ok((schools, problems)) => {
+            report.passed(
+                "buildings",
+                format!(
+                    "reads buildings: {} school(s){}",
+                    schools.len(),
+                    if problems.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", {} record(s) unreadable", problems.len())
+                    }
+                ),
+            );
+            let terms = if config.mapping.spec().terms.is_empty() {
+                Some(Vec::new())
+            } else {
+                rostersync_ports::SisSource::terms(adapter, year).await.ok()
+            };
+            report.warn_all(mapping::mapping_warnings(
+                config,
+                &schools,
+                terms.as_deref(),
+            ));
+        }
         Err(error) => {
             report.failed(
                 "buildings",

@@ -6,7 +6,6 @@
 use std::path::Path;
 use std::process::Output;
 
-use rostersync_core::mapping::TermTarget;
 use rostersync_core::model::sis::SisRole;
 use rostersync_sim::district::{District, DistrictSize, LmsDirectoryFixture, generate};
 use rostersync_sim::eschoolplus::{EspSim, RunningEsp};
@@ -29,7 +28,11 @@ fn school_year() -> i32 {
 }
 
 pub(crate) fn start(runtime: &Runtime) -> Sims {
-    let district = generate(DistrictSize::Tiny, 7, school_year());
+    start_district(runtime, generate(DistrictSize::Tiny, 7, school_year()))
+}
+
+/// Both simulators over `district`.
+pub(crate) fn start_district(runtime: &Runtime, district: District) -> Sims {
     runtime.block_on(async {
         let esp = EspSim::builder()
             .district(&district)
@@ -171,16 +174,16 @@ fn init_check_map_prep_sync_logs_and_a_second_sync_that_changes_nothing() {
 
     // Map the one school, its roles, its selection and its terms.
     map_everything(&mut admin, &sims);
-    let spec = &sims.district.mapping;
     let schools = admin.ok(&["schools", "list"]);
     assert!(schools.contains("9001"), "{schools}");
     let terms = admin.ok(&["terms", "list", "--json"]);
     let terms: serde_json::Value = serde_json::from_str(&terms).unwrap();
     assert_eq!(
         terms["mapping"].as_object().unwrap().len(),
-        spec.terms.len()
+        terms["sis_terms"].as_array().unwrap().len(),
+        "every term is mapped: {terms}"
     );
-    assert!(admin.ok(&["roles", "show"]).contains("1215"));
+    assert!(admin.ok(&["roles", "show"]).contains("Teacher (1215)"));
 
     let csv = admin.ok(&["prep", "report", "--format", "csv"]);
     assert!(csv.lines().count() > 1, "{csv}");
@@ -347,6 +350,16 @@ fn the_demo_syncs_a_tiny_district_twice_and_the_second_run_changes_nothing() {
         "{text}"
     );
     assert!(text.contains("run 1: manual all sync"), "{text}");
+    // The mapping is made with the administrator's commands, shown as run.
+    for command in [
+        "$ rostersync schools map --auto",
+        "$ rostersync roles set --all teacher Teacher",
+        "$ rostersync terms map --auto",
+        "$ rostersync terms map --all create",
+    ] {
+        assert!(text.contains(command), "{command}: {text}");
+    }
+    assert!(text.contains("mapped 1 school(s)"), "{text}");
     assert!(text.contains("the second run planned no writes"), "{text}");
     assert_eq!(code(&output), 0, "{text}\n{}", stderr(&output));
 }
@@ -473,31 +486,41 @@ fn a_tls_failure_is_named() {
     admin.assert_no_secret();
 }
 
-/// Maps every school, its roles, its selection and its terms through the commands.
+/// Maps every school, its roles, its selection and its terms through the
+/// commands an administrator would use: suggestions applied, roles by title
+/// (the teachers' by id), one grading period created by hand and the other
+/// unmatched terms set to "create".
 pub(crate) fn map_everything(admin: &mut Admin<'_>, sims: &Sims) {
-    let spec = &sims.district.mapping;
-    for (school, building) in &spec.schools {
-        admin.ok(&["schools", "map", school.as_str(), building.as_str()]);
-        for (role, target) in [
-            ("student", "1214"),
-            ("teacher", "1215"),
-            ("guardian", "1216"),
-        ] {
-            admin.ok(&["roles", "set", school.as_str(), role, target]);
-        }
-        admin.ok(&["roles", "select", school.as_str(), "all"]);
+    let schools = admin.ok(&["schools", "map", "--auto"]);
+    assert!(
+        schools.contains(&format!(
+            "mapped {} school(s)",
+            sims.district.mapping.schools.len()
+        )),
+        "{schools}"
+    );
+    for (role, target) in [
+        ("student", "Student"),
+        ("teacher", "1215"),
+        ("guardian", "parent"),
+    ] {
+        admin.ok(&["roles", "set", "--all", role, target]);
     }
-    let mut created = false;
-    for (term, target) in &spec.terms {
-        match target {
-            TermTarget::Create if !created => {
-                let made = admin.ok(&["terms", "create-period", term.as_str()]);
-                assert!(made.contains("is mapped to it"), "{made}");
-                created = true;
-            }
-            other => {
-                admin.ok(&["terms", "map", term.as_str(), &String::from(other.clone())]);
-            }
-        }
-    }
+    admin.ok(&["roles", "select", "--all", "all"]);
+    let auto = admin.ok(&["terms", "map", "--auto"]);
+    assert!(auto.contains("with exactly one likely match"), "{auto}");
+    let terms: serde_json::Value =
+        serde_json::from_str(&admin.ok(&["terms", "list", "--json"])).unwrap();
+    let mapped = terms["mapping"].as_object().unwrap();
+    let unmapped = terms["sis_terms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|term| term["key"].as_str().unwrap())
+        .find(|key| !mapped.contains_key(*key))
+        .unwrap()
+        .to_owned();
+    let made = admin.ok(&["terms", "create-period", &unmapped]);
+    assert!(made.contains("is mapped to it"), "{made}");
+    admin.ok(&["terms", "map", "--all", "create"]);
 }

@@ -8,6 +8,7 @@ mod check;
 mod config;
 mod flow;
 mod grades;
+mod mapping;
 mod oneroster;
 mod output;
 /// The sloppy OneRoster packages synced into Schoology, every record accounted for.

@@ -103,3 +103,59 @@ fn targets_round_trip_through_their_spelling() {
         RoleTarget::DoNotSync
     );
 }
+
+#[test]
+fn a_role_left_out_is_unset_and_do_not_sync_stays_do_not_sync() {
+    let config = MappingConfig::new(spec(
+        r#"{
+            "schools": {"101": "9001"},
+            "roles": {"101": {"student": "1214", "guardian": "do_not_sync"}}
+        }"#,
+    ))
+    .unwrap();
+    use crate::model::sis::SisRole;
+    assert_eq!(config.role(&"101".into(), SisRole::Teacher), None);
+    assert_eq!(
+        config.role(&"101".into(), SisRole::Guardian),
+        Some(&RoleTarget::DoNotSync)
+    );
+    let written = serde_json::to_value(config.spec()).unwrap();
+    assert_eq!(
+        written["roles"]["101"],
+        serde_json::json!({"student": "1214", "guardian": "do_not_sync"}),
+        "an unset role is not written"
+    );
+}
+
+#[test]
+fn stale_entries_and_shared_buildings_are_found() {
+    use crate::model::sis::{School, Term};
+    let mapping = spec(
+        r#"{
+            "schools": {"101": "9001", "102": "9001", "103": "9003"},
+            "terms": {"101-S1": "create", "999-S1": "501"}
+        }"#,
+    );
+    let listed = |key: &str| School {
+        key: key.into(),
+        name: key.into(),
+        code: None,
+    };
+    let schools = [listed("101"), listed("102")];
+    assert_eq!(mapping.stale_schools(&schools), [&"103".into()]);
+    let date = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+    let terms = [Term {
+        key: "101-S1".into(),
+        school: "101".into(),
+        school_year: 2026,
+        title: "S1".into(),
+        start: date,
+        end: date,
+        parent: None,
+    }];
+    assert_eq!(mapping.stale_terms(&terms), [&"999-S1".into()]);
+    let shared = mapping.shared_buildings();
+    assert_eq!(shared.len(), 1);
+    let building = crate::ids::BuildingId::new("9001");
+    assert_eq!(shared[&building], [&"101".into(), &"102".into()]);
+}

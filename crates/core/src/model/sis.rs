@@ -98,6 +98,15 @@ impl SisRole {
             SisRole::Guardian => "guardian",
         }
     }
+
+    /// The plural, in words: "students", "teachers", "guardians".
+    pub fn plural(self) -> &'static str {
+        match self {
+            SisRole::Student => "students",
+            SisRole::Teacher => "teachers",
+            SisRole::Guardian => "guardians",
+        }
+    }
 }
 
 /// Whether a person is current.

@@ -183,6 +183,10 @@ fn skip_words(reason: &SkipReason) -> (&'static str, &'static str) {
             "role_not_synced",
             "the person's role is set to Do not sync in the building",
         ),
+        SkipReason::RoleUnset { .. } => (
+            "role_unset",
+            "the building's role map sets no role for the person's SIS role (`rostersync roles set`)",
+        ),
         SkipReason::NotActive { .. } => (
             "not_active",
             "inactive or withdrawn in the SIS, with no LMS account to keep",
@@ -377,6 +381,11 @@ mod tests {
             SkipReason::RoleNotSynced {
                 role: SisRole::Guardian,
                 school: SchoolKey::new("1"),
+            },
+            SkipReason::RoleUnset {
+                role: SisRole::Teacher,
+                school: SchoolKey::new("1"),
+                building: "9001".into(),
             },
             SkipReason::NotActive {
                 status: PersonStatus::Withdrawn,

@@ -22,6 +22,7 @@ use chrono::NaiveDate;
 
 pub use digest::{EXAMPLES, Example, PlanDigest, ReasonGroup};
 pub use render::{RenderOptions, render_json, render_listing, render_text};
+pub use sections::grading_period_title;
 pub use simulate::{IdSource, simulate_apply};
 pub use summary::{EntityCounts, PlanSummary};
 pub use types::{

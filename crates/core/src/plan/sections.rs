@@ -120,9 +120,6 @@ fn period_for(
     }
 }
 
-/// "Lincoln High Q1 2025-26": grading period titles are unique in the
-/// district. A school name too long for the LMS is cut, never the term and
-/// the years that tell its periods apart.
 fn period_title(b: &Builder<'_>, term: &Term) -> Fitted<'static> {
     let school = b
         .input
@@ -130,14 +127,54 @@ fn period_title(b: &Builder<'_>, term: &Term) -> Fitted<'static> {
         .schools
         .iter()
         .find(|school| school.key == term.school)
-        .map_or(term.school.as_str(), |school| school.name.trim());
-    let when = format!(
-        "{} {}-{:02}",
-        term.title.trim(),
-        term.school_year - 1,
-        term.school_year.rem_euclid(100)
-    );
+        .map_or(term.school.as_str(), |school| school.name.as_str());
+    grading_period_title(term, school)
+}
+
+/// The title of the grading period made from a term: "Lincoln High Q1
+/// 2025-26", since grading period titles are unique in the district. The
+/// school year is named once: a term title that already holds it ("2025-26
+/// Semester 1", "S1 2025-2026", "Fall 2025") is not followed by it again.
+/// A school name too long for the LMS is cut, never the term and the years
+/// that tell its periods apart.
+pub fn grading_period_title(term: &Term, school_name: &str) -> Fitted<'static> {
+    let title = term.title.trim();
+    let when = if names_school_year(title, term.school_year) {
+        title.to_owned()
+    } else {
+        format!(
+            "{title} {}-{:02}",
+            term.school_year - 1,
+            term.school_year.rem_euclid(100)
+        )
+    };
+    let school = school_name.trim();
+    let school = if school.is_empty() {
+        term.school.as_str()
+    } else {
+        school
+    };
     lms_text::fit_with_suffix(school, &when, TextKind::Title)
+}
+
+/// Whether a term title already names its school year (ending in `year`):
+/// either calendar year in full, or the short "25-26" / "25/26" form.
+fn names_school_year(title: &str, year: i32) -> bool {
+    let short = |sep: char| {
+        format!(
+            "{:02}{sep}{:02}",
+            (year - 1).rem_euclid(100),
+            year.rem_euclid(100)
+        )
+    };
+    [
+        year.to_string(),
+        (year - 1).to_string(),
+        short('-'),
+        short('/'),
+    ]
+    .iter()
+    .any(|needle| title.contains(needle.as_str()))
 }
 
 /// Where each SIS section's enrollments go, and the state of each target section.

@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::entity::{Action, Entity};
 use crate::ids::{
-    CourseId, CourseKey, EnrollmentId, GradingPeriodId, PersonKey, SchoolKey, SectionId,
-    SectionKey, TermKey, UserId,
+    BuildingId, CourseId, CourseKey, EnrollmentId, GradingPeriodId, PersonKey, SchoolKey,
+    SectionId, SectionKey, TermKey, UserId,
 };
 use crate::lms_text::Unfit;
 use crate::model::lms::{CourseFields, UserFields};
@@ -324,6 +324,16 @@ pub enum SkipReason {
         /// The building whose role map says so.
         school: SchoolKey,
     },
+    /// The role map of the person's building sets no LMS role for their
+    /// SIS role (or the building has no role map).
+    RoleUnset {
+        /// The role.
+        role: SisRole,
+        /// The SIS school whose role map leaves it unset.
+        school: SchoolKey,
+        /// The LMS building the school is mapped to.
+        building: BuildingId,
+    },
     /// The person is inactive or withdrawn and has no LMS account to keep.
     NotActive {
         /// The SIS status.
@@ -464,6 +474,17 @@ impl fmt::Display for SkipReason {
             SkipReason::RoleNotSynced { role, school } => write!(
                 f,
                 "role {} is set to Do not sync in school {school}",
+                role.as_str()
+            ),
+            SkipReason::RoleUnset {
+                role,
+                school,
+                building,
+            } => write!(
+                f,
+                "the role map of school {school} (building {building}) sets no role for {}: \
+                 rostersync roles set {school} {} ROLE (an LMS role title or id, or do_not_sync)",
+                role.plural(),
                 role.as_str()
             ),
             SkipReason::NotActive { status } => write!(

@@ -314,12 +314,19 @@ fn placement<'a>(
             school: first_mapped.clone(),
         });
     };
-    let role = match facts.roles.map(|map| map.target(person.role)) {
+    let role = match facts.roles.and_then(|map| map.target(person.role)) {
         Some(RoleTarget::Lms(role)) => role,
-        Some(RoleTarget::DoNotSync) | None => {
+        Some(RoleTarget::DoNotSync) => {
             return Err(SkipReason::RoleNotSynced {
                 role: person.role,
                 school: home.clone(),
+            });
+        }
+        None => {
+            return Err(SkipReason::RoleUnset {
+                role: person.role,
+                school: home.clone(),
+                building: facts.building.clone(),
             });
         }
     };

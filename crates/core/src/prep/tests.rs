@@ -32,9 +32,9 @@ fn mapping() -> MappingConfig {
         .into_iter()
         .map(|school| {
             let map = RoleMap {
-                student: RoleTarget::Lms(RoleId::new("R-S")),
-                teacher: RoleTarget::Lms(RoleId::new("R-T")),
-                guardian: RoleTarget::DoNotSync,
+                student: Some(RoleTarget::Lms(RoleId::new("R-S"))),
+                teacher: Some(RoleTarget::Lms(RoleId::new("R-T"))),
+                guardian: Some(RoleTarget::DoNotSync),
             };
             (SchoolKey::from(school), map)
         })

@@ -97,11 +97,11 @@ pub(crate) fn mapping(
         spec.schools.insert(school.key.clone(), building.id.clone());
         spec.roles.insert(
             school.key.clone(),
-            RoleMap {
-                student: RoleTarget::Lms(RoleId::new(STUDENT_ROLE_ID)),
-                teacher: RoleTarget::Lms(RoleId::new(TEACHER_ROLE_ID)),
-                guardian: RoleTarget::Lms(RoleId::new(PARENT_ROLE_ID)),
-            },
+            RoleMap::all(
+                RoleTarget::Lms(RoleId::new(STUDENT_ROLE_ID)),
+                RoleTarget::Lms(RoleId::new(TEACHER_ROLE_ID)),
+                RoleTarget::Lms(RoleId::new(PARENT_ROLE_ID)),
+            ),
         );
         for slot in TermSlot::ALL {
             let target = period_id(slot).map_or(TermTarget::Create, TermTarget::Existing);

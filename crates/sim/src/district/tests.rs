@@ -439,9 +439,9 @@ fn mapping_and_directory_fit_the_district() {
     );
     let role = |id: &str| d.lms_directory.roles.iter().find(|r| r.id.as_str() == id);
     for map in d.mapping.roles.values() {
-        assert_eq!(map.student, RoleTarget::Lms(STUDENT_ROLE_ID.into()));
-        assert_eq!(map.teacher, RoleTarget::Lms(TEACHER_ROLE_ID.into()));
-        assert_eq!(map.guardian, RoleTarget::Lms(PARENT_ROLE_ID.into()));
+        assert_eq!(map.student, Some(RoleTarget::Lms(STUDENT_ROLE_ID.into())));
+        assert_eq!(map.teacher, Some(RoleTarget::Lms(TEACHER_ROLE_ID.into())));
+        assert_eq!(map.guardian, Some(RoleTarget::Lms(PARENT_ROLE_ID.into())));
     }
     assert!(role(TEACHER_ROLE_ID).is_some_and(|r| r.faculty && r.title == "Teacher"));
     assert!(role(PARENT_ROLE_ID).is_some_and(|r| !r.faculty && r.title == "Parent"));

@@ -215,6 +215,52 @@ fn withdrawn_student_is_not_created_and_loses_enrollments_but_keeps_account() {
 }
 
 #[test]
+fn an_unset_role_is_a_skip_that_says_which_command_sets_it() {
+    let mut world = World::basic();
+    world.person("T9", SisRole::Teacher, "Tess", "Teach", "101");
+    world.spec.roles.get_mut("101").unwrap().teacher = None;
+    let plan = world.plan(SyncScope::Users);
+    let reason = skip_reason(&plan, Entity::User, "T9");
+    assert_eq!(
+        reason,
+        &SkipReason::RoleUnset {
+            role: SisRole::Teacher,
+            school: "101".into(),
+            building: "9001".into(),
+        }
+    );
+    let words = reason.to_string();
+    assert!(
+        words.contains("sets no role for teachers")
+            && words.contains("rostersync roles set 101 teacher"),
+        "{words}"
+    );
+}
+
+#[test]
+fn a_period_title_names_the_school_year_once() {
+    let mut world = World::basic();
+    let term = world
+        .sis
+        .terms
+        .iter_mut()
+        .find(|t| t.key.as_str() == "101-S1")
+        .unwrap();
+    term.title = "2025-26 Semester 1".into();
+    let plan = world.plan(SyncScope::Sections);
+    let titles: Vec<&str> = plan
+        .grading_periods
+        .iter()
+        .map(|op| op.title.as_str())
+        .collect();
+    assert!(
+        titles.contains(&"Lincoln High 2025-26 Semester 1"),
+        "{titles:?}"
+    );
+    assert!(titles.contains(&"Adams Middle S1 2025-26"), "{titles:?}");
+}
+
+#[test]
 fn do_not_sync_role_and_unmapped_school_are_skips_with_reasons() {
     let mut world = World::basic();
     world.person("G1", SisRole::Guardian, "Gus", "Guardian", "101");
@@ -544,7 +590,7 @@ fn terms_titled_alike_create_periods_with_distinct_titles() {
 fn role_map_change_to_do_not_sync_drops_enrollments_and_trips_the_threshold() {
     let mut world = World::basic();
     world.sync();
-    world.spec.roles.get_mut("101").unwrap().student = RoleTarget::DoNotSync;
+    world.spec.roles.get_mut("101").unwrap().student = Some(RoleTarget::DoNotSync);
     let plan = world.plan(SyncScope::All);
     let summary = PlanSummary::of(&plan);
     assert_eq!(summary.count(Entity::Enrollment, Action::Remove), 2);

@@ -15,7 +15,7 @@ const FAMILY: &str = "family@example.org";
 /// The basic world with guardians synced as parents in school 101.
 fn with_guardians() -> World {
     let mut w = World::basic();
-    w.spec.roles.get_mut("101").unwrap().guardian = RoleTarget::Lms("1216".into());
+    w.spec.roles.get_mut("101").unwrap().guardian = Some(RoleTarget::Lms("1216".into()));
     w
 }
 

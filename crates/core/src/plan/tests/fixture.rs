@@ -110,9 +110,9 @@ impl World {
             spec.roles.insert(
                 school.clone(),
                 RoleMap {
-                    student: RoleTarget::Lms(RoleId::new("1214")),
-                    teacher: RoleTarget::Lms(RoleId::new("1215")),
-                    guardian: RoleTarget::DoNotSync,
+                    student: Some(RoleTarget::Lms(RoleId::new("1214"))),
+                    teacher: Some(RoleTarget::Lms(RoleId::new("1215"))),
+                    guardian: Some(RoleTarget::DoNotSync),
                 },
             );
             spec.terms

@@ -35,7 +35,7 @@ fn check(name: &str, world: &World) {
 fn messy() -> World {
     let mut w = World::new();
     w.spec.options.guardian_links = true;
-    w.spec.roles.get_mut("101").unwrap().guardian = RoleTarget::Lms("1216".into());
+    w.spec.roles.get_mut("101").unwrap().guardian = Some(RoleTarget::Lms("1216".into()));
     w.teacher("T1", "Siobhán", "O'Brien", "101")
         .other_schools
         .push("102".into());

@@ -135,9 +135,9 @@ fn mapping() -> MappingConfig {
     spec.roles.insert(
         "101".into(),
         RoleMap {
-            student: RoleTarget::Lms("1214".into()),
-            teacher: RoleTarget::Lms("1215".into()),
-            guardian: RoleTarget::DoNotSync,
+            student: Some(RoleTarget::Lms("1214".into())),
+            teacher: Some(RoleTarget::Lms("1215".into())),
+            guardian: Some(RoleTarget::DoNotSync),
         },
     );
     spec.selection = Selection {
