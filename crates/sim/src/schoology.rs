@@ -56,6 +56,7 @@ mod db;
 mod directory;
 mod enrollments;
 mod grades;
+mod hold;
 mod limits;
 mod meter;
 mod model;
@@ -354,6 +355,7 @@ impl SchoologySimBuilder {
             db: Mutex::new(db),
             verifier: Mutex::new(verifier),
             meter: Mutex::new(meter::Meter::new(self.rate_limit)),
+            hold: hold::Hold::default(),
         });
         let faults = Faults::new();
         let app = Router::new()
@@ -428,6 +430,20 @@ impl RunningSchoology {
     /// The fault switches (latency, failures, 429 storms, drops, slow bodies).
     pub fn faults(&self) -> &Faults {
         &self.faults
+    }
+
+    /// Holds the answer to one write: after `pass` writes of `method` on
+    /// `route` (a route pattern such as `users`, `courses/{id}/sections` or
+    /// `sections/{id}/enrollments`), the next one is applied but never
+    /// answered, and the returned `Notify` is notified. One write is held per
+    /// arming; later writes are answered again.
+    pub fn hold_answer(
+        &self,
+        method: &str,
+        route: &str,
+        pass: usize,
+    ) -> std::sync::Arc<tokio::sync::Notify> {
+        self.shared.hold.arm(method, route, pass)
     }
 
     /// What was counted so far.

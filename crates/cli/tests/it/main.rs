@@ -8,6 +8,7 @@ mod check;
 mod config;
 mod flow;
 mod grades;
+mod kills;
 mod mapping;
 mod oneroster;
 mod output;

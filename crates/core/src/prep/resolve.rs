@@ -33,23 +33,31 @@ pub(super) fn decide<Id: Ord + Clone>(
         hits.positions.into_iter().map(|at| (id(at), at)).collect();
     candidates.sort();
     candidates.dedup_by(|a, b| a.0 == b.0);
-    let more = hits.more || candidates.len() > MAX_CANDIDATES;
-    candidates.truncate(MAX_CANDIDATES);
-    match candidates.as_slice() {
-        [] => MatchOutcome::Unmatched,
-        [(lms_id, at)] if !more => match other_key(*at) {
+    // An account that carries another SIS key belongs to that record: it is
+    // never one of this record's candidates (after a run cut short, the
+    // accounts it made for namesakes would otherwise hold this one back).
+    let (mut own, others): (Vec<_>, Vec<_>) = candidates
+        .into_iter()
+        .partition(|(_, at)| other_key(*at).is_none());
+    let more = hits.more || own.len() > MAX_CANDIDATES;
+    own.truncate(MAX_CANDIDATES);
+    match (own.as_slice(), others.as_slice()) {
+        // The only account found is another record's: say so.
+        ([], [(lms_id, at)]) if !hits.more => match other_key(*at) {
             Some(key) => MatchOutcome::Conflicting {
                 lms_id: lms_id.clone(),
                 how,
                 reason: ConflictReason::OtherKey { key },
             },
-            None => MatchOutcome::Matched {
-                lms_id: lms_id.clone(),
-                how,
-            },
+            None => MatchOutcome::Unmatched,
+        },
+        ([], _) => MatchOutcome::Unmatched,
+        ([(lms_id, _)], _) if !more => MatchOutcome::Matched {
+            lms_id: lms_id.clone(),
+            how,
         },
         _ => MatchOutcome::Ambiguous {
-            candidates: candidates.into_iter().map(|(lms_id, _)| lms_id).collect(),
+            candidates: own.into_iter().map(|(lms_id, _)| lms_id).collect(),
             more,
             how,
         },

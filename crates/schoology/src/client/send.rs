@@ -218,6 +218,17 @@ async fn attempt(
         status,
         snippet: snippet(&bytes),
     };
+    // Refused before anything was done, and only for its signature's
+    // timestamp or nonce: concurrent requests (or another process with the
+    // same key) reached the server out of order across a second. Signed
+    // again, it goes through; any method may be sent again.
+    if status == 401 && is_replay_refusal(&bytes) {
+        return Attempt::Retry {
+            retry_after: None,
+            error,
+            rate_limited: false,
+        };
+    }
     if status >= 500 && safe {
         Attempt::Retry {
             retry_after: None,
@@ -227,6 +238,12 @@ async fn attempt(
     } else {
         Attempt::Fail(error)
     }
+}
+
+/// Schoology's answer to a timestamp older than one it saw, or a nonce used
+/// twice in one second (its documented words).
+fn is_replay_refusal(body: &[u8]) -> bool {
+    String::from_utf8_lossy(body).contains("possible replay attack")
 }
 
 fn transport_failure(error: reqwest::Error, method: &str, endpoint: &str, safe: bool) -> Attempt {

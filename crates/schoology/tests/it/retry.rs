@@ -107,6 +107,67 @@ async fn a_500_on_a_non_idempotent_write_is_not_retried() {
 }
 
 #[tokio::test]
+async fn a_write_refused_as_a_replay_is_signed_again_and_sent_again() {
+    let server = server().await;
+    // Another request with a later timestamp reached the server first.
+    Mock::given(method("POST"))
+        .and(path("/v1/gradingperiods"))
+        .respond_with(ResponseTemplate::new(401).set_body_string(
+            "Duplicate timestamp/nonce combination, possible replay attack. Request rejected.",
+        ))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v1/gradingperiods"))
+        .respond_with(ResponseTemplate::new(201).set_body_string(
+            r#"{"id": 55, "title": "Fall", "start": "2025-08-25", "end": "2025-12-19"}"#,
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let period = NewGradingPeriod {
+        title: "Fall".into(),
+        start: "2025-08-25".into(),
+        end: "2025-12-19".into(),
+    };
+    client(&server)
+        .create_grading_period(&period)
+        .await
+        .unwrap();
+    let sent = received(&server).await;
+    assert_eq!(sent.len(), 2);
+    let nonce = |i: usize| {
+        let header = sent[i]
+            .headers
+            .get("authorization")
+            .unwrap()
+            .to_str()
+            .unwrap();
+        header
+            .split(',')
+            .find(|part| part.contains("oauth_nonce"))
+            .unwrap()
+            .to_owned()
+    };
+    assert_ne!(nonce(0), nonce(1), "signed again");
+}
+
+#[tokio::test]
+async fn another_401_is_not_retried() {
+    let server = server().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/roles"))
+        .respond_with(ResponseTemplate::new(401).set_body_string("Invalid consumer key"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let error = client(&server).roles().await.unwrap_err();
+    assert_eq!(error.status(), Some(401));
+}
+
+#[tokio::test]
 async fn a_refused_connection_was_never_sent() {
     // Bind a port, then free it, so nothing listens there.
     let port = std::net::TcpListener::bind("127.0.0.1:0")

@@ -23,6 +23,8 @@ pub(crate) struct Shared {
     pub(crate) db: Mutex<Db>,
     pub(crate) verifier: Mutex<Verifier>,
     pub(crate) meter: Mutex<Meter>,
+    /// A write whose answer is never sent, when a test arms one.
+    pub(crate) hold: super::hold::Hold,
 }
 
 /// Locks a mutex; a panic elsewhere while holding it leaves data a test can still read.
@@ -146,6 +148,9 @@ pub(crate) async fn handle(State(shared): State<Arc<Shared>>, request: Request) 
         meter.counters.writes += 1;
         meter.counters.records_written += reply.written;
         meter.counters.deletes += reply.deleted;
+    }
+    if write {
+        shared.hold.after_write(&call.method, &route).await;
     }
     reply.into_response()
 }

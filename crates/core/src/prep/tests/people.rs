@@ -163,6 +163,51 @@ fn two_same_name_accounts_in_one_building_are_ambiguous() {
 }
 
 #[test]
+fn namesakes_that_carry_other_sis_keys_are_not_candidates() {
+    // A run cut short made accounts for two namesakes (their keys in the
+    // unique field): the third, not yet made, is not held back by them.
+    let report = people_report(
+        vec![person("S3", "Ann", "Lee")],
+        vec![
+            with_uid(user("u1", "Ann", "Lee", "B1"), "S1"),
+            with_uid(user("u2", "Ann", "Lee", "B1"), "S2"),
+        ],
+        &Links::default(),
+    );
+    assert_eq!(outcome(&report.users, "S3"), &MatchOutcome::Unmatched);
+    // Beside an account of no one, that one is the match.
+    let report = people_report(
+        vec![person("S3", "Ann", "Lee")],
+        vec![
+            with_uid(user("u1", "Ann", "Lee", "B1"), "S1"),
+            user("u7", "Ann", "Lee", "B1"),
+        ],
+        &Links::default(),
+    );
+    assert_eq!(
+        outcome(&report.users, "S3"),
+        &matched_user("u7", MatchMethod::Name)
+    );
+    // Alone, another record's account is a conflict the report names.
+    let report = people_report(
+        vec![person("S3", "Ann", "Lee")],
+        vec![with_uid(user("u1", "Ann", "Lee", "B1"), "S1")],
+        &Links::default(),
+    );
+    assert!(
+        matches!(
+            outcome(&report.users, "S3"),
+            MatchOutcome::Conflicting {
+                reason: ConflictReason::OtherKey { key },
+                ..
+            } if key == "S1"
+        ),
+        "{:?}",
+        outcome(&report.users, "S3")
+    );
+}
+
+#[test]
 fn a_crowd_of_candidates_lists_the_lowest_ids_and_flags_more() {
     let crowd: Vec<_> = (0..25)
         .rev()
