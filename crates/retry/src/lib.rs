@@ -232,6 +232,9 @@ mod tests {
         })
         .await;
         let failed = result.unwrap_err();
-        assert_eq!((failed.error, failed.attempts, tries.get()), ("refused", 1, 1));
+        assert_eq!(
+            (failed.error, failed.attempts, tries.get()),
+            ("refused", 1, 1)
+        );
     }
 }
