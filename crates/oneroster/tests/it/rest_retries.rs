@@ -1,11 +1,13 @@
 //! The REST client tries transient failures again over the OneRoster
 //! simulator: one 500, dropped connection or 429 on a page GET (or on the
 //! token request) costs one request more and reads the same records; a
-//! 404 is not tried again; a lasting outage says how often it tried.
+//! 404 is not tried again, nor a PUT answered 5xx; a lasting outage says
+//! how often it tried.
 
 use rostersync_oneroster::rest::{OneRosterRest, Query, RestError, Service};
 use rostersync_ports::{ErrorKind, PortError};
 use rostersync_sim::oneroster::{OneRosterSim, RunningOneRoster};
+use serde_json::json;
 
 use crate::fixture::{DELTA_1_2, MINIMAL_1_1};
 use crate::rest_conformance::{client_oauth1, client_oauth2, sim_oauth1, sim_oauth2};
@@ -116,4 +118,50 @@ async fn a_503_on_the_token_request_is_tried_again() {
     assert!(!read.is_empty());
     assert_eq!(sim.requests_to("/oauth/token"), 2);
     assert_eq!(sim.tokens_issued(), 1);
+}
+
+#[tokio::test]
+async fn a_put_answered_503_is_not_repeated_but_a_429_is() {
+    let sim = sim_1_1().await;
+    let client = client_oauth1(&sim, 2);
+    let body = json!({"category": {"sourcedId": "cat-1", "title": "Homework"}});
+    sim.faults().only_on("/categories/cat-1");
+
+    sim.faults().fail_next(1, 503);
+    let error = client
+        .client()
+        .put(Service::Gradebook, "/categories/cat-1", &body)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            RestError::Status {
+                status: 503,
+                attempts: 1,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert_eq!(
+        sim.requests_to("/categories/cat-1"),
+        1,
+        "the write may have landed"
+    );
+    assert!(sim.gradebook("categories").is_empty());
+
+    sim.faults().rate_limit_next(1, 0);
+    let status = client
+        .client()
+        .put(Service::Gradebook, "/categories/cat-1", &body)
+        .await
+        .unwrap();
+    assert_eq!(status, 201);
+    assert_eq!(
+        sim.requests_to("/categories/cat-1"),
+        3,
+        "a 429 was not applied"
+    );
+    assert_eq!(sim.gradebook("categories").len(), 1);
 }
