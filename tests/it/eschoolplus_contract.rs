@@ -15,7 +15,7 @@ use rostersync_core::model::grades::{GradeItem, GradeWrite, Score, ScoreStatus};
 use rostersync_core::model::sis::{
     EnrollmentRole, Person, PersonName, PersonStatus, SisRole, SisSnapshot,
 };
-use rostersync_eschoolplus::{Credentials, EspAdapter, EspError, Options, Password};
+use rostersync_eschoolplus::{Credentials, EspAdapter, EspError, Options, Password, RetryPolicy};
 use rostersync_ports::{GradeSink, SisRequest, SisSource, WriteResult};
 use rostersync_sim::district::{District, DistrictSize, generate};
 use rostersync_sim::eschoolplus::{
@@ -31,7 +31,9 @@ pub(crate) fn adapter(sim: &RunningEsp) -> EspAdapter {
             login_name: sim.login_name().to_owned(),
             password: Password::new(sim.password()),
         },
-        Options::for_date(today).with_polling(Duration::from_millis(1), 50),
+        Options::for_date(today)
+            .with_polling(Duration::from_millis(1), 50)
+            .with_retry(RetryPolicy::fast(), 2),
     )
 }
 
@@ -709,7 +711,9 @@ fn with_credentials(sim: &RunningEsp, site_code: &str, password: &str) -> EspAda
             login_name: sim.login_name().to_owned(),
             password: Password::new(password),
         },
-        Options::for_date(today).with_polling(Duration::from_millis(1), 50),
+        Options::for_date(today)
+            .with_polling(Duration::from_millis(1), 50)
+            .with_retry(RetryPolicy::fast(), 2),
     )
 }
 
@@ -775,15 +779,26 @@ async fn the_client_reports_refused_logons_unknown_sites_permissions_old_version
         .unwrap();
     assert!(schools.is_empty());
 
+    // One 503 or dropped connection is tried again; a lasting outage is
+    // reported with the number of attempts.
     sim.faults().fail_next(1, 503);
+    assert!(adapter(&sim).read_schools().await.is_ok());
+    sim.faults().drop_next(1);
+    assert!(adapter(&sim).read_schools().await.is_ok());
+    sim.faults().fail_next(4, 503);
     let failed = adapter(&sim).read_schools().await;
     assert!(
-        matches!(failed, Err(EspError::Status { status: 503, .. })),
+        matches!(
+            failed,
+            Err(EspError::Status {
+                status: 503,
+                attempts: 4,
+                ..
+            })
+        ),
         "{failed:?}"
     );
     assert!(adapter(&sim).read_schools().await.is_ok());
-    sim.faults().drop_next(1);
-    assert!(adapter(&sim).read_schools().await.is_err());
     // Slow bodies arrive whole.
     sim.faults().slow_bodies(Some(Duration::from_micros(50)));
     let (schools, _) = adapter(&sim).read_schools().await.unwrap();

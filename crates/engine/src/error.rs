@@ -46,6 +46,20 @@ pub enum EngineError {
         /// The scope of the run.
         scope: SyncScope,
     },
+    /// A queued job failed for a reason that may pass (a port unavailable or
+    /// rate limited, a SIS task that failed in every run) as many times as
+    /// the queue allows, and was dropped; the last failure is the source.
+    #[error(
+        "the job failed {attempts} times in a row for a reason that may pass (the last failure \
+         follows) and was dropped from the queue; the next scheduled or queued sync tries again"
+    )]
+    GaveUp {
+        /// Failed attempts, the last one included.
+        attempts: u32,
+        /// The last failure.
+        #[source]
+        source: Box<EngineError>,
+    },
     /// The plan exceeds a safety threshold and the run was not forced; the
     /// run is recorded with status `StoppedByThreshold` and nothing was written.
     #[error("{}", threshold_message(report))]
@@ -146,6 +160,7 @@ impl EngineError {
             | EngineError::Lms { source, .. }
             | EngineError::Gradebook { source, .. }
             | EngineError::Store { source, .. } => Some(source.kind()),
+            EngineError::GaveUp { source, .. } => source.port_kind(),
             _ => None,
         }
     }
@@ -153,8 +168,13 @@ impl EngineError {
 
 impl EngineError {
     /// Whether trying again later may succeed without anyone changing
-    /// anything: the lock is held, or a port was unavailable or rate limited.
+    /// anything: the lock is held, or a port was unavailable or rate limited
+    /// (a SIS task that failed in every run counts as unavailable). A job
+    /// the queue gave up on is not: it was tried enough.
     pub fn is_transient(&self) -> bool {
+        if matches!(self, EngineError::GaveUp { .. }) {
+            return false;
+        }
         matches!(
             self,
             EngineError::AlreadyRunning { .. } | EngineError::LockLost { .. }

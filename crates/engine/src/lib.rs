@@ -40,5 +40,5 @@ pub use error::EngineError;
 pub use grades::{GradeOptions, GradeReport, Requester, written_setting};
 pub use prep::{PrepOutcome, PrepRead};
 pub use progress::{NoProgress, Progress, Stage};
-pub use queue::{NextJob, Tick};
+pub use queue::{MAX_JOB_ATTEMPTS, NextJob, Tick};
 pub use report::{EngineOptions, MAX_BATCH, RunOptions, RunReport};

@@ -4,10 +4,28 @@
 use chrono::{DateTime, Utc};
 use rostersync_core::SyncScope;
 use rostersync_core::schedule::{self, Decision, NextRun, ScheduleMode, ScheduleState};
-use rostersync_ports::{Job, OutcomeFilter, RecordOutcome, RunRecord, Trigger};
+use rostersync_ports::{
+    ErrorKind, Job, OutcomeFilter, PortError, RecordOutcome, RunRecord, Trigger,
+};
 
 use crate::engine::Engine;
 use crate::error::{EngineError, store};
+
+/// How many times in a row a job may fail for a reason that may pass
+/// before the queue drops it.
+pub const MAX_JOB_ATTEMPTS: u32 = 3;
+
+/// The settings entry that counts the failed attempts of the head job.
+const ATTEMPTS_SETTING: &str = "queue_head_failed_attempts";
+
+/// The failed attempts of one job, kept in the store's settings: only the
+/// head job can fail and stay, so one entry is enough; it names the whole
+/// job, so a later job with a reused id starts from zero.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct FailedAttempts {
+    job: Job,
+    failed: u32,
+}
 use crate::report::{RunOptions, RunReport};
 
 /// What [`Engine::run_next`] did.
@@ -18,13 +36,18 @@ pub enum NextJob {
     /// The queue is empty.
     Empty,
     /// The head job cannot start yet: an overlapping sync holds the lock, or
-    /// a port was unavailable or rate limited ([`EngineError::is_transient`]).
-    /// It stays at the head of the queue.
+    /// its run failed for a reason that may pass
+    /// ([`EngineError::is_transient`]: a port unavailable or rate limited).
+    /// It stays at the head of the queue and runs again at the next check;
+    /// after [`MAX_JOB_ATTEMPTS`] such failures in a row it is dropped
+    /// instead ([`NextJob::Ran`] with [`EngineError::GaveUp`]).
     Waiting {
         /// The job.
         job: Job,
         /// Why it waits.
         error: EngineError,
+        /// Its failed runs so far (0 while it only waits for the lock).
+        failed_attempts: u32,
     },
     /// The head job ran (or was refused for good) and left the queue.
     Ran {
@@ -65,8 +88,11 @@ impl Engine {
     /// Runs the job at the head of the queue, if any. Jobs run strictly in
     /// queue order: while the head job waits for a lock, nothing behind it
     /// starts. A job leaves the queue once it ran, whatever its result, except
-    /// when it must wait: for the lock, or because a port was unavailable
-    /// (a failed attempt is recorded as a failed run; trying again is safe).
+    /// when it must wait: for the lock, or because its run failed for a
+    /// reason that may pass (a port unavailable or rate limited; a failed
+    /// attempt is recorded as a failed run; trying again is safe). Such
+    /// failures are counted in the store; the [`MAX_JOB_ATTEMPTS`]-th in a
+    /// row drops the job with [`EngineError::GaveUp`].
     ///
     /// # Errors
     ///
@@ -81,20 +107,66 @@ impl Engine {
             return Ok(NextJob::Empty);
         };
         let result = self.run(job.scope, job.trigger, RunOptions::at(now)).await;
-        match result {
+        let result = match result {
             Err(error @ EngineError::AlreadyRunning { .. }) => {
-                return Ok(NextJob::Waiting { job, error });
+                let failed_attempts = self.failed_attempts(&job).await?;
+                return Ok(NextJob::Waiting {
+                    job,
+                    error,
+                    failed_attempts,
+                });
             }
             Err(error) if error.is_transient() => {
-                return Ok(NextJob::Waiting { job, error });
+                let attempts = self.failed_attempts(&job).await? + 1;
+                self.save_failed_attempts(&job, attempts).await?;
+                if attempts < MAX_JOB_ATTEMPTS {
+                    return Ok(NextJob::Waiting {
+                        job,
+                        error,
+                        failed_attempts: attempts,
+                    });
+                }
+                tracing::warn!(job = job.id, attempts, %error, "dropping a job that kept failing");
+                Err(EngineError::GaveUp {
+                    attempts,
+                    source: Box::new(error),
+                })
             }
-            _ => {}
-        }
+            other => other,
+        };
         self.store
             .dequeue(job.id)
             .await
             .map_err(store("remove a finished job"))?;
         Ok(NextJob::Ran { job, result })
+    }
+
+    /// The failed attempts recorded for `job` (0 when the record names
+    /// another job or cannot be read).
+    async fn failed_attempts(&self, job: &Job) -> Result<u32, EngineError> {
+        let text = self
+            .store
+            .setting(ATTEMPTS_SETTING)
+            .await
+            .map_err(store("read the failed attempts of the head job"))?;
+        Ok(text
+            .and_then(|text| serde_json::from_str::<FailedAttempts>(&text).ok())
+            .filter(|record| record.job == *job)
+            .map_or(0, |record| record.failed))
+    }
+
+    async fn save_failed_attempts(&self, job: &Job, failed: u32) -> Result<(), EngineError> {
+        let what = "count the failed attempts of the head job";
+        let record = FailedAttempts {
+            job: job.clone(),
+            failed,
+        };
+        let text = serde_json::to_string(&record)
+            .map_err(|error| store(what)(PortError::new(ErrorKind::Other, error.to_string())))?;
+        self.store
+            .save_setting(ATTEMPTS_SETTING, &text)
+            .await
+            .map_err(store(what))
     }
 
     /// Asks the schedule policy whether a scheduled sync is due at `now`;

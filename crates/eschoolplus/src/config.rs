@@ -7,6 +7,8 @@ use std::time::Duration;
 use chrono::{Datelike, NaiveDate};
 use url::Url;
 
+use rostersync_retry::RetryPolicy;
+
 use crate::assumptions::APP_PATH;
 use crate::error::{EspError, EspResult};
 
@@ -97,11 +99,20 @@ pub struct Options {
     pub max_polls: u32,
     /// Timeout of one HTTP request.
     pub request_timeout: Duration,
+    /// How requests are tried again after a transient failure: a 5xx
+    /// answer to a request safe to repeat, a dropped connection or timeout,
+    /// a 429 (after its `Retry-After`). Never a 4xx other than 429, and
+    /// never an upload write that may have been applied.
+    pub retry: RetryPolicy,
+    /// How many times a download task the server reports as failed is run
+    /// again before [`EspError::TaskFailed`].
+    pub task_reruns: u32,
 }
 
 impl Options {
     /// Options for the school year that contains `today`, polling every two
-    /// seconds for at most thirty minutes.
+    /// seconds for at most thirty minutes, with the default retry policy
+    /// (four attempts per request) and two reruns of a failed download task.
     pub fn for_date(today: NaiveDate) -> Self {
         Options {
             school_year: school_year_for(today),
@@ -109,7 +120,16 @@ impl Options {
             poll_interval: Duration::from_secs(2),
             max_polls: 900,
             request_timeout: Duration::from_secs(300),
+            retry: RetryPolicy::default(),
+            task_reruns: 2,
         }
+    }
+
+    /// The same options with another retry policy and number of task reruns.
+    pub fn with_retry(mut self, retry: RetryPolicy, task_reruns: u32) -> Self {
+        self.retry = retry;
+        self.task_reruns = task_reruns;
+        self
     }
 
     /// The same options with another school year.

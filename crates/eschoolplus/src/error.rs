@@ -34,13 +34,15 @@ pub enum EspError {
         offered: Vec<String>,
     },
     /// The host could not be reached, or TLS failed.
-    #[error("cannot reach eSchoolPLUS at {url}")]
+    #[error("cannot reach eSchoolPLUS at {url}{}", tries(*attempts))]
     Unreachable {
         /// The address tried (without credentials).
         url: String,
         /// The cause.
         #[source]
         source: reqwest::Error,
+        /// Attempts made, the first one included.
+        attempts: u32,
     },
     /// The session expired again right after logging on again.
     #[error("the eSchoolPLUS session expired twice in a row during {what}")]
@@ -48,13 +50,19 @@ pub enum EspError {
         /// The request that failed.
         what: String,
     },
-    /// A server task (a download or upload run) failed.
-    #[error("eSchoolPLUS task {task:?} failed: {description}")]
+    /// A server task (a download or upload run) failed; a download is run
+    /// again a bounded number of times before this is returned.
+    #[error(
+        "eSchoolPLUS task {task:?} failed{}: {description}",
+        if *runs > 1 { format!(" in each of {runs} runs") } else { String::new() }
+    )]
     TaskFailed {
         /// The task's name.
         task: String,
-        /// The server's description of the error.
+        /// The server's description of the (last) error.
         description: String,
+        /// How many times the task was run.
+        runs: u32,
     },
     /// A server task did not finish within the wait allowed.
     #[error("eSchoolPLUS task {task:?} did not finish after {polls} polls")]
@@ -87,21 +95,40 @@ pub enum EspError {
         message: String,
     },
     /// The server answered with an unexpected HTTP status.
-    #[error("eSchoolPLUS answered {status} to {what}")]
+    #[error("eSchoolPLUS answered {status} to {what}{}", tries(*attempts))]
     Status {
         /// The HTTP status.
         status: u16,
         /// The request.
         what: String,
+        /// Attempts made, the first one included.
+        attempts: u32,
     },
-    /// A request failed in transport after it may have been sent.
-    #[error("request to eSchoolPLUS failed during {what}")]
+    /// The server answered 429 Too Many Requests.
+    #[error(
+        "eSchoolPLUS is rate limiting {what}{}{}",
+        retry_after.map(|wait| format!(" (it asked to wait {} s)", wait.as_secs())).unwrap_or_default(),
+        tries(*attempts)
+    )]
+    RateLimited {
+        /// The request.
+        what: String,
+        /// The server's `Retry-After`, when it sent one.
+        retry_after: Option<std::time::Duration>,
+        /// Attempts made, the first one included.
+        attempts: u32,
+    },
+    /// A request failed in transport (a dropped connection, a timeout)
+    /// after it may have been sent.
+    #[error("request to eSchoolPLUS failed during {what}{}", tries(*attempts))]
     Transport {
         /// The request.
         what: String,
         /// The cause.
         #[source]
         source: reqwest::Error,
+        /// Attempts made, the first one included.
+        attempts: u32,
     },
     /// An answer could not be understood.
     #[error("unexpected answer from eSchoolPLUS to {what}: {message}")]
@@ -162,10 +189,15 @@ impl EspError {
             | EspError::BadDomain { .. }
             | EspError::Unwritable { .. }
             | EspError::Refused { .. } => ErrorKind::Invalid,
+            // A task that failed in every run may well run later (the
+            // server was busy or restarting), so the service tries the job
+            // again rather than dropping it.
             EspError::Unreachable { .. }
             | EspError::SessionExpiredTwice { .. }
             | EspError::TaskTimedOut { .. }
+            | EspError::TaskFailed { .. }
             | EspError::Transport { .. } => ErrorKind::Unavailable,
+            EspError::RateLimited { .. } => ErrorKind::RateLimited,
             EspError::Status { status, .. } => match status {
                 401 | 403 => ErrorKind::Auth,
                 404 => ErrorKind::NotFound,
@@ -173,11 +205,23 @@ impl EspError {
                 500..=599 => ErrorKind::Unavailable,
                 _ => ErrorKind::Other,
             },
-            EspError::TaskFailed { .. }
-            | EspError::Unexpected { .. }
+            EspError::Unexpected { .. }
             | EspError::FileMissing { .. }
             | EspError::Layout { .. } => ErrorKind::Other,
         }
+    }
+
+    /// The same error, saying that `attempts` attempts were made (for the
+    /// errors of one request; others are returned unchanged).
+    pub(crate) fn with_attempts(mut self, made: u32) -> Self {
+        match &mut self {
+            EspError::Unreachable { attempts, .. }
+            | EspError::Status { attempts, .. }
+            | EspError::RateLimited { attempts, .. }
+            | EspError::Transport { attempts, .. } => *attempts = made,
+            _ => {}
+        }
+        self
     }
 
     /// Whether a write may have been applied despite the error.
@@ -202,6 +246,15 @@ impl EspError {
 impl From<EspError> for PortError {
     fn from(error: EspError) -> Self {
         error.into_port(false)
+    }
+}
+
+/// ` (after N attempts)` when a request was tried more than once.
+fn tries(attempts: u32) -> String {
+    if attempts > 1 {
+        format!(" (after {attempts} attempts)")
+    } else {
+        String::new()
     }
 }
 

@@ -56,4 +56,5 @@ pub use adapter::EspAdapter;
 pub use check::{DefinitionCheck, RefusedAt};
 pub use config::{Credentials, Options, Password, school_year_for};
 pub use error::{EspError, EspResult};
+pub use rostersync_retry::RetryPolicy;
 pub use session::Session;

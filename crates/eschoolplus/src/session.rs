@@ -1,13 +1,15 @@
 //! The web session: log on with the anti-forgery token, select the
 //! environment (site code) and school year, send requests that log on again
-//! once when the session expired, and log off.
+//! once when the session expired and are tried again after a transient
+//! failure (the [`Options::retry`] policy), and log off.
 
 use std::time::Duration;
 
-use reqwest::header::LOCATION;
+use reqwest::header::{LOCATION, RETRY_AFTER};
 use reqwest::multipart::{Form, Part};
 use reqwest::redirect::Policy;
 use reqwest::{Client, Method, Response, StatusCode};
+use rostersync_retry::{self as retry, Attempt, Failed};
 use serde_json::Value;
 use tokio::sync::Mutex;
 use url::Url;
@@ -31,6 +33,14 @@ pub(crate) enum Req {
 }
 
 impl Req {
+    /// Whether sending it twice does no harm: everything but the upload of
+    /// a file and the run of an upload, which write grades. (Saving a
+    /// definition replaces the one of its id; running a download twice
+    /// leaves the same files; deleting and clearing are the same twice.)
+    fn repeatable(&self) -> bool {
+        !matches!(self, Req::Upload(..)) && self.path() != paths::RUN_UPLOAD
+    }
+
     fn path(&self) -> &'static str {
         match self {
             Req::Get(path, _) | Req::Form(path, _) | Req::Json(path, _) | Req::Upload(path, ..) => {
@@ -77,6 +87,7 @@ impl Session {
             .map_err(|source| EspError::Unreachable {
                 url: base.to_string(),
                 source,
+                attempts: 1,
             })?;
         let session = Session {
             http,
@@ -168,16 +179,29 @@ impl Session {
         url
     }
 
-    /// Logs on: logon page, token, credentials, environment.
+    /// Logs on: logon page, token, credentials, environment; the whole
+    /// sequence again (with a new token) after a transient failure of any
+    /// step, as the retry policy allows.
     async fn log_on(&self, state: &mut State) -> EspResult<()> {
+        let school_year = state.school_year;
+        let result = retry::run(&self.options.retry, "logging on to eSchoolPLUS", || async {
+            verdict(self.log_on_once(school_year).await, true)
+        })
+        .await;
+        finish(result)?;
+        state.logged_on = true;
+        state.generation += 1;
+        tracing::info!(school_year, "logged on to eSchoolPLUS");
+        Ok(())
+    }
+
+    /// One logon attempt.
+    async fn log_on_once(&self, school_year: i32) -> EspResult<()> {
         tracing::debug!(login = %self.credentials.login_name, base = %self.base, "logging on to eSchoolPLUS");
         let logon = self.url(paths::LOGON);
         let (status, page) = self.fetch(Method::GET, logon.clone(), None).await?;
         if !status.is_success() {
-            return Err(EspError::Status {
-                status: status.as_u16(),
-                what: "the logon page".to_owned(),
-            });
+            return Err(status_error(status, "the logon page"));
         }
         check_version(&page)?;
         let mut form = vec![
@@ -196,10 +220,7 @@ impl Session {
         }
         let (status, page) = self.fetch(Method::POST, logon, Some(form)).await?;
         if status.is_server_error() {
-            return Err(EspError::Status {
-                status: status.as_u16(),
-                what: "the logon".to_owned(),
-            });
+            return Err(status_error(status, "the logon"));
         }
         if !status.is_success() || !html::has_field(&page, fields::DATABASE) {
             return Err(EspError::BadCredentials);
@@ -224,10 +245,7 @@ impl Session {
             (fields::SERVER_NAME.to_owned(), server),
             (fields::DATABASE.to_owned(), database),
             (fields::USER_ERROR_MESSAGE.to_owned(), String::new()),
-            (
-                fields::SCHOOL_YEAR.to_owned(),
-                state.school_year.to_string(),
-            ),
+            (fields::SCHOOL_YEAR.to_owned(), school_year.to_string()),
             (
                 fields::SUMMER_SCHOOL.to_owned(),
                 self.options.summer_school.to_string(),
@@ -242,29 +260,24 @@ impl Session {
             )
             .await?;
         if !status.is_success() {
-            return Err(EspError::Status {
-                status: status.as_u16(),
-                what: "the environment selection".to_owned(),
-            });
+            return Err(status_error(status, "the environment selection"));
         }
         // The credentials were accepted one step ago: the logon page or the
         // environment form again means the site code or school year was
         // refused, never the password.
         if html::has_field(&page, fields::PASSWORD) || html::has_field(&page, fields::DATABASE) {
             return Err(EspError::EnvironmentRefused {
-                school_year: state.school_year,
+                school_year,
                 site_code: wanted.to_owned(),
                 detail: html::validation_message(&page),
             });
         }
-        state.logged_on = true;
-        state.generation += 1;
-        tracing::info!(school_year = state.school_year, "logged on to eSchoolPLUS");
         Ok(())
     }
 
     /// Sends a logon-phase request and follows redirects by hand (cookies are
-    /// kept by the client); returns the final status and body.
+    /// kept by the client); returns the final status and body (a 429 is
+    /// [`EspError::RateLimited`]).
     async fn fetch(
         &self,
         method: Method,
@@ -294,19 +307,51 @@ impl Session {
                 .map_err(|source| unreachable(&next, source))?;
         }
         let status = response.status();
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            return Err(rate_limited("the logon", &response));
+        }
         let body = response
             .text()
             .await
             .map_err(|source| EspError::Transport {
                 what: "the logon".to_owned(),
                 source,
+                attempts: 1,
             })?;
         Ok((status, body))
     }
 
-    /// Sends a request; when the session expired, logs on again once and
-    /// repeats it. Returns a 2xx response.
-    pub(crate) async fn send(&self, what: &str, req: &Req) -> EspResult<Response> {
+    /// Sends a request and reads its whole body, trying again after a
+    /// transient failure as the retry policy allows (a 5xx answer or a
+    /// failure after sending only when the request is repeatable).
+    async fn exchange(&self, what: &str, req: &Req) -> EspResult<Vec<u8>> {
+        let repeatable = req.repeatable();
+        let result = retry::run(&self.options.retry, what, || async {
+            let body = match self.send(what, req).await {
+                Ok(response) => response
+                    .bytes()
+                    .await
+                    .map_err(|source| EspError::Transport {
+                        what: what.to_owned(),
+                        source,
+                        attempts: 1,
+                    }),
+                Err(error) => Err(error),
+            };
+            verdict(body.map(|bytes| bytes.to_vec()), repeatable)
+        })
+        .await;
+        finish(result)
+    }
+
+    /// Sends a request whose answer does not matter beyond its status.
+    pub(crate) async fn call(&self, what: &str, req: &Req) -> EspResult<()> {
+        self.exchange(what, req).await.map(drop)
+    }
+
+    /// Sends a request once; when the session expired, logs on again once
+    /// and repeats it. Returns a 2xx response.
+    async fn send(&self, what: &str, req: &Req) -> EspResult<Response> {
         let generation = self.state.lock().await.generation;
         let response = self.send_once(what, req).await?;
         if !is_expired(&response) {
@@ -349,6 +394,7 @@ impl Session {
                 EspError::Transport {
                     what: what.to_owned(),
                     source,
+                    attempts: 1,
                 }
             }
         })
@@ -356,14 +402,7 @@ impl Session {
 
     /// Sends a request and decodes its JSON answer.
     pub(crate) async fn json(&self, what: &str, req: &Req) -> EspResult<Value> {
-        let response = self.send(what, req).await?;
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|source| EspError::Transport {
-                what: what.to_owned(),
-                source,
-            })?;
+        let bytes = self.exchange(what, req).await?;
         serde_json::from_slice(&bytes).map_err(|error| EspError::Unexpected {
             what: what.to_owned(),
             message: format!("not JSON: {error}"),
@@ -372,15 +411,7 @@ impl Session {
 
     /// Sends a request and returns its body as bytes.
     pub(crate) async fn bytes(&self, what: &str, req: &Req) -> EspResult<Vec<u8>> {
-        let response = self.send(what, req).await?;
-        response
-            .bytes()
-            .await
-            .map(|bytes| bytes.to_vec())
-            .map_err(|source| EspError::Transport {
-                what: what.to_owned(),
-                source,
-            })
+        self.exchange(what, req).await
     }
 
     /// Sleeps for the poll interval.
@@ -397,6 +428,55 @@ fn unreachable(url: &Url, source: reqwest::Error) -> EspError {
     EspError::Unreachable {
         url: shown.to_string(),
         source,
+        attempts: 1,
+    }
+}
+
+/// Whether a failed attempt is worth another: a 429 or a request that never
+/// reached the server always; a 5xx answer or a failure after sending only
+/// when the request is repeatable.
+fn verdict<T>(result: EspResult<T>, repeatable: bool) -> Attempt<T, EspError> {
+    let error = match result {
+        Ok(value) => return Attempt::Done(value),
+        Err(error) => error,
+    };
+    let again = match &error {
+        EspError::RateLimited { retry_after, .. } => Some(*retry_after),
+        EspError::Unreachable { .. } => Some(None),
+        EspError::Transport { .. } if repeatable => Some(None),
+        EspError::Status { status, .. } if retry::retries_status(*status, repeatable) => Some(None),
+        _ => None,
+    };
+    match again {
+        Some(retry_after) => Attempt::Retry { error, retry_after },
+        None => Attempt::Fail(error),
+    }
+}
+
+/// The result of a retried request, its error naming the attempts made.
+fn finish<T>(result: Result<T, Failed<EspError>>) -> EspResult<T> {
+    result.map_err(|Failed { error, attempts }| error.with_attempts(attempts))
+}
+
+/// An unexpected status of one attempt.
+fn status_error(status: StatusCode, what: &str) -> EspError {
+    EspError::Status {
+        status: status.as_u16(),
+        what: what.to_owned(),
+        attempts: 1,
+    }
+}
+
+/// A 429 answer, with its `Retry-After`.
+fn rate_limited(what: &str, response: &Response) -> EspError {
+    EspError::RateLimited {
+        what: what.to_owned(),
+        retry_after: response
+            .headers()
+            .get(RETRY_AFTER)
+            .and_then(|value| value.to_str().ok())
+            .and_then(retry::parse_retry_after),
+        attempts: 1,
     }
 }
 
@@ -414,16 +494,15 @@ fn check_status(what: &str, response: Response) -> EspResult<Response> {
     let status = response.status();
     if status.is_success() {
         Ok(response)
+    } else if status == StatusCode::TOO_MANY_REQUESTS {
+        Err(rate_limited(what, &response))
     } else if status == StatusCode::FORBIDDEN {
         Err(EspError::MissingPermission {
             action: what.to_owned(),
             message: "the server answered 403 Forbidden".to_owned(),
         })
     } else {
-        Err(EspError::Status {
-            status: status.as_u16(),
-            what: what.to_owned(),
-        })
+        Err(status_error(status, what))
     }
 }
 

@@ -205,7 +205,7 @@ async fn clean(
         if task.error {
             let body = json!({ "paramKey": task.key });
             session
-                .send(
+                .call(
                     "clearing a failed task",
                     &Req::Json(paths::CLEAR_ERRORED, body),
                 )
@@ -243,9 +243,8 @@ pub(crate) async fn delete(
     }
     let body = json!({ "reportsToDelete": reports, "tasksToDelete": tasks });
     session
-        .send("deleting files", &Req::Json(paths::DELETE, body))
-        .await?;
-    Ok(())
+        .call("deleting files", &Req::Json(paths::DELETE, body))
+        .await
 }
 
 /// Starts a download definition.
@@ -297,12 +296,11 @@ pub(crate) async fn run_upload(session: &Session, interface_id: &str, mode: &str
 /// Uploads a file into the user's file area.
 pub(crate) async fn upload_file(session: &Session, name: &str, bytes: Vec<u8>) -> EspResult<()> {
     session
-        .send(
+        .call(
             "uploading a file",
             &Req::Upload(paths::UPLOAD_FILE, name.to_owned(), bytes),
         )
-        .await?;
-    Ok(())
+        .await
 }
 
 /// What a task leaves when it is done.
@@ -336,7 +334,7 @@ pub(crate) async fn wait(
             };
             let body = json!({ "paramKey": failed.key });
             if let Err(error) = session
-                .send(
+                .call(
                     "clearing a failed task",
                     &Req::Json(paths::CLEAR_ERRORED, body),
                 )
@@ -351,6 +349,7 @@ pub(crate) async fn wait(
                     failed.name.clone()
                 },
                 description,
+                runs: 1,
             });
         }
         if let Some(active) = list.active.iter().find(|t| names(t, interface_id)) {
@@ -402,10 +401,37 @@ pub(crate) struct Download {
 
 /// Runs a download definition the server holds and waits for it; fetches,
 /// parses and deletes its files. Returns one download per header, in order.
+/// A task the server reports as failed is run again, up to
+/// [`Options::task_reruns`](crate::Options::task_reruns) times: running a
+/// download twice changes nothing.
 pub(crate) async fn download(
     session: &Session,
     definition: &Definition,
 ) -> EspResult<Vec<Download>> {
+    let reruns = session.options().task_reruns;
+    let mut runs = 0;
+    loop {
+        runs += 1;
+        match download_once(session, definition).await {
+            Err(EspError::TaskFailed {
+                task, description, ..
+            }) => {
+                if runs > reruns {
+                    return Err(EspError::TaskFailed {
+                        task,
+                        description,
+                        runs,
+                    });
+                }
+                tracing::warn!(%task, %description, run = runs, "eSchoolPLUS download task failed; running it again");
+            }
+            other => return other,
+        }
+    }
+}
+
+/// One run of [`download`].
+async fn download_once(session: &Session, definition: &Definition) -> EspResult<Vec<Download>> {
     let id = definition.interface_id.as_str();
     let files: Vec<String> = definition
         .headers

@@ -23,6 +23,7 @@ pub use client::{Query, RestClient};
 pub use config::{Auth, RestConfig, RestVersion, Secret, Service, SignatureMethod};
 pub use error::RestError;
 pub use gradebook::{GradeOptions, category_id, line_item_id, result_id, score_status};
+pub use rostersync_retry::RetryPolicy;
 
 use crate::map::{self, Options};
 use crate::model::{Keyed, Records, Unread};

@@ -68,7 +68,9 @@
 //! * Faults: besides the HTTP faults of [`Faults`], the tasks of a table can
 //!   be made to fail with a message ([`EspSimBuilder::fail_tasks_of`],
 //!   [`EspSimBuilder::fail_uploads_of`] for one upload mode, and the same on
-//!   [`RunningEsp`]), and the user can lack the load permissions.
+//!   [`RunningEsp`]; only the next N of them with
+//!   [`RunningEsp::fail_next_tasks_of`]), and the user can lack the load
+//!   permissions.
 //!
 //! The data comes from a generated district ([`EspSimBuilder::district`],
 //! converted by [`tables_from_district`]) or from JSON tables
@@ -283,6 +285,7 @@ fn task_fault(table: &str, mode: Option<RunMode>, message: &str) -> TaskFault {
         table: table.trim().to_ascii_uppercase(),
         mode,
         message: message.to_owned(),
+        remaining: None,
     }
 }
 
@@ -539,6 +542,18 @@ impl RunningEsp {
         self.shared
             .lock()
             .set_task_fault(task_fault(table, None, message));
+    }
+
+    /// The next `count` tasks that read or write `table` fail with
+    /// `message`; those after them run (a server that was busy, say).
+    pub fn fail_next_tasks_of(&self, table: &str, count: u32, message: &str) {
+        let fault = TaskFault {
+            remaining: Some(count),
+            ..task_fault(table, None, message)
+        };
+        if count > 0 {
+            self.shared.lock().set_task_fault(fault);
+        }
     }
 
     /// From now on, uploads of `table` in `mode` fail with `message` (see

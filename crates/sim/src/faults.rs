@@ -3,7 +3,8 @@
 //! and slow bodies.
 //!
 //! Install with `axum::middleware::from_fn_with_state(faults.clone(), faults::inject)`.
-//! Every switch applies to the requests that arrive after it is set.
+//! Every switch applies to the requests that arrive after it is set; with
+//! [`Faults::only_on`], only to those of one path (e.g. the task list).
 
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -31,6 +32,8 @@ struct FaultState {
     dropped: u32,
     slow_chunk: Option<Duration>,
     injected: u64,
+    /// When set, only requests whose path ends with it are faulted.
+    path: Option<String>,
 }
 
 /// What happens to one request.
@@ -78,6 +81,13 @@ impl Faults {
         self.lock().dropped = count;
     }
 
+    /// From now on, the failing, 429 and dropping switches count only the
+    /// requests whose path ends with `path` (e.g. `Task/TaskAndReportData`);
+    /// others pass untouched. [`Faults::clear`] lifts it.
+    pub fn only_on(&self, path: &str) {
+        self.lock().path = Some(path.to_owned());
+    }
+
     /// Answers are sent in small chunks with `delay` between them (`None` = at once).
     pub fn slow_bodies(&self, delay: Option<Duration>) {
         self.lock().slow_chunk = delay;
@@ -97,9 +107,15 @@ impl Faults {
         self.lock().injected
     }
 
-    fn next_fault(&self) -> (Duration, Option<Fault>, Option<Duration>) {
+    fn next_fault(&self, path: &str) -> (Duration, Option<Fault>, Option<Duration>) {
         let mut state = self.lock();
-        let fault = if state.dropped > 0 {
+        let targeted = state
+            .path
+            .as_deref()
+            .is_none_or(|wanted| path.ends_with(wanted));
+        let fault = if !targeted {
+            None
+        } else if state.dropped > 0 {
             state.dropped -= 1;
             Some(Fault::Drop)
         } else if state.rate_limited > 0 {
@@ -123,7 +139,7 @@ impl Faults {
 
 /// The middleware: applies the faults switched on to one request.
 pub async fn inject(State(faults): State<Faults>, request: Request, next: Next) -> Response {
-    let (latency, fault, slow) = faults.next_fault();
+    let (latency, fault, slow) = faults.next_fault(request.uri().path());
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }

@@ -22,6 +22,9 @@
 //!   `GET classes/{id}/lineItems|results` list them; `GET classes/{id}`
 //!   reads one class.
 //! * Errors are `imsx_StatusInfo` payloads.
+//! * Faults: the HTTP faults of [`Faults`] ([`RunningOneRoster::faults`]),
+//!   token endpoint included; every request is counted by path, faulted
+//!   ones too ([`RunningOneRoster::requests_to`]).
 //!
 //! The CSV files are read by a reader of the simulator's own, so the
 //! simulator depends on no client.
@@ -32,13 +35,17 @@ mod entities;
 mod gradebook;
 mod routes;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
+use axum::extract::{Request, State};
+use axum::middleware::{self, Next};
+use axum::response::Response;
 
+use crate::faults::{self, Faults};
 use crate::server::{Running, serve};
 
 /// How the simulator checks requests.
@@ -71,6 +78,7 @@ struct Shared {
     collections: entities::Collections,
     tokens: Mutex<BTreeSet<String>>,
     issued: AtomicUsize,
+    requests: Mutex<BTreeMap<String, u64>>,
 }
 
 /// A OneRoster provider to start.
@@ -132,13 +140,32 @@ impl OneRosterSim {
             collections: self.collections,
             tokens: Mutex::new(BTreeSet::new()),
             issued: AtomicUsize::new(0),
+            requests: Mutex::new(BTreeMap::new()),
         });
+        let faults = Faults::new();
         let router = Router::new()
             .fallback(routes::handle)
+            .layer(middleware::from_fn_with_state(
+                faults.clone(),
+                faults::inject,
+            ))
+            .layer(middleware::from_fn_with_state(Arc::clone(&shared), count))
             .with_state(Arc::clone(&shared));
         let running = serve(router, 0).await?;
-        Ok(RunningOneRoster { running, shared })
+        Ok(RunningOneRoster {
+            running,
+            shared,
+            faults,
+        })
     }
+}
+
+/// Counts every request by its path.
+async fn count(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
+    if let Ok(mut requests) = shared.requests.lock() {
+        *requests.entry(request.uri().path().to_owned()).or_default() += 1;
+    }
+    next.run(request).await
 }
 
 /// A running OneRoster simulator. Dropping it stops the server.
@@ -146,6 +173,7 @@ impl OneRosterSim {
 pub struct RunningOneRoster {
     running: Running,
     shared: Arc<Shared>,
+    faults: Faults,
 }
 
 impl RunningOneRoster {
@@ -157,6 +185,27 @@ impl RunningOneRoster {
     /// The token endpoint, `http://127.0.0.1:PORT/oauth/token`.
     pub fn token_url(&self) -> String {
         format!("{}/oauth/token", self.running.url())
+    }
+
+    /// The fault switches.
+    pub fn faults(&self) -> &Faults {
+        &self.faults
+    }
+
+    /// Requests whose path ends with `path` (e.g. `/users` or
+    /// `/oauth/token`), faulted ones included.
+    pub fn requests_to(&self, path: &str) -> u64 {
+        self.shared
+            .requests
+            .lock()
+            .map(|requests| {
+                requests
+                    .iter()
+                    .filter(|(seen, _)| seen.ends_with(path))
+                    .map(|(_, n)| n)
+                    .sum()
+            })
+            .unwrap_or(0)
     }
 
     /// How many OAuth 2 tokens were issued.

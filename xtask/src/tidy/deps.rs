@@ -19,6 +19,8 @@ const PORTS: &str = "rostersync-ports";
 const ENGINE: &str = "rostersync-engine";
 const STORE: &str = "rostersync-store";
 const SIM: &str = "rostersync-sim";
+/// The retry policy the SIS clients share.
+const RETRY: &str = "rostersync-retry";
 /// The binary package; the top of the graph.
 const BIN: &str = "rostersync";
 const XTASK: &str = "xtask";
@@ -71,6 +73,20 @@ const RULES: &[Rule] = &[
         kinds: LINKED,
         transitive: true,
         why: "the seams name no transport, runtime or rate limiter",
+    },
+    Rule {
+        subject: Subject::Named(&[RETRY]),
+        forbid: Forbid::InternalExcept(&[]),
+        kinds: LINKED,
+        transitive: true,
+        why: "the shared retry policy sits below the clients and names no rostersync crate",
+    },
+    Rule {
+        subject: Subject::Named(&[RETRY]),
+        forbid: Forbid::Named(&["reqwest", "hyper"]),
+        kinds: LINKED,
+        transitive: true,
+        why: "the shared retry policy decides waits, not transports; each client classifies its own failures",
     },
     Rule {
         subject: Subject::Named(CLIENTS),

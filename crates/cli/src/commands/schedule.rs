@@ -250,8 +250,23 @@ impl Watched {
 fn report_job(next: Result<NextJob, rostersync_engine::EngineError>, out: Out) -> Option<bool> {
     match next {
         Ok(NextJob::Empty) => Some(false),
-        Ok(NextJob::Waiting { job, error }) => {
-            eprint_line(format!("job {} ({}) waits: {error}", job.id, job.scope));
+        Ok(NextJob::Waiting {
+            job,
+            error,
+            failed_attempts,
+        }) => {
+            let tried = if failed_attempts > 0 {
+                format!(
+                    ", failed {failed_attempts} of {} attempts; it runs again at the next check",
+                    rostersync_engine::MAX_JOB_ATTEMPTS
+                )
+            } else {
+                String::new()
+            };
+            eprint_line(format!(
+                "job {} ({}) waits{tried}: {error}",
+                job.id, job.scope
+            ));
             Some(false)
         }
         Ok(NextJob::Ran { job, result }) => {

@@ -3,9 +3,10 @@
 
 use chrono::{Duration, TimeZone as _, Utc};
 use rostersync_core::SyncScope;
+use rostersync_core::ids::UserId;
 use rostersync_core::schedule::{Decision, ScheduleMode, Window};
-use rostersync_engine::NextJob;
-use rostersync_ports::{RunStatus, StateStore, Trigger};
+use rostersync_engine::{EngineError, MAX_JOB_ATTEMPTS, NextJob, RunReport};
+use rostersync_ports::{ActingUser, Job, RunStatus, StateStore, Trigger};
 
 use crate::support::World;
 
@@ -37,10 +38,19 @@ async fn the_queue_runs_jobs_in_order() {
         .try_lock(SyncScope::Users, holder, now, Duration::hours(1))
         .await
         .unwrap();
-    let NextJob::Waiting { job, .. } = world.engine.run_next(now).await.unwrap() else {
+    let NextJob::Waiting {
+        job,
+        failed_attempts,
+        ..
+    } = world.engine.run_next(now).await.unwrap()
+    else {
         panic!("the head job should wait");
     };
     assert_eq!(job, users);
+    assert_eq!(
+        failed_attempts, 0,
+        "waiting for the lock is not a failed attempt"
+    );
     assert_eq!(world.store.jobs().len(), 3);
     world.store.unlock(SyncScope::Users, holder).await.unwrap();
 
@@ -194,33 +204,105 @@ async fn a_manual_sync_holds_the_schedule_back() {
     );
 }
 
+/// Runs the head job, which must wait: the job and its failed attempts.
+async fn waits(world: &World) -> (Job, u32) {
+    match world.engine.run_next(world.now()).await {
+        Ok(NextJob::Waiting {
+            job,
+            error,
+            failed_attempts,
+        }) => {
+            assert!(error.is_transient(), "{error}");
+            (job, failed_attempts)
+        }
+        other => panic!("the head job should wait: {other:?}"),
+    }
+}
+
+/// Runs the head job, which must leave the queue: the job and its result.
+async fn ran(world: &World) -> (Job, Result<RunReport, EngineError>) {
+    match world.engine.run_next(world.now()).await {
+        Ok(NextJob::Ran { job, result }) => (job, result),
+        other => panic!("the head job should leave the queue: {other:?}"),
+    }
+}
+
 #[tokio::test]
 async fn a_job_waits_at_the_head_while_the_lms_is_down() {
     let world = World::tiny();
-    let now = world.now();
     let job = world
         .engine
-        .enqueue(SyncScope::All, Trigger::Manual, now)
+        .enqueue(SyncScope::All, Trigger::Manual, world.now())
         .await
         .unwrap();
     world.lms.go_down();
-    let NextJob::Waiting {
-        job: waiting,
-        error,
-    } = world.engine.run_next(now).await.unwrap()
-    else {
-        panic!("the job should wait for the LMS");
-    };
-    assert_eq!(waiting, job);
-    assert!(error.is_transient(), "{error}");
+    assert_eq!(waits(&world).await, (job.clone(), 1));
     assert_eq!(world.store.jobs(), vec![job.clone()]);
     assert_eq!(world.sis.reads(), 0);
 
     world.lms.recover();
-    let NextJob::Ran { job: ran, result } = world.engine.run_next(now).await.unwrap() else {
-        panic!("the job should run");
-    };
-    assert_eq!(ran, job);
+    let (done, result) = ran(&world).await;
+    assert_eq!(done, job);
     assert_eq!(result.unwrap().status, RunStatus::Succeeded);
+    assert!(world.store.jobs().is_empty());
+}
+
+#[tokio::test]
+async fn a_job_that_keeps_failing_transiently_is_dropped_after_the_bound() {
+    let world = World::tiny();
+    let now = world.now();
+    let job = world
+        .engine
+        .enqueue(SyncScope::All, Trigger::Scheduled, now)
+        .await
+        .unwrap();
+    let behind = world
+        .engine
+        .enqueue(SyncScope::Users, Trigger::Manual, now)
+        .await
+        .unwrap();
+    world.lms.go_down();
+    for attempt in 1..MAX_JOB_ATTEMPTS {
+        assert_eq!(waits(&world).await, (job.clone(), attempt));
+        assert_eq!(world.store.jobs(), vec![job.clone(), behind.clone()]);
+    }
+    let (dropped, result) = ran(&world).await;
+    assert_eq!(dropped, job);
+    let error = result.unwrap_err();
+    assert!(
+        matches!(error, EngineError::GaveUp { attempts: 3, .. }),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("failed 3 times"), "{error}");
+    assert!(!error.is_transient(), "{error}");
+    assert_eq!(world.store.jobs(), vec![behind.clone()]);
+
+    // The job behind it starts with a clean count.
+    assert_eq!(waits(&world).await, (behind.clone(), 1));
+    world.lms.recover();
+    let (done, result) = ran(&world).await;
+    assert_eq!(done, behind);
+    assert_eq!(result.unwrap().status, RunStatus::Succeeded);
+    assert!(world.store.jobs().is_empty());
+}
+
+#[tokio::test]
+async fn a_job_that_fails_for_good_is_dropped_at_once() {
+    let world = World::tiny();
+    let job = world
+        .engine
+        .enqueue(SyncScope::All, Trigger::Scheduled, world.now())
+        .await
+        .unwrap();
+    world.lms.set_acting_user(ActingUser {
+        id: UserId::new("77"),
+        name: "Tom Teacher".to_owned(),
+        is_system_admin: false,
+        role_title: Some("Teacher".to_owned()),
+    });
+    let (done, result) = ran(&world).await;
+    assert_eq!(done, job);
+    let error = result.unwrap_err();
+    assert!(matches!(error, EngineError::NotAdmin { .. }), "{error:?}");
     assert!(world.store.jobs().is_empty());
 }

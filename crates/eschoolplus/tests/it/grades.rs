@@ -268,3 +268,21 @@ async fn a_failed_verify_applies_nothing_but_a_failed_run_may_have_applied_somet
         );
     }
 }
+
+#[tokio::test]
+async fn an_upload_answered_503_is_not_repeated() {
+    let esp = support::start(gradebook()).await;
+    esp.faults().only_on("Utility/UploadFile");
+    esp.faults().fail_next(1, 503);
+    let adapter = support::adapter(&esp);
+    let error = adapter.write(&write()).await.unwrap_err();
+    assert!(error.to_string().contains("503"), "{error}");
+    let counters = esp.counters();
+    assert_eq!(
+        counters.requests_to("Utility/UploadFile"),
+        1,
+        "{counters:#?}"
+    );
+    assert_eq!(counters.uploads, 0);
+    assert_eq!(counters.upload_runs, 0, "nothing was run after the failure");
+}

@@ -10,5 +10,6 @@ mod connection;
 mod grades;
 mod parser;
 mod reading;
+mod retries;
 mod schema;
 mod support;

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use chrono::NaiveDate;
 use rostersync_eschoolplus::definitions as c;
-use rostersync_eschoolplus::{Credentials, EspAdapter, Options, Password};
+use rostersync_eschoolplus::{Credentials, EspAdapter, Options, Password, RetryPolicy};
 use rostersync_sim::eschoolplus::{EspSim, EspSimBuilder, EspTable, EspTables, RunningEsp};
 
 pub(crate) const PASSWORD: &str = "s3cret-pass";
@@ -68,10 +68,13 @@ pub(crate) fn credentials(sim: &RunningEsp, site_code: &str, password: &str) -> 
     }
 }
 
-/// Options for 2025-09-01 (school year 2026) that poll without waiting.
+/// Options for 2025-09-01 (school year 2026) that poll and retry without
+/// waiting more than milliseconds (a `Retry-After` is cut to 20 ms).
 pub(crate) fn options() -> Options {
     let today = NaiveDate::from_ymd_opt(2025, 9, 1).unwrap();
-    Options::for_date(today).with_polling(Duration::from_millis(1), 20)
+    Options::for_date(today)
+        .with_polling(Duration::from_millis(1), 20)
+        .with_retry(RetryPolicy::fast(), 2)
 }
 
 /// An adapter for the live environment.

@@ -1,11 +1,13 @@
 //! The OneRoster REST client: authorization (OAuth 1.0a signing or an
 //! OAuth 2 token cached until shortly before it expires, refreshed once on
-//! 401), collection paging, query parameters and PUTs.
+//! 401), collection paging, query parameters and PUTs, and retries of
+//! transient failures as [`RestConfig::retry`] says.
 
 use std::time::{Duration, Instant};
 
-use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, RETRY_AFTER};
 use reqwest::{Method, StatusCode};
+use rostersync_retry::{self as retry, Attempt, Failed};
 use serde_json::Value;
 use tokio::sync::Mutex;
 use url::Url;
@@ -34,6 +36,110 @@ pub struct Query {
 struct Token {
     value: String,
     renew_at: Instant,
+}
+
+/// One answer, read whole.
+#[derive(Debug)]
+pub(crate) struct Answer {
+    status: u16,
+    headers: HeaderMap,
+    body: Vec<u8>,
+}
+
+impl Answer {
+    fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+
+    /// The answer as a [`RestError::Status`], with its `imsx_` payload and
+    /// `Retry-After`.
+    fn error(&self, what: &str) -> RestError {
+        let json: Value = serde_json::from_slice(&self.body).unwrap_or(Value::Null);
+        let (code_major, code_minor, description) = status_info(&json);
+        RestError::Status {
+            what: what.to_owned(),
+            status: self.status,
+            code_major,
+            code_minor,
+            description,
+            retry_after: self
+                .headers
+                .get(RETRY_AFTER)
+                .and_then(|value| value.to_str().ok())
+                .and_then(retry::parse_retry_after),
+            attempts: 1,
+        }
+    }
+
+    /// The body as JSON; `what` names the request in the error.
+    pub(crate) fn json(&self, what: &str) -> Result<Value, RestError> {
+        serde_json::from_slice(&self.body).map_err(|e| RestError::Body {
+            what: what.to_owned(),
+            message: e.to_string(),
+        })
+    }
+}
+
+/// Why one attempt failed, and whether the request reached the provider
+/// (a request that never did is safe to send again whatever its method).
+struct Failure {
+    error: RestError,
+    sent: bool,
+}
+
+impl From<RestError> for Failure {
+    fn from(error: RestError) -> Self {
+        Failure { error, sent: true }
+    }
+}
+
+/// Whether a failed attempt is worth another: a 429 always; a 5xx, a
+/// dropped connection or a timeout when the request is repeatable or never
+/// reached the provider.
+fn verdict<T>(result: Result<T, Failure>, repeatable: bool) -> Attempt<T, RestError> {
+    let Failure { error, sent } = match result {
+        Ok(value) => return Attempt::Done(value),
+        Err(failure) => failure,
+    };
+    let again = repeatable || !sent;
+    let retry_after = match &error {
+        RestError::Status {
+            status,
+            retry_after,
+            ..
+        } if retry::retries_status(*status, again) => Some(*retry_after),
+        RestError::Unreachable { source, .. } if again || source.is_connect() => Some(None),
+        RestError::Transport { .. } if again => Some(None),
+        _ => None,
+    };
+    match retry_after {
+        Some(retry_after) => Attempt::Retry { error, retry_after },
+        None => Attempt::Fail(error),
+    }
+}
+
+/// The result of a retried request, its error naming the attempts made.
+fn finish<T>(result: Result<T, Failed<RestError>>) -> Result<T, RestError> {
+    result.map_err(|Failed { error, attempts }| error.with_attempts(attempts))
+}
+
+/// Reads a whole answer, whatever its status.
+async fn read(what: &str, response: reqwest::Response) -> Result<Answer, RestError> {
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let body = response
+        .bytes()
+        .await
+        .map_err(|source| RestError::Transport {
+            what: what.to_owned(),
+            source,
+            attempts: 1,
+        })?;
+    Ok(Answer {
+        status,
+        headers,
+        body: body.to_vec(),
+    })
 }
 
 /// A OneRoster REST client.
@@ -78,6 +184,7 @@ impl RestClient {
             .map_err(|source| RestError::Unreachable {
                 url: config.root.to_string(),
                 source,
+                attempts: 1,
             })?;
         Ok(RestClient {
             http,
@@ -121,22 +228,37 @@ impl RestClient {
             body.push_str("&scope=");
             body.push_str(&oauth1::encode(&scopes.join(" ")));
         }
-        let response = self
-            .http
-            .post(token_url.clone())
-            .basic_auth(client_id, Some(client_secret.expose()))
-            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(body)
-            .send()
-            .await
-            .map_err(|source| RestError::Unreachable {
-                url: token_url.to_string(),
-                source,
-            })?;
-        let status = response.status();
-        let json: Value = response
-            .json()
-            .await
+        let what = format!("POST {}", token_url.path());
+        // Asking for a token twice does no harm: tried again like a read.
+        let result = retry::run(&self.config.retry, &what, || async {
+            let sent = self
+                .http
+                .post(token_url.clone())
+                .basic_auth(client_id, Some(client_secret.expose()))
+                .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(body.clone())
+                .send()
+                .await;
+            let answer = match sent {
+                Ok(response) => read(&what, response).await,
+                Err(source) => Err(RestError::Unreachable {
+                    url: token_url.to_string(),
+                    source,
+                    attempts: 1,
+                }),
+            };
+            match answer {
+                // A refusal is read below; only a transient status is retried.
+                Ok(answer) if !retry::retries_status(answer.status, true) => Attempt::Done(answer),
+                Ok(answer) => verdict(Err(Failure::from(answer.error(&what))), true),
+                Err(error) => verdict(Err(Failure::from(error)), true),
+            }
+        })
+        .await;
+        let answer = finish(result)?;
+        let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::BAD_GATEWAY);
+        let json = answer
+            .json(&what)
             .map_err(|_| RestError::Token(format!("HTTP {status} without a JSON body")))?;
         if !status.is_success() {
             let reason = json
@@ -162,14 +284,34 @@ impl RestClient {
         Ok(value)
     }
 
-    /// Sends one request with authorization; with OAuth 2 a 401 fetches a
-    /// new token and retries once.
+    /// Sends a request with authorization and reads its answer, trying
+    /// again as the retry policy allows: a GET after a 5xx, a dropped
+    /// connection or a timeout; any request after a 429 or when it never
+    /// reached the provider. Returns a 2xx answer.
     pub(crate) async fn send(
         &self,
         method: Method,
         url: &Url,
         body: Option<&Value>,
-    ) -> Result<reqwest::Response, RestError> {
+    ) -> Result<Answer, RestError> {
+        let repeatable = method == Method::GET;
+        let what = format!("{method} {}", url.path());
+        let result = retry::run(&self.config.retry, &what, || async {
+            verdict(self.send_once(&method, url, body, &what).await, repeatable)
+        })
+        .await;
+        finish(result)
+    }
+
+    /// One attempt of [`RestClient::send`]; with OAuth 2 a 401 fetches a
+    /// new token and sends once more.
+    async fn send_once(
+        &self,
+        method: &Method,
+        url: &Url,
+        body: Option<&Value>,
+        what: &str,
+    ) -> Result<Answer, Failure> {
         let mut refreshed = false;
         loop {
             let mut request = self.http.request(method.clone(), url.clone());
@@ -195,38 +337,36 @@ impl RestClient {
                     request = request.header(AUTHORIZATION, header);
                 }
                 Auth::OAuth2 { .. } => {
-                    request = request.bearer_auth(self.token(refreshed).await?);
+                    // The request is not sent without a token.
+                    let token = self
+                        .token(refreshed)
+                        .await
+                        .map_err(|error| Failure { error, sent: false })?;
+                    request = request.bearer_auth(token);
                 }
             }
             if let Some(body) = body {
                 request = request.json(body);
             }
-            let response = request
-                .send()
-                .await
-                .map_err(|source| RestError::Unreachable {
+            let response = request.send().await.map_err(|source| Failure {
+                sent: !source.is_connect(),
+                error: RestError::Unreachable {
                     url: url.path().to_owned(),
                     source,
-                })?;
+                    attempts: 1,
+                },
+            })?;
             let oauth2 = matches!(self.config.auth, Auth::OAuth2 { .. });
             if response.status() == StatusCode::UNAUTHORIZED && oauth2 && !refreshed {
                 tracing::debug!("OneRoster answered 401; fetching a new token once");
                 refreshed = true;
                 continue;
             }
-            if response.status().is_success() {
-                return Ok(response);
+            let answer = read(what, response).await?;
+            if answer.is_success() {
+                return Ok(answer);
             }
-            let status = response.status().as_u16();
-            let json: Value = response.json().await.unwrap_or(Value::Null);
-            let (code_major, code_minor, description) = status_info(&json);
-            return Err(RestError::Status {
-                what: format!("{method} {}", url.path()),
-                status,
-                code_major,
-                code_minor,
-                description,
-            });
+            return Err(answer.error(what).into());
         }
     }
 
@@ -271,18 +411,15 @@ impl RestClient {
         let mut out = Vec::new();
         let mut url = page_url(0);
         loop {
+            let what = format!("GET {path}");
             let response = self.send(Method::GET, &url, None).await?;
             let total = response
-                .headers()
+                .headers
                 .get("x-total-count")
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| v.trim().parse::<usize>().ok());
-            let (has_link, next) = next_link(response.headers());
-            let what = format!("GET {path}");
-            let mut body: Value = response.json().await.map_err(|e| RestError::Body {
-                what: what.clone(),
-                message: e.to_string(),
-            })?;
+            let (has_link, next) = next_link(&response.headers);
+            let mut body = response.json(&what)?;
             let items = match body.get_mut(envelope).map(Value::take) {
                 Some(Value::Array(items)) => items,
                 _ => {
@@ -326,6 +463,6 @@ impl RestClient {
     pub async fn put(&self, service: Service, path: &str, body: &Value) -> Result<u16, RestError> {
         let url = self.url(service, path);
         let response = self.send(Method::PUT, &url, Some(body)).await?;
-        Ok(response.status().as_u16())
+        Ok(response.status)
     }
 }

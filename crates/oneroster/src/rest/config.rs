@@ -3,6 +3,7 @@
 
 use std::fmt;
 
+use rostersync_retry::RetryPolicy;
 use url::Url;
 
 /// The OneRoster REST version a provider speaks.
@@ -92,6 +93,10 @@ pub struct RestConfig {
     pub auth: Auth,
     /// Records per page (`limit`), 100 unless set.
     pub page_size: u32,
+    /// How requests are tried again: GETs and the token request after a
+    /// 5xx, a dropped connection or a timeout; any request after a 429
+    /// (its `Retry-After` honoured) or when it never reached the provider.
+    pub retry: RetryPolicy,
 }
 
 /// Which service a path belongs to.
@@ -104,13 +109,14 @@ pub enum Service {
 }
 
 impl RestConfig {
-    /// A configuration with the default page size.
+    /// A configuration with the default page size and retry policy.
     pub fn new(root: Url, version: RestVersion, auth: Auth) -> Self {
         RestConfig {
             root,
             version,
             auth,
             page_size: 100,
+            retry: RetryPolicy::default(),
         }
     }
 

@@ -8,17 +8,35 @@ use serde_json::Value;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum RestError {
-    /// The provider could not be reached.
-    #[error("cannot reach the OneRoster provider at {url}")]
+    /// The provider could not be reached, or the request failed in
+    /// transport (a timeout, a reset) before an answer arrived.
+    #[error("cannot reach the OneRoster provider at {url}{}", tries(*attempts))]
     Unreachable {
         /// The URL, without credentials.
         url: String,
         /// The cause.
         #[source]
         source: reqwest::Error,
+        /// Attempts made, the first one included.
+        attempts: u32,
+    },
+    /// An answer broke off while its body was read (a dropped connection).
+    #[error("OneRoster {what}: the connection dropped while the answer was read{}", tries(*attempts))]
+    Transport {
+        /// The request, e.g. `GET /users`.
+        what: String,
+        /// The cause.
+        #[source]
+        source: reqwest::Error,
+        /// Attempts made, the first one included.
+        attempts: u32,
     },
     /// The provider answered with an error status.
-    #[error("OneRoster {what} failed with HTTP {status}: {}", status_text(.code_major, .code_minor, .description))]
+    #[error(
+        "OneRoster {what} failed with HTTP {status}: {}{}",
+        status_text(.code_major, .code_minor, .description),
+        tries(*attempts)
+    )]
     Status {
         /// The request, e.g. `GET /users`.
         what: String,
@@ -30,6 +48,10 @@ pub enum RestError {
         code_minor: Option<String>,
         /// `imsx_description`.
         description: Option<String>,
+        /// The `Retry-After` of a 429, when sent.
+        retry_after: Option<std::time::Duration>,
+        /// Attempts made, the first one included.
+        attempts: u32,
     },
     /// The token endpoint refused the client credentials or answered oddly.
     #[error("the OAuth 2 token request failed: {0}")]
@@ -42,6 +64,28 @@ pub enum RestError {
         /// What was wrong.
         message: String,
     },
+}
+
+/// ` (after N attempts)` when a request was tried more than once.
+fn tries(attempts: u32) -> String {
+    if attempts > 1 {
+        format!(" (after {attempts} attempts)")
+    } else {
+        String::new()
+    }
+}
+
+impl RestError {
+    /// The same error, saying that `made` attempts were made.
+    pub(crate) fn with_attempts(mut self, made: u32) -> Self {
+        match &mut self {
+            RestError::Unreachable { attempts, .. }
+            | RestError::Transport { attempts, .. }
+            | RestError::Status { attempts, .. } => *attempts = made,
+            RestError::Token(_) | RestError::Body { .. } => {}
+        }
+        self
+    }
 }
 
 fn status_text(
@@ -88,7 +132,7 @@ pub(crate) fn status_info(body: &Value) -> (Option<String>, Option<String>, Opti
 impl From<RestError> for PortError {
     fn from(error: RestError) -> Self {
         let kind = match &error {
-            RestError::Unreachable { .. } => ErrorKind::Unavailable,
+            RestError::Unreachable { .. } | RestError::Transport { .. } => ErrorKind::Unavailable,
             RestError::Token(_) => ErrorKind::Auth,
             RestError::Body { .. } => ErrorKind::Invalid,
             RestError::Status { status, .. } => match status {

@@ -76,7 +76,7 @@ fn outcome(key: String, result: Result<u16, RestError>) -> WriteOutcome {
         Err(error) => {
             let (status, applied) = match &error {
                 RestError::Status { status, .. } => (Some(*status), *status >= 500),
-                RestError::Unreachable { .. } => (None, true),
+                RestError::Unreachable { .. } | RestError::Transport { .. } => (None, true),
                 _ => (None, false),
             };
             WriteResult::Failed {
@@ -108,11 +108,10 @@ async fn class_school(client: &RestClient, section: &SectionKey) -> Result<Strin
         Service::Rostering,
         &format!("/classes/{}", encode(section.as_str())),
     );
-    let response = client.send(reqwest::Method::GET, &url, None).await?;
-    let body: Value = response.json().await.map_err(|e| RestError::Body {
-        what: format!("GET /classes/{section}"),
-        message: e.to_string(),
-    })?;
+    let body = client
+        .send(reqwest::Method::GET, &url, None)
+        .await?
+        .json(&format!("GET /classes/{section}"))?;
     body.pointer("/class/school/sourcedId")
         .and_then(Value::as_str)
         .map(str::to_owned)

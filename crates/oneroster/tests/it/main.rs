@@ -16,5 +16,6 @@ mod kit;
 mod rest;
 mod rest_conformance;
 mod rest_gradebook;
+mod rest_retries;
 mod sloppy;
 mod zip_packages;

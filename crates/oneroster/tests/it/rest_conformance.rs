@@ -4,7 +4,8 @@
 //! entity served is read or accounted for.
 
 use rostersync_oneroster::rest::{
-    Auth, OneRosterRest, Query, RestConfig, RestVersion, Secret, Service, SignatureMethod,
+    Auth, OneRosterRest, Query, RestConfig, RestVersion, RetryPolicy, Secret, Service,
+    SignatureMethod,
 };
 use rostersync_ports::conformance::{Expected, assert_sis_source};
 use rostersync_ports::{ErrorKind, PortError, SisSource};
@@ -28,21 +29,22 @@ fn over_rest(mut expected: Expected) -> Expected {
     expected
 }
 
-fn sim_oauth1() -> SimAuth {
+pub(crate) fn sim_oauth1() -> SimAuth {
     SimAuth::OAuth1 {
         key: "ck".into(),
         secret: "c s".into(),
     }
 }
 
-fn sim_oauth2() -> SimAuth {
+pub(crate) fn sim_oauth2() -> SimAuth {
     SimAuth::OAuth2 {
         client_id: "client".into(),
         client_secret: "secret".into(),
     }
 }
 
-fn client_oauth1(sim: &RunningOneRoster, page: u32) -> OneRosterRest {
+/// A 1.1 client signing with OAuth 1.0a, retrying without real waits.
+pub(crate) fn client_oauth1(sim: &RunningOneRoster, page: u32) -> OneRosterRest {
     let mut config = RestConfig::new(
         Url::parse(&sim.url()).unwrap(),
         RestVersion::V1p1,
@@ -53,10 +55,12 @@ fn client_oauth1(sim: &RunningOneRoster, page: u32) -> OneRosterRest {
         },
     );
     config.page_size = page;
+    config.retry = RetryPolicy::fast();
     OneRosterRest::new(config).unwrap()
 }
 
-fn client_oauth2(sim: &RunningOneRoster, page: u32) -> OneRosterRest {
+/// A 1.2 client with OAuth 2 tokens, retrying without real waits.
+pub(crate) fn client_oauth2(sim: &RunningOneRoster, page: u32) -> OneRosterRest {
     let mut config = RestConfig::new(
         Url::parse(&format!("{}/ims/oneroster", sim.url())).unwrap(),
         RestVersion::V1p2,
@@ -70,6 +74,7 @@ fn client_oauth2(sim: &RunningOneRoster, page: u32) -> OneRosterRest {
         },
     );
     config.page_size = page;
+    config.retry = RetryPolicy::fast();
     OneRosterRest::new(config).unwrap()
 }
 

@@ -125,12 +125,13 @@ fn keep_schema_columns(name: &str, table: &mut EspTable) -> bool {
 }
 
 /// A task fault switched on: tasks of `table` (uploads in `mode` only, when
-/// set) fail with `message`.
+/// set) fail with `message`; only the next `remaining` of them, when set.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct TaskFault {
     pub(crate) table: String,
     pub(crate) mode: Option<RunMode>,
     pub(crate) message: String,
+    pub(crate) remaining: Option<u32>,
 }
 
 impl TaskFault {
@@ -331,8 +332,16 @@ impl Inner {
     /// Does what task `index` does; the task's error text when it fails.
     fn run(&mut self, index: usize) -> Result<(), String> {
         let task = self.tasks.get(index).cloned().ok_or("the task is gone")?;
-        if let Some(fault) = self.task_faults.iter().find(|f| f.hits(&task)) {
-            return Err(fault.message.clone());
+        if let Some(at) = self.task_faults.iter().position(|f| f.hits(&task)) {
+            let fault = &mut self.task_faults[at];
+            let message = fault.message.clone();
+            if let Some(remaining) = fault.remaining.as_mut() {
+                *remaining = remaining.saturating_sub(1);
+                if *remaining == 0 {
+                    self.task_faults.remove(at);
+                }
+            }
+            return Err(message);
         }
         let env = self
             .envs

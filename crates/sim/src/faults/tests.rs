@@ -11,6 +11,7 @@ use crate::server::serve;
 async fn server(faults: &Faults) -> crate::server::Running {
     let router = Router::new()
         .route("/ok", get(|| async { "x".repeat(300) }))
+        .route("/other", get(|| async { "y" }))
         .layer(axum::middleware::from_fn_with_state(faults.clone(), inject));
     serve(router, 0).await.unwrap()
 }
@@ -67,4 +68,24 @@ async fn slow_bodies_still_arrive_whole() {
         .await
         .unwrap();
     assert_eq!(body, "x".repeat(300));
+}
+
+#[tokio::test]
+async fn a_targeted_fault_waits_for_its_path() {
+    let faults = Faults::new();
+    let running = server(&faults).await;
+    let client = reqwest::Client::new();
+    let ok = format!("{}/ok", running.url());
+    let other = format!("{}/other", running.url());
+
+    faults.only_on("/other");
+    faults.fail_next(1, 500);
+    assert_eq!(client.get(&ok).send().await.unwrap().status(), 200);
+    assert_eq!(client.get(&other).send().await.unwrap().status(), 500);
+    assert_eq!(client.get(&other).send().await.unwrap().status(), 200);
+    assert_eq!(faults.injected(), 1);
+
+    faults.clear();
+    faults.fail_next(1, 500);
+    assert_eq!(client.get(&ok).send().await.unwrap().status(), 500);
 }
