@@ -39,7 +39,7 @@ pub use adapter::convert;
 pub use adapter::{AdapterConfig, DEFAULT_SYSTEM_ADMIN_ROLES, SchoologyLms};
 pub use auth::{Credentials, Secret, SignatureMethod};
 pub use bulk::{BATCH_SIZE, BulkFailure, BulkItem, BulkResult};
-pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, RateLimit, RetryPolicy};
+pub use client::{CallStats, Client, ClientBuilder, DEFAULT_BASE_URL, RateLimit, RetryPolicy};
 pub use courses::{Course, CourseRecord};
 pub use enrollments::{Enrollment, EnrollmentImport, EnrollmentUpdate, NewEnrollment};
 pub use error::{BoxError, Error};
