@@ -539,6 +539,10 @@ impl LmsTarget for Gate {
         }
         self.inner.apply(write).await
     }
+
+    fn call_stats(&self) -> Option<rostersync_ports::LmsCallStats> {
+        self.inner.call_stats()
+    }
 }
 
 fn engine_with(
