@@ -145,6 +145,14 @@ impl Pace {
         }
     }
 
+    /// Whether the request holding `ticket` may go at `now`: no decrease and
+    /// no `Retry-After` came since it was booked (else it books again, at
+    /// the new pace, so that requests queued at the old one do not all run
+    /// into the limit).
+    pub(crate) fn still_holds(&self, ticket: Ticket, now: Instant) -> bool {
+        ticket.epoch == self.epoch && self.paused_until.is_none_or(|until| until <= now)
+    }
+
     /// A request starts waiting for its slot.
     pub(crate) fn begin(&mut self, now: Instant) {
         if self.in_flight == 0 {
@@ -210,7 +218,9 @@ impl Pace {
         self.learned = true;
         self.rate = (self.rate * keep).max(self.floor);
         self.probe = PROBE;
-        // Slots booked at the old rate stay; the next ones follow the new.
+        // Requests waiting with slots of the old pace book again (see
+        // `still_holds`), spaced at the new one from now on.
+        self.next = None;
         self.stats.rate = self.rate;
     }
 
@@ -361,8 +371,10 @@ mod tests {
         pace.rate_limited(tickets[1], None, t0);
         pace.rate_limited(tickets[2], None, t0);
         assert_eq!(pace.rate(), 5.0);
+        assert!(!pace.still_holds(tickets[3], t0), "booked at the old pace");
         let next = pace.reserve(false, t0);
         assert!(next.at >= t0 + Duration::from_secs(2), "the pause holds");
+        assert!(pace.still_holds(next, next.at));
         // A refusal of a request sent at the new rate halves it again.
         pace.rate_limited(next, None, t0);
         assert_eq!(pace.rate(), 2.5);

@@ -46,8 +46,13 @@ pub(super) async fn execute(inner: &Inner, request: Request) -> Result<Response,
     let _busy = Busy::new(inner);
     loop {
         let write = method != Method::GET && method != Method::HEAD;
-        let ticket = inner.pace(|pace| pace.reserve(write, Instant::now()));
-        tokio::time::sleep_until(ticket.at.into()).await;
+        let ticket = loop {
+            let ticket = inner.pace(|pace| pace.reserve(write, Instant::now()));
+            tokio::time::sleep_until(ticket.at.into()).await;
+            if inner.pace(|pace| pace.still_holds(ticket, Instant::now())) {
+                break ticket;
+            }
+        };
         let attempt = attempt(inner, &method, &url, body.as_ref(), &request, &endpoint).await;
         if let Attempt::Retry {
             rate_limited: true,
