@@ -41,13 +41,25 @@ fn noon(district: &District) -> DateTime<Utc> {
 }
 
 pub(crate) async fn stage(district: District) -> Stage {
+    stage_limited(
+        district,
+        rostersync_sim::schoology::RateLimit {
+            quota: 100_000,
+            ..Default::default()
+        },
+    )
+    .await
+}
+
+/// Both simulators, the Schoology one with the rate limit `limit`.
+pub(crate) async fn stage_limited(
+    district: District,
+    limit: rostersync_sim::schoology::RateLimit,
+) -> Stage {
     let esp = EspSim::builder().district(&district).start().await.unwrap();
     let sgy = SchoologySim::builder()
         .directory(&district.lms_directory)
-        .rate_limit(rostersync_sim::schoology::RateLimit {
-            quota: 100_000,
-            ..Default::default()
-        })
+        .rate_limit(limit)
         .start()
         .await
         .unwrap();
@@ -81,13 +93,28 @@ pub(crate) fn lms(sgy: &RunningSchoology, admin: bool) -> SchoologyLms {
     } else {
         sgy.non_admin_credentials()
     };
+    lms_with(
+        sgy,
+        credentials,
+        RateLimit::new(100_000, Duration::from_secs(1)),
+        RetryPolicy::fast(),
+    )
+}
+
+/// The adapter over `sgy` with `credentials`, told the rate limit `limit`.
+pub(crate) fn lms_with(
+    sgy: &RunningSchoology,
+    credentials: &rostersync_sim::schoology::Credentials,
+    limit: RateLimit,
+    retry: RetryPolicy,
+) -> SchoologyLms {
     let client = Client::builder(Credentials::new(
         credentials.key.clone(),
         credentials.secret.clone(),
     ))
     .base_url(sgy.url())
-    .retry(RetryPolicy::fast())
-    .rate_limit(RateLimit::new(100_000, Duration::from_secs(1)))
+    .retry(retry)
+    .rate_limit(limit)
     .build()
     .unwrap();
     SchoologyLms::new(
@@ -115,9 +142,14 @@ impl Stage {
     }
 
     pub(crate) async fn engine(&self, admin: bool) -> Engine {
+        self.engine_on(Arc::new(lms(&self.sgy, admin))).await
+    }
+
+    /// The engine over `lms`, with the default options.
+    pub(crate) async fn engine_on(&self, lms: Arc<dyn LmsTarget>) -> Engine {
         Engine::new(
             Arc::new(sis(&self.esp, self.esp.password())),
-            Arc::new(lms(&self.sgy, admin)),
+            lms,
             self.store.clone(),
             self.mapping().await,
             chrono_tz::America::Chicago,
@@ -133,7 +165,7 @@ impl Stage {
     }
 
     /// What the LMS should hold after one faithful sync of what the SIS serves.
-    async fn expected(&self) -> Keyed {
+    pub(crate) async fn expected(&self) -> Keyed {
         let mapping = self.mapping().await;
         let read = sis(&self.esp, self.esp.password())
             .snapshot(&SisRequest {
@@ -196,7 +228,7 @@ impl Stage {
 
 /// Records by SIS keys; vectors keep duplicates, so a duplicate shows.
 #[derive(Debug, PartialEq, Eq)]
-struct Keyed {
+pub(crate) struct Keyed {
     users: BTreeSet<String>,
     courses: BTreeSet<String>,
     sections: BTreeSet<String>,
@@ -204,7 +236,7 @@ struct Keyed {
 }
 
 /// Panics with only the differences, which a full dump would bury.
-fn assert_same(actual: &Keyed, expected: &Keyed, what: &str) {
+pub(crate) fn assert_same(actual: &Keyed, expected: &Keyed, what: &str) {
     fn diff<T: Ord + std::fmt::Debug>(
         name: &str,
         a: &BTreeSet<T>,
@@ -228,7 +260,7 @@ fn assert_same(actual: &Keyed, expected: &Keyed, what: &str) {
 }
 
 /// The simulator's own accounts (the API keys' users) are not roster records.
-fn keyed(state: &State, own: &[u64]) -> (Keyed, usize) {
+pub(crate) fn keyed(state: &State, own: &[u64]) -> (Keyed, usize) {
     let state = State {
         users: state
             .users
