@@ -12,10 +12,12 @@
 //! - spacing: a request costing `c` (1 for a read, the write cost for a
 //!   write) moves the next free slot `c / rate` later (a GCRA with a burst
 //!   allowance of `burst` requests after a quiet spell);
-//! - decrease: a 429 answering a request sent at the current rate halves the
-//!   rate (never below a floor) and remembers the rate it came at as the
-//!   ceiling; a 429 that comes while probing near a ceiling already learned
-//!   takes off 15 % only, since the limit is known to be close; 429s
+//! - decrease: a 429 answering a request sent at the current rate means
+//!   the server's window is full of this client's requests, so the requests
+//!   answered that were sent within a window before the refused one are the
+//!   real limit: the rate
+//!   drops to 90 % of that estimate, by at least a tenth and at most half
+//!   (never below a floor), and the estimate becomes the ceiling; 429s
 //!   answering requests sent before that decrease change nothing, so one
 //!   burst of refusals counts once;
 //! - `Retry-After`: nothing is sent before it has passed;
@@ -24,17 +26,19 @@
 //!   upwards by steps that double from 1 % of the ceiling, up to the
 //!   configured rate.
 
+use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use super::limiter::RateLimit;
 
 /// The lowest rate, as a share of the configured one.
 const FLOOR_SHARE: f64 = 1.0 / 100.0;
-/// What a decrease keeps of the rate.
-const DECREASE: f64 = 0.5;
-/// What a decrease keeps of the rate when the refusal came while probing
-/// near a ceiling already learned: the limit is known to be close.
-const GENTLE_DECREASE: f64 = 0.9;
+/// The most a decrease keeps of the rate.
+const MOST_KEPT: f64 = 0.9;
+/// The least a decrease keeps of the rate.
+const LEAST_KEPT: f64 = 0.5;
+/// Where a decrease aims, as a share of the estimated real limit.
+const BELOW_ESTIMATE: f64 = 0.9;
 /// Below this share of the ceiling the rate climbs fast (doubling).
 const NEAR_CEILING: f64 = 0.95;
 /// The first probing step from 90 % of the ceiling, as a share of it.
@@ -48,6 +52,7 @@ pub(crate) struct Ticket {
     /// When the request may go.
     pub(crate) at: Instant,
     epoch: u64,
+    cost: u32,
 }
 
 /// Counters of what the pace saw, for a run's report.
@@ -73,8 +78,9 @@ pub(crate) struct Pace {
     floor: f64,
     rate: f64,
     ceiling: f64,
-    /// Whether `ceiling` was learned from a 429 (else it is the configured rate).
-    learned: bool,
+    /// Requests answered (not 429) within the last window: when each was
+    /// sent, and its cost.
+    recent: VecDeque<(Instant, u32)>,
     per: Duration,
     tolerance: f64,
     write_cost: u32,
@@ -100,7 +106,7 @@ impl Pace {
             floor: configured * FLOOR_SHARE,
             rate: configured,
             ceiling: configured,
-            learned: false,
+            recent: VecDeque::new(),
             per: limit.per,
             tolerance: f64::from(limit.burst.saturating_sub(1)),
             write_cost: limit.write_cost.max(1),
@@ -142,6 +148,7 @@ impl Pace {
         Ticket {
             at,
             epoch: self.epoch,
+            cost,
         }
     }
 
@@ -172,8 +179,10 @@ impl Pace {
     }
 
     /// The request of `ticket` got an answer other than 429.
-    pub(crate) fn answered(&mut self, _ticket: Ticket) {
+    pub(crate) fn answered(&mut self, ticket: Ticket) {
         self.stats.answers += 1;
+        self.recent.push_back((ticket.at, ticket.cost));
+        self.forget_before(ticket.at);
         self.successes += 1;
         let run = ((self.rate * self.per.as_secs_f64()).ceil() as u64).max(MIN_RUN);
         if self.successes < run {
@@ -212,16 +221,35 @@ impl Pace {
             return;
         }
         self.epoch += 1;
-        let probing = self.learned && self.rate >= NEAR_CEILING * self.ceiling;
-        let keep = if probing { GENTLE_DECREASE } else { DECREASE };
-        self.ceiling = self.rate;
-        self.learned = true;
-        self.rate = (self.rate * keep).max(self.floor);
+        // What the server held when it refused: the requests answered that
+        // were sent within a window before the refused one.
+        let from = ticket.at.checked_sub(self.per);
+        let answered: u32 = self
+            .recent
+            .iter()
+            .filter(|(sent, _)| *sent < ticket.at && from.is_none_or(|from| *sent > from))
+            .map(|(_, cost)| cost)
+            .sum();
+        let estimate = f64::from(answered) / self.per.as_secs_f64();
+        let aim = (BELOW_ESTIMATE * estimate).clamp(LEAST_KEPT * self.rate, MOST_KEPT * self.rate);
+        self.ceiling = estimate.max(aim);
+        self.rate = aim.max(self.floor);
         self.probe = PROBE;
         // Requests waiting with slots of the old pace book again (see
         // `still_holds`), spaced at the new one from now on.
         self.next = None;
         self.stats.rate = self.rate;
+    }
+
+    /// Drops the answered requests sent a window or more before `now`.
+    fn forget_before(&mut self, now: Instant) {
+        while self
+            .recent
+            .front()
+            .is_some_and(|(sent, _)| now.saturating_duration_since(*sent) >= self.per)
+        {
+            self.recent.pop_front();
+        }
     }
 
     /// What the pace saw so far; `now` closes the busy time of requests
@@ -237,8 +265,6 @@ impl Pace {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::VecDeque;
-
     use super::*;
 
     /// A server model: `quota` credits per sliding `window`, writes costing
@@ -276,9 +302,11 @@ mod tests {
             let cost = if write { self.write_cost } else { 1 };
             let used: u32 = self.spent.iter().map(|(_, c)| c).sum();
             if used + cost > self.quota {
+                // In whole seconds, at least one, as the header carries it.
                 let wait = self.spent.front().map_or(self.window, |(t, _)| {
                     self.window.saturating_sub(now.duration_since(*t))
                 });
+                let wait = Duration::from_secs(wait.as_secs_f64().ceil().max(1.0) as u64);
                 return Err(self.retry_after.then_some(wait));
             }
             self.spent.push_back((now, cost));
@@ -403,19 +431,18 @@ mod tests {
         assert_eq!(pace.rate(), 10.0, "back at the configured rate");
     }
 
-    /// The real limit is a fifth of the configured one: within a few windows
-    /// the pace settles, and then at least 90 % of the real limit is used
-    /// when the server names a `Retry-After` (as Schoology's own limit
-    /// does), 85 % when it does not (each refused request then also waits
-    /// out a backoff).
+    /// The real limit is a fifth of the configured one: within two windows
+    /// the pace settles, and then at least 90 % of the real limit is used,
+    /// whether or not the server names a `Retry-After` (given in whole
+    /// seconds, as in the header).
     #[test]
     fn a_lower_real_limit_is_met_within_a_few_windows() {
-        for (retry_after, from, least) in [(true, 4, 0.9), (false, 8, 0.85)] {
+        for retry_after in [true, false] {
             let mut pace = Pace::new(&limit(50, 5));
             let mut server = Server::new(10, Duration::from_secs(5), 1, retry_after);
             let (start, refused) = drive(&mut pace, &mut server, 400, false);
-            let share = server.share(start, from, 36, 1);
-            assert!(share >= least, "{share} (Retry-After {retry_after})");
+            let share = server.share(start, 2, 36, 1);
+            assert!(share >= 0.9, "{share} (Retry-After {retry_after})");
             assert!(
                 refused < 20,
                 "{refused} refusals (Retry-After {retry_after})"
