@@ -60,12 +60,22 @@ async fn first_run(
     lms: SchoologyLms,
     arm: impl Fn() + Send + Sync + 'static,
 ) -> RunReport {
+    run_armed(stage, lms, arm, RunOptions::at(stage.now())).await
+}
+
+/// A run over `lms` with `options`, `arm` called when it starts writing.
+async fn run_armed(
+    stage: &Stage,
+    lms: SchoologyLms,
+    arm: impl Fn() + Send + Sync + 'static,
+    options: RunOptions,
+) -> RunReport {
     let lms: Arc<dyn LmsTarget> = Arc::new(lms);
     stage
         .engine_on(lms)
         .await
         .with_progress(Arc::new(WhenWriting(Box::new(arm))))
-        .run(SyncScope::All, Trigger::Manual, RunOptions::at(stage.now()))
+        .run(SyncScope::All, Trigger::Manual, options)
         .await
         .unwrap()
 }
@@ -231,4 +241,40 @@ async fn an_enrollment_import_whose_answer_was_lost_is_resolved_in_the_first_run
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_user_write_whose_answer_was_lost_is_resolved_in_the_first_run() {
     lost_answers("/v1/users", LostAnswer::Dropped).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retried_removal_that_finds_the_enrollment_gone_has_succeeded() {
+    let first = stage(generate(DistrictSize::Tiny, 8, 2026)).await;
+    let lms = adapter(&first, RateLimit::new(1_000, Duration::from_secs(1)));
+    first_run(&first, lms, || {}).await;
+    let (stage, changes) = first.next_day().await;
+    assert!(!changes.dropped_enrollments().is_empty(), "{changes:#?}");
+    // The next day's enrollment imports (its removals among them) are
+    // applied, their answers lost, and sent again: the removals then find
+    // nothing to remove.
+    let lms = adapter(&stage, RateLimit::new(1_000, Duration::from_secs(1)));
+    let faults = stage.sgy.faults().clone();
+    let arm = move || {
+        faults.lose_answers_after_commit(2, "/v1/enrollments/import", LostAnswer::Dropped);
+    };
+    let report = run_armed(&stage, lms, arm, RunOptions::at(stage.now()).forced()).await;
+    assert!(report.failures.is_empty(), "{:#?}", report.failures);
+    assert!(
+        report
+            .summary
+            .entity(rostersync_core::Entity::Enrollment)
+            .remove
+            > 0
+    );
+    assert!(stage.sgy.faults().injected() > 0);
+    let own = [stage.sgy.admin_uid(), stage.sgy.non_admin_uid()];
+    let (actual, _) = keyed(&stage.sgy.state(), &own);
+    assert_same(&actual, &stage.expected().await, "the drops were made once");
+    // The links no longer claim the removed enrollments: a later run
+    // plans nothing more.
+    let lms = adapter(&stage, RateLimit::new(1_000, Duration::from_secs(1)));
+    let later = RunOptions::at(stage.now() + chrono::Duration::minutes(5));
+    let again = run_armed(&stage, lms, || {}, later).await;
+    assert!(again.summary.writes_nothing(), "{:#?}", again.summary);
 }

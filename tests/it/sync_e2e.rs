@@ -164,6 +164,23 @@ impl Stage {
         noon(&self.district)
     }
 
+    /// The same LMS and store the next day: the SIS served anew with a
+    /// day of changes (adds, drops, renames, moves).
+    pub(crate) async fn next_day(self) -> (Stage, rostersync_sim::district::DayChanges) {
+        let mut district = self.district;
+        let next = district.as_of.succ_opt().unwrap();
+        let changes = district.advance(4, next);
+        let esp = EspSim::builder().district(&district).start().await.unwrap();
+        let stage = Stage {
+            district,
+            esp,
+            sgy: self.sgy,
+            store: self.store,
+            _dir: self._dir,
+        };
+        (stage, changes)
+    }
+
     /// What the LMS should hold after one faithful sync of what the SIS serves.
     pub(crate) async fn expected(&self) -> Keyed {
         let mapping = self.mapping().await;
@@ -462,8 +479,7 @@ async fn an_export_that_lost_30_percent_of_its_students_trips_the_threshold() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_next_day_produces_exactly_its_adds_drops_renames_and_moves() {
-    let mut district = generate(DistrictSize::Tiny, 8, 2026);
-    let stage = stage(district.clone()).await;
+    let stage = stage(generate(DistrictSize::Tiny, 8, 2026)).await;
     stage
         .engine(true)
         .await
@@ -471,16 +487,7 @@ async fn the_next_day_produces_exactly_its_adds_drops_renames_and_moves() {
         .await
         .unwrap();
 
-    let next = district.as_of.succ_opt().unwrap();
-    let changes = district.advance(4, next);
-    let esp = EspSim::builder().district(&district).start().await.unwrap();
-    let next_stage = Stage {
-        district,
-        esp,
-        sgy: stage.sgy,
-        store: stage.store,
-        _dir: stage._dir,
-    };
+    let (next_stage, changes) = stage.next_day().await;
     let engine = next_stage.engine(true).await;
     let report = engine
         .run(

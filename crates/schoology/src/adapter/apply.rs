@@ -14,7 +14,8 @@
 //!   duplicated, and the engine finds the section again by its key), bulk
 //!   PUT by id for updates;
 //! - enrollments: enroll and unenroll by the import-by-codes endpoint
-//!   (`section_school_code` + `school_uid`, admin flag, `delete=1`); role
+//!   (`section_school_code` + `school_uid`, admin flag, `delete=1`; an
+//!   unenroll answered 404 finds the enrollment already gone, and is done); role
 //!   changes by bulk PUT on the section's enrollments by id; adoption needs no call;
 //! - guardian links: the parent associations import (`delete=1` to remove).
 //!
@@ -353,7 +354,21 @@ impl SchoologyLms {
         }
         let (at, lines) = split(lines);
         let imported = self.client.import_enrollments(&lines).await;
-        out.record_all(at, imported);
+        for ((i, id), result) in at.into_iter().zip(imported) {
+            match result {
+                // A removal that finds the enrollment gone has what it wanted:
+                // a retried removal whose first answer was lost, or one made
+                // by hand in between.
+                Err(failure)
+                    if failure.status == Some(404)
+                        && !failure.whole_request
+                        && matches!(ops[i].action, EnrollmentAction::Unenroll { .. }) =>
+                {
+                    out.done(i, id);
+                }
+                result => out.record(i, result, id),
+            }
+        }
         if !changes.is_empty() {
             let codes: Vec<&str> = changes.iter().map(|(_, code, _)| *code).collect();
             // A failed look-up fails only the role changes: the imports above
