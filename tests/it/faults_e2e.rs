@@ -278,3 +278,13 @@ async fn a_retried_removal_that_finds_the_enrollment_gone_has_succeeded() {
     let again = run_armed(&stage, lms, || {}, later).await;
     assert!(again.summary.writes_nothing(), "{:#?}", again.summary);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_503_after_a_section_create_was_applied_is_resolved_in_the_first_run() {
+    lost_answers("/sections", LostAnswer::Status(503)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_section_create_whose_answer_was_lost_is_resolved_in_the_first_run() {
+    lost_answers("/sections", LostAnswer::Dropped).await;
+}
