@@ -1,7 +1,8 @@
 //! The adaptive pace: requests spaced evenly at a rate that starts at the
-//! configured limit, halves on a 429 and climbs back after runs of successes,
-//! so that a server whose real limit is lower than configured (or that
-//! charges writes more) is met within a few windows.
+//! configured limit, comes down to the limit the server shows with its 429s
+//! and climbs back after runs of successes, so that a server whose real
+//! limit is lower than configured (or that charges writes more) is met
+//! within a window or two.
 //!
 //! [`Pace`] is a pure state machine: every method takes `now`, so the tests
 //! drive it on a made-up clock and no test sleeps. The client's request loop
@@ -12,17 +13,18 @@
 //! - spacing: a request costing `c` (1 for a read, the write cost for a
 //!   write) moves the next free slot `c / rate` later (a GCRA with a burst
 //!   allowance of `burst` requests after a quiet spell);
-//! - decrease: a 429 answering a request sent at the current rate means
-//!   the server's window is full of this client's requests, so the requests
-//!   answered that were sent within a window before the refused one are the
-//!   real limit: the rate
-//!   drops to 90 % of that estimate, by at least a tenth and at most half
-//!   (never below a floor), and the estimate becomes the ceiling; 429s
-//!   answering requests sent before that decrease change nothing, so one
-//!   burst of refusals counts once;
+//! - decrease: a 429 answering a request sent at the current rate means the
+//!   server's window is full of this client's requests, so the requests
+//!   answered that were sent within a window before the refused one measure
+//!   the real limit: the rate drops to 95 % of that estimate, by at least a
+//!   twentieth and at most half (never below a floor), and the estimate
+//!   becomes the ceiling (a storm of refusals with nothing answered halves
+//!   the rate each time); 429s answering requests sent before that decrease
+//!   change nothing, so one burst of refusals counts once, and requests
+//!   waiting with slots of the old pace book again;
 //! - `Retry-After`: nothing is sent before it has passed;
 //! - increase: after a window's worth of successes in a row, the rate
-//!   doubles while below 90 % of the ceiling (up to there), then probes
+//!   doubles while below 98 % of the ceiling (up to there), then probes
 //!   upwards by steps that double from 1 % of the ceiling, up to the
 //!   configured rate.
 
@@ -34,14 +36,14 @@ use super::limiter::RateLimit;
 /// The lowest rate, as a share of the configured one.
 const FLOOR_SHARE: f64 = 1.0 / 100.0;
 /// The most a decrease keeps of the rate.
-const MOST_KEPT: f64 = 0.9;
+const MOST_KEPT: f64 = 0.95;
 /// The least a decrease keeps of the rate.
 const LEAST_KEPT: f64 = 0.5;
 /// Where a decrease aims, as a share of the estimated real limit.
-const BELOW_ESTIMATE: f64 = 0.9;
+const BELOW_ESTIMATE: f64 = 0.95;
 /// Below this share of the ceiling the rate climbs fast (doubling).
-const NEAR_CEILING: f64 = 0.95;
-/// The first probing step from 90 % of the ceiling, as a share of it.
+const NEAR_CEILING: f64 = 0.98;
+/// The first probing step from near the ceiling, as a share of it.
 const PROBE: f64 = 0.01;
 /// The fewest successes that make a run.
 const MIN_RUN: u64 = 5;
