@@ -288,3 +288,13 @@ async fn a_503_after_a_section_create_was_applied_is_resolved_in_the_first_run()
 async fn a_section_create_whose_answer_was_lost_is_resolved_in_the_first_run() {
     lost_answers("/sections", LostAnswer::Dropped).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_503_after_a_grading_period_create_was_applied_is_resolved_in_the_first_run() {
+    lost_answers("/v1/gradingperiods", LostAnswer::Status(503)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_grading_period_create_whose_answer_was_lost_is_resolved_in_the_first_run() {
+    lost_answers("/v1/gradingperiods", LostAnswer::Dropped).await;
+}

@@ -1,6 +1,8 @@
 //! Applying one batch of plan operations with the fewest calls the API allows:
 //!
-//! - grading periods: one POST each (Schoology has no bulk create);
+//! - grading periods: one POST each (Schoology has no bulk create); a
+//!   create whose answer was lost is looked for by its title and dates,
+//!   and created again only when Schoology does not hold it;
 //! - users and courses: creates by bulk POST with `update_existing=1` (the
 //!   unique field `school_uid` / `course_code` carries the SIS key, so a
 //!   resent create updates instead of duplicating); updates by bulk PUT by
@@ -234,21 +236,61 @@ impl SchoologyLms {
     async fn write_grading_periods(&self, ops: &[GradingPeriodOp]) -> PortResult<Vec<LmsOutcome>> {
         let keys = ops.iter().map(|op| op.term.to_string()).collect();
         let mut out = Outcomes::new(keys);
-        let creating: Vec<_> = ops
+        let periods: Vec<NewGradingPeriod> = ops
             .iter()
-            .map(|op| {
-                let period = NewGradingPeriod {
-                    title: op.title.clone(),
-                    start: op.start.format("%Y-%m-%d").to_string(),
-                    end: op.end.format("%Y-%m-%d").to_string(),
-                };
-                async move { self.client.create_grading_period(&period).await }
+            .map(|op| NewGradingPeriod {
+                title: op.title.clone(),
+                start: op.start.format("%Y-%m-%d").to_string(),
+                end: op.end.format("%Y-%m-%d").to_string(),
             })
             .collect();
-        let results = self.client.all(creating).await;
+        let creating: Vec<_> = periods
+            .iter()
+            .map(|period| async move { self.client.create_grading_period(period).await })
+            .collect();
+        let mut results: Vec<Result<String, crate::Error>> = self
+            .client
+            .all(creating)
+            .await
+            .into_iter()
+            .map(|result| result.map(|period| period.id))
+            .collect();
+        // A create whose answer was lost may have landed: a period Schoology
+        // holds with the same title (unique in the school) and dates is it;
+        // the others are created once more. When the look-up fails, the
+        // failures stay (the next run finds the periods by title).
+        let lost: Vec<usize> = (0..results.len())
+            .filter(|i| matches!(&results[*i], Err(e) if e.may_have_been_applied()))
+            .collect();
+        if !lost.is_empty() {
+            if let Ok(held) = self.client.grading_periods().await {
+                for i in lost {
+                    let want = &periods[i];
+                    let found = held.items.iter().find(|period| {
+                        period.title.as_deref() == Some(want.title.as_str())
+                            && period
+                                .start
+                                .as_deref()
+                                .is_some_and(|s| s.starts_with(&want.start))
+                            && period
+                                .end
+                                .as_deref()
+                                .is_some_and(|e| e.starts_with(&want.end))
+                    });
+                    results[i] = match found {
+                        Some(period) => Ok(period.id.clone()),
+                        None => self
+                            .client
+                            .create_grading_period(want)
+                            .await
+                            .map(|period| period.id),
+                    };
+                }
+            }
+        }
         for (i, result) in results.into_iter().enumerate() {
             match result {
-                Ok(period) => out.done(i, Some(period.id)),
+                Ok(id) => out.done(i, Some(id)),
                 Err(error) => out.record(
                     i,
                     Err(BulkFailure {
