@@ -62,7 +62,7 @@ pub(super) async fn execute(inner: &Inner, request: Request) -> Result<Response,
         {
             let retry_after = retry_after.map(|wait| wait.min(inner.retry.max_backoff));
             inner.pace(|pace| pace.rate_limited(ticket, retry_after, Instant::now()));
-        } else {
+        } else if attempt.is_answer() {
             inner.pace(|pace| pace.answered(ticket));
         }
         match attempt {
@@ -119,6 +119,19 @@ pub(super) async fn execute(inner: &Inner, request: Request) -> Result<Response,
                 tokio::time::sleep(wait).await;
             }
             Attempt::Fail(error) => return Err(error),
+        }
+    }
+}
+
+impl Attempt {
+    /// Whether the server answered (a transport failure is no answer: it
+    /// says nothing of the pace).
+    fn is_answer(&self) -> bool {
+        match self {
+            Attempt::Done(_) | Attempt::Redirect(..) => true,
+            Attempt::Retry { error, .. } | Attempt::Fail(error) => {
+                !matches!(error, Error::NotSent { .. } | Error::Transport { .. })
+            }
         }
     }
 }
