@@ -10,6 +10,7 @@
 // A benchmark's output is its report.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod schoology_pace;
 mod schoology_rate;
 
 use std::process::ExitCode;
@@ -22,11 +23,12 @@ use rostersync_sim::district::{District, DistrictSize, generate, lms_snapshot_em
 use serde_json::{Value, json};
 
 /// Every scenario, in the order `--list` prints them.
-const SCENARIOS: [&str; 4] = [
+const SCENARIOS: [&str; 5] = [
     "plan-initial",
     "plan-steady",
     "render-dry-run",
     schoology_rate::NAME,
+    schoology_pace::NAME,
 ];
 
 fn main() -> ExitCode {
@@ -66,9 +68,22 @@ fn main() -> ExitCode {
     }
 }
 
+/// The runtime of the scenarios that talk HTTP: two workers, as on the
+/// reference machine.
+fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| format!("tokio runtime: {e}"))
+}
+
 fn run(scenario: &str, size: DistrictSize) -> Result<Value, String> {
     if scenario == schoology_rate::NAME {
         return schoology_rate::run(size.as_str());
+    }
+    if scenario == schoology_pace::NAME {
+        return schoology_pace::run(size.as_str());
     }
     let setup = Instant::now();
     let mut district = generate(size, 1, 2026);

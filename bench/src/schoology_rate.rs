@@ -37,12 +37,7 @@ async fn answer(State(arrivals): State<Arrivals>) -> axum::Json<Value> {
 
 /// Runs the scenario and returns its JSON report.
 pub(crate) fn run(size: &str) -> Result<Value, String> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| format!("tokio runtime: {e}"))?;
-    runtime.block_on(measure(size))
+    super::runtime()?.block_on(measure(size))
 }
 
 async fn measure(size: &str) -> Result<Value, String> {

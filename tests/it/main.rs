@@ -1,5 +1,7 @@
 //! rostersync's end-to-end tests, in one binary:
 //! - `district`: a generated district planned and applied, then a next day.
+//! - `faults_e2e`: the fault matrix: a first sync against a Schoology
+//!   simulator that is stricter than configured or fails on purpose.
 //! - `email_e2e`: e-mails that cannot go on an account (held outside the
 //!   district, shared by two SIS people), against both simulators.
 //! - `eschoolplus_contract`: the eSchoolPLUS client against the simulator.
@@ -12,6 +14,7 @@ mod district;
 mod email_e2e;
 mod eschoolplus_conformance;
 mod eschoolplus_contract;
+mod faults_e2e;
 mod grades_e2e;
 mod schoology_contract;
 mod sync_e2e;

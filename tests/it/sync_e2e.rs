@@ -41,13 +41,25 @@ fn noon(district: &District) -> DateTime<Utc> {
 }
 
 pub(crate) async fn stage(district: District) -> Stage {
+    stage_limited(
+        district,
+        rostersync_sim::schoology::RateLimit {
+            quota: 100_000,
+            ..Default::default()
+        },
+    )
+    .await
+}
+
+/// Both simulators, the Schoology one with the rate limit `limit`.
+pub(crate) async fn stage_limited(
+    district: District,
+    limit: rostersync_sim::schoology::RateLimit,
+) -> Stage {
     let esp = EspSim::builder().district(&district).start().await.unwrap();
     let sgy = SchoologySim::builder()
         .directory(&district.lms_directory)
-        .rate_limit(rostersync_sim::schoology::RateLimit {
-            quota: 100_000,
-            ..Default::default()
-        })
+        .rate_limit(limit)
         .start()
         .await
         .unwrap();
@@ -81,13 +93,28 @@ pub(crate) fn lms(sgy: &RunningSchoology, admin: bool) -> SchoologyLms {
     } else {
         sgy.non_admin_credentials()
     };
+    lms_with(
+        sgy,
+        credentials,
+        RateLimit::new(100_000, Duration::from_secs(1)),
+        RetryPolicy::fast(),
+    )
+}
+
+/// The adapter over `sgy` with `credentials`, told the rate limit `limit`.
+pub(crate) fn lms_with(
+    sgy: &RunningSchoology,
+    credentials: &rostersync_sim::schoology::Credentials,
+    limit: RateLimit,
+    retry: RetryPolicy,
+) -> SchoologyLms {
     let client = Client::builder(Credentials::new(
         credentials.key.clone(),
         credentials.secret.clone(),
     ))
     .base_url(sgy.url())
-    .retry(RetryPolicy::fast())
-    .rate_limit(RateLimit::new(100_000, Duration::from_secs(1)))
+    .retry(retry)
+    .rate_limit(limit)
     .build()
     .unwrap();
     SchoologyLms::new(
@@ -115,9 +142,14 @@ impl Stage {
     }
 
     pub(crate) async fn engine(&self, admin: bool) -> Engine {
+        self.engine_on(Arc::new(lms(&self.sgy, admin))).await
+    }
+
+    /// The engine over `lms`, with the default options.
+    pub(crate) async fn engine_on(&self, lms: Arc<dyn LmsTarget>) -> Engine {
         Engine::new(
             Arc::new(sis(&self.esp, self.esp.password())),
-            Arc::new(lms(&self.sgy, admin)),
+            lms,
             self.store.clone(),
             self.mapping().await,
             chrono_tz::America::Chicago,
@@ -132,8 +164,25 @@ impl Stage {
         noon(&self.district)
     }
 
+    /// The same LMS and store the next day: the SIS served anew with a
+    /// day of changes (adds, drops, renames, moves).
+    pub(crate) async fn next_day(self) -> (Stage, rostersync_sim::district::DayChanges) {
+        let mut district = self.district;
+        let next = district.as_of.succ_opt().unwrap();
+        let changes = district.advance(4, next);
+        let esp = EspSim::builder().district(&district).start().await.unwrap();
+        let stage = Stage {
+            district,
+            esp,
+            sgy: self.sgy,
+            store: self.store,
+            _dir: self._dir,
+        };
+        (stage, changes)
+    }
+
     /// What the LMS should hold after one faithful sync of what the SIS serves.
-    async fn expected(&self) -> Keyed {
+    pub(crate) async fn expected(&self) -> Keyed {
         let mapping = self.mapping().await;
         let read = sis(&self.esp, self.esp.password())
             .snapshot(&SisRequest {
@@ -196,7 +245,7 @@ impl Stage {
 
 /// Records by SIS keys; vectors keep duplicates, so a duplicate shows.
 #[derive(Debug, PartialEq, Eq)]
-struct Keyed {
+pub(crate) struct Keyed {
     users: BTreeSet<String>,
     courses: BTreeSet<String>,
     sections: BTreeSet<String>,
@@ -204,7 +253,7 @@ struct Keyed {
 }
 
 /// Panics with only the differences, which a full dump would bury.
-fn assert_same(actual: &Keyed, expected: &Keyed, what: &str) {
+pub(crate) fn assert_same(actual: &Keyed, expected: &Keyed, what: &str) {
     fn diff<T: Ord + std::fmt::Debug>(
         name: &str,
         a: &BTreeSet<T>,
@@ -228,7 +277,7 @@ fn assert_same(actual: &Keyed, expected: &Keyed, what: &str) {
 }
 
 /// The simulator's own accounts (the API keys' users) are not roster records.
-fn keyed(state: &State, own: &[u64]) -> (Keyed, usize) {
+pub(crate) fn keyed(state: &State, own: &[u64]) -> (Keyed, usize) {
     let state = State {
         users: state
             .users
@@ -430,8 +479,7 @@ async fn an_export_that_lost_30_percent_of_its_students_trips_the_threshold() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_next_day_produces_exactly_its_adds_drops_renames_and_moves() {
-    let mut district = generate(DistrictSize::Tiny, 8, 2026);
-    let stage = stage(district.clone()).await;
+    let stage = stage(generate(DistrictSize::Tiny, 8, 2026)).await;
     stage
         .engine(true)
         .await
@@ -439,16 +487,7 @@ async fn the_next_day_produces_exactly_its_adds_drops_renames_and_moves() {
         .await
         .unwrap();
 
-    let next = district.as_of.succ_opt().unwrap();
-    let changes = district.advance(4, next);
-    let esp = EspSim::builder().district(&district).start().await.unwrap();
-    let next_stage = Stage {
-        district,
-        esp,
-        sgy: stage.sgy,
-        store: stage.store,
-        _dir: stage._dir,
-    };
+    let (next_stage, changes) = stage.next_day().await;
     let engine = next_stage.engine(true).await;
     let report = engine
         .run(
@@ -538,6 +577,10 @@ impl LmsTarget for Gate {
                 .store(left - 1, std::sync::atomic::Ordering::SeqCst);
         }
         self.inner.apply(write).await
+    }
+
+    fn call_stats(&self) -> Option<rostersync_ports::LmsCallStats> {
+        self.inner.call_stats()
     }
 }
 

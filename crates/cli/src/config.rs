@@ -108,6 +108,7 @@ struct RawSchoology {
     signature_method: Option<String>,
     rate_requests: Option<u32>,
     rate_per_seconds: Option<u64>,
+    rate_limited_budget_minutes: Option<u64>,
     concurrency: Option<usize>,
     system_admin_roles: Option<Vec<String>>,
     email_conflicts: Option<String>,
@@ -258,6 +259,8 @@ pub(crate) struct SchoologySettings {
     pub(crate) rate_requests: u32,
     /// The rate window.
     pub(crate) rate_per: Duration,
+    /// How long one request keeps retrying 429 answers.
+    pub(crate) rate_limited_budget: Duration,
     /// Requests in flight.
     pub(crate) concurrency: usize,
     /// Role titles that count as System Administrator, when set (never empty).
@@ -429,6 +432,12 @@ pub(crate) fn parse(
             "schoology.rate_requests and schoology.rate_per_seconds must be at least 1 (default 50 per 5)".to_owned(),
         );
     }
+    let budget_minutes = lms.rate_limited_budget_minutes.unwrap_or(30);
+    if budget_minutes == 0 {
+        problems.push(
+            "schoology.rate_limited_budget_minutes must be at least 1 (default 30)".to_owned(),
+        );
+    }
     let system_admin_roles = lms.system_admin_roles.map(|titles| {
         let titles: Vec<String> = titles.iter().map(|t| t.trim().to_owned()).collect();
         if titles.is_empty() || titles.iter().any(String::is_empty) {
@@ -513,6 +522,7 @@ pub(crate) fn parse(
             signature,
             rate_requests,
             rate_per: Duration::from_secs(rate_seconds),
+            rate_limited_budget: Duration::from_secs(budget_minutes.saturating_mul(60)),
             concurrency: lms.concurrency.unwrap_or(8).max(1),
             system_admin_roles,
             email_conflicts,
@@ -793,8 +803,12 @@ consumer_key = "replace-with-your-consumer-key"
 # "HMAC-SHA1" (default) or "PLAINTEXT".
 signature_method = "HMAC-SHA1"
 # The API rate limit: rate_requests per rate_per_seconds (default 50 per 5).
+# The most rostersync sends; when Schoology answers 429 it slows down by
+# itself, and keeps retrying a refused request for rate_limited_budget_minutes
+# (default 30) before the record fails.
 rate_requests = 50
 rate_per_seconds = 5
+# rate_limited_budget_minutes = 30
 # Role titles that make an account a System Administrator, compared without
 # regard to case; list your district's title if its role was renamed.
 # system_admin_roles = ["System Admin", "System Administrator"]

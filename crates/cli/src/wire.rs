@@ -10,8 +10,8 @@ use rostersync_oneroster::rest::{Auth, RestConfig, Secret as RestSecret, plus360
 use rostersync_oneroster::{OneRosterCsv, OneRosterRest};
 use rostersync_ports::{GradeSink, SisSource};
 use rostersync_schoology::{
-    AdapterConfig, Client, Credentials as LmsCredentials, EmailConflicts, RateLimit, SchoologyLms,
-    SignatureMethod,
+    AdapterConfig, Client, Credentials as LmsCredentials, EmailConflicts, RateLimit, RetryPolicy,
+    SchoologyLms, SignatureMethod,
 };
 use rostersync_store::SqliteStore;
 
@@ -206,6 +206,10 @@ fn schoology_with(config: &Config, secret: &str) -> anyhow::Result<SchoologyLms>
         .signature_method(method)
         .concurrency(settings.concurrency)
         .rate_limit(RateLimit::new(settings.rate_requests, settings.rate_per))
+        .retry(RetryPolicy {
+            rate_limited_budget: settings.rate_limited_budget,
+            ..RetryPolicy::default()
+        })
         .build()?;
     let mut adapter = AdapterConfig {
         school_id: settings.school_id.clone(),

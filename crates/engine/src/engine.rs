@@ -24,7 +24,7 @@ use crate::first_updates::FirstUpdates;
 use crate::journal;
 use crate::lock::{ActiveRun, Held};
 use crate::progress::{NoProgress, Progress, Stage};
-use crate::report::{EngineOptions, MAX_BATCH, RunOptions, RunReport};
+use crate::report::{EngineOptions, LmsCalls, MAX_BATCH, RunOptions, RunReport};
 
 /// Distinguishes engines of one process in lock holder names.
 static INSTANCES: AtomicU64 = AtomicU64::new(1);
@@ -209,6 +209,7 @@ impl Engine {
         trigger: Trigger,
         options: RunOptions,
     ) -> Result<RunReport, EngineError> {
+        let calls_before = self.lms.call_stats();
         let acting = self.require_admin().await?;
         let what = if options.dry_run {
             format!("{scope} dry run")
@@ -218,8 +219,11 @@ impl Engine {
         let held = self.hold(scope, &what, options.now).await?;
         let result = self.run_locked(trigger, options, &acting, &held).await;
         let unlocked = self.release(held).await;
-        let report = result?;
+        let mut report = result?;
         unlocked?;
+        if let (Some(before), Some(after)) = (calls_before, self.lms.call_stats()) {
+            report.lms_calls = Some(LmsCalls::between(&before, &after));
+        }
         if report.status == RunStatus::StoppedByThreshold {
             return Err(EngineError::ThresholdExceeded {
                 report: Box::new(report),
@@ -477,6 +481,7 @@ impl Engine {
             source_problems: sis_read.problems,
             resumed_batches: resumed,
             notes,
+            lms_calls: None,
             plan: None,
         };
         if options.dry_run {

@@ -41,4 +41,4 @@ pub use grades::{GradeOptions, GradeReport, Requester, written_setting};
 pub use prep::{PrepOutcome, PrepRead};
 pub use progress::{NoProgress, Progress, Stage};
 pub use queue::{MAX_JOB_ATTEMPTS, NextJob, Tick};
-pub use report::{EngineOptions, MAX_BATCH, RunOptions, RunReport};
+pub use report::{EngineOptions, LmsCalls, MAX_BATCH, RunOptions, RunReport};

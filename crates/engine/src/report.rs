@@ -4,7 +4,9 @@ use chrono::{DateTime, Duration, Utc};
 use rostersync_core::SyncScope;
 use rostersync_core::plan::{Plan, PlanDigest, PlanSummary};
 use rostersync_core::threshold::Breach;
-use rostersync_ports::{RecordOutcome, RunId, RunStatus, SourceProblem, SourceSummary, Trigger};
+use rostersync_ports::{
+    LmsCallStats, RecordOutcome, RunId, RunStatus, SourceProblem, SourceSummary, Trigger,
+};
 use serde::Serialize;
 
 /// The most records the LMS takes in one bulk write.
@@ -122,9 +124,56 @@ pub struct RunReport {
     pub resumed_batches: usize,
     /// Remarks an administrator should read (resumed work, missing ids).
     pub notes: Vec<String>,
+    /// What the run's LMS calls came to: calls, refusals for the rate limit
+    /// and the rate achieved (`None` when the adapter does not count them).
+    pub lms_calls: Option<LmsCalls>,
     /// The plan itself, for a dry run (render it with
     /// [`rostersync_core::plan::render_text`], or serialize it).
     pub plan: Option<Box<Plan>>,
+}
+
+/// What one run's LMS calls came to.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct LmsCalls {
+    /// Answers received, refusals for the rate limit included.
+    pub calls: u64,
+    /// Calls the LMS refused for its rate limit (HTTP 429); each was retried.
+    pub rate_limited: u64,
+    /// Seconds with at least one call under way or waiting for its turn.
+    pub busy_seconds: f64,
+    /// Calls per second while busy: the rate achieved.
+    pub calls_per_second: f64,
+    /// The configured limit, in calls per second.
+    pub limit_per_second: f64,
+    /// The achieved rate as a share of the configured limit (0 to 1; lower
+    /// when the LMS allowed less than configured, or the run waited on the
+    /// LMS rather than on the limit).
+    pub share_of_limit: f64,
+    /// The rate the adapter paced its calls at by the end of the run.
+    pub pace_per_second: f64,
+}
+
+impl LmsCalls {
+    /// The calls between two counts of the same adapter.
+    pub fn between(before: &LmsCallStats, after: &LmsCallStats) -> Self {
+        let calls = after.calls.saturating_sub(before.calls);
+        let busy = after.busy.saturating_sub(before.busy).as_secs_f64();
+        let calls_per_second = if busy > 0.0 { calls as f64 / busy } else { 0.0 };
+        let share_of_limit = if after.limit_per_second > 0.0 {
+            calls_per_second / after.limit_per_second
+        } else {
+            0.0
+        };
+        LmsCalls {
+            calls,
+            rate_limited: after.rate_limited.saturating_sub(before.rate_limited),
+            busy_seconds: busy,
+            calls_per_second,
+            limit_per_second: after.limit_per_second,
+            share_of_limit,
+            pace_per_second: after.pace_per_second,
+        }
+    }
 }
 
 impl RunReport {

@@ -228,4 +228,26 @@ pub trait LmsTarget: Send + Sync {
     ///
     /// When the batch as a whole fails.
     async fn apply(&self, write: &LmsWrite) -> PortResult<Vec<LmsOutcome>>;
+
+    /// What this adapter's calls came to since it was built, when it counts
+    /// them (the engine reports the difference over a run). `None` by default.
+    fn call_stats(&self) -> Option<LmsCallStats> {
+        None
+    }
+}
+
+/// What an LMS adapter's calls came to, counted from its start.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct LmsCallStats {
+    /// Answers received, refusals for the rate limit included.
+    pub calls: u64,
+    /// Answers that refused a call for the rate limit (HTTP 429).
+    pub rate_limited: u64,
+    /// Time with at least one call under way (or waiting for its turn).
+    pub busy: std::time::Duration,
+    /// The rate the adapter was configured to call at most, per second.
+    pub limit_per_second: f64,
+    /// The rate it paces its calls at now, per second (lower than the limit
+    /// after the LMS refused calls for the rate limit).
+    pub pace_per_second: f64,
 }

@@ -1,8 +1,9 @@
 //! A client of the Schoology REST API v1 and the rostersync LMS adapter.
 //!
 //! The [`Client`] signs every request with two-legged OAuth 1.0a
-//! (HMAC-SHA1 or PLAINTEXT), paces requests with a client-side rate limiter
-//! (50 per 5 s by default), keeps several in flight, follows Schoology's 303
+//! (HMAC-SHA1 or PLAINTEXT), paces requests at a client-side rate limit
+//! (50 per 5 s by default) that adapts downwards to the server's 429s and
+//! back up, keeps several in flight, follows Schoology's 303
 //! redirects by re-signing each hop, retries what is safe to retry, pages
 //! through collections and splits bulk writes into batches of 50 whose
 //! per-item answers are mapped back to each input record.
@@ -39,7 +40,7 @@ pub use adapter::convert;
 pub use adapter::{AdapterConfig, DEFAULT_SYSTEM_ADMIN_ROLES, SchoologyLms};
 pub use auth::{Credentials, Secret, SignatureMethod};
 pub use bulk::{BATCH_SIZE, BulkFailure, BulkItem, BulkResult};
-pub use client::{Client, ClientBuilder, DEFAULT_BASE_URL, RateLimit, RetryPolicy};
+pub use client::{CallStats, Client, ClientBuilder, DEFAULT_BASE_URL, RateLimit, RetryPolicy};
 pub use courses::{Course, CourseRecord};
 pub use enrollments::{Enrollment, EnrollmentImport, EnrollmentUpdate, NewEnrollment};
 pub use error::{BoxError, Error};

@@ -1,6 +1,7 @@
 //! Fault injection a test can switch on in either simulator: added latency,
-//! the next N requests failing with a status, 429 storms, dropped connections
-//! and slow bodies.
+//! the next N requests failing with a status, 429 storms (with or without
+//! `Retry-After`), dropped connections, slow bodies, and writes whose answer
+//! is lost after the server applied them.
 //!
 //! Install with `axum::middleware::from_fn_with_state(faults.clone(), faults::inject)`.
 //! Every switch applies to the requests that arrive after it is set; with
@@ -28,18 +29,30 @@ struct FaultState {
     fail: u32,
     fail_status: u16,
     rate_limited: u32,
-    retry_after_secs: u64,
+    retry_after_secs: Option<u64>,
     dropped: u32,
+    lost: u32,
+    lost_on: String,
+    lost_answer: Option<LostAnswer>,
     slow_chunk: Option<Duration>,
     injected: u64,
     /// When set, only requests whose path ends with it are faulted.
     path: Option<String>,
 }
 
+/// What a write whose answer is lost gets instead of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LostAnswer {
+    /// An error status (e.g. 503), as from a proxy that gave up waiting.
+    Status(u16),
+    /// The connection is reset before the answer arrives.
+    Dropped,
+}
+
 /// What happens to one request.
 enum Fault {
     Fail(StatusCode),
-    RateLimit(u64),
+    RateLimit(Option<u64>),
     Drop,
 }
 
@@ -73,7 +86,26 @@ impl Faults {
     pub fn rate_limit_next(&self, count: u32, retry_after_secs: u64) {
         let mut state = self.lock();
         state.rate_limited = count;
-        state.retry_after_secs = retry_after_secs;
+        state.retry_after_secs = Some(retry_after_secs);
+    }
+
+    /// The next `count` requests get 429 without `Retry-After`: a storm the
+    /// client can only wait out by backing off.
+    pub fn rate_limit_next_without_retry_after(&self, count: u32) {
+        let mut state = self.lock();
+        state.rate_limited = count;
+        state.retry_after_secs = None;
+    }
+
+    /// The next `count` writes (POST, PUT, DELETE) whose path contains `on`
+    /// are applied by the server, then their answer is lost: replaced by
+    /// `answer`. A write the server refused as a whole (not 2xx) keeps its
+    /// answer and does not count.
+    pub fn lose_answers_after_commit(&self, count: u32, on: &str, answer: LostAnswer) {
+        let mut state = self.lock();
+        state.lost = count;
+        on.clone_into(&mut state.lost_on);
+        state.lost_answer = Some(answer);
     }
 
     /// The next `count` requests have their connection dropped before an answer arrives.
@@ -105,6 +137,19 @@ impl Faults {
     /// How many requests a fault was injected into so far.
     pub fn injected(&self) -> u64 {
         self.lock().injected
+    }
+
+    /// Whether the answer to a write of `method` on `path` that the server
+    /// applied is to be lost, and how.
+    fn lose(&self, method: &str, path: &str) -> Option<LostAnswer> {
+        let mut state = self.lock();
+        let write = matches!(method, "POST" | "PUT" | "DELETE");
+        if state.lost == 0 || !write || !path.contains(state.lost_on.as_str()) {
+            return None;
+        }
+        state.lost -= 1;
+        state.injected += 1;
+        state.lost_answer
     }
 
     fn next_fault(&self, path: &str) -> (Duration, Option<Fault>, Option<Duration>) {
@@ -147,7 +192,7 @@ pub async fn inject(State(faults): State<Faults>, request: Request, next: Next) 
         Some(Fault::Fail(status)) => return (status, "simulated server error").into_response(),
         Some(Fault::RateLimit(secs)) => {
             let mut response = (StatusCode::TOO_MANY_REQUESTS, "Too Many Requests").into_response();
-            if let Ok(value) = HeaderValue::from_str(&secs.to_string()) {
+            if let Some(Ok(value)) = secs.map(|secs| HeaderValue::from_str(&secs.to_string())) {
                 response.headers_mut().insert(header::RETRY_AFTER, value);
             }
             return response;
@@ -155,7 +200,20 @@ pub async fn inject(State(faults): State<Faults>, request: Request, next: Next) 
         Some(Fault::Drop) => return dropped_connection(),
         None => {}
     }
+    let method = request.method().as_str().to_owned();
+    let path = request.uri().path().to_owned();
     let response = next.run(request).await;
+    if response.status().is_success() {
+        match faults.lose(&method, &path) {
+            Some(LostAnswer::Status(status)) => {
+                let status =
+                    StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+                return (status, "simulated failure after the write was applied").into_response();
+            }
+            Some(LostAnswer::Dropped) => return dropped_connection(),
+            None => {}
+        }
+    }
     match slow {
         Some(delay) => slow_body(response, delay).await,
         None => response,

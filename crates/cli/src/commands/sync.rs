@@ -252,6 +252,9 @@ fn print(report: &RunReport, out: Out, listing: Listing) -> anyhow::Result<()> {
             ));
         }
     }
+    if let Some(calls) = report.lms_calls.filter(|_| !dry) {
+        out.line(lms_calls_line(&calls));
+    }
     for note in &report.notes {
         out.line(format!("note: {note}"));
     }
@@ -291,6 +294,26 @@ fn print(report: &RunReport, out: Out, listing: Listing) -> anyhow::Result<()> {
         (None, _) => {}
     }
     Ok(())
+}
+
+/// The LMS calls of a run: how many, how many the LMS refused for its rate
+/// limit, and the rate achieved against the configured limit.
+fn lms_calls_line(calls: &rostersync_engine::LmsCalls) -> String {
+    let mut line = format!(
+        "LMS: {} call(s), {} refused for the rate limit (each retried), {:.1} calls/s while busy ({:.0} % of the configured {:.1}/s)",
+        calls.calls,
+        calls.rate_limited,
+        calls.calls_per_second,
+        calls.share_of_limit * 100.0,
+        calls.limit_per_second,
+    );
+    if calls.pace_per_second < calls.limit_per_second {
+        line.push_str(&format!(
+            "; the LMS allowed less, the pace ended at {:.1}/s",
+            calls.pace_per_second
+        ));
+    }
+    line
 }
 
 /// How many warnings and failures a report prints; the log has them all.

@@ -1,6 +1,8 @@
 //! Applying one batch of plan operations with the fewest calls the API allows:
 //!
-//! - grading periods: one POST each (Schoology has no bulk create);
+//! - grading periods: one POST each (Schoology has no bulk create); a
+//!   create whose answer was lost is looked for by its title and dates,
+//!   and created again only when Schoology does not hold it;
 //! - users and courses: creates by bulk POST with `update_existing=1` (the
 //!   unique field `school_uid` / `course_code` carries the SIS key, so a
 //!   resent create updates instead of duplicating); updates by bulk PUT by
@@ -14,7 +16,8 @@
 //!   duplicated, and the engine finds the section again by its key), bulk
 //!   PUT by id for updates;
 //! - enrollments: enroll and unenroll by the import-by-codes endpoint
-//!   (`section_school_code` + `school_uid`, admin flag, `delete=1`); role
+//!   (`section_school_code` + `school_uid`, admin flag, `delete=1`; an
+//!   unenroll answered 404 finds the enrollment already gone, and is done); role
 //!   changes by bulk PUT on the section's enrollments by id; adoption needs no call;
 //! - guardian links: the parent associations import (`delete=1` to remove).
 //!
@@ -29,7 +32,7 @@ use rostersync_ports::{
 };
 
 use super::{SchoologyLms, convert};
-use crate::bulk::{BulkFailure, BulkResult};
+use crate::bulk::{BulkFailure, BulkItem, BulkResult};
 use crate::enrollments::{EnrollmentImport, EnrollmentUpdate};
 use crate::schools::NewGradingPeriod;
 use crate::sections::SectionRecord;
@@ -233,21 +236,61 @@ impl SchoologyLms {
     async fn write_grading_periods(&self, ops: &[GradingPeriodOp]) -> PortResult<Vec<LmsOutcome>> {
         let keys = ops.iter().map(|op| op.term.to_string()).collect();
         let mut out = Outcomes::new(keys);
-        let creating: Vec<_> = ops
+        let periods: Vec<NewGradingPeriod> = ops
             .iter()
-            .map(|op| {
-                let period = NewGradingPeriod {
-                    title: op.title.clone(),
-                    start: op.start.format("%Y-%m-%d").to_string(),
-                    end: op.end.format("%Y-%m-%d").to_string(),
-                };
-                async move { self.client.create_grading_period(&period).await }
+            .map(|op| NewGradingPeriod {
+                title: op.title.clone(),
+                start: op.start.format("%Y-%m-%d").to_string(),
+                end: op.end.format("%Y-%m-%d").to_string(),
             })
             .collect();
-        let results = self.client.all(creating).await;
+        let creating: Vec<_> = periods
+            .iter()
+            .map(|period| async move { self.client.create_grading_period(period).await })
+            .collect();
+        let mut results: Vec<Result<String, crate::Error>> = self
+            .client
+            .all(creating)
+            .await
+            .into_iter()
+            .map(|result| result.map(|period| period.id))
+            .collect();
+        // A create whose answer was lost may have landed: a period Schoology
+        // holds with the same title (unique in the school) and dates is it;
+        // the others are created once more. When the look-up fails, the
+        // failures stay (the next run finds the periods by title).
+        let lost: Vec<usize> = (0..results.len())
+            .filter(|i| matches!(&results[*i], Err(e) if e.may_have_been_applied()))
+            .collect();
+        if !lost.is_empty() {
+            if let Ok(held) = self.client.grading_periods().await {
+                for i in lost {
+                    let want = &periods[i];
+                    let found = held.items.iter().find(|period| {
+                        period.title.as_deref() == Some(want.title.as_str())
+                            && period
+                                .start
+                                .as_deref()
+                                .is_some_and(|s| s.starts_with(&want.start))
+                            && period
+                                .end
+                                .as_deref()
+                                .is_some_and(|e| e.starts_with(&want.end))
+                    });
+                    results[i] = match found {
+                        Some(period) => Ok(period.id.clone()),
+                        None => self
+                            .client
+                            .create_grading_period(want)
+                            .await
+                            .map(|period| period.id),
+                    };
+                }
+            }
+        }
         for (i, result) in results.into_iter().enumerate() {
             match result {
-                Ok(period) => out.done(i, Some(period.id)),
+                Ok(id) => out.done(i, Some(id)),
                 Err(error) => out.record(
                     i,
                     Err(BulkFailure {
@@ -270,48 +313,115 @@ impl SchoologyLms {
         let keys = ops.iter().map(|op| op.key.to_string()).collect();
         let mut out = Outcomes::new(keys);
         let synced = self.config.mark_synced;
-        // Creates grouped by course, in order of first appearance.
-        let mut by_course: Vec<(String, Vec<Placed<SectionRecord>>)> = Vec::new();
         let mut updates = Vec::new();
         for (i, op) in ops.iter().enumerate() {
-            let record =
-                convert::section_record(op.key.as_str(), op.id.as_ref(), &op.fields, synced);
-            match &op.id {
-                Some(id) => updates.push((i, record, Some(id.to_string()))),
-                None => {
-                    let course = op.course.as_str();
-                    match by_course.iter_mut().find(|(c, _)| c == course) {
-                        Some((_, group)) => group.push((i, record, None)),
-                        None => by_course.push((course.to_owned(), vec![(i, record, None)])),
-                    }
+            if let Some(id) = &op.id {
+                let record = convert::section_record(op.key.as_str(), Some(id), &op.fields, synced);
+                updates.push((i, record, Some(id.to_string())));
+            }
+        }
+        let creates: Vec<usize> = (0..ops.len()).filter(|i| ops[*i].id.is_none()).collect();
+        let (update_at, updates) = split(updates);
+        let (mut created, updated) = futures::join!(
+            self.create_sections(ops, &creates),
+            self.client.update_sections(&updates)
+        );
+        // A create whose answer was lost may have landed: what Schoology
+        // holds now is done, the rest is created once more.
+        let unknown: Vec<usize> = created
+            .iter()
+            .filter(|(_, result)| matches!(result, Err(f) if f.may_have_been_applied))
+            .map(|(i, _)| *i)
+            .collect();
+        if !unknown.is_empty() {
+            let mut resolved = self.resolve_sections(ops, &unknown).await;
+            for (i, result) in &mut created {
+                if let Some(at) = resolved.iter().position(|(j, _)| j == i) {
+                    *result = resolved.swap_remove(at).1;
                 }
             }
         }
-        let groups: Vec<_> = by_course
-            .into_iter()
-            .map(|(course, group)| (course, split(group)))
-            .collect();
-        let creating = futures::future::join_all(
-            groups
-                .iter()
-                .map(|(course, (_, records))| self.client.create_sections(course, records)),
-        );
-        let (update_at, updates) = split(updates);
-        let (created, updated) = futures::join!(creating, self.client.update_sections(&updates));
         let mut learned = Vec::new();
-        for ((_, (places, _)), results) in groups.iter().zip(created) {
-            for ((i, id), result) in places.iter().zip(results) {
-                if let Ok(item) = &result {
-                    if let Some(new_id) = item.id_or_location() {
-                        learned.push((ops[*i].key.to_string(), new_id));
-                    }
+        for (i, result) in created {
+            if let Ok(item) = &result {
+                if let Some(new_id) = item.id_or_location() {
+                    learned.push((ops[i].key.to_string(), new_id));
                 }
-                out.record(*i, result, id.clone());
             }
+            out.record(i, result, None);
         }
         self.remember_sections(learned.iter().map(|(c, i)| (c.as_str(), i.as_str())));
         out.record_all(update_at, updated);
         out.finish()
+    }
+
+    /// Creates the sections of `ops` at `indices` (bulk, under their
+    /// courses), with each one's result by index.
+    async fn create_sections(
+        &self,
+        ops: &[rostersync_ports::SectionWrite],
+        indices: &[usize],
+    ) -> Vec<(usize, BulkResult)> {
+        let synced = self.config.mark_synced;
+        // Grouped by course, in order of first appearance.
+        let mut by_course: Vec<(&str, Vec<usize>, Vec<SectionRecord>)> = Vec::new();
+        for &i in indices {
+            let op = &ops[i];
+            let record = convert::section_record(op.key.as_str(), None, &op.fields, synced);
+            let course = op.course.as_str();
+            match by_course.iter_mut().find(|(c, _, _)| *c == course) {
+                Some((_, at, records)) => {
+                    at.push(i);
+                    records.push(record);
+                }
+                None => by_course.push((course, vec![i], vec![record])),
+            }
+        }
+        let created = futures::future::join_all(
+            by_course
+                .iter()
+                .map(|(course, _, records)| self.client.create_sections(course, records)),
+        )
+        .await;
+        by_course
+            .into_iter()
+            .zip(created)
+            .flat_map(|((_, at, _), results)| at.into_iter().zip(results))
+            .collect()
+    }
+
+    /// Sections whose create may have landed without an answer saying so:
+    /// each one Schoology holds by its unique code is done with that id,
+    /// the others are created once more. When the look-up fails, their
+    /// results stay the failures they were (the next run finds them).
+    async fn resolve_sections(
+        &self,
+        ops: &[rostersync_ports::SectionWrite],
+        unknown: &[usize],
+    ) -> Vec<(usize, BulkResult)> {
+        let codes: Vec<&str> = unknown.iter().map(|i| ops[*i].key.as_str()).collect();
+        let Ok(held) = self.section_ids(&codes).await else {
+            return Vec::new();
+        };
+        let mut resolved = Vec::new();
+        let mut missing = Vec::new();
+        for &i in unknown {
+            match held.get(ops[i].key.as_str()) {
+                Some(id) => resolved.push((
+                    i,
+                    Ok(BulkItem {
+                        response_code: Some(200),
+                        id: Some(id.clone()),
+                        location: None,
+                        message: None,
+                        extra: serde_json::Map::new(),
+                    }),
+                )),
+                None => missing.push(i),
+            }
+        }
+        resolved.extend(self.create_sections(ops, &missing).await);
+        resolved
     }
 
     async fn write_enrollments(
@@ -353,7 +463,21 @@ impl SchoologyLms {
         }
         let (at, lines) = split(lines);
         let imported = self.client.import_enrollments(&lines).await;
-        out.record_all(at, imported);
+        for ((i, id), result) in at.into_iter().zip(imported) {
+            match result {
+                // A removal that finds the enrollment gone has what it wanted:
+                // a retried removal whose first answer was lost, or one made
+                // by hand in between.
+                Err(failure)
+                    if failure.status == Some(404)
+                        && !failure.whole_request
+                        && matches!(ops[i].action, EnrollmentAction::Unenroll { .. }) =>
+                {
+                    out.done(i, id);
+                }
+                result => out.record(i, result, id),
+            }
+        }
         if !changes.is_empty() {
             let codes: Vec<&str> = changes.iter().map(|(_, code, _)| *code).collect();
             // A failed look-up fails only the role changes: the imports above

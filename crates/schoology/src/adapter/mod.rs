@@ -17,8 +17,8 @@ use rostersync_core::ids::{SectionKey, UserId};
 use rostersync_core::model::grades::LmsGradebook;
 use rostersync_core::model::lms::LmsSnapshot;
 use rostersync_ports::{
-    ActingUser, ErrorKind, GradeSource, LmsDirectory, LmsOutcome, LmsRequest, LmsTarget, LmsWrite,
-    PortError, PortResult,
+    ActingUser, ErrorKind, GradeSource, LmsCallStats, LmsDirectory, LmsOutcome, LmsRequest,
+    LmsTarget, LmsWrite, PortError, PortResult,
 };
 
 pub use acting::DEFAULT_SYSTEM_ADMIN_ROLES;
@@ -154,6 +154,17 @@ impl LmsTarget for SchoologyLms {
 
     async fn apply(&self, write: &LmsWrite) -> PortResult<Vec<LmsOutcome>> {
         self.write(write).await
+    }
+
+    fn call_stats(&self) -> Option<LmsCallStats> {
+        let stats = self.client.call_stats();
+        Some(LmsCallStats {
+            calls: stats.answers,
+            rate_limited: stats.rate_limited,
+            busy: stats.busy,
+            limit_per_second: self.client.rate_limit().per_second(),
+            pace_per_second: stats.rate_per_second,
+        })
     }
 }
 

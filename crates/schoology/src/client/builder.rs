@@ -6,7 +6,8 @@ use std::time::Duration;
 use tokio::sync::Semaphore;
 use url::Url;
 
-use super::limiter::{Limiter, RateLimit};
+use super::limiter::RateLimit;
+use super::pace::Pace;
 use super::retry::RetryPolicy;
 use super::{Client, Inner};
 use crate::auth::{Credentials, SignatureMethod, Signer};
@@ -116,7 +117,8 @@ impl ClientBuilder {
         if self.concurrency == 0 {
             return Err(Error::Config("concurrency must be at least 1".into()));
         }
-        let limiter = Limiter::new(&self.rate_limit)?;
+        self.rate_limit.validate()?;
+        let pace = std::sync::Mutex::new(Pace::new(&self.rate_limit));
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(self.connect_timeout)
@@ -129,7 +131,7 @@ impl ClientBuilder {
                 http,
                 base,
                 signer: Signer::new(self.credentials, self.signature_method),
-                limiter,
+                pace,
                 permits: Semaphore::new(self.concurrency),
                 concurrency: self.concurrency,
                 retry: self.retry,

@@ -3,11 +3,13 @@
 
 mod builder;
 mod limiter;
+mod pace;
 mod retry;
 mod send;
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http::Method;
@@ -34,7 +36,7 @@ pub(crate) struct Inner {
     http: reqwest::Client,
     base: Url,
     signer: Signer,
-    limiter: limiter::Limiter,
+    pace: Mutex<pace::Pace>,
     permits: Semaphore,
     concurrency: usize,
     retry: RetryPolicy,
@@ -74,6 +76,19 @@ impl Client {
         self.inner.rate_limit
     }
 
+    /// What this client's calls came to since it was built: answers, 429s,
+    /// the time it was busy and the rate its pace is at now.
+    pub fn call_stats(&self) -> CallStats {
+        let stats = self.inner.pace(|pace| pace.stats(Instant::now()));
+        CallStats {
+            answers: stats.answers,
+            rate_limited: stats.rate_limited,
+            with_retry_after: stats.with_retry_after,
+            busy: stats.busy,
+            rate_per_second: stats.rate,
+        }
+    }
+
     /// GETs `path` (relative to the base URL) with `query` and decodes the answer.
     ///
     /// # Errors
@@ -111,6 +126,35 @@ impl Client {
     pub(crate) async fn send(&self, request: Request) -> Result<Response, Error> {
         send::execute(&self.inner, request).await
     }
+}
+
+impl Inner {
+    /// Runs `f` on the pace (kept usable if a panic poisoned its lock: its
+    /// numbers stay consistent between calls).
+    pub(crate) fn pace<T>(&self, f: impl FnOnce(&mut pace::Pace) -> T) -> T {
+        let mut pace = self
+            .pace
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        f(&mut pace)
+    }
+}
+
+/// What a client's calls came to since it was built.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct CallStats {
+    /// Answers received, 429s included.
+    pub answers: u64,
+    /// 429 answers.
+    pub rate_limited: u64,
+    /// Of those, answers that named a `Retry-After`.
+    pub with_retry_after: u64,
+    /// Time with at least one request under way (waiting for its slot
+    /// included).
+    pub busy: Duration,
+    /// The pace now, in requests per second (the configured rate until a
+    /// 429 slows it).
+    pub rate_per_second: f64,
 }
 
 /// Whether a request may be repeated after it may have reached the server.

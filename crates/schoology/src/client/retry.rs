@@ -7,13 +7,17 @@ use std::time::Duration;
 /// Transport failures and 5xx answers are retried only for requests that are
 /// safe to repeat (reads, and bulk writes made idempotent by
 /// `update_existing`); a request that was never sent is always retried; 429
-/// answers are always retried, after `Retry-After` when the answer has one.
+/// answers are retried for as long as `rate_limited_budget` lasts, after
+/// `Retry-After` when the answer has one, else after a capped backoff, while
+/// the client's pace slows down (so a 429 is not a record failure unless the
+/// server refuses for longer than the budget).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
     /// Retries after a transport failure or a 5xx answer.
     pub max_retries: u32,
-    /// Retries after 429 answers.
-    pub max_rate_limited_retries: u32,
+    /// How long one request keeps retrying 429 answers, from the first
+    /// (default 30 minutes): a storm of 429s slows a run, it does not fail it.
+    pub rate_limited_budget: Duration,
     /// The first backoff; doubled on each retry.
     pub base_backoff: Duration,
     /// The longest backoff, and the longest `Retry-After` honoured.
@@ -26,7 +30,7 @@ impl Default for RetryPolicy {
     fn default() -> Self {
         RetryPolicy {
             max_retries: 3,
-            max_rate_limited_retries: 6,
+            rate_limited_budget: Duration::from_secs(30 * 60),
             base_backoff: Duration::from_millis(500),
             max_backoff: Duration::from_secs(120),
             rate_limited_backoff: Duration::from_secs(5),
@@ -35,9 +39,11 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
-    /// A policy with tiny waits, for tests against local servers.
+    /// A policy with tiny waits, for tests against local servers (a 429
+    /// budget of 5 s).
     pub fn fast() -> Self {
         RetryPolicy {
+            rate_limited_budget: Duration::from_secs(5),
             base_backoff: Duration::from_millis(1),
             max_backoff: Duration::from_millis(20),
             rate_limited_backoff: Duration::from_millis(1),
@@ -52,18 +58,6 @@ impl RetryPolicy {
         let full = base.saturating_mul(factor).min(self.max_backoff);
         let jitter = 0.5 + fastrand::f64() * 0.5;
         full.mul_f64(jitter)
-    }
-
-    /// How long to wait after a 429: `Retry-After` (capped) or a backoff.
-    pub(crate) fn rate_limited_wait(
-        &self,
-        retry_after: Option<Duration>,
-        attempt: u32,
-    ) -> Duration {
-        match retry_after {
-            Some(wait) => wait.min(self.max_backoff),
-            None => self.backoff(self.rate_limited_backoff, attempt),
-        }
     }
 }
 
@@ -90,19 +84,10 @@ mod tests {
     }
 
     #[test]
-    fn retry_after_is_honoured_and_capped() {
-        let policy = RetryPolicy::default();
+    fn retry_after_in_seconds_is_read() {
         assert_eq!(parse_retry_after(" 7 "), Some(Duration::from_secs(7)));
+        assert_eq!(parse_retry_after("0.5"), Some(Duration::from_millis(500)));
         assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), None);
-        assert_eq!(
-            policy.rate_limited_wait(Some(Duration::from_secs(7)), 0),
-            Duration::from_secs(7)
-        );
-        assert_eq!(
-            policy.rate_limited_wait(Some(Duration::from_secs(7200)), 0),
-            policy.max_backoff
-        );
-        let wait = policy.rate_limited_wait(None, 0);
-        assert!(wait >= Duration::from_millis(2500) && wait <= Duration::from_secs(5));
+        assert_eq!(parse_retry_after("-1"), None);
     }
 }

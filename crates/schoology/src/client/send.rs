@@ -1,7 +1,7 @@
 //! The request loop: in-flight budget, rate limiter, signing, redirects
 //! followed by hand (each hop re-signed), and retries by phase.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, LOCATION, RETRY_AFTER};
 use http::{HeaderValue, Method};
@@ -41,11 +41,30 @@ pub(super) async fn execute(inner: &Inner, request: Request) -> Result<Response,
     let mut body = request.body.clone();
     let mut hops = 0;
     let mut retries = 0;
-    let mut rate_limited = 0;
+    let mut rate_limited: u32 = 0;
+    let mut first_limited: Option<Instant> = None;
+    let _busy = Busy::new(inner);
     loop {
         let write = method != Method::GET && method != Method::HEAD;
-        inner.limiter.until_ready(write).await;
+        let ticket = loop {
+            let ticket = inner.pace(|pace| pace.reserve(write, Instant::now()));
+            tokio::time::sleep_until(ticket.at.into()).await;
+            if inner.pace(|pace| pace.still_holds(ticket, Instant::now())) {
+                break ticket;
+            }
+        };
         let attempt = attempt(inner, &method, &url, body.as_ref(), &request, &endpoint).await;
+        if let Attempt::Retry {
+            rate_limited: true,
+            retry_after,
+            ..
+        } = &attempt
+        {
+            let retry_after = retry_after.map(|wait| wait.min(inner.retry.max_backoff));
+            inner.pace(|pace| pace.rate_limited(ticket, retry_after, Instant::now()));
+        } else if attempt.is_answer() {
+            inner.pace(|pace| pace.answered(ticket));
+        }
         match attempt {
             Attempt::Done(response) => return Ok(response),
             Attempt::Redirect(next, keep_method) => {
@@ -67,36 +86,70 @@ pub(super) async fn execute(inner: &Inner, request: Request) -> Result<Response,
             Attempt::Retry {
                 error,
                 retry_after,
-                rate_limited: limited,
+                rate_limited: true,
             } => {
-                let (count, max) = if limited {
-                    (&mut rate_limited, inner.retry.max_rate_limited_retries)
-                } else {
-                    (&mut retries, inner.retry.max_retries)
-                };
-                if *count >= max {
-                    return Err(if limited {
-                        Error::RateLimited {
-                            method: method_name,
-                            endpoint,
-                            attempts: rate_limited + 1,
-                            retry_after,
-                        }
-                    } else {
-                        error
+                // A 429 is retried until the budget is spent; the pace has
+                // slowed down and holds every request until a Retry-After.
+                let since = *first_limited.get_or_insert_with(Instant::now);
+                rate_limited += 1;
+                if since.elapsed() >= inner.retry.rate_limited_budget {
+                    return Err(Error::RateLimited {
+                        method: method_name,
+                        endpoint,
+                        attempts: rate_limited,
+                        retry_after,
                     });
                 }
-                let wait = if limited {
-                    inner.retry.rate_limited_wait(retry_after, *count)
-                } else {
-                    inner.retry.backoff(inner.retry.base_backoff, *count)
+                let wait = match retry_after {
+                    Some(_) => Duration::ZERO,
+                    None => inner
+                        .retry
+                        .backoff(inner.retry.rate_limited_backoff, rate_limited - 1),
                 };
-                *count += 1;
-                tracing::debug!(%endpoint, retry = *count, ?wait, %error, "retrying");
+                tracing::debug!(%endpoint, rate_limited, ?wait, %error, "rate limited, retrying");
+                tokio::time::sleep(wait).await;
+            }
+            Attempt::Retry { error, .. } => {
+                if retries >= inner.retry.max_retries {
+                    return Err(error);
+                }
+                let wait = inner.retry.backoff(inner.retry.base_backoff, retries);
+                retries += 1;
+                tracing::debug!(%endpoint, retry = retries, ?wait, %error, "retrying");
                 tokio::time::sleep(wait).await;
             }
             Attempt::Fail(error) => return Err(error),
         }
+    }
+}
+
+impl Attempt {
+    /// Whether the server answered (a transport failure is no answer: it
+    /// says nothing of the pace).
+    fn is_answer(&self) -> bool {
+        match self {
+            Attempt::Done(_) | Attempt::Redirect(..) => true,
+            Attempt::Retry { error, .. } | Attempt::Fail(error) => {
+                !matches!(error, Error::NotSent { .. } | Error::Transport { .. })
+            }
+        }
+    }
+}
+
+/// Counts a request as under way from its first wait for a slot until it
+/// is over, however it ends (a cancelled request included).
+struct Busy<'a>(&'a Inner);
+
+impl<'a> Busy<'a> {
+    fn new(inner: &'a Inner) -> Self {
+        inner.pace(|pace| pace.begin(Instant::now()));
+        Busy(inner)
+    }
+}
+
+impl Drop for Busy<'_> {
+    fn drop(&mut self) {
+        self.0.pace(|pace| pace.end(Instant::now()));
     }
 }
 

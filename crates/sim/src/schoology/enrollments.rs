@@ -291,8 +291,13 @@ fn import_line(db: &mut Db, call: &Call, item: &Value) -> (Value, u64, u64) {
         "section_code": section_code,
     });
     if flag(item, "delete").unwrap_or(false) {
-        let deleted = existing.map_or(0, |id| u64::from(db.remove_enrollment(id)));
-        return (answer, 0, deleted);
+        // ASSUMPTION (the public record is silent): removing an enrollment
+        // that is not there is refused for that line, as a missing record
+        // is elsewhere (404), not answered as done.
+        return match existing {
+            Some(id) => (answer, 0, u64::from(db.remove_enrollment(id))),
+            None => (item_error(404, "Enrollment not found"), 0, 0),
+        };
     }
     let admin = flag(item, "admin").unwrap_or(false);
     let (enrollment, written) = match existing.and_then(|id| db.enrollments.get(&id).cloned()) {
