@@ -108,6 +108,8 @@ pub(crate) struct Applier<'a> {
     pub(crate) links: LinkLedger,
     pub(crate) done: u64,
     pub(crate) failures: Vec<RecordOutcome>,
+    /// Records skipped because a record they depend on failed.
+    pub(crate) skipped: Vec<RecordOutcome>,
     /// Records applied with a warning (also counted in `done`).
     pub(crate) warnings: Vec<RecordOutcome>,
     pub(crate) notes: Vec<String>,
@@ -283,22 +285,51 @@ impl Applier<'_> {
         Ok(())
     }
 
-    /// Settles records that need no LMS write (adoptions, links of records
-    /// that already carry the key) and records that cannot be sent.
+    /// Settles records decided without a write: `done` ones, and `failed`
+    /// ones with their reasons.
     pub(crate) async fn settle_local(
         &mut self,
         done: Vec<Item>,
         failed: Vec<(Item, String)>,
     ) -> Result<(), EngineError> {
-        if done.is_empty() && failed.is_empty() {
+        self.settle_unsent(done, failed, OutcomeStatus::Failed)
+            .await
+    }
+
+    /// Settles records decided without a write: `done` ones, and `waiting`
+    /// ones that depend on a record this run could not create (a section
+    /// whose course, an enrollment whose person failed): skipped with the
+    /// reason, not failed themselves; the next run retries them.
+    pub(crate) async fn settle_dependants(
+        &mut self,
+        done: Vec<Item>,
+        waiting: Vec<(Item, String)>,
+    ) -> Result<(), EngineError> {
+        self.settle_unsent(done, waiting, OutcomeStatus::Skipped)
+            .await
+    }
+
+    async fn settle_unsent(
+        &mut self,
+        done: Vec<Item>,
+        unsent: Vec<(Item, String)>,
+        status: OutcomeStatus,
+    ) -> Result<(), EngineError> {
+        if done.is_empty() && unsent.is_empty() {
             return Ok(());
         }
-        let mut outcomes = Vec::with_capacity(done.len() + failed.len());
+        let mut outcomes = Vec::with_capacity(done.len() + unsent.len());
         for item in done {
             outcomes.push(self.done(item, None, None));
         }
-        for (item, reason) in failed {
-            outcomes.push(self.failed(item, reason));
+        for (item, reason) in unsent {
+            outcomes.push(if status == OutcomeStatus::Failed {
+                self.failed(item, reason)
+            } else {
+                let outcome = self.outcome(&item, status, Some(reason));
+                self.skipped.push(outcome.clone());
+                outcome
+            });
         }
         self.store
             .apply_link_changes(&self.links.take_changes())

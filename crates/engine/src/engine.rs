@@ -162,6 +162,7 @@ impl Engine {
             links,
             done: 0,
             failures: Vec::new(),
+            skipped: Vec::new(),
             warnings: Vec::new(),
             notes: Vec::new(),
             unnamed_periods: Vec::new(),
@@ -509,6 +510,11 @@ impl Engine {
         for warning in &applier.warnings {
             report.summary.0.entry(warning.entity).or_default().warnings += 1;
         }
+        // Records left for a record they depend on are skips of this run.
+        for skip in &applier.skipped {
+            report.summary.0.entry(skip.entity).or_default().skipped += 1;
+        }
+        report.skips += applier.skipped.len() as u64;
         record.summary = report.summary.clone();
         report.warnings.append(&mut applier.warnings);
         report.status = if applier.failures.is_empty() {

@@ -210,7 +210,7 @@ impl Applier<'_> {
                 Err(reason) => unsendable.push((entry, reason)),
             }
         }
-        self.settle_local(local, unsendable).await?;
+        self.settle_dependants(local, unsendable).await?;
         let batches = self.batches(ops, LmsWrite::Sections);
         self.send(batches).await
     }
@@ -334,7 +334,7 @@ impl Applier<'_> {
                 )),
             }
         }
-        self.settle_local(local, unsendable).await?;
+        self.settle_dependants(local, unsendable).await?;
         let batches = self.batches(ops, LmsWrite::Enrollments);
         self.send(batches).await
     }
@@ -383,7 +383,7 @@ impl Applier<'_> {
                 )),
             }
         }
-        self.settle_local(local, unsendable).await?;
+        self.settle_dependants(local, unsendable).await?;
         let batches = self.batches(ops, LmsWrite::GuardianLinks);
         self.send(batches).await
     }

@@ -225,7 +225,7 @@ async fn a_non_admin_acting_user_is_refused_before_any_sis_read() {
 }
 
 #[tokio::test]
-async fn a_refused_record_is_a_failed_outcome_and_the_run_completes() {
+async fn a_refused_record_is_a_failed_outcome_its_dependants_skipped_and_the_run_completes() {
     let world = World::tiny();
     world.lms.refuse("S000002");
     let report = world
@@ -242,12 +242,32 @@ async fn a_refused_record_is_a_failed_outcome_and_the_run_completes() {
         user.reason.as_deref().unwrap().contains("refused"),
         "{user:?}"
     );
-    // Their enrollments are not sent, and say why.
-    let enrollments: Vec<_> = report.failures_of(Entity::Enrollment).collect();
-    assert!(!enrollments.is_empty());
+    // Their enrollments are not sent: skipped with the reason, not failed.
+    assert_eq!(report.failures_of(Entity::Enrollment).count(), 0);
+    let enrollments = world
+        .engine
+        .outcomes(&OutcomeFilter {
+            run: Some(report.run.unwrap()),
+            status: Some(OutcomeStatus::Skipped),
+            entity: Some(Entity::Enrollment),
+        })
+        .await
+        .unwrap();
+    let waiting: Vec<_> = enrollments
+        .iter()
+        .filter(|o| o.key.ends_with("/S000002"))
+        .collect();
+    assert!(!waiting.is_empty());
+    assert!(waiting.iter().all(|o| {
+        o.reason
+            .as_deref()
+            .unwrap()
+            .contains("person S000002 has no LMS account (its create failed)")
+    }));
     assert!(
-        enrollments.iter().all(|o| o.key.ends_with("/S000002")
-            && o.reason.as_deref().unwrap().contains("no LMS account"))
+        report.summary.entity(Entity::Enrollment).skipped >= waiting.len() as u64,
+        "{:?}",
+        report.summary
     );
     // Everyone else is there.
     let held = keyed(&world.lms.snapshot_all());
