@@ -97,6 +97,12 @@ async fn a_second_overlapping_run_is_refused_while_the_first_holds_the_lock() {
             "{holder}"
         );
         assert!(error.to_string().contains("holds the sync lock"));
+        // What to do instead names a command that exists.
+        assert!(
+            error.to_string().contains("with `rostersync sync ")
+                && error.to_string().contains(" --queue`"),
+            "{error}"
+        );
     }
     // Only the first run is recorded, and the lock is free again.
     assert_eq!(world.store.runs(10).await.unwrap().len(), 1);
