@@ -47,6 +47,9 @@ const NEAR_CEILING: f64 = 0.98;
 const PROBE: f64 = 0.01;
 /// The fewest successes that make a run.
 const MIN_RUN: u64 = 5;
+/// Near the ceiling, the first probing step waits for this many runs: a
+/// probe that finds the limit costs a refusal and a pause, so it is rare.
+const PROBE_RUNS: u64 = 3;
 
 /// The right to send one request at `at`, under the pace of `epoch`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,6 +59,9 @@ pub(crate) struct Ticket {
     epoch: u64,
     cost: u32,
 }
+
+/// How much longer than the limit's window `quota` requests are spread over.
+const WINDOW_MARGIN: Duration = Duration::from_millis(25);
 
 /// Counters of what the pace saw, for a run's report.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -84,6 +90,11 @@ pub(crate) struct Pace {
     /// sent, and its cost.
     recent: VecDeque<(Instant, u32)>,
     per: Duration,
+    /// The configured requests per window, which no window ever holds
+    /// more of, whatever the pace.
+    quota: usize,
+    /// When the last `quota` requests were booked to go, oldest first.
+    booked: VecDeque<Instant>,
     tolerance: f64,
     write_cost: u32,
     /// The theoretical arrival time of the next request.
@@ -110,6 +121,8 @@ impl Pace {
             ceiling: configured,
             recent: VecDeque::new(),
             per: limit.per,
+            quota: usize::try_from(limit.requests).unwrap_or(usize::MAX).max(1),
+            booked: VecDeque::new(),
             tolerance: f64::from(limit.burst.saturating_sub(1)),
             write_cost: limit.write_cost.max(1),
             next: None,
@@ -145,6 +158,19 @@ impl Pace {
         let mut at = earliest.max(now);
         if let Some(paused) = self.paused_until {
             at = at.max(paused);
+        }
+        // Evenly spaced requests can still arrive a little closer than they
+        // left (a new connection's handshake delays the first ones): no
+        // window of the limit's length ever gets more than the quota, with
+        // a margin for that.
+        if self.booked.len() >= self.quota {
+            if let Some(oldest) = self.booked.get(self.booked.len() - self.quota) {
+                at = at.max(*oldest + self.per + WINDOW_MARGIN);
+            }
+        }
+        self.booked.push_back(at);
+        while self.booked.len() > self.quota {
+            self.booked.pop_front();
         }
         self.next = Some(next.max(at) + interval * cost);
         Ticket {
@@ -187,11 +213,18 @@ impl Pace {
         self.forget_before(ticket.at);
         self.successes += 1;
         let run = ((self.rate * self.per.as_secs_f64()).ceil() as u64).max(MIN_RUN);
-        if self.successes < run {
+        let below = NEAR_CEILING * self.ceiling;
+        // The first probe after a decrease waits longer: the decrease aimed
+        // just below the limit, so that probe is the one that finds it.
+        let needed = if self.rate >= below && self.probe <= PROBE {
+            run * PROBE_RUNS
+        } else {
+            run
+        };
+        if self.successes < needed {
             return;
         }
         self.successes = 0;
-        let below = NEAR_CEILING * self.ceiling;
         if self.rate < below {
             self.rate = (self.rate * 2.0).min(below);
         } else {
@@ -357,6 +390,23 @@ mod tests {
 
     fn limit(requests: u32, secs: u64) -> RateLimit {
         RateLimit::new(requests, Duration::from_secs(secs))
+    }
+
+    #[test]
+    fn no_window_of_the_limit_is_booked_with_more_than_its_quota() {
+        // Ten per second, with a burst of all ten after a quiet spell: the
+        // eleventh waits a whole window and the margin after the first.
+        let mut pace = Pace::new(&limit(10, 1).with_burst(10));
+        let t0 = Instant::now();
+        let times: Vec<Instant> = (0..30).map(|_| pace.reserve(false, t0).at).collect();
+        assert!(times[..10].iter().all(|at| *at == t0), "{times:?}");
+        assert!(times[10] >= t0 + Duration::from_secs(1) + WINDOW_MARGIN);
+        for (i, at) in times.iter().enumerate().skip(10) {
+            assert!(
+                at.duration_since(times[i - 10]) >= Duration::from_secs(1),
+                "request {i} shares a window with ten others: {times:?}"
+            );
+        }
     }
 
     #[test]
