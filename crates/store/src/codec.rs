@@ -125,13 +125,17 @@ impl Named for rostersync_ports::RecordKind {
     }
 }
 
-/// A query of `base` limited by the conditions whose value is given (each
-/// `column = ?`), ordered by `order`, with the values to bind.
-pub(crate) fn filtered(
+/// The rows of `base` limited by the conditions whose value is given (each
+/// `column = ?`), ordered by `order`, each read by `read`. Only the filters
+/// given become conditions, so SQLite can pick the index that fits.
+pub(crate) fn select_filtered<T>(
+    conn: &rusqlite::Connection,
+    what: &'static str,
     base: &str,
     conditions: Vec<(&'static str, Option<rusqlite::types::Value>)>,
     order: &str,
-) -> (String, Vec<rusqlite::types::Value>) {
+    mut read: impl FnMut(&rusqlite::Row<'_>) -> Result<T, StoreError>,
+) -> Result<Vec<T>, StoreError> {
     let mut clauses = Vec::new();
     let mut values = Vec::new();
     for (column, value) in conditions {
@@ -147,5 +151,13 @@ pub(crate) fn filtered(
     }
     sql.push_str(" ORDER BY ");
     sql.push_str(order);
-    (sql, values)
+    let mut statement = conn.prepare_cached(&sql).map_err(StoreError::sql(what))?;
+    let mut rows = statement
+        .query(rusqlite::params_from_iter(values))
+        .map_err(StoreError::sql(what))?;
+    let mut found = Vec::new();
+    while let Some(row) = rows.next().map_err(StoreError::sql(what))? {
+        found.push(read(row)?);
+    }
+    Ok(found)
 }

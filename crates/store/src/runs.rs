@@ -12,9 +12,9 @@ use rostersync_ports::{
     OutcomeFilter, OutcomeStatus, RecordOutcome, RunId, RunRecord, RunStatus, Trigger,
 };
 use rusqlite::types::Value;
-use rusqlite::{Connection, Row, params, params_from_iter};
+use rusqlite::{Connection, Row, params};
 
-use crate::codec::{Named, filtered, parse_opt_time, parse_time, time_text};
+use crate::codec::{Named, parse_opt_time, parse_time, select_filtered, time_text};
 use crate::error::StoreError;
 
 const RUN_COLUMNS: &str =
@@ -155,15 +155,16 @@ pub(crate) fn record(conn: &Connection, outcomes: &[RecordOutcome]) -> Result<()
     Ok(())
 }
 
-/// Outcomes matching `filter`, in run then record order. Only the filters
-/// given become conditions, so SQLite can pick the index that fits.
+/// Outcomes matching `filter`, in run then record order.
 pub(crate) fn outcomes(
     conn: &Connection,
     filter: &OutcomeFilter,
 ) -> Result<Vec<RecordOutcome>, StoreError> {
     let what = "list outcomes";
     let text = |name: &str| Value::Text(name.to_owned());
-    let (sql, values) = filtered(
+    select_filtered(
+        conn,
+        what,
         "SELECT run, entity, key, action, status, reason FROM outcomes",
         vec![
             ("run", filter.run.map(Value::Integer)),
@@ -171,27 +172,21 @@ pub(crate) fn outcomes(
             ("entity", filter.entity.map(|entity| text(entity.name()))),
         ],
         "run, seq",
-    );
-    let mut statement = conn.prepare_cached(&sql).map_err(StoreError::sql(what))?;
-    let mut rows = statement
-        .query(params_from_iter(values))
-        .map_err(StoreError::sql(what))?;
-    let mut found = Vec::new();
-    while let Some(row) = rows.next().map_err(StoreError::sql(what))? {
-        let get = |at: usize| row.get::<_, String>(at).map_err(StoreError::sql(what));
-        let action: Option<String> = row.get(3).map_err(StoreError::sql(what))?;
-        found.push(RecordOutcome {
-            run: row.get(0).map_err(StoreError::sql(what))?,
-            entity: Entity::parse_named("outcomes.entity", get(1)?)?,
-            key: get(2)?,
-            action: action
-                .map(|action| Action::parse_named("outcomes.action", action))
-                .transpose()?,
-            status: OutcomeStatus::parse_named("outcomes.status", get(4)?)?,
-            reason: row.get(5).map_err(StoreError::sql(what))?,
-        });
-    }
-    Ok(found)
+        |row| {
+            let get = |at: usize| row.get::<_, String>(at).map_err(StoreError::sql(what));
+            let action: Option<String> = row.get(3).map_err(StoreError::sql(what))?;
+            Ok(RecordOutcome {
+                run: row.get(0).map_err(StoreError::sql(what))?,
+                entity: Entity::parse_named("outcomes.entity", get(1)?)?,
+                key: get(2)?,
+                action: action
+                    .map(|action| Action::parse_named("outcomes.action", action))
+                    .transpose()?,
+                status: OutcomeStatus::parse_named("outcomes.status", get(4)?)?,
+                reason: row.get(5).map_err(StoreError::sql(what))?,
+            })
+        },
+    )
 }
 
 /// Deletes finished runs that ended before `cutoff` and have no open

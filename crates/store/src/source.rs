@@ -8,9 +8,9 @@ use rostersync_ports::{
     ProblemKind, RecordKind, RunId, RunSourceProblem, SourceFilter, SourceProblem, SourceSummary,
 };
 use rusqlite::types::Value;
-use rusqlite::{Connection, params, params_from_iter};
+use rusqlite::{Connection, params};
 
-use crate::codec::{Named, filtered};
+use crate::codec::{Named, select_filtered};
 use crate::error::StoreError;
 
 /// Keeps a run's read count and problems (replacing what the run had).
@@ -68,7 +68,9 @@ pub(crate) fn problems(
 ) -> Result<Vec<RunSourceProblem>, StoreError> {
     let what = "list source problems";
     let text = |name: &str| Value::Text(name.to_owned());
-    let (sql, values) = filtered(
+    select_filtered(
+        conn,
+        what,
         "SELECT run, kind, record, location, key, field, reason, message FROM source_problems",
         vec![
             ("run", filter.run.map(Value::Integer)),
@@ -76,35 +78,29 @@ pub(crate) fn problems(
             ("record", filter.record.map(|record| text(record.name()))),
         ],
         "run, seq",
-    );
-    let mut statement = conn.prepare_cached(&sql).map_err(StoreError::sql(what))?;
-    let mut rows = statement
-        .query(params_from_iter(values))
-        .map_err(StoreError::sql(what))?;
-    let mut found = Vec::new();
-    while let Some(row) = rows.next().map_err(StoreError::sql(what))? {
-        let text = |at: usize| row.get::<_, String>(at).map_err(StoreError::sql(what));
-        let optional = |at: usize| {
-            row.get::<_, Option<String>>(at)
-                .map_err(StoreError::sql(what))
-        };
-        let record = optional(2)?
-            .map(|name| RecordKind::parse_named("source_problems.record", name))
-            .transpose()?;
-        found.push(RunSourceProblem {
-            run: row.get(0).map_err(StoreError::sql(what))?,
-            problem: SourceProblem {
-                location: text(3)?,
-                message: text(7)?,
-                kind: ProblemKind::parse_named("source_problems.kind", text(1)?)?,
-                record,
-                key: optional(4)?,
-                field: optional(5)?,
-                reason: optional(6)?,
-            },
-        });
-    }
-    Ok(found)
+        |row| {
+            let text = |at: usize| row.get::<_, String>(at).map_err(StoreError::sql(what));
+            let optional = |at: usize| {
+                row.get::<_, Option<String>>(at)
+                    .map_err(StoreError::sql(what))
+            };
+            let record = optional(2)?
+                .map(|name| RecordKind::parse_named("source_problems.record", name))
+                .transpose()?;
+            Ok(RunSourceProblem {
+                run: row.get(0).map_err(StoreError::sql(what))?,
+                problem: SourceProblem {
+                    location: text(3)?,
+                    message: text(7)?,
+                    kind: ProblemKind::parse_named("source_problems.kind", text(1)?)?,
+                    record,
+                    key: optional(4)?,
+                    field: optional(5)?,
+                    reason: optional(6)?,
+                },
+            })
+        },
+    )
 }
 
 /// The summaries of the runs given that have one.
