@@ -26,7 +26,10 @@
 //! - increase: after a window's worth of successes in a row, the rate
 //!   doubles while below 98 % of the ceiling (up to there), then probes
 //!   upwards by steps that double from 1 % of the ceiling, up to the
-//!   configured rate.
+//!   configured rate; the first probe waits three windows' worth, and twice
+//!   as long each time a refusal finds the limit where the last one did
+//!   (up to 24), since a probe past a known limit costs a refusal and a
+//!   pause.
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -50,6 +53,12 @@ const MIN_RUN: u64 = 5;
 /// Near the ceiling, the first probing step waits for this many runs: a
 /// probe that finds the limit costs a refusal and a pause, so it is rare.
 const PROBE_RUNS: u64 = 3;
+/// Each time a refusal finds the limit where the last one did (within
+/// [`SAME_LIMIT`]), the wait before the next first probe doubles, up to
+/// this many runs: a limit found twice is likely to stay.
+const MOST_PROBE_RUNS: u64 = 24;
+/// Two estimates this close (as a share of the larger) are the same limit.
+const SAME_LIMIT: f64 = 0.05;
 
 /// The right to send one request at `at`, under the pace of `epoch`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,6 +113,8 @@ pub(crate) struct Pace {
     epoch: u64,
     successes: u64,
     probe: f64,
+    /// Runs the first probe near the ceiling waits for.
+    probe_runs: u64,
     in_flight: u32,
     busy_since: Option<Instant>,
     stats: PaceStats,
@@ -130,6 +141,7 @@ impl Pace {
             epoch: 0,
             successes: 0,
             probe: PROBE,
+            probe_runs: PROBE_RUNS,
             in_flight: 0,
             busy_since: None,
             stats: PaceStats {
@@ -217,7 +229,7 @@ impl Pace {
         // The first probe after a decrease waits longer: the decrease aimed
         // just below the limit, so that probe is the one that finds it.
         let needed = if self.rate >= below && self.probe <= PROBE {
-            run * PROBE_RUNS
+            run * self.probe_runs
         } else {
             run
         };
@@ -257,8 +269,11 @@ impl Pace {
         }
         self.epoch += 1;
         // What the server held when it refused: the requests answered that
-        // were sent within a window before the refused one.
-        let from = ticket.at.checked_sub(self.per);
+        // were sent within a window before the refused one (plus the margin
+        // by which requests may arrive closer than they left, so that one
+        // sent a whole window before, which the server may still hold, is
+        // counted).
+        let from = ticket.at.checked_sub(self.per + WINDOW_MARGIN);
         let answered: u32 = self
             .recent
             .iter()
@@ -266,6 +281,12 @@ impl Pace {
             .map(|(_, cost)| cost)
             .sum();
         let estimate = f64::from(answered) / self.per.as_secs_f64();
+        self.probe_runs =
+            if (estimate - self.ceiling).abs() <= SAME_LIMIT * estimate.max(self.ceiling) {
+                (self.probe_runs * 2).min(MOST_PROBE_RUNS)
+            } else {
+                PROBE_RUNS
+            };
         let aim = (BELOW_ESTIMATE * estimate).clamp(LEAST_KEPT * self.rate, MOST_KEPT * self.rate);
         self.ceiling = estimate.max(aim);
         self.rate = aim.max(self.floor);
@@ -276,13 +297,12 @@ impl Pace {
         self.stats.rate = self.rate;
     }
 
-    /// Drops the answered requests sent a window or more before `now`.
+    /// Drops the answered requests sent a window (and the margin) or more
+    /// before `now`.
     fn forget_before(&mut self, now: Instant) {
-        while self
-            .recent
-            .front()
-            .is_some_and(|(sent, _)| now.saturating_duration_since(*sent) >= self.per)
-        {
+        while self.recent.front().is_some_and(|(sent, _)| {
+            now.saturating_duration_since(*sent) >= self.per + WINDOW_MARGIN
+        }) {
             self.recent.pop_front();
         }
     }
@@ -500,6 +520,58 @@ mod tests {
                 "{refused} refusals (Retry-After {retry_after})"
             );
         }
+    }
+
+    /// Answers `n` requests spaced `gap` apart from `t0` on `pace`, then
+    /// refuses the next one; returns when it was sent.
+    fn answer_then_refuse(pace: &mut Pace, t0: Instant, n: u32, gap: Duration) -> Instant {
+        for i in 0..n {
+            let at = t0 + gap * i;
+            let ticket = Ticket {
+                at,
+                epoch: pace.epoch,
+                cost: 1,
+            };
+            pace.answered(ticket);
+        }
+        let at = t0 + gap * n;
+        let refused = Ticket {
+            at,
+            epoch: pace.epoch,
+            cost: 1,
+        };
+        pace.rate_limited(refused, None, at);
+        at
+    }
+
+    /// A request sent a whole window before the refused one may still be in
+    /// the server's window (it arrived a little later than it left): it
+    /// counts, so ten per 5 s is read as ten, not nine.
+    #[test]
+    fn the_estimate_counts_a_request_sent_a_whole_window_before() {
+        // Told a little more than the real ten, so that the decrease aims
+        // at the estimate rather than stopping at half.
+        let mut pace = Pace::new(&limit(11, 5));
+        answer_then_refuse(&mut pace, Instant::now(), 10, Duration::from_millis(500));
+        assert!((pace.ceiling - 2.0).abs() < 1e-9, "{}", pace.ceiling);
+        assert!((pace.rate() - 1.9).abs() < 1e-9, "{}", pace.rate());
+    }
+
+    /// Each refusal that finds the limit where the last one did doubles the
+    /// wait before the next probe; a different limit starts over.
+    #[test]
+    fn a_limit_found_again_makes_the_next_probe_wait_longer() {
+        let mut pace = Pace::new(&limit(11, 5));
+        let gap = Duration::from_millis(500);
+        let mut t = answer_then_refuse(&mut pace, Instant::now(), 10, gap);
+        assert_eq!(pace.probe_runs, PROBE_RUNS, "the first estimate is new");
+        for expected in [6, 12, 24, 24] {
+            t = answer_then_refuse(&mut pace, t + Duration::from_secs(10), 10, gap);
+            assert_eq!(pace.probe_runs, expected);
+        }
+        // The server now holds twenty: a new limit, probed as soon as before.
+        answer_then_refuse(&mut pace, t + Duration::from_secs(10), 20, gap / 2);
+        assert_eq!(pace.probe_runs, PROBE_RUNS);
     }
 
     /// Writes cost 3 on the server but 1 in the client's configuration.
