@@ -7,6 +7,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod drift;
 pub mod entity;
 pub mod grades;
 pub mod ids;

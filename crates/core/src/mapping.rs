@@ -206,6 +206,8 @@ pub struct MappingSpec {
     pub thresholds: Thresholds,
     /// Optional behaviours.
     pub options: Options,
+    /// What a sync does about records edited in the LMS by hand, per entity.
+    pub drift: crate::drift::DriftPolicy,
 }
 
 impl MappingSpec {
@@ -345,6 +347,11 @@ impl MappingConfig {
     /// The mapping as configured.
     pub fn spec(&self) -> &MappingSpec {
         &self.spec
+    }
+
+    /// What a sync does about records edited in the LMS by hand.
+    pub fn drift(&self) -> &crate::drift::DriftPolicy {
+        &self.spec.drift
     }
 
     /// The LMS building of a SIS school, if mapped.

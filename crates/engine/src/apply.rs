@@ -121,6 +121,8 @@ pub(crate) struct Applier<'a> {
     pub(crate) unsaved: usize,
     /// Journal entries to clear once the links are saved.
     pub(crate) settled: Vec<i64>,
+    /// What landed, to carry the shadow of the LMS forward.
+    pub(crate) landings: crate::shadow::Landings,
 }
 
 impl Applier<'_> {
@@ -369,6 +371,7 @@ impl Applier<'_> {
         warning: Option<WriteWarning>,
     ) -> RecordOutcome {
         self.done += 1;
+        self.landings.landed(item.entity, &item.key, id.clone());
         if let Some(person) = item.sets_email_of.clone() {
             match warning.as_ref().and_then(|w| w.withheld_email.as_deref()) {
                 Some(email) => self.links.withhold_email(person, email.into()),

@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::{DateTime, Datelike as _, NaiveDate, Utc};
 use chrono_tz::Tz;
+use rostersync_core::drift::{DriftKind, DriftRule};
 use rostersync_core::entity::Entity;
 use rostersync_core::ids::SchoolKey;
 use rostersync_core::model::links::LinkLedger;
@@ -25,6 +26,7 @@ use crate::journal;
 use crate::lock::{ActiveRun, Held};
 use crate::progress::{NoProgress, Progress, Stage};
 use crate::report::{EngineOptions, LmsCalls, MAX_BATCH, RunOptions, RunReport};
+use crate::shadow::Shadow;
 
 /// Distinguishes engines of one process in lock holder names.
 static INSTANCES: AtomicU64 = AtomicU64::new(1);
@@ -169,6 +171,7 @@ impl Engine {
             flush_records: self.options.link_flush_records,
             unsaved: 0,
             settled: Vec::new(),
+            landings: crate::shadow::Landings::default(),
         }
     }
 
@@ -312,35 +315,47 @@ impl Engine {
         schools
     }
 
-    /// Reads both sides for `scope`.
+    /// What a full LMS read of `scope` asks for.
+    pub(crate) fn lms_request(&self, scope: SyncScope) -> LmsRequest {
+        LmsRequest {
+            buildings: self
+                .schools(scope)
+                .iter()
+                .filter_map(|school| self.mapping.building(school).cloned())
+                .collect(),
+            users: scope.users() || scope.sections(),
+            courses: scope.courses() || scope.sections(),
+            sections: scope.sections(),
+        }
+    }
+
+    /// Reads the SIS for `scope`.
+    pub(crate) async fn read_sis(
+        &self,
+        scope: SyncScope,
+        now: DateTime<Utc>,
+    ) -> Result<SisRead, EngineError> {
+        self.progress.stage(Stage::ReadingSis);
+        self.sis
+            .snapshot(&SisRequest {
+                schools: self.schools(scope),
+                school_year: self.school_year(now),
+            })
+            .await
+            .map_err(sis("read the roster"))
+    }
+
+    /// Reads both sides for `scope`, the LMS in full.
     pub(crate) async fn snapshots(
         &self,
         scope: SyncScope,
         now: DateTime<Utc>,
     ) -> Result<(SisRead, LmsSnapshot), EngineError> {
-        let schools = self.schools(scope);
-        let buildings = schools
-            .iter()
-            .filter_map(|school| self.mapping.building(school).cloned())
-            .collect();
-        self.progress.stage(Stage::ReadingSis);
-        let sis_read = self
-            .sis
-            .snapshot(&SisRequest {
-                schools,
-                school_year: self.school_year(now),
-            })
-            .await
-            .map_err(sis("read the roster"))?;
+        let sis_read = self.read_sis(scope, now).await?;
         self.progress.stage(Stage::ReadingLms);
         let lms_snapshot = self
             .lms
-            .snapshot(&LmsRequest {
-                buildings,
-                users: scope.users() || scope.sections(),
-                courses: scope.courses() || scope.sections(),
-                sections: scope.sections(),
-            })
+            .snapshot(&self.lms_request(scope))
             .await
             .map_err(lms("read the roster"))?;
         Ok((sis_read, lms_snapshot))
@@ -376,7 +391,29 @@ impl Engine {
             }
         }
         let mut links = LinkLedger::new(self.store.links().await.map_err(store("read links"))?);
-        let (sis_read, lms_snapshot) = self.snapshots(record.scope, options.now).await?;
+        let sis_read = self.read_sis(record.scope, options.now).await?;
+        let lms_read = self
+            .read_lms(record, &options, links.links(), !entries.is_empty())
+            .await?;
+        notes.push(lms_read.note.clone());
+        let lms_snapshot = lms_read.snapshot;
+        if let Some(drift) = &lms_read.drift {
+            // A record deleted by hand is created again: its link goes (saved
+            // at once, before any write links the new record).
+            let gone = drift
+                .iter()
+                .filter(|d| d.kind == DriftKind::Deleted && d.rule == DriftRule::Restore);
+            for drift in gone {
+                links.forget_record(drift.entity, &drift.key);
+            }
+            if !options.dry_run {
+                self.store
+                    .apply_link_changes(&links.take_changes())
+                    .await
+                    .map_err(store("save links"))?;
+                self.record_drift(record.id, options.now, drift).await?;
+            }
+        }
         // What the SIS read found is kept with the run before anything else
         // happens, so a run that stops later still shows it.
         if !options.dry_run {
@@ -503,6 +540,12 @@ impl Engine {
         self.progress.stage(Stage::Writing);
         self.progress.planned(records_of(&planned));
         let mut applier = self.applier(record.id, record.scope, &held.holder, links);
+        // Until the writes are settled the kept shadow may fall behind the
+        // LMS: it is dropped now and kept again at the end, so a run killed
+        // in between leaves the next one to read in full.
+        if lms_read.kept.is_some() {
+            Shadow::save(&*self.store, None).await?;
+        }
         applier.apply_plan(&planned, &lms_snapshot).await?;
         report.done = applier.done;
         report.notes.append(&mut applier.notes);
@@ -527,6 +570,17 @@ impl Engine {
             first_updates.settle(record.scope, &report.failures);
             first_updates.save(&*self.store).await?;
         }
+        let note = self
+            .keep_shadow(
+                lms_read.kept,
+                lms_snapshot,
+                &planned,
+                &mut applier.landings,
+                applier.links.links(),
+                &report.failures,
+            )
+            .await?;
+        report.notes.extend(note);
         Ok(report)
     }
 }

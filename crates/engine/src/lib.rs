@@ -31,6 +31,7 @@ mod prep;
 mod progress;
 mod queue;
 mod report;
+mod shadow;
 
 #[cfg(any(test, feature = "test-util"))]
 pub mod fakes;
@@ -42,3 +43,4 @@ pub use prep::{PrepOutcome, PrepRead};
 pub use progress::{NoProgress, Progress, Stage};
 pub use queue::{MAX_JOB_ATTEMPTS, NextJob, Tick};
 pub use report::{EngineOptions, LmsCalls, MAX_BATCH, RunOptions, RunReport};
+pub use shadow::{DriftCadence, DriftCheck, LAST_DRIFT_CHECK, LmsRead, MAX_AGE_DAYS};

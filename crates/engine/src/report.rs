@@ -32,6 +32,9 @@ pub struct EngineOptions {
     /// end of each phase); journal entries stay open until their links are
     /// saved. The default saves after every full batch.
     pub link_flush_records: usize,
+    /// When a scheduled sync reads the LMS in full to check for drift
+    /// (weekly, on a weekday); other scheduled syncs plan against the shadow.
+    pub drift: crate::shadow::DriftCadence,
 }
 
 impl Default for EngineOptions {
@@ -42,6 +45,7 @@ impl Default for EngineOptions {
             lease: Duration::minutes(5),
             school_year: None,
             link_flush_records: 50,
+            drift: crate::shadow::DriftCadence::default(),
         }
     }
 }
@@ -55,6 +59,8 @@ pub struct RunOptions {
     pub force: bool,
     /// The instant the run starts; its local date in the district zone is "today".
     pub now: DateTime<Utc>,
+    /// How to read the LMS: in full, or against the shadow kept of it.
+    pub read: crate::shadow::LmsRead,
 }
 
 impl RunOptions {
@@ -64,6 +70,7 @@ impl RunOptions {
             dry_run: false,
             force: false,
             now,
+            read: crate::shadow::LmsRead::Auto,
         }
     }
 

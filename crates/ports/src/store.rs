@@ -125,15 +125,20 @@ pub enum OutcomeStatus {
     Skipped,
     /// The LMS refused or the write failed.
     Failed,
+    /// The LMS differed from what rostersync last left there (a full read
+    /// checked it against the shadow): the reason says how, and what the
+    /// sync did about it.
+    Drift,
 }
 
 impl OutcomeStatus {
     /// Every status.
-    pub const ALL: [OutcomeStatus; 4] = [
+    pub const ALL: [OutcomeStatus; 5] = [
         OutcomeStatus::Done,
         OutcomeStatus::Warning,
         OutcomeStatus::Skipped,
         OutcomeStatus::Failed,
+        OutcomeStatus::Drift,
     ];
 
     /// The snake_case name used in storage and output.
@@ -143,6 +148,7 @@ impl OutcomeStatus {
             OutcomeStatus::Warning => "warning",
             OutcomeStatus::Skipped => "skipped",
             OutcomeStatus::Failed => "failed",
+            OutcomeStatus::Drift => "drift",
         }
     }
 }

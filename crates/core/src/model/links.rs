@@ -268,6 +268,43 @@ impl LinkLedger {
         self.pending.upsert.sections.insert(key, link);
     }
 
+    /// Forgets the link of a user, course or section whose LMS record is
+    /// gone (deleted by hand), so that a plan creates it again; says whether
+    /// there was one.
+    pub fn forget_record(&mut self, entity: crate::entity::Entity, key: &str) -> bool {
+        use crate::entity::Entity;
+        match entity {
+            Entity::User => {
+                let key = PersonKey::new(key);
+                self.pending.upsert.users.remove(&key);
+                let known = self.links.users.remove(&key).is_some();
+                if known {
+                    self.pending.remove.users.push(key);
+                }
+                known
+            }
+            Entity::Course => {
+                let key = CourseKey::new(key);
+                self.pending.upsert.courses.remove(&key);
+                let known = self.links.courses.remove(&key).is_some();
+                if known {
+                    self.pending.remove.courses.push(key);
+                }
+                known
+            }
+            Entity::Section => {
+                let key = SectionKey::new(key);
+                self.pending.upsert.sections.remove(&key);
+                let known = self.links.sections.remove(&key).is_some();
+                if known {
+                    self.pending.remove.sections.push(key);
+                }
+                known
+            }
+            _ => false,
+        }
+    }
+
     /// Records that rostersync manages an enrollment, with this origin.
     pub fn own_enrollment(&mut self, pair: (SectionKey, PersonKey), origin: LinkOrigin) {
         self.links.enrollments.insert(pair.clone(), origin);

@@ -1,9 +1,12 @@
 //! Applies a plan to an in-memory LMS snapshot and links, the way a faithful
 //! LMS would. Used to check that planning again after applying gives an empty
-//! plan, to build a synced LMS for benchmarks, and by in-memory fakes.
+//! plan, to build a synced LMS for benchmarks, by in-memory fakes, and by the
+//! engine to carry its shadow of the LMS forward over the writes that landed
+//! ([`apply_landed`]).
 
 use foldhash::HashMap;
 
+use crate::entity::Entity;
 use crate::ids::{CourseId, EnrollmentId, GradingPeriodId, SectionId, UserId};
 use crate::model::links::{Link, LinkOrigin, Links};
 use crate::model::lms::{
@@ -41,13 +44,55 @@ impl Default for IdSource {
     }
 }
 
+/// What became of one operation of a plan that was sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Landed {
+    /// It did not land (it failed, was skipped, or was never sent).
+    No,
+    /// It landed; a create or an enrollment landed with this LMS id.
+    Yes(Option<String>),
+}
+
+/// Says what became of each operation of a plan, by entity and by the key
+/// the engine gives its record (the SIS key; `section/person` for an
+/// enrollment, `guardian/student` for a guardian link, the term for a
+/// grading period).
+pub trait Landing {
+    /// What became of the `entity` operation of `key`; `creates` says
+    /// whether it makes a new LMS record (whose id matters).
+    fn landed(&mut self, entity: Entity, key: &str, creates: bool) -> Landed;
+}
+
+impl Landing for IdSource {
+    /// Everything lands; a create with a new id.
+    fn landed(&mut self, _entity: Entity, _key: &str, creates: bool) -> Landed {
+        Landed::Yes(creates.then(|| self.next_id()))
+    }
+}
+
 /// Applies every operation of `plan` to `lms` and `links`.
 ///
 /// Operations whose references cannot be resolved (which a plan from
 /// [`plan`](crate::plan::plan) never produces) are left out.
 pub fn simulate_apply(plan: &Plan, lms: &mut LmsSnapshot, links: &mut Links, ids: &mut IdSource) {
+    apply_landed(plan, lms, links, ids);
+}
+
+/// Applies the operations of `plan` that `landing` says landed to `lms` and
+/// `links`, creates with the ids they got. A create that landed without an
+/// id is left out, as are operations whose references cannot be resolved.
+pub fn apply_landed(
+    plan: &Plan,
+    lms: &mut LmsSnapshot,
+    links: &mut Links,
+    landing: &mut dyn Landing,
+) {
     for op in &plan.grading_periods {
-        let id = GradingPeriodId::new(ids.next_id());
+        let Landed::Yes(Some(id)) = landing.landed(Entity::GradingPeriod, op.term.as_str(), true)
+        else {
+            continue;
+        };
+        let id = GradingPeriodId::new(id);
         lms.grading_periods.push(LmsGradingPeriod {
             id: id.clone(),
             title: op.title.clone(),
@@ -65,9 +110,17 @@ pub fn simulate_apply(plan: &Plan, lms: &mut LmsSnapshot, links: &mut Links, ids
         .map(|(i, u)| (u.id.to_string(), i))
         .collect();
     for op in &plan.users {
+        let creates = matches!(op.action, RecordAction::Create { .. });
+        let landed = landing.landed(Entity::User, op.key.as_str(), creates);
+        if landed == Landed::No {
+            continue;
+        }
         match &op.action {
             RecordAction::Create { fields } => {
-                let id = UserId::new(ids.next_id());
+                let Landed::Yes(Some(id)) = landed else {
+                    continue;
+                };
+                let id = UserId::new(id);
                 users.insert(id.to_string(), lms.users.len());
                 lms.users.push(LmsUser {
                     id: id.clone(),
@@ -98,9 +151,17 @@ pub fn simulate_apply(plan: &Plan, lms: &mut LmsSnapshot, links: &mut Links, ids
         .map(|(i, c)| (c.id.to_string(), i))
         .collect();
     for op in &plan.courses {
+        let creates = matches!(op.action, RecordAction::Create { .. });
+        let landed = landing.landed(Entity::Course, op.key.as_str(), creates);
+        if landed == Landed::No {
+            continue;
+        }
         match &op.action {
             RecordAction::Create { fields } => {
-                let id = CourseId::new(ids.next_id());
+                let Landed::Yes(Some(id)) = landed else {
+                    continue;
+                };
+                let id = CourseId::new(id);
                 courses.insert(id.to_string(), lms.courses.len());
                 lms.courses.push(LmsCourse {
                     id: id.clone(),
@@ -137,6 +198,11 @@ pub fn simulate_apply(plan: &Plan, lms: &mut LmsSnapshot, links: &mut Links, ids
         .map(|(i, s)| (s.id.to_string(), i))
         .collect();
     for op in &plan.sections {
+        let creates = matches!(op.action, RecordAction::Create { .. });
+        let landed = landing.landed(Entity::Section, op.key.as_str(), creates);
+        if landed == Landed::No {
+            continue;
+        }
         let Some(fields) = section_fields(op.action.fields(), links) else {
             continue;
         };
@@ -147,10 +213,10 @@ pub fn simulate_apply(plan: &Plan, lms: &mut LmsSnapshot, links: &mut Links, ids
                     .get(&spec.course)
                     .map(|link| link.id.clone())
                     .or_else(|| course_by_code.get(spec.course.as_str()).cloned());
-                let Some(course) = course else {
+                let (Some(course), Landed::Yes(Some(id))) = (course, landed) else {
                     continue;
                 };
-                let id = SectionId::new(ids.next_id());
+                let id = SectionId::new(id);
                 sections.insert(id.to_string(), lms.sections.len());
                 lms.sections.push(LmsSection {
                     id: id.clone(),
@@ -175,8 +241,8 @@ pub fn simulate_apply(plan: &Plan, lms: &mut LmsSnapshot, links: &mut Links, ids
             }
         }
     }
-    apply_enrollments(plan, lms, links, ids);
-    apply_guardian_links(plan, lms, links);
+    apply_enrollments(plan, lms, links, landing);
+    apply_guardian_links(plan, lms, links, landing);
 }
 
 fn section_fields(spec: &SectionSpec, links: &Links) -> Option<SectionFields> {
@@ -234,7 +300,12 @@ fn key_ids(
     (users, sections)
 }
 
-fn apply_enrollments(plan: &Plan, lms: &mut LmsSnapshot, links: &mut Links, ids: &mut IdSource) {
+fn apply_enrollments(
+    plan: &Plan,
+    lms: &mut LmsSnapshot,
+    links: &mut Links,
+    landing: &mut dyn Landing,
+) {
     if plan.enrollments.is_empty() {
         return;
     }
@@ -247,16 +318,23 @@ fn apply_enrollments(plan: &Plan, lms: &mut LmsSnapshot, links: &mut Links, ids:
         .collect();
     let mut removed = vec![false; lms.enrollments.len()];
     for op in &plan.enrollments {
+        let creates = matches!(op.action, EnrollmentAction::Enroll { .. });
+        let key = format!("{}/{}", op.section, op.person);
+        let landed = landing.landed(Entity::Enrollment, &key, creates);
+        if landed == Landed::No {
+            continue;
+        }
         let owned = (op.section.clone(), op.person.clone());
         match &op.action {
             EnrollmentAction::Enroll { role } => {
-                let (Some(section), Some(user)) = (
+                let (Some(section), Some(user), Landed::Yes(Some(id))) = (
                     sections.get(op.section.as_str()),
                     users.get(op.person.as_str()),
+                    landed,
                 ) else {
                     continue;
                 };
-                let id = EnrollmentId::new(ids.next_id());
+                let id = EnrollmentId::new(id);
                 index.insert(id.clone(), lms.enrollments.len());
                 removed.push(false);
                 lms.enrollments.push(LmsEnrollment {
@@ -292,12 +370,25 @@ fn apply_enrollments(plan: &Plan, lms: &mut LmsSnapshot, links: &mut Links, ids:
     lms.enrollments.retain(|_| !flags.next().unwrap_or(false));
 }
 
-fn apply_guardian_links(plan: &Plan, lms: &mut LmsSnapshot, links: &mut Links) {
+fn apply_guardian_links(
+    plan: &Plan,
+    lms: &mut LmsSnapshot,
+    links: &mut Links,
+    landing: &mut dyn Landing,
+) {
     if plan.guardian_links.is_empty() {
         return;
     }
     let (users, _) = key_ids(lms, links);
     for op in &plan.guardian_links {
+        if landing.landed(
+            Entity::GuardianLink,
+            &format!("{}/{}", op.guardian, op.student),
+            false,
+        ) == Landed::No
+        {
+            continue;
+        }
         let (Some(parent), Some(child)) = (
             users.get(op.guardian.as_str()),
             users.get(op.student.as_str()),

@@ -127,6 +127,11 @@ impl FakeLms {
         state.crashed = false;
     }
 
+    /// Changes what the LMS holds, as someone editing it by hand would.
+    pub fn edit(&self, change: impl FnOnce(&mut LmsSnapshot)) {
+        change(&mut lock(&self.state).lms);
+    }
+
     /// A copy of everything the LMS holds.
     pub fn snapshot_all(&self) -> LmsSnapshot {
         lock(&self.state).lms.clone()

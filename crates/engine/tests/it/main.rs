@@ -8,6 +8,7 @@ mod prep;
 mod queue;
 mod resume;
 mod run;
+mod shadow;
 mod support;
 mod threshold;
 mod warnings;

@@ -3,6 +3,7 @@
 //! later or ended, golden plan files and properties.
 
 mod cases;
+mod drift;
 mod emails;
 mod ended;
 mod fixture;

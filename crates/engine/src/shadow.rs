@@ -1,0 +1,594 @@
+//! The shadow: what rostersync last knew of the LMS roster (read in full, then
+//! carried forward over its own writes), kept in the store so that a daily
+//! sync plans against it instead of reading every section again; and the
+//! rule that says when a run must read the LMS in full instead.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
+use rostersync_core::Links;
+use rostersync_core::drift::{self, Drift};
+use rostersync_core::entity::Entity;
+use rostersync_core::model::lms::LmsSnapshot;
+use rostersync_core::plan::{Landed, Landing, Plan, apply_landed};
+use rostersync_ports::{
+    LmsRequest, OutcomeStatus, RecordOutcome, RunId, RunRecord, StateStore, Trigger,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::engine::Engine;
+use crate::error::{EngineError, lms, store};
+use crate::progress::Stage;
+use crate::report::RunOptions;
+
+/// The store setting that holds the shadow (JSON, or `null` when there is
+/// none: before the first full read, and while a run is writing).
+pub(crate) const SETTING: &str = "lms_shadow";
+
+/// The longest a shadow serves without a full read, whatever the cadence.
+pub const MAX_AGE_DAYS: i64 = 8;
+
+/// How a run reads the LMS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LmsRead {
+    /// Incremental for a scheduled sync when the shadow serves, else full.
+    #[default]
+    Auto,
+    /// Always a full read (`sync --full`), which also checks for drift.
+    Full,
+    /// Incremental whenever the shadow serves (`sync --incremental`).
+    Incremental,
+}
+
+/// When the full read that checks for drift comes due.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DriftCadence {
+    /// The weekday of the weekly full read (in the district's time zone).
+    pub weekday: Weekday,
+}
+
+impl Default for DriftCadence {
+    fn default() -> Self {
+        DriftCadence {
+            weekday: Weekday::Sun,
+        }
+    }
+}
+
+/// The kept shadow.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct Shadow {
+    /// When the LMS was last read in full.
+    pub(crate) read_at: DateTime<Utc>,
+    /// What that read covered.
+    pub(crate) request: LmsRequest,
+    /// The mapping it was read and planned under, as the configuration says it.
+    pub(crate) mapping: serde_json::Value,
+    /// The roster (users, courses, sections, enrollments, parent links);
+    /// buildings, roles and grading periods are read afresh every run.
+    pub(crate) lms: LmsSnapshot,
+}
+
+impl Shadow {
+    /// The kept shadow, if there is one.
+    pub(crate) async fn load(kept: &dyn StateStore) -> Result<Option<Shadow>, EngineError> {
+        let Some(json) = kept
+            .setting(SETTING)
+            .await
+            .map_err(store("read the shadow of the LMS"))?
+        else {
+            return Ok(None);
+        };
+        // A shadow this binary cannot read is as good as none: the run reads
+        // the LMS in full and keeps a new one.
+        Ok(serde_json::from_str::<Option<Shadow>>(&json).unwrap_or_else(|error| {
+            tracing::warn!(%error, "the kept shadow of the LMS could not be read; reading in full");
+            None
+        }))
+    }
+
+    /// Keeps `shadow`, or drops the kept one with `None`.
+    pub(crate) async fn save(
+        kept: &dyn StateStore,
+        shadow: Option<&Shadow>,
+    ) -> Result<(), EngineError> {
+        // Our own types always encode; were one not to, the shadow is dropped
+        // and the next run reads in full.
+        let json = serde_json::to_string(&shadow).unwrap_or_else(|error| {
+            tracing::warn!(%error, "the shadow of the LMS could not be encoded; dropping it");
+            "null".to_owned()
+        });
+        kept.save_setting(SETTING, &json)
+            .await
+            .map_err(store("keep the shadow of the LMS"))
+    }
+}
+
+/// What a run decided about reading the LMS.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum ReadPlan {
+    /// Plan against the shadow; only buildings, roles and grading periods
+    /// are read.
+    Incremental,
+    /// Read in full, for this reason.
+    Full(String),
+}
+
+/// Everything [`decide`] weighs.
+pub(crate) struct ReadInputs<'a> {
+    pub(crate) read: LmsRead,
+    pub(crate) scheduled: bool,
+    /// Write batches of an interrupted run are open: what they did is found
+    /// by reading the LMS.
+    pub(crate) open_writes: bool,
+    pub(crate) shadow: Option<&'a Shadow>,
+    pub(crate) request: &'a LmsRequest,
+    pub(crate) mapping: &'a serde_json::Value,
+    pub(crate) now: DateTime<Utc>,
+    pub(crate) today: NaiveDate,
+    pub(crate) cadence: DriftCadence,
+}
+
+/// Whether a run plans against the shadow or reads the LMS in full.
+pub(crate) fn decide(inputs: &ReadInputs<'_>) -> ReadPlan {
+    let full = |why: &str| ReadPlan::Full(why.to_owned());
+    match inputs.read {
+        LmsRead::Full => return full("a full read was asked for"),
+        LmsRead::Auto if !inputs.scheduled => {
+            return full(
+                "a sync run by hand reads the LMS in full (--incremental plans against the shadow)",
+            );
+        }
+        LmsRead::Auto | LmsRead::Incremental => {}
+    }
+    if inputs.open_writes {
+        return full(
+            "write batches of an interrupted run are open, and are resolved by reading the LMS",
+        );
+    }
+    let Some(shadow) = inputs.shadow else {
+        return full(
+            "no shadow of the LMS is kept yet (the first sync, or the last one did not finish)",
+        );
+    };
+    if !covers(&shadow.request, inputs.request) {
+        return full("the kept shadow does not cover these buildings or records");
+    }
+    if shadow.mapping != *inputs.mapping {
+        return full("the mapping changed since the last full read");
+    }
+    let age = inputs.now.signed_duration_since(shadow.read_at);
+    if age >= Duration::days(MAX_AGE_DAYS) {
+        return full(&format!(
+            "the last full read is {} days old (the most is {MAX_AGE_DAYS})",
+            age.num_days()
+        ));
+    }
+    if inputs.read == LmsRead::Auto
+        && inputs.today.weekday() == inputs.cadence.weekday
+        && shadow.read_at.date_naive() < inputs.today
+    {
+        return full(&format!(
+            "{} is the day of the weekly drift check",
+            inputs.cadence.weekday
+        ));
+    }
+    ReadPlan::Incremental
+}
+
+/// Whether a shadow read for `kept` answers `wanted`: the same buildings,
+/// and every kind of record it asks for.
+fn covers(kept: &LmsRequest, wanted: &LmsRequest) -> bool {
+    kept.buildings == wanted.buildings
+        && (kept.users || !wanted.users)
+        && (kept.courses || !wanted.courses)
+        && (kept.sections || !wanted.sections)
+}
+
+/// The union of two requests of the same buildings.
+pub(crate) fn widest(a: &LmsRequest, b: &LmsRequest) -> LmsRequest {
+    LmsRequest {
+        buildings: a.buildings.clone(),
+        users: a.users || b.users,
+        courses: a.courses || b.courses,
+        sections: a.sections || b.sections,
+    }
+}
+
+/// What became of each record a run sent, as the applier settled it.
+#[derive(Debug, Default)]
+pub(crate) struct Landings {
+    landed: HashMap<(Entity, String), Option<String>>,
+    /// A create landed without an id: the shadow would miss that record.
+    pub(crate) unnamed: bool,
+}
+
+impl Landings {
+    /// The record landed, with the id the LMS gave it (if any).
+    pub(crate) fn landed(&mut self, entity: Entity, key: &str, id: Option<String>) {
+        self.landed.insert((entity, key.to_owned()), id);
+    }
+}
+
+impl Landing for Landings {
+    fn landed(&mut self, entity: Entity, key: &str, creates: bool) -> Landed {
+        match self.landed.get(&(entity, key.to_owned())) {
+            None => Landed::No,
+            Some(None) if creates => {
+                self.unnamed = true;
+                Landed::Yes(None)
+            }
+            Some(id) => Landed::Yes(id.clone()),
+        }
+    }
+}
+
+/// What a run read of the LMS, and how.
+pub(crate) struct LmsReading {
+    /// The LMS as the plan sees it.
+    pub(crate) snapshot: LmsSnapshot,
+    /// How it was read, for the run's notes.
+    pub(crate) note: String,
+    /// The basis of the shadow this run keeps when it ends.
+    pub(crate) kept: Option<Basis>,
+    /// What the drift check found, when this run read in full over a kept
+    /// shadow (`None` when there was nothing to check against).
+    pub(crate) drift: Option<Vec<Drift>>,
+}
+
+/// What a shadow kept at the end of a run rests on.
+pub(crate) struct Basis {
+    read_at: DateTime<Utc>,
+    request: LmsRequest,
+    mapping: serde_json::Value,
+}
+
+impl Engine {
+    /// Reads the LMS for a run of `record`'s scope: in full, or buildings,
+    /// roles and grading periods only, with the roster from the shadow.
+    pub(crate) async fn read_lms(
+        &self,
+        record: &RunRecord,
+        options: &RunOptions,
+        links: &Links,
+        open_writes: bool,
+    ) -> Result<LmsReading, EngineError> {
+        let request = self.lms_request(record.scope);
+        let mapping = serde_json::to_value(self.mapping.spec()).unwrap_or_default();
+        let shadow = Shadow::load(&*self.store).await?;
+        let decision = decide(&ReadInputs {
+            read: options.read,
+            scheduled: record.trigger == Trigger::Scheduled,
+            open_writes,
+            shadow: shadow.as_ref(),
+            request: &request,
+            mapping: &mapping,
+            now: options.now,
+            today: self.today(options.now),
+            cadence: self.options.drift,
+        });
+        self.progress.stage(Stage::ReadingLms);
+        match (decision, shadow) {
+            (ReadPlan::Incremental, Some(shadow)) => {
+                let directory = self
+                    .lms
+                    .directory()
+                    .await
+                    .map_err(lms("read buildings, roles and grading periods"))?;
+                let mut snapshot = shadow.lms;
+                snapshot.buildings = directory.buildings;
+                snapshot.roles = directory.roles;
+                snapshot.grading_periods = directory.grading_periods;
+                let note = format!(
+                    "planned against the shadow of the LMS (last read in full {}); only buildings, roles and grading periods were read",
+                    shadow.read_at.format("%Y-%m-%d %H:%M UTC")
+                );
+                tracing::info!("{note}");
+                Ok(LmsReading {
+                    snapshot,
+                    note,
+                    kept: Some(Basis {
+                        read_at: shadow.read_at,
+                        request: widest(&shadow.request, &request),
+                        mapping,
+                    }),
+                    drift: None,
+                })
+            }
+            (decision, shadow) => {
+                let why = match decision {
+                    ReadPlan::Full(why) => why,
+                    ReadPlan::Incremental => "no shadow of the LMS is kept".to_owned(),
+                };
+                let mut snapshot = self
+                    .lms
+                    .snapshot(&request)
+                    .await
+                    .map_err(lms("read the roster"))?;
+                let mut note = format!("read the LMS in full: {why}");
+                // The drift check: the fresh read against what rostersync
+                // last left in the LMS. Records reported under the "report"
+                // rule are planned as it left them, so the plan leaves them.
+                let drift = shadow
+                    .filter(|shadow| covers(&shadow.request, &request))
+                    .map(|shadow| {
+                        let drift =
+                            drift::compare(&shadow.lms, &snapshot, links, self.mapping.drift());
+                        drift::hold_reported(&drift, &shadow.lms, &mut snapshot, links);
+                        drift
+                    });
+                if let Some(drift) = &drift {
+                    note.push_str(&format!(
+                        "; the drift check found {} record(s) changed in the LMS outside rostersync (`rostersync drift`)",
+                        drift.len()
+                    ));
+                }
+                tracing::info!("{note}");
+                Ok(LmsReading {
+                    snapshot,
+                    note,
+                    kept: Some(Basis {
+                        read_at: options.now,
+                        request,
+                        mapping,
+                    }),
+                    drift,
+                })
+            }
+        }
+    }
+
+    /// Keeps the shadow a run leaves: the LMS it planned against, carried
+    /// forward over the writes that landed. None is kept when a create
+    /// landed without an id (the shadow would miss it); one is kept marked
+    /// for a full read when a write found the LMS other than the shadow said.
+    pub(crate) async fn keep_shadow(
+        &self,
+        basis: Option<Basis>,
+        mut lms: LmsSnapshot,
+        planned: &Plan,
+        landings: &mut Landings,
+        links: &Links,
+        failures: &[RecordOutcome],
+    ) -> Result<Option<String>, EngineError> {
+        let Some(basis) = basis else {
+            return Ok(None);
+        };
+        // A batch that may have landed without an outcome saying so leaves
+        // its journal entry open; what it did is known only by reading.
+        let open = self
+            .store
+            .open_journal()
+            .await
+            .map_err(store("read the journal"))?;
+        if !open.is_empty() {
+            return Ok(Some(
+                "a write batch may have landed without an answer; the next run reads the LMS in full"
+                    .to_owned(),
+            ));
+        }
+        let mut scratch = links.clone();
+        apply_landed(planned, &mut lms, &mut scratch, landings);
+        if landings.unnamed {
+            Shadow::save(&*self.store, None).await?;
+            return Ok(Some(
+                "a record was created without an id in the answer; the next run reads the LMS in full"
+                    .to_owned(),
+            ));
+        }
+        // A write refused because the record is gone or differs (404, 409)
+        // says the LMS is not what the shadow says: the next run reads it.
+        let mismatched = failures
+            .iter()
+            .filter(|failure| {
+                failure.reason.as_deref().is_some_and(|reason| {
+                    reason.contains("(LMS status 404)") || reason.contains("(LMS status 409)")
+                })
+            })
+            .count();
+        let read_at = if mismatched > 0 {
+            // Old enough that the next run reads in full.
+            basis.read_at - Duration::days(MAX_AGE_DAYS)
+        } else {
+            basis.read_at
+        };
+        let shadow = Shadow {
+            read_at,
+            request: basis.request,
+            mapping: basis.mapping,
+            lms: roster_only(lms),
+        };
+        Shadow::save(&*self.store, Some(&shadow)).await?;
+        Ok((mismatched > 0).then(|| {
+            format!(
+                "{mismatched} write(s) found the LMS other than the shadow said (404 or 409); the next run reads the LMS in full"
+            )
+        }))
+    }
+}
+
+/// `lms` without the lists every run reads afresh.
+fn roster_only(mut lms: LmsSnapshot) -> LmsSnapshot {
+    lms.buildings = Vec::new();
+    lms.roles = Vec::new();
+    lms.grading_periods = Vec::new();
+    lms
+}
+
+/// The store setting naming the last drift check: `{"run": ID, "at": TIME,
+/// "found": N}`.
+pub const LAST_DRIFT_CHECK: &str = "last_drift_check";
+
+/// The last drift check, as kept in [`LAST_DRIFT_CHECK`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DriftCheck {
+    /// The run that made it; its outcomes of status `drift` are what it found.
+    pub run: RunId,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// How many records had drifted.
+    pub found: u64,
+}
+
+impl Engine {
+    /// Keeps what a drift check found as outcomes of status `drift` of the
+    /// run, and the run as the last drift check.
+    pub(crate) async fn record_drift(
+        &self,
+        run: RunId,
+        at: DateTime<Utc>,
+        drift: &[Drift],
+    ) -> Result<(), EngineError> {
+        let outcomes: Vec<RecordOutcome> = drift
+            .iter()
+            .map(|drift| RecordOutcome {
+                run,
+                entity: drift.entity,
+                key: drift.key.clone(),
+                action: None,
+                status: OutcomeStatus::Drift,
+                reason: Some(drift.to_string()),
+            })
+            .collect();
+        self.store
+            .record_outcomes(&outcomes)
+            .await
+            .map_err(store("keep the drift report"))?;
+        let check = DriftCheck {
+            run,
+            at,
+            found: drift.len() as u64,
+        };
+        let json = serde_json::to_string(&check).unwrap_or_default();
+        self.store
+            .save_setting(LAST_DRIFT_CHECK, &json)
+            .await
+            .map_err(store("keep the drift report"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone as _;
+
+    use super::*;
+
+    fn request(sections: bool) -> LmsRequest {
+        LmsRequest {
+            buildings: ["9001".into()].into_iter().collect(),
+            users: true,
+            courses: true,
+            sections,
+        }
+    }
+
+    fn shadow(read_at: DateTime<Utc>) -> Shadow {
+        Shadow {
+            read_at,
+            request: request(true),
+            mapping: serde_json::json!({"m": 1}),
+            lms: LmsSnapshot::default(),
+        }
+    }
+
+    /// A Wednesday noon.
+    fn wednesday() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 12, 2, 12, 0, 0).unwrap()
+    }
+
+    fn decide_at(now: DateTime<Utc>, kept: &Shadow, read: LmsRead, scheduled: bool) -> ReadPlan {
+        decide(&ReadInputs {
+            read,
+            scheduled,
+            open_writes: false,
+            shadow: Some(kept),
+            request: &request(false),
+            mapping: &serde_json::json!({"m": 1}),
+            now,
+            today: now.date_naive(),
+            cadence: DriftCadence::default(),
+        })
+    }
+
+    fn is_full(plan: &ReadPlan, why: &str) -> bool {
+        matches!(plan, ReadPlan::Full(reason) if reason.contains(why))
+    }
+
+    #[test]
+    fn a_scheduled_sync_plans_against_a_fresh_shadow_that_covers_it() {
+        let kept = shadow(wednesday() - Duration::days(2));
+        assert_eq!(
+            decide_at(wednesday(), &kept, LmsRead::Auto, true),
+            ReadPlan::Incremental
+        );
+        assert!(is_full(
+            &decide_at(wednesday(), &kept, LmsRead::Auto, false),
+            "by hand"
+        ));
+        assert_eq!(
+            decide_at(wednesday(), &kept, LmsRead::Incremental, false),
+            ReadPlan::Incremental
+        );
+        assert!(is_full(
+            &decide_at(wednesday(), &kept, LmsRead::Full, true),
+            "asked for"
+        ));
+    }
+
+    #[test]
+    fn the_weekly_check_day_and_an_old_shadow_read_in_full() {
+        let sunday = wednesday() + Duration::days(4);
+        let kept = shadow(sunday - Duration::days(1));
+        assert!(is_full(
+            &decide_at(sunday, &kept, LmsRead::Auto, true),
+            "weekly drift check"
+        ));
+        // Once read in full that Sunday, later runs that day plan against it.
+        let read_today = shadow(sunday - Duration::hours(1));
+        assert_eq!(
+            decide_at(sunday, &read_today, LmsRead::Auto, true),
+            ReadPlan::Incremental
+        );
+        // --incremental skips the weekly check, but not the age limit.
+        assert_eq!(
+            decide_at(sunday, &kept, LmsRead::Incremental, true),
+            ReadPlan::Incremental
+        );
+        let old = shadow(wednesday() - Duration::days(MAX_AGE_DAYS));
+        assert!(is_full(
+            &decide_at(wednesday(), &old, LmsRead::Incremental, true),
+            "days old"
+        ));
+    }
+
+    #[test]
+    fn a_shadow_that_does_not_cover_the_request_or_mapping_reads_in_full() {
+        let mut kept = shadow(wednesday() - Duration::days(1));
+        kept.request.sections = false;
+        let wider = ReadInputs {
+            read: LmsRead::Auto,
+            scheduled: true,
+            open_writes: false,
+            shadow: Some(&kept),
+            request: &request(true),
+            mapping: &serde_json::json!({"m": 1}),
+            now: wednesday(),
+            today: wednesday().date_naive(),
+            cadence: DriftCadence::default(),
+        };
+        assert!(is_full(&decide(&wider), "does not cover"));
+        let remapped = ReadInputs {
+            request: &request(false),
+            mapping: &serde_json::json!({"m": 2}),
+            ..wider
+        };
+        assert!(is_full(&decide(&remapped), "mapping changed"));
+        let open = ReadInputs {
+            mapping: &serde_json::json!({"m": 1}),
+            open_writes: true,
+            ..remapped
+        };
+        assert!(is_full(&decide(&open), "interrupted run"));
+    }
+}

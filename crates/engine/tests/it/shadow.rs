@@ -1,0 +1,321 @@
+//! The shadow of the LMS: scheduled syncs plan against it instead of reading
+//! the roster, land the same LMS a full sync would, fall back to a full read
+//! when it cannot serve, and the drift check reports hand edits.
+
+use chrono::Datelike as _;
+use rostersync_core::MappingConfig;
+use rostersync_core::SyncScope;
+use rostersync_core::drift::DriftRule;
+use rostersync_core::entity::Entity;
+use rostersync_core::plan::PlanSummary;
+use rostersync_engine::{
+    DriftCadence, Engine, EngineOptions, LAST_DRIFT_CHECK, LmsRead, RunOptions, RunReport,
+};
+use rostersync_ports::{OutcomeFilter, OutcomeStatus, RunStatus, StateStore, Trigger};
+
+use crate::support::{World, keyed, options};
+
+/// An engine over the world's fakes whose weekly drift check falls on
+/// another weekday than the world's "today".
+fn engine_for(world: &World, mapping: &MappingConfig) -> Engine {
+    let now = world.now();
+    let other_day = world.engine.today(now).weekday().succ();
+    Engine::new(
+        world.sis.clone(),
+        world.lms.clone(),
+        world.store.clone(),
+        mapping.clone(),
+        chrono_tz::America::Chicago,
+        EngineOptions {
+            drift: DriftCadence { weekday: other_day },
+            ..options()
+        },
+    )
+    .with_clock(std::sync::Arc::new(move || now))
+}
+
+async fn run(engine: &Engine, world: &World, trigger: Trigger, read: LmsRead) -> RunReport {
+    let options = RunOptions {
+        read,
+        ..RunOptions::at(world.now())
+    };
+    match engine.run(SyncScope::All, trigger, options).await {
+        Ok(report) => report,
+        Err(error) => panic!("the run failed: {error}"),
+    }
+}
+
+/// The next day's SIS in the fake SIS.
+fn next_day(world: &mut World, day: u64) {
+    let today = world.district.as_of;
+    world.district.advance(day, today);
+    world.sis.set(rostersync_ports::SisRead {
+        snapshot: world.district.sis.clone(),
+        problems: Vec::new(),
+    });
+}
+
+/// Whether a full read would plan nothing more (the LMS holds what the SIS says).
+async fn in_step(engine: &Engine, world: &World) -> bool {
+    let options = RunOptions {
+        read: LmsRead::Full,
+        ..RunOptions::at(world.now()).dry()
+    };
+    let plan = match engine.run(SyncScope::All, Trigger::Manual, options).await {
+        Ok(report) => report.plan,
+        Err(error) => panic!("the dry run failed: {error}"),
+    };
+    let Some(plan) = plan else {
+        panic!("a dry run returns its plan");
+    };
+    PlanSummary::of(&plan).writes_nothing()
+}
+
+#[tokio::test]
+async fn scheduled_syncs_plan_against_the_shadow_and_land_what_a_full_sync_would() {
+    let mut world = World::tiny();
+    let engine = engine_for(&world, &world.mapping);
+    let first = run(&engine, &world, Trigger::Manual, LmsRead::Auto).await;
+    assert_eq!(first.status, RunStatus::Succeeded, "{:?}", first.failures);
+    assert!(
+        first
+            .notes
+            .iter()
+            .any(|n| n.starts_with("read the LMS in full")),
+        "{:?}",
+        first.notes
+    );
+    assert_eq!(world.lms.reads(), 1);
+    for day in 1..=3 {
+        next_day(&mut world, day);
+        let reads = world.lms.reads();
+        let report = run(&engine, &world, Trigger::Scheduled, LmsRead::Auto).await;
+        assert_eq!(
+            report.status,
+            RunStatus::Succeeded,
+            "day {day}: {:?}",
+            report.failures
+        );
+        assert!(
+            report
+                .notes
+                .iter()
+                .any(|n| n.starts_with("planned against the shadow")),
+            "day {day}: {:?}",
+            report.notes
+        );
+        assert!(
+            report
+                .summary
+                .0
+                .values()
+                .any(|c| c.create + c.update + c.remove > 0),
+            "day {day} changed nothing"
+        );
+        // No roster read: the fake counts only full snapshots.
+        assert_eq!(world.lms.reads(), reads, "day {day}");
+        assert!(
+            in_step(&engine, &world).await,
+            "day {day}: a full read plans more"
+        );
+    }
+    // The incremental days left no duplicate.
+    let held = keyed(&world.lms.snapshot_all());
+    let mut users = held.users.clone();
+    users.dedup();
+    assert_eq!(users.len(), held.users.len());
+}
+
+#[tokio::test]
+async fn a_run_killed_while_writing_leaves_the_next_one_to_read_in_full() {
+    let mut world = World::tiny();
+    let engine = engine_for(&world, &world.mapping);
+    run(&engine, &world, Trigger::Manual, LmsRead::Auto).await;
+    next_day(&mut world, 1);
+    world.lms.crash_after(0);
+    let killed = engine
+        .run(
+            SyncScope::All,
+            Trigger::Scheduled,
+            RunOptions::at(world.now()),
+        )
+        .await;
+    assert!(
+        killed.is_err()
+            || killed
+                .as_ref()
+                .is_ok_and(|r| r.status != RunStatus::Succeeded)
+    );
+    world.lms.recover();
+    let reads = world.lms.reads();
+    let next = run(&engine, &world, Trigger::Scheduled, LmsRead::Auto).await;
+    assert_eq!(world.lms.reads(), reads + 1, "{:?}", next.notes);
+    assert!(
+        next.notes
+            .iter()
+            .any(|n| n
+                .starts_with("read the LMS in full: write batches of an interrupted run are open")),
+        "{:?}",
+        next.notes
+    );
+    assert!(in_step(&engine, &world).await);
+}
+
+#[tokio::test]
+async fn a_changed_mapping_or_a_manual_sync_reads_in_full() {
+    let world = World::tiny();
+    let engine = engine_for(&world, &world.mapping);
+    run(&engine, &world, Trigger::Manual, LmsRead::Auto).await;
+    let manual = run(&engine, &world, Trigger::Manual, LmsRead::Auto).await;
+    assert!(
+        manual
+            .notes
+            .iter()
+            .any(|n| n.contains("a sync run by hand reads the LMS in full")),
+        "{:?}",
+        manual.notes
+    );
+    let mut spec = world.mapping.spec().clone();
+    spec.drop_policy = rostersync_core::mapping::DropPolicy::Keep;
+    let changed = engine_for(&world, &MappingConfig::new(spec).unwrap());
+    let after = run(&changed, &world, Trigger::Scheduled, LmsRead::Auto).await;
+    assert!(
+        after
+            .notes
+            .iter()
+            .any(|n| n.contains("the mapping changed")),
+        "{:?}",
+        after.notes
+    );
+    let again = run(&changed, &world, Trigger::Scheduled, LmsRead::Auto).await;
+    assert!(
+        again
+            .notes
+            .iter()
+            .any(|n| n.starts_with("planned against the shadow")),
+        "{:?}",
+        again.notes
+    );
+}
+
+#[tokio::test]
+async fn the_drift_check_reports_hand_edits_and_restores_or_leaves_them_by_policy() {
+    let world = World::tiny();
+    let engine = engine_for(&world, &world.mapping);
+    run(&engine, &world, Trigger::Manual, LmsRead::Auto).await;
+    let links = world.store.links().await.unwrap();
+    let (course_key, course) = links
+        .courses
+        .iter()
+        .next()
+        .map(|(k, l)| (k.clone(), l.id.clone()))
+        .unwrap();
+    let (section_key, section) = links
+        .sections
+        .iter()
+        .next()
+        .map(|(k, l)| (k.clone(), l.id.clone()))
+        .unwrap();
+    world.lms.edit(|lms| {
+        for c in lms.courses.iter_mut().filter(|c| c.id == course) {
+            c.fields.title = "Renamed by hand".to_owned();
+        }
+        lms.sections.retain(|s| s.id != section);
+        lms.enrollments.retain(|e| e.section != section);
+    });
+    // An incremental sync does not see it.
+    let quiet = run(&engine, &world, Trigger::Scheduled, LmsRead::Auto).await;
+    assert_eq!(quiet.done, 0, "{:?}", quiet.summary);
+    // The drift check does, and restores it.
+    let check = run(&engine, &world, Trigger::Scheduled, LmsRead::Full).await;
+    let run_id = check.run.unwrap();
+    let drift = world
+        .store
+        .outcomes(&OutcomeFilter {
+            run: Some(run_id),
+            status: Some(OutcomeStatus::Drift),
+            ..OutcomeFilter::default()
+        })
+        .await
+        .unwrap();
+    let found: Vec<(Entity, String)> = drift.iter().map(|o| (o.entity, o.key.clone())).collect();
+    assert!(
+        found.contains(&(Entity::Course, course_key.to_string())),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&(Entity::Section, section_key.to_string())),
+        "{found:?}"
+    );
+    let course_drift = drift.iter().find(|o| o.entity == Entity::Course).unwrap();
+    assert!(
+        course_drift
+            .reason
+            .as_deref()
+            .unwrap()
+            .contains("\"Renamed by hand\"; the SIS value is restored"),
+        "{course_drift:?}"
+    );
+    let kept = world
+        .store
+        .setting(LAST_DRIFT_CHECK)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(kept.contains(&format!("\"run\":{run_id}")), "{kept}");
+    assert!(in_step(&engine, &world).await);
+    // The section was created again, once.
+    let held = keyed(&world.lms.snapshot_all());
+    let copies = held
+        .sections
+        .iter()
+        .filter(|s| **s == section_key.to_string())
+        .count();
+    assert_eq!(
+        copies, 1,
+        "{section_key} in {:?}; {:?}",
+        held.sections, check.summary
+    );
+
+    // Under "report", a hand edit is listed and left as it was found.
+    let mut spec = world.mapping.spec().clone();
+    spec.drift.courses = DriftRule::Report;
+    let reporting = engine_for(&world, &MappingConfig::new(spec).unwrap());
+    run(&reporting, &world, Trigger::Manual, LmsRead::Full).await;
+    world.lms.edit(|lms| {
+        for c in lms.courses.iter_mut().filter(|c| c.id == course) {
+            c.fields.title = "Renamed again".to_owned();
+        }
+    });
+    for _ in 0..2 {
+        let report = run(&reporting, &world, Trigger::Scheduled, LmsRead::Full).await;
+        let drift = world
+            .store
+            .outcomes(&OutcomeFilter {
+                run: report.run,
+                status: Some(OutcomeStatus::Drift),
+                ..OutcomeFilter::default()
+            })
+            .await
+            .unwrap();
+        assert_eq!(drift.len(), 1, "{drift:?}");
+        assert!(
+            drift[0]
+                .reason
+                .as_deref()
+                .unwrap()
+                .ends_with("left as found (drift policy \"report\")")
+        );
+        let title = world
+            .lms
+            .snapshot_all()
+            .courses
+            .iter()
+            .find(|c| c.id == course)
+            .map(|c| c.fields.title.clone());
+        assert_eq!(title.as_deref(), Some("Renamed again"));
+        // Incremental syncs in between leave it too.
+        let quiet = run(&reporting, &world, Trigger::Scheduled, LmsRead::Auto).await;
+        assert_eq!(quiet.done, 0);
+    }
+}
