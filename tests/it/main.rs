@@ -1,4 +1,5 @@
 //! rostersync's end-to-end tests, in one binary:
+//! - `daily_e2e`: daily syncs against the shadow of the LMS, and the drift check.
 //! - `district`: a generated district planned and applied, then a next day.
 //! - `faults_e2e`: the fault matrix: a first sync against a Schoology
 //!   simulator that is stricter than configured or fails on purpose.
@@ -10,6 +11,7 @@
 //! - `sync_e2e`: the engine, the store and both clients against both simulators.
 //! - `grades_e2e`: grade passback from the Schoology simulator to the eSchoolPLUS simulator.
 
+mod daily_e2e;
 mod district;
 mod email_e2e;
 mod eschoolplus_conformance;

@@ -128,7 +128,7 @@ pub(crate) fn lms_with(
 
 impl Stage {
     /// The generated mapping, with every term the SIS reads set to create a grading period.
-    async fn mapping(&self) -> MappingConfig {
+    pub(crate) async fn mapping(&self) -> MappingConfig {
         let terms = sis(&self.esp, self.esp.password())
             .terms(self.district.school_year)
             .await
@@ -147,6 +147,15 @@ impl Stage {
 
     /// The engine over `lms`, with the default options.
     pub(crate) async fn engine_on(&self, lms: Arc<dyn LmsTarget>) -> Engine {
+        self.engine_with(lms, EngineOptions::default()).await
+    }
+
+    /// The engine over `lms` with `options`, reading the district's year.
+    pub(crate) async fn engine_with(
+        &self,
+        lms: Arc<dyn LmsTarget>,
+        options: EngineOptions,
+    ) -> Engine {
         Engine::new(
             Arc::new(sis(&self.esp, self.esp.password())),
             lms,
@@ -155,7 +164,7 @@ impl Stage {
             chrono_tz::America::Chicago,
             EngineOptions {
                 school_year: Some(self.district.school_year),
-                ..EngineOptions::default()
+                ..options
             },
         )
     }

@@ -125,6 +125,13 @@ pub(crate) enum Command {
     /// Run logs.
     #[command(subcommand)]
     Logs(LogsCommand),
+    /// What the last drift check found: records edited, deleted or
+    /// unenrolled in the LMS by hand, and what the sync did about each.
+    Drift {
+        /// The run whose drift check to show (default: the last one).
+        #[arg(long)]
+        run: Option<i64>,
+    },
     /// Grade passback from Schoology to eSchoolPLUS (settings under `[grades]`).
     #[command(subcommand)]
     Grades(GradesCommand),
@@ -417,8 +424,18 @@ pub(crate) struct SyncArgs {
     pub(crate) full: bool,
     /// Put the sync on the queue of the service (`rostersync run`) instead
     /// of running it here; the service runs it when no other sync holds the lock.
-    #[arg(long, conflicts_with_all = ["dry_run", "force", "full"])]
+    #[arg(long, conflicts_with_all = ["dry_run", "force", "full", "full_read", "incremental"])]
     pub(crate) queue: bool,
+    /// Read the LMS in full and check it for drift against the shadow
+    /// (what a sync run by hand does anyway; the service's scheduled syncs
+    /// do it once a week, on `schedule.drift_check`).
+    #[arg(long, conflicts_with = "incremental")]
+    pub(crate) full_read: bool,
+    /// Plan against the shadow of the LMS kept by the last sync instead of
+    /// reading its whole roster (as the service's scheduled syncs do); falls
+    /// back to a full read when the shadow cannot serve, and says why.
+    #[arg(long)]
+    pub(crate) incremental: bool,
 }
 
 /// `schedule`.

@@ -14,6 +14,7 @@
 //! without the marker is rewritten through TOML's data model (its comments
 //! are lost) and gains the marker.
 
+use rostersync_engine::DriftCadence;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -141,6 +142,10 @@ pub(crate) struct ScheduleSection {
     /// IANA zone of the window; the district's when absent.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) time_zone: Option<String>,
+    /// The weekday ("sunday", ...) on which the service's scheduled sync
+    /// reads the LMS in full and checks it for drift; Sunday when absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) drift_check: Option<String>,
 }
 
 /// The whole file as written.
@@ -289,6 +294,8 @@ pub(crate) struct Config {
     pub(crate) schedule_section: ScheduleSection,
     /// The schedule.
     pub(crate) schedule: ScheduleMode,
+    /// When the service's weekly drift check falls (`schedule.drift_check`).
+    pub(crate) drift: DriftCadence,
     /// The validated mapping.
     pub(crate) mapping: MappingConfig,
     /// Grade passback settings, if configured.
@@ -483,6 +490,13 @@ pub(crate) fn parse(
             None
         }
     };
+    let drift = match drift_cadence(&schedule_section) {
+        Ok(drift) => drift,
+        Err(message) => {
+            problems.push(message);
+            DriftCadence::default()
+        }
+    };
     let grades = raw.grades;
     let grades_by_section = raw.grades_by_section;
     let grades_by_course = raw.grades_by_course;
@@ -531,6 +545,7 @@ pub(crate) fn parse(
         zone,
         schedule_section,
         schedule,
+        drift,
         mapping,
         grades,
         grades_by_section,
@@ -620,6 +635,21 @@ fn esp(
         login_name,
         password,
         poll_interval: Duration::from_millis(raw.poll_interval_ms.unwrap_or(2000)),
+    }
+}
+
+/// The weekday of the weekly drift check; the error names the key and the fix.
+pub(crate) fn drift_cadence(section: &ScheduleSection) -> Result<DriftCadence, String> {
+    match section.drift_check.as_deref().map(str::trim) {
+        None => Ok(DriftCadence::default()),
+        Some(day) => day
+            .parse::<chrono::Weekday>()
+            .map(|weekday| DriftCadence { weekday })
+            .map_err(|_| {
+                format!(
+                    "schedule.drift_check {day:?} is not a weekday: use one of \"monday\" .. \"sunday\""
+                )
+            }),
     }
 }
 
@@ -732,8 +762,7 @@ pub(crate) fn save_managed(
 pub(crate) fn template() -> String {
     let schedule = ScheduleSection {
         mode: "manual".to_owned(),
-        window: None,
-        time_zone: None,
+        ..ScheduleSection::default()
     };
     let managed = toml::to_string(&Managed {
         schedule: &schedule,

@@ -276,6 +276,7 @@ fn assemble(config: &Config, sis: SisPorts, lms: SchoologyLms) -> anyhow::Result
     let store = store(config)?;
     let options = EngineOptions {
         school_year: config.school_year,
+        drift: config.drift,
         ..EngineOptions::default()
     };
     let progress = crate::output::record_counter();

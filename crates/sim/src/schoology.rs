@@ -462,6 +462,28 @@ impl RunningSchoology {
         lock(&self.shared.db).seed(seed.into())
     }
 
+    /// Deletes a section and its enrollments, as an administrator would by
+    /// hand in Schoology; whether it was there.
+    pub fn delete_section_by_hand(&self, id: u64) -> bool {
+        let mut db = lock(&self.shared.db);
+        let there = db.sections.contains_key(&id);
+        db.remove_section(id);
+        there
+    }
+
+    /// Gives a course another title, as a teacher would by hand in
+    /// Schoology; whether it was there.
+    pub fn rename_course_by_hand(&self, id: u64, title: &str) -> bool {
+        let mut db = lock(&self.shared.db);
+        match db.courses.get_mut(&id) {
+            Some(course) => {
+                course.title = title.to_owned();
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Stops the server and waits until it has stopped.
     pub async fn stop(self) {
         self.server.stop().await;

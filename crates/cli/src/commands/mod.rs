@@ -1,5 +1,6 @@
 //! The commands that need a configuration, one module per group.
 
+pub(crate) mod drift;
 pub(crate) mod grades;
 pub(crate) mod logs;
 pub(crate) mod mapping;
@@ -24,6 +25,7 @@ pub(crate) async fn run(command: &Command, config: &Config, out: Out) -> anyhow:
         Command::Schedule(command) => schedule::schedule(command, config, out).await,
         Command::Run { interval } => schedule::service(config, *interval, out).await,
         Command::Logs(command) => logs::logs(command, config, out).await,
+        Command::Drift { run } => drift::drift(*run, config, out).await,
         Command::Grades(command) => grades::grades(command, config, out).await,
         Command::Init { .. }
         | Command::Demo { .. }

@@ -30,11 +30,13 @@ pub(crate) async fn schedule(
                     mode: "manual".to_owned(),
                     window: None,
                     time_zone: None,
+                    drift_check: config.schedule_section.drift_check.clone(),
                 },
                 ScheduleSet::Daily { window, time_zone } => ScheduleSection {
                     mode: "daily".to_owned(),
                     window: Some(window.clone()),
                     time_zone: time_zone.clone(),
+                    drift_check: config.schedule_section.drift_check.clone(),
                 },
             };
             let mode = config::schedule_mode(&section, config.zone.name()).map_err(|message| {

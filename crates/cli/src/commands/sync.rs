@@ -3,7 +3,7 @@
 use rostersync_core::SyncScope;
 use rostersync_core::plan::{EXAMPLES, PlanSummary, RenderOptions, render_listing};
 use rostersync_core::prep::{render_csv, render_listing as prep_listing, render_summary};
-use rostersync_engine::{EngineError, RunOptions, RunReport};
+use rostersync_engine::{EngineError, LmsRead, RunOptions, RunReport};
 use rostersync_ports::{RunStatus, Trigger};
 
 use crate::cli::{PrepCommand, ReportFormat, ScopeArg, SyncArgs};
@@ -125,6 +125,13 @@ pub(crate) async fn sync(args: &SyncArgs, config: &Config, out: Out) -> anyhow::
     let mut options = RunOptions::at(now);
     options.dry_run = args.dry_run;
     options.force = args.force;
+    options.read = if args.full_read {
+        LmsRead::Full
+    } else if args.incremental {
+        LmsRead::Incremental
+    } else {
+        LmsRead::Auto
+    };
     let scope = scope(args.scope);
     let what = if args.dry_run {
         format!("planning a {scope} sync (dry run)")

@@ -50,6 +50,7 @@ fn a_daily_window_reads_with_the_district_zone() {
         mode: "daily".into(),
         window: Some("22:00-02:00".into()),
         time_zone: None,
+        drift_check: None,
     };
     let mode = schedule_mode(&section, "America/Chicago").unwrap();
     assert!(matches!(mode, ScheduleMode::Daily(w) if w.spans_midnight()));
@@ -72,6 +73,7 @@ fn the_managed_part_is_rewritten_and_the_head_kept() {
         mode: "daily".into(),
         window: Some("00:00-03:00".into()),
         time_zone: None,
+        drift_check: None,
     };
     save_managed(&path, &schedule, &spec).unwrap();
     let text = std::fs::read_to_string(&path).unwrap();
@@ -307,4 +309,37 @@ fn an_impossible_school_year_is_a_configuration_problem_naming_its_key() {
         assert!(error.contains(key), "{error}");
         assert!(error.contains("four-digit"), "{error}");
     }
+}
+
+#[test]
+fn the_drift_check_day_and_policy_are_read_and_a_bad_day_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("r.toml");
+    std::fs::write(&path, template()).unwrap();
+    let mut spec = MappingSpec::default();
+    spec.drift.courses = rostersync_core::drift::DriftRule::Report;
+    let schedule = ScheduleSection {
+        mode: "manual".into(),
+        drift_check: Some("Wednesday".into()),
+        ..ScheduleSection::default()
+    };
+    save_managed(&path, &schedule, &spec).unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains("drift_check = \"Wednesday\""), "{text}");
+    assert!(text.contains("[mapping.drift]"), "{text}");
+    let config = parse(&path, &text, &no_env).unwrap();
+    assert_eq!(config.drift.weekday, chrono::Weekday::Wed);
+    assert_eq!(
+        config.mapping.drift().courses,
+        rostersync_core::drift::DriftRule::Report
+    );
+    let bad = text.replace("\"Wednesday\"", "\"Caturday\"");
+    let message = match parse(&path, &bad, &no_env) {
+        Ok(_) => panic!("a bad weekday was taken"),
+        Err(error) => error.to_string(),
+    };
+    assert!(
+        message.contains("schedule.drift_check \"Caturday\" is not a weekday"),
+        "{message}"
+    );
 }

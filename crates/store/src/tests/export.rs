@@ -119,5 +119,5 @@ fn stored_names_are_the_serde_names() {
     assert_names_match_serde::<LinkOrigin>(3);
     assert_names_match_serde::<Trigger>(2);
     assert_names_match_serde::<RunStatus>(7);
-    assert_names_match_serde::<OutcomeStatus>(4);
+    assert_names_match_serde::<OutcomeStatus>(5);
 }
