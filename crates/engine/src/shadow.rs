@@ -68,6 +68,10 @@ pub(crate) struct Shadow {
     /// The roster (users, courses, sections, enrollments, parent links);
     /// buildings, roles and grading periods are read afresh every run.
     pub(crate) lms: LmsSnapshot,
+    /// Why the next run must read in full anyway (a write found the LMS
+    /// other than the shadow said).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) stale: Option<String>,
 }
 
 impl Shadow {
@@ -154,6 +158,9 @@ pub(crate) fn decide(inputs: &ReadInputs<'_>) -> ReadPlan {
     };
     if !covers(&shadow.request, inputs.request) {
         return full("the kept shadow does not cover these buildings or records");
+    }
+    if let Some(why) = &shadow.stale {
+        return full(why);
     }
     if shadow.mapping != *inputs.mapping {
         return full("the mapping changed since the last full read");
@@ -387,17 +394,15 @@ impl Engine {
                 })
             })
             .count();
-        let read_at = if mismatched > 0 {
-            // Old enough that the next run reads in full.
-            basis.read_at - Duration::days(MAX_AGE_DAYS)
-        } else {
-            basis.read_at
-        };
+        let stale = (mismatched > 0).then(|| {
+            format!("{mismatched} write(s) of the last sync found the LMS other than the shadow said (404 or 409)")
+        });
         let shadow = Shadow {
-            read_at,
+            read_at: basis.read_at,
             request: basis.request,
             mapping: basis.mapping,
             lms: roster_only(lms),
+            stale,
         };
         Shadow::save(&*self.store, Some(&shadow)).await?;
         Ok((mismatched > 0).then(|| {
@@ -489,6 +494,7 @@ mod tests {
             request: request(true),
             mapping: serde_json::json!({"m": 1}),
             lms: LmsSnapshot::default(),
+            stale: None,
         }
     }
 
@@ -590,5 +596,13 @@ mod tests {
             ..remapped
         };
         assert!(is_full(&decide(&open), "interrupted run"));
+        let mut marked = shadow(wednesday() - Duration::days(1));
+        marked.stale = Some("2 write(s) of the last sync found the LMS other".to_owned());
+        let stale = ReadInputs {
+            open_writes: false,
+            shadow: Some(&marked),
+            ..open
+        };
+        assert!(is_full(&decide(&stale), "found the LMS other"));
     }
 }

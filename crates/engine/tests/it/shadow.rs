@@ -319,3 +319,75 @@ async fn the_drift_check_reports_hand_edits_and_restores_or_leaves_them_by_polic
         assert_eq!(quiet.done, 0);
     }
 }
+
+#[tokio::test]
+async fn a_write_that_finds_the_record_gone_sends_the_next_run_to_read_and_repair() {
+    let mut world = World::tiny();
+    let engine = engine_for(&world, &world.mapping);
+    run(&engine, &world, Trigger::Manual, LmsRead::Auto).await;
+    let links = world.store.links().await.unwrap();
+    let (course_key, course) = links
+        .courses
+        .iter()
+        .next()
+        .map(|(k, l)| (k.clone(), l.id.clone()))
+        .unwrap();
+    // Deleted by hand in the LMS, then renamed in the SIS.
+    // Deleting a course deletes its sections and their enrollments.
+    world.lms.edit(|lms| {
+        lms.courses.retain(|c| c.id != course);
+        let gone: Vec<_> = lms
+            .sections
+            .iter()
+            .filter(|s| s.course == course)
+            .map(|s| s.id.clone())
+            .collect();
+        lms.sections.retain(|s| !gone.contains(&s.id));
+        lms.enrollments.retain(|e| !gone.contains(&e.section));
+    });
+    for c in world
+        .district
+        .sis
+        .courses
+        .iter_mut()
+        .filter(|c| c.key == course_key)
+    {
+        c.title = format!("{} (renamed)", c.title);
+    }
+    world.sis.set(rostersync_ports::SisRead {
+        snapshot: world.district.sis.clone(),
+        problems: Vec::new(),
+    });
+    let options = RunOptions::at(world.now());
+    let refused = engine
+        .run(SyncScope::All, Trigger::Scheduled, options)
+        .await
+        .unwrap();
+    assert_eq!(refused.failures.len(), 1, "{:?}", refused.failures);
+    assert!(
+        refused
+            .notes
+            .iter()
+            .any(|n| n.contains("the next run reads the LMS in full")),
+        "{:?}",
+        refused.notes
+    );
+    let repaired = run(&engine, &world, Trigger::Scheduled, LmsRead::Auto).await;
+    assert!(
+        repaired
+            .notes
+            .iter()
+            .any(|n| n.starts_with("read the LMS in full: 1 write(s) of the last sync")),
+        "{:?}",
+        repaired.notes
+    );
+    assert!(repaired.failures.is_empty(), "{:?}", repaired.failures);
+    assert!(in_step(&engine, &world).await);
+    let held = keyed(&world.lms.snapshot_all());
+    let copies = held
+        .courses
+        .iter()
+        .filter(|c| **c == course_key.to_string())
+        .count();
+    assert_eq!(copies, 1);
+}
