@@ -393,7 +393,13 @@ impl Engine {
         let mut links = LinkLedger::new(self.store.links().await.map_err(store("read links"))?);
         let sis_read = self.read_sis(record.scope, options.now).await?;
         let lms_read = self
-            .read_lms(record, &options, links.links(), !entries.is_empty())
+            .read_lms(
+                record,
+                &options,
+                links.links(),
+                &sis_read.snapshot,
+                !entries.is_empty(),
+            )
             .await?;
         notes.push(lms_read.note.clone());
         let lms_snapshot = lms_read.snapshot;

@@ -3,16 +3,16 @@
 //! sync plans against it instead of reading every section again; and the
 //! rule that says when a run must read the LMS in full instead.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
-use rostersync_core::Links;
 use rostersync_core::drift::{self, Drift};
 use rostersync_core::entity::Entity;
 use rostersync_core::model::lms::LmsSnapshot;
 use rostersync_core::plan::{Landed, Landing, Plan, apply_landed};
+use rostersync_core::{Links, SisSnapshot};
 use rostersync_ports::{
-    LmsRequest, OutcomeStatus, RecordOutcome, RunId, RunRecord, StateStore, Trigger,
+    ErrorKind, LmsRequest, OutcomeStatus, RecordOutcome, RunId, RunRecord, StateStore, Trigger,
 };
 use serde::{Deserialize, Serialize};
 
@@ -259,6 +259,7 @@ impl Engine {
         record: &RunRecord,
         options: &RunOptions,
         links: &Links,
+        sis: &SisSnapshot,
         open_writes: bool,
     ) -> Result<LmsReading, EngineError> {
         let request = self.lms_request(record.scope);
@@ -276,74 +277,148 @@ impl Engine {
             cadence: self.options.drift,
         });
         self.progress.stage(Stage::ReadingLms);
-        match (decision, shadow) {
+        let (decision, shadow) = match (decision, shadow) {
             (ReadPlan::Incremental, Some(shadow)) => {
-                let directory = self
-                    .lms
-                    .directory()
-                    .await
-                    .map_err(lms("read buildings, roles and grading periods"))?;
-                let mut snapshot = shadow.lms;
-                snapshot.buildings = directory.buildings;
-                snapshot.roles = directory.roles;
-                snapshot.grading_periods = directory.grading_periods;
-                let note = format!(
-                    "planned against the shadow of the LMS (last read in full {}); only buildings, roles and grading periods were read",
-                    shadow.read_at.format("%Y-%m-%d %H:%M UTC")
-                );
-                tracing::info!("{note}");
-                Ok(LmsReading {
-                    snapshot,
-                    note,
-                    kept: Some(Basis {
-                        read_at: shadow.read_at,
-                        request: widest(&shadow.request, &request),
-                        mapping,
-                    }),
-                    drift: None,
-                })
-            }
-            (decision, shadow) => {
-                let why = match decision {
-                    ReadPlan::Full(why) => why,
-                    ReadPlan::Incremental => "no shadow of the LMS is kept".to_owned(),
-                };
-                let mut snapshot = self
-                    .lms
-                    .snapshot(&request)
-                    .await
-                    .map_err(lms("read the roster"))?;
-                let mut note = format!("read the LMS in full: {why}");
-                // The drift check: the fresh read against what rostersync
-                // last left in the LMS. Records reported under the "report"
-                // rule are planned as it left them, so the plan leaves them.
-                let drift = shadow
-                    .filter(|shadow| covers(&shadow.request, &request))
-                    .map(|shadow| {
-                        let drift =
-                            drift::compare(&shadow.lms, &snapshot, links, self.mapping.drift());
-                        drift::hold_reported(&drift, &shadow.lms, &mut snapshot, links);
-                        drift
-                    });
-                if let Some(drift) = &drift {
-                    note.push_str(&format!(
-                        "; the drift check found {} record(s) changed in the LMS outside rostersync (`rostersync drift`)",
-                        drift.len()
-                    ));
+                match self.read_from_shadow(shadow, &request, sis, links).await? {
+                    Ok((snapshot, note, read_at, request_kept)) => {
+                        tracing::info!("{note}");
+                        return Ok(LmsReading {
+                            snapshot,
+                            note,
+                            kept: Some(Basis {
+                                read_at,
+                                request: request_kept,
+                                mapping,
+                            }),
+                            drift: None,
+                        });
+                    }
+                    Err((why, shadow)) => (ReadPlan::Full(why), Some(*shadow)),
                 }
-                tracing::info!("{note}");
-                Ok(LmsReading {
-                    snapshot,
-                    note,
-                    kept: Some(Basis {
-                        read_at: options.now,
-                        request,
-                        mapping,
-                    }),
-                    drift,
-                })
+            }
+            other => other,
+        };
+        let why = match decision {
+            ReadPlan::Full(why) => why,
+            ReadPlan::Incremental => "no shadow of the LMS is kept".to_owned(),
+        };
+        let mut snapshot = self
+            .lms
+            .snapshot(&request)
+            .await
+            .map_err(lms("read the roster"))?;
+        let mut note = format!("read the LMS in full: {why}");
+        // The drift check: the fresh read against what rostersync
+        // last left in the LMS. Records reported under the "report"
+        // rule are planned as it left them, so the plan leaves them.
+        let drift = shadow
+            .filter(|shadow| covers(&shadow.request, &request))
+            .map(|shadow| {
+                let drift = drift::compare(&shadow.lms, &snapshot, links, self.mapping.drift());
+                drift::hold_reported(&drift, &shadow.lms, &mut snapshot, links);
+                drift
+            });
+        if let Some(drift) = &drift {
+            note.push_str(&format!(
+                "; the drift check found {} record(s) changed in the LMS outside rostersync (`rostersync drift`)",
+                drift.len()
+            ));
+        }
+        tracing::info!("{note}");
+        Ok(LmsReading {
+            snapshot,
+            note,
+            kept: Some(Basis {
+                read_at: options.now,
+                request,
+                mapping,
+            }),
+            drift,
+        })
+    }
+
+    /// The LMS as the shadow knows it, with buildings, roles and grading
+    /// periods read afresh and the SIS sections the shadow has never seen
+    /// looked up by code (one made by hand is then linked, not created
+    /// twice). `Err` gives the shadow back with the reason to read in full.
+    #[allow(clippy::type_complexity)]
+    async fn read_from_shadow(
+        &self,
+        shadow: Shadow,
+        request: &LmsRequest,
+        sis: &SisSnapshot,
+        links: &Links,
+    ) -> Result<
+        Result<(LmsSnapshot, String, DateTime<Utc>, LmsRequest), (String, Box<Shadow>)>,
+        EngineError,
+    > {
+        let mut found = Vec::new();
+        let mut unseen = Vec::new();
+        if request.sections {
+            let known: HashSet<&str> = shadow
+                .lms
+                .sections
+                .iter()
+                .filter_map(|s| s.unique_code.as_deref())
+                .collect();
+            unseen = sis
+                .sections
+                .iter()
+                .filter(|s| !links.sections.contains_key(&s.key) && !known.contains(s.key.as_str()))
+                .map(|s| s.key.to_string())
+                .collect();
+            unseen.sort_unstable();
+            unseen.dedup();
+        }
+        if !unseen.is_empty() {
+            match self.lms.sections_by_codes(&unseen).await {
+                Ok(sections) => found = sections,
+                Err(error) if error.kind() == ErrorKind::Invalid => {
+                    return Ok(Err((
+                        format!(
+                            "{} SIS section(s) are not in the shadow and {}",
+                            unseen.len(),
+                            error.message()
+                        ),
+                        Box::new(shadow),
+                    )));
+                }
+                Err(error) => return Err(lms("look up sections by their codes")(error)),
             }
         }
+        let directory = self
+            .lms
+            .directory()
+            .await
+            .map_err(lms("read buildings, roles and grading periods"))?;
+        let Shadow {
+            read_at,
+            request: kept,
+            lms: mut snapshot,
+            ..
+        } = shadow;
+        snapshot.buildings = directory.buildings;
+        snapshot.roles = directory.roles;
+        snapshot.grading_periods = directory.grading_periods;
+        let looked_up = if unseen.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; {} SIS section(s) it has not seen were looked up by code ({} found)",
+                unseen.len(),
+                found.len()
+            )
+        };
+        for section in found {
+            if !snapshot.sections.iter().any(|s| s.id == section.id) {
+                snapshot.sections.push(section);
+            }
+        }
+        let note = format!(
+            "planned against the shadow of the LMS (last read in full {}); only buildings, roles and grading periods were read{looked_up}",
+            read_at.format("%Y-%m-%d %H:%M UTC")
+        );
+        Ok(Ok((snapshot, note, read_at, widest(&kept, request))))
     }
 
     /// Keeps the shadow a run leaves: the LMS it planned against, carried

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use async_trait::async_trait;
 use rostersync_core::ids::{BuildingId, CourseId, SectionId, SectionKey, UserId};
 use rostersync_core::model::lms::{
-    LmsBuilding, LmsGradingPeriod, LmsRole, LmsSnapshot, SectionFields,
+    LmsBuilding, LmsGradingPeriod, LmsRole, LmsSection, LmsSnapshot, SectionFields,
 };
 use rostersync_core::plan::{CourseOp, EnrollmentOp, GradingPeriodOp, GuardianLinkOp, UserOp};
 use serde::{Deserialize, Serialize};
@@ -221,6 +221,24 @@ pub trait LmsTarget: Send + Sync {
     ///
     /// When the read fails.
     async fn snapshot(&self, request: &LmsRequest) -> PortResult<LmsSnapshot>;
+
+    /// The sections whose unique codes are among `codes`, wherever they are
+    /// (a sync planned against the shadow asks for the SIS sections it has
+    /// never seen, so that one made by hand with that code is linked, not
+    /// created twice). The default says the adapter cannot look them up,
+    /// and the engine then reads the LMS in full.
+    ///
+    /// # Errors
+    ///
+    /// When the look-up fails; [`ErrorKind::Invalid`](crate::ErrorKind::Invalid)
+    /// when the adapter cannot look sections up by code.
+    async fn sections_by_codes(&self, codes: &[String]) -> PortResult<Vec<LmsSection>> {
+        let _ = codes;
+        Err(crate::PortError::new(
+            crate::ErrorKind::Invalid,
+            "this LMS adapter cannot look sections up by their codes",
+        ))
+    }
 
     /// Applies one batch of writes.
     ///

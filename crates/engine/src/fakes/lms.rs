@@ -43,6 +43,7 @@ struct State {
     batches: usize,
     writes: usize,
     reads: usize,
+    lookups: usize,
     batch_sizes: Vec<usize>,
 }
 
@@ -61,6 +62,7 @@ impl FakeLms {
                 batches: 0,
                 writes: 0,
                 reads: 0,
+                lookups: 0,
                 batch_sizes: Vec::new(),
             }),
         }
@@ -158,11 +160,17 @@ impl FakeLms {
         lock(&self.state).reads
     }
 
+    /// Look-ups of sections by code served.
+    pub fn lookups(&self) -> usize {
+        lock(&self.state).lookups
+    }
+
     /// Sets the counters to zero.
     pub fn reset_counts(&self) {
         let mut state = lock(&self.state);
         state.writes = 0;
         state.reads = 0;
+        state.lookups = 0;
         state.batch_sizes.clear();
     }
 }
@@ -200,6 +208,21 @@ impl LmsTarget for FakeLms {
         }
         state.reads += 1;
         Ok(filtered(&state.lms, request))
+    }
+
+    async fn sections_by_codes(&self, codes: &[String]) -> PortResult<Vec<LmsSection>> {
+        let mut state = lock(&self.state);
+        if state.crashed {
+            return Err(unavailable("the fake LMS is unreachable"));
+        }
+        state.lookups += 1;
+        Ok(state
+            .lms
+            .sections
+            .iter()
+            .filter(|s| s.unique_code.as_ref().is_some_and(|c| codes.contains(c)))
+            .cloned()
+            .collect())
     }
 
     async fn apply(&self, write: &LmsWrite) -> PortResult<Vec<LmsOutcome>> {

@@ -391,3 +391,62 @@ async fn a_write_that_finds_the_record_gone_sends_the_next_run_to_read_and_repai
         .count();
     assert_eq!(copies, 1);
 }
+
+#[tokio::test]
+async fn a_section_made_by_hand_with_a_new_sis_key_is_looked_up_and_linked_not_created_twice() {
+    let mut world = World::tiny();
+    let engine = engine_for(&world, &world.mapping);
+    run(&engine, &world, Trigger::Manual, LmsRead::Auto).await;
+    // The SIS gets a new section; someone made it in the LMS by hand first.
+    let mut new = world.district.sis.sections[0].clone();
+    new.key = "NEW-SECTION-1".into();
+    world.district.sis.sections.push(new.clone());
+    world.sis.set(rostersync_ports::SisRead {
+        snapshot: world.district.sis.clone(),
+        problems: Vec::new(),
+    });
+    let links = world.store.links().await.unwrap();
+    let existing = links
+        .sections
+        .get(&world.district.sis.sections[0].key)
+        .unwrap()
+        .id
+        .clone();
+    world.lms.edit(|lms| {
+        let mut hand = lms
+            .sections
+            .iter()
+            .find(|s| s.id == existing)
+            .unwrap()
+            .clone();
+        hand.id = "hand-1".into();
+        hand.unique_code = Some("NEW-SECTION-1".to_owned());
+        lms.sections.push(hand);
+    });
+    let report = run(&engine, &world, Trigger::Scheduled, LmsRead::Auto).await;
+    assert!(
+        report
+            .notes
+            .iter()
+            .any(|n| n
+                .ends_with("1 SIS section(s) it has not seen were looked up by code (1 found)")),
+        "{:?}",
+        report.notes
+    );
+    assert_eq!(world.lms.lookups(), 1);
+    let held = world.lms.snapshot_all();
+    let copies = held
+        .sections
+        .iter()
+        .filter(|s| s.unique_code.as_deref() == Some("NEW-SECTION-1"))
+        .count();
+    assert_eq!(copies, 1);
+    let links = world.store.links().await.unwrap();
+    assert_eq!(
+        links.sections.get(&new.key).map(|l| l.id.as_str()),
+        Some("hand-1")
+    );
+    // The next day knows it: no look-up.
+    run(&engine, &world, Trigger::Scheduled, LmsRead::Auto).await;
+    assert_eq!(world.lms.lookups(), 1);
+}

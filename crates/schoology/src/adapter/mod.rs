@@ -15,7 +15,7 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 use rostersync_core::ids::{SectionKey, UserId};
 use rostersync_core::model::grades::LmsGradebook;
-use rostersync_core::model::lms::LmsSnapshot;
+use rostersync_core::model::lms::{LmsSection, LmsSnapshot};
 use rostersync_ports::{
     ActingUser, ErrorKind, GradeSource, LmsCallStats, LmsDirectory, LmsOutcome, LmsRequest,
     LmsTarget, LmsWrite, PortError, PortResult,
@@ -150,6 +150,15 @@ impl LmsTarget for SchoologyLms {
 
     async fn snapshot(&self, request: &LmsRequest) -> PortResult<LmsSnapshot> {
         self.read_snapshot(request).await
+    }
+
+    async fn sections_by_codes(&self, codes: &[String]) -> PortResult<Vec<LmsSection>> {
+        let codes: Vec<&str> = codes.iter().map(String::as_str).collect();
+        let sections = self.client.sections_by_school_codes(&codes).await?;
+        Ok(sections
+            .iter()
+            .map(|section| convert::section(section, ""))
+            .collect())
     }
 
     async fn apply(&self, write: &LmsWrite) -> PortResult<Vec<LmsOutcome>> {
