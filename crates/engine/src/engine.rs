@@ -8,7 +8,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::{DateTime, Datelike as _, NaiveDate, Utc};
 use chrono_tz::Tz;
-use rostersync_core::drift::{DriftKind, DriftRule};
 use rostersync_core::entity::Entity;
 use rostersync_core::ids::SchoolKey;
 use rostersync_core::model::links::LinkLedger;
@@ -404,21 +403,8 @@ impl Engine {
         notes.push(lms_read.note.clone());
         let lms_snapshot = lms_read.snapshot;
         if let Some(drift) = &lms_read.drift {
-            // A record deleted by hand is created again: its link goes (saved
-            // at once, before any write links the new record).
-            let gone = drift
-                .iter()
-                .filter(|d| d.kind == DriftKind::Deleted && d.rule == DriftRule::Restore);
-            for drift in gone {
-                links.forget_record(drift.entity, &drift.key);
-            }
-            if !options.dry_run {
-                self.store
-                    .apply_link_changes(&links.take_changes())
-                    .await
-                    .map_err(store("save links"))?;
-                self.record_drift(record.id, options.now, drift).await?;
-            }
+            self.settle_drift(record.id, &options, drift, &mut links)
+                .await?;
         }
         // What the SIS read found is kept with the run before anything else
         // happens, so a run that stops later still shows it.
@@ -576,7 +562,7 @@ impl Engine {
             first_updates.settle(record.scope, &report.failures);
             first_updates.save(&*self.store).await?;
         }
-        let note = self
+        let kept = self
             .keep_shadow(
                 lms_read.kept,
                 lms_snapshot,
@@ -586,7 +572,22 @@ impl Engine {
                 &report.failures,
             )
             .await?;
-        report.notes.extend(note);
+        if lms_read.incremental && !kept.mismatched.is_empty() {
+            // Put right in this run what the shadow had wrong.
+            let links = std::mem::take(&mut applier.links);
+            self.repair(
+                record,
+                &options,
+                held,
+                &sis_read.snapshot,
+                links,
+                &kept,
+                &mut report,
+            )
+            .await?;
+        } else {
+            report.notes.extend(kept.note);
+        }
         Ok(report)
     }
 }

@@ -30,6 +30,7 @@ mod phases;
 mod prep;
 mod progress;
 mod queue;
+mod repair;
 mod report;
 mod shadow;
 

@@ -6,8 +6,9 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
-use rostersync_core::drift::{self, Drift};
+use rostersync_core::drift::{self, Drift, DriftKind, DriftRule};
 use rostersync_core::entity::Entity;
+use rostersync_core::model::links::LinkLedger;
 use rostersync_core::model::lms::LmsSnapshot;
 use rostersync_core::plan::{Landed, Landing, Plan, apply_landed};
 use rostersync_core::{Links, SisSnapshot};
@@ -242,6 +243,8 @@ pub(crate) struct LmsReading {
     /// What the drift check found, when this run read in full over a kept
     /// shadow (`None` when there was nothing to check against).
     pub(crate) drift: Option<Vec<Drift>>,
+    /// Whether the plan works from the shadow.
+    pub(crate) incremental: bool,
 }
 
 /// What a shadow kept at the end of a run rests on.
@@ -249,6 +252,17 @@ pub(crate) struct Basis {
     read_at: DateTime<Utc>,
     request: LmsRequest,
     mapping: serde_json::Value,
+}
+
+impl Basis {
+    /// A full read of `request` at `at`, under `mapping`.
+    pub(crate) fn full(at: DateTime<Utc>, request: LmsRequest, mapping: serde_json::Value) -> Self {
+        Basis {
+            read_at: at,
+            request,
+            mapping,
+        }
+    }
 }
 
 impl Engine {
@@ -263,7 +277,7 @@ impl Engine {
         open_writes: bool,
     ) -> Result<LmsReading, EngineError> {
         let request = self.lms_request(record.scope);
-        let mapping = serde_json::to_value(self.mapping.spec()).unwrap_or_default();
+        let mapping = self.mapping_json();
         let shadow = Shadow::load(&*self.store).await?;
         let decision = decide(&ReadInputs {
             read: options.read,
@@ -291,6 +305,7 @@ impl Engine {
                                 mapping,
                             }),
                             drift: None,
+                            incremental: true,
                         });
                     }
                     Err((why, shadow)) => (ReadPlan::Full(why), Some(*shadow)),
@@ -334,7 +349,13 @@ impl Engine {
                 mapping,
             }),
             drift,
+            incremental: false,
         })
+    }
+
+    /// The mapping as a shadow records it, to tell when it changed.
+    pub(crate) fn mapping_json(&self) -> serde_json::Value {
+        serde_json::to_value(self.mapping.spec()).unwrap_or_default()
     }
 
     /// The LMS as the shadow knows it, with buildings, roles and grading
@@ -433,9 +454,9 @@ impl Engine {
         landings: &mut Landings,
         links: &Links,
         failures: &[RecordOutcome],
-    ) -> Result<Option<String>, EngineError> {
+    ) -> Result<Kept, EngineError> {
         let Some(basis) = basis else {
-            return Ok(None);
+            return Ok(Kept::default());
         };
         // A batch that may have landed without an outcome saying so leaves
         // its journal entry open; what it did is known only by reading.
@@ -445,32 +466,32 @@ impl Engine {
             .await
             .map_err(store("read the journal"))?;
         if !open.is_empty() {
-            return Ok(Some(
-                "a write batch may have landed without an answer; the next run reads the LMS in full"
-                    .to_owned(),
+            return Ok(Kept::note(
+                "a write batch may have landed without an answer; the next run reads the LMS in full",
             ));
         }
         let mut scratch = links.clone();
         apply_landed(planned, &mut lms, &mut scratch, landings);
         if landings.unnamed {
             Shadow::save(&*self.store, None).await?;
-            return Ok(Some(
-                "a record was created without an id in the answer; the next run reads the LMS in full"
-                    .to_owned(),
+            return Ok(Kept::note(
+                "a record was created without an id in the answer; the next run reads the LMS in full",
             ));
         }
         // A write refused because the record is gone or differs (404, 409)
-        // says the LMS is not what the shadow says: the next run reads it.
-        let mismatched = failures
+        // says the LMS is not what the shadow says: it is read in full.
+        let mismatched: Vec<(Entity, String)> = failures
             .iter()
             .filter(|failure| {
                 failure.reason.as_deref().is_some_and(|reason| {
                     reason.contains("(LMS status 404)") || reason.contains("(LMS status 409)")
                 })
             })
-            .count();
-        let stale = (mismatched > 0).then(|| {
-            format!("{mismatched} write(s) of the last sync found the LMS other than the shadow said (404 or 409)")
+            .map(|failure| (failure.entity, failure.key.clone()))
+            .collect();
+        let mismatched_count = mismatched.len();
+        let stale = (mismatched_count > 0).then(|| {
+            format!("{mismatched_count} write(s) of the last sync found the LMS other than the shadow said (404 or 409)")
         });
         let shadow = Shadow {
             read_at: basis.read_at,
@@ -480,11 +501,32 @@ impl Engine {
             stale,
         };
         Shadow::save(&*self.store, Some(&shadow)).await?;
-        Ok((mismatched > 0).then(|| {
-            format!(
-                "{mismatched} write(s) found the LMS other than the shadow said (404 or 409); the next run reads the LMS in full"
-            )
-        }))
+        Ok(Kept {
+            note: (mismatched_count > 0).then(|| {
+                format!(
+                    "{mismatched_count} write(s) found the LMS other than the shadow said (404 or 409); the next run reads the LMS in full"
+                )
+            }),
+            mismatched,
+        })
+    }
+}
+
+/// What keeping the shadow found.
+#[derive(Debug, Default)]
+pub(crate) struct Kept {
+    /// A note for the run, when the next run must read in full.
+    pub(crate) note: Option<String>,
+    /// Records whose writes found the LMS other than the shadow said.
+    pub(crate) mismatched: Vec<(Entity, String)>,
+}
+
+impl Kept {
+    fn note(note: &str) -> Self {
+        Kept {
+            note: Some(note.to_owned()),
+            mismatched: Vec::new(),
+        }
     }
 }
 
@@ -512,6 +554,33 @@ pub struct DriftCheck {
 }
 
 impl Engine {
+    /// Acts on what a drift check found: the links of records deleted by
+    /// hand under the "restore" rule go, so that the plan creates them again
+    /// (saved at once, before any write links the new record), and unless
+    /// a dry run, the findings are kept with the run.
+    pub(crate) async fn settle_drift(
+        &self,
+        run: RunId,
+        options: &RunOptions,
+        drift: &[Drift],
+        links: &mut LinkLedger,
+    ) -> Result<(), EngineError> {
+        let gone = drift
+            .iter()
+            .filter(|d| d.kind == DriftKind::Deleted && d.rule == DriftRule::Restore);
+        for drift in gone {
+            links.forget_record(drift.entity, &drift.key);
+        }
+        if options.dry_run {
+            return Ok(());
+        }
+        self.store
+            .apply_link_changes(&links.take_changes())
+            .await
+            .map_err(store("save links"))?;
+        self.record_drift(run, options.now, drift).await
+    }
+
     /// Keeps what a drift check found as outcomes of status `drift` of the
     /// run, and the run as the last drift check.
     pub(crate) async fn record_drift(

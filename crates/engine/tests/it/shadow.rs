@@ -321,7 +321,7 @@ async fn the_drift_check_reports_hand_edits_and_restores_or_leaves_them_by_polic
 }
 
 #[tokio::test]
-async fn a_write_that_finds_the_record_gone_sends_the_next_run_to_read_and_repair() {
+async fn a_write_that_finds_the_record_gone_is_put_right_in_the_same_run() {
     let mut world = World::tiny();
     let engine = engine_for(&world, &world.mapping);
     run(&engine, &world, Trigger::Manual, LmsRead::Auto).await;
@@ -358,30 +358,32 @@ async fn a_write_that_finds_the_record_gone_sends_the_next_run_to_read_and_repai
         snapshot: world.district.sis.clone(),
         problems: Vec::new(),
     });
-    let options = RunOptions::at(world.now());
-    let refused = engine
-        .run(SyncScope::All, Trigger::Scheduled, options)
+    let reads = world.lms.reads();
+    let report = run(&engine, &world, Trigger::Scheduled, LmsRead::Auto).await;
+    assert_eq!(report.status, RunStatus::Succeeded, "{:?}", report.failures);
+    assert!(
+        report.notes.iter().any(|n| n.starts_with(
+            "1 write(s) found the LMS other than the shadow said (404 or 409): the LMS was read in full"
+        ) && n.ends_with("1 of them were put right")),
+        "{:?}",
+        report.notes
+    );
+    assert_eq!(
+        world.lms.reads(),
+        reads + 1,
+        "one full read, in the same run"
+    );
+    // The 404 and the drift it revealed are kept with the run.
+    let failed = world
+        .store
+        .outcomes(&OutcomeFilter {
+            run: report.run,
+            status: Some(OutcomeStatus::Failed),
+            ..OutcomeFilter::default()
+        })
         .await
         .unwrap();
-    assert_eq!(refused.failures.len(), 1, "{:?}", refused.failures);
-    assert!(
-        refused
-            .notes
-            .iter()
-            .any(|n| n.contains("the next run reads the LMS in full")),
-        "{:?}",
-        refused.notes
-    );
-    let repaired = run(&engine, &world, Trigger::Scheduled, LmsRead::Auto).await;
-    assert!(
-        repaired
-            .notes
-            .iter()
-            .any(|n| n.starts_with("read the LMS in full: 1 write(s) of the last sync")),
-        "{:?}",
-        repaired.notes
-    );
-    assert!(repaired.failures.is_empty(), "{:?}", repaired.failures);
+    assert_eq!(failed.len(), 1, "{failed:?}");
     assert!(in_step(&engine, &world).await);
     let held = keyed(&world.lms.snapshot_all());
     let copies = held
@@ -390,6 +392,15 @@ async fn a_write_that_finds_the_record_gone_sends_the_next_run_to_read_and_repai
         .filter(|c| **c == course_key.to_string())
         .count();
     assert_eq!(copies, 1);
+    // The shadow it kept serves the next day.
+    let next = run(&engine, &world, Trigger::Scheduled, LmsRead::Auto).await;
+    assert!(
+        next.notes
+            .iter()
+            .any(|n| n.starts_with("planned against the shadow")),
+        "{:?}",
+        next.notes
+    );
 }
 
 #[tokio::test]
