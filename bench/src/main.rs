@@ -10,6 +10,7 @@
 // A benchmark's output is its report.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod initial_sync;
 mod schoology_pace;
 mod schoology_rate;
 
@@ -23,12 +24,13 @@ use rostersync_sim::district::{District, DistrictSize, generate, lms_snapshot_em
 use serde_json::{Value, json};
 
 /// Every scenario, in the order `--list` prints them.
-const SCENARIOS: [&str; 5] = [
+const SCENARIOS: [&str; 6] = [
     "plan-initial",
     "plan-steady",
     "render-dry-run",
     schoology_rate::NAME,
     schoology_pace::NAME,
+    initial_sync::NAME,
 ];
 
 fn main() -> ExitCode {
@@ -84,6 +86,9 @@ fn run(scenario: &str, size: DistrictSize) -> Result<Value, String> {
     }
     if scenario == schoology_pace::NAME {
         return schoology_pace::run(size.as_str());
+    }
+    if scenario == initial_sync::NAME {
+        return initial_sync::run(size);
     }
     let setup = Instant::now();
     let mut district = generate(size, 1, 2026);
