@@ -63,6 +63,14 @@ impl LmsTarget for Recording {
 }
 
 fn recording(world: &World, lose_course_answer: bool) -> (Arc<Recording>, Engine) {
+    recording_with(world, lose_course_answer, options())
+}
+
+fn recording_with(
+    world: &World,
+    lose_course_answer: bool,
+    options: rostersync_engine::EngineOptions,
+) -> (Arc<Recording>, Engine) {
     let lms = Arc::new(Recording {
         inner: world.lms.clone(),
         writes: Mutex::new(Vec::new()),
@@ -74,7 +82,7 @@ fn recording(world: &World, lose_course_answer: bool) -> (Arc<Recording>, Engine
         world.store.clone(),
         world.mapping.clone(),
         chrono_tz::America::Chicago,
-        options(),
+        options,
     );
     (lms, engine)
 }
@@ -262,4 +270,48 @@ async fn a_course_write_whose_answer_was_lost_is_journaled_with_its_sections_and
     assert_eq!(held, keyed(&expected));
     let links = world.store.links().await.unwrap();
     assert_eq!(links.sections.len(), held.sections.len());
+}
+
+#[tokio::test]
+async fn a_course_nests_at_most_a_batch_of_sections_and_the_rest_are_written_on_their_own() {
+    let world = World::tiny();
+    let batch_size = 2;
+    let (lms, engine) = recording_with(
+        &world,
+        false,
+        rostersync_engine::EngineOptions {
+            batch_size,
+            ..options()
+        },
+    );
+    let report = engine
+        .run(SyncScope::All, Trigger::Manual, RunOptions::at(world.now()))
+        .await
+        .unwrap();
+    assert_eq!(report.status, RunStatus::Succeeded, "{:?}", report.failures);
+    let writes = lms.writes();
+    let mut nested = 0;
+    let mut alone = 0;
+    for write in &writes {
+        match write {
+            LmsWrite::CoursesWithSections(ops) => {
+                for course in ops {
+                    assert!(course.sections.len() <= batch_size);
+                    nested += course.sections.len();
+                }
+            }
+            LmsWrite::Sections(ops) => {
+                assert!(ops.iter().all(|s| s.id.is_none()), "creates");
+                alone += ops.len();
+            }
+            _ => {}
+        }
+    }
+    let held = keyed(&world.lms.snapshot_all());
+    assert!(nested > 0 && alone > 0, "{nested} nested, {alone} alone");
+    assert_eq!(nested + alone, held.sections.len());
+    let links = world.store.links().await.unwrap();
+    assert_eq!(links.sections.len(), held.sections.len());
+    let (expected, _) = world.expected();
+    assert_eq!(held, keyed(&expected));
 }
