@@ -105,15 +105,21 @@ async fn outcomes(
         .unwrap()
 }
 
-#[tokio::test]
-async fn a_first_sync_sends_new_courses_sections_inside_the_course_writes() {
-    let world = World::tiny();
-    let (lms, engine) = recording(&world, false);
+/// A first sync of `world` through `engine` that must succeed; its run id.
+async fn clean_sync(engine: &Engine, world: &World) -> Option<i64> {
     let report = engine
         .run(SyncScope::All, Trigger::Manual, RunOptions::at(world.now()))
         .await
         .unwrap();
     assert_eq!(report.status, RunStatus::Succeeded, "{:?}", report.failures);
+    report.run
+}
+
+#[tokio::test]
+async fn a_first_sync_sends_new_courses_sections_inside_the_course_writes() {
+    let world = World::tiny();
+    let (lms, engine) = recording(&world, false);
+    let run = clean_sync(&engine, &world).await;
 
     let writes = lms.writes();
     assert!(
@@ -154,7 +160,7 @@ async fn a_first_sync_sends_new_courses_sections_inside_the_course_writes() {
     // Each section has its link and a done outcome.
     let links = world.store.links().await.unwrap();
     assert_eq!(links.sections.len(), held.sections.len());
-    let done = outcomes(&world, report.run, Entity::Section, OutcomeStatus::Done).await;
+    let done = outcomes(&world, run, Entity::Section, OutcomeStatus::Done).await;
     assert_eq!(done.len(), held.sections.len());
     let (expected, _) = world.expected();
     assert_eq!(held, keyed(&expected));
@@ -284,11 +290,7 @@ async fn a_course_nests_at_most_a_batch_of_sections_and_the_rest_are_written_on_
             ..options()
         },
     );
-    let report = engine
-        .run(SyncScope::All, Trigger::Manual, RunOptions::at(world.now()))
-        .await
-        .unwrap();
-    assert_eq!(report.status, RunStatus::Succeeded, "{:?}", report.failures);
+    clean_sync(&engine, &world).await;
     let writes = lms.writes();
     let mut nested = 0;
     let mut alone = 0;
