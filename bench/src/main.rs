@@ -11,6 +11,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod daily_sync;
+mod initial_sync;
 mod schoology_pace;
 mod schoology_rate;
 
@@ -24,13 +25,14 @@ use rostersync_sim::district::{District, DistrictSize, generate, lms_snapshot_em
 use serde_json::{Value, json};
 
 /// Every scenario, in the order `--list` prints them.
-const SCENARIOS: [&str; 6] = [
+const SCENARIOS: [&str; 7] = [
     "plan-initial",
     "plan-steady",
     "render-dry-run",
     schoology_rate::NAME,
     schoology_pace::NAME,
     daily_sync::NAME,
+    initial_sync::NAME,
 ];
 
 fn main() -> ExitCode {
@@ -89,6 +91,9 @@ fn run(scenario: &str, size: DistrictSize) -> Result<Value, String> {
     }
     if scenario == daily_sync::NAME {
         return daily_sync::run(size);
+    }
+    if scenario == initial_sync::NAME {
+        return initial_sync::run(size);
     }
     let setup = Instant::now();
     let mut district = generate(size, 1, 2026);

@@ -279,14 +279,47 @@ async fn a_retried_removal_that_finds_the_enrollment_gone_has_succeeded() {
     assert!(again.summary.writes_nothing(), "{:#?}", again.summary);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_503_after_a_section_create_was_applied_is_resolved_in_the_first_run() {
-    lost_answers("/sections", LostAnswer::Status(503)).await;
+/// Section creates under courses that exist (a first sync nests the
+/// sections of the courses it creates in the course writes, so the courses
+/// are synced first) are applied, then answered with `answer` instead.
+async fn lost_section_answers(answer: LostAnswer) {
+    let stage = stage(generate(DistrictSize::Tiny, 5, 2026)).await;
+    let lms = adapter(&stage, RateLimit::new(1_000, Duration::from_secs(1)));
+    let courses = stage
+        .engine_on(Arc::new(lms))
+        .await
+        .run(
+            SyncScope::Courses,
+            Trigger::Manual,
+            RunOptions::at(stage.now()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(courses.status, RunStatus::Succeeded);
+    let lms = adapter(&stage, RateLimit::new(1_000, Duration::from_secs(1)));
+    let faults = stage.sgy.faults().clone();
+    let arm = move || faults.lose_answers_after_commit(2, "/sections", answer);
+    let later = RunOptions::at(stage.now() + chrono::Duration::minutes(5));
+    let report = run_armed(&stage, lms, arm, later).await;
+    assert_exact(&stage, &report).await;
+    assert_eq!(stage.sgy.faults().injected(), 2, "both answers were lost");
+    assert!(
+        stage
+            .sgy
+            .counters()
+            .requests_to("POST", "courses/{id}/sections")
+            > 0
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_section_create_whose_answer_was_lost_is_resolved_in_the_first_run() {
-    lost_answers("/sections", LostAnswer::Dropped).await;
+async fn a_503_after_a_section_create_was_applied_is_resolved_in_the_same_run() {
+    lost_section_answers(LostAnswer::Status(503)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_section_create_whose_answer_was_lost_is_resolved_in_the_same_run() {
+    lost_section_answers(LostAnswer::Dropped).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -9,6 +9,7 @@
 //! - `eschoolplus_conformance`: the SIS conformance kit on the eSchoolPLUS client.
 //! - `schoology_contract`: the Schoology client against the Schoology simulator.
 //! - `sync_e2e`: the engine, the store and both clients against both simulators.
+//! - `nested_e2e`: a first sync nests new courses' sections in the course bulk.
 //! - `grades_e2e`: grade passback from the Schoology simulator to the eSchoolPLUS simulator.
 
 mod daily_e2e;
@@ -18,5 +19,6 @@ mod eschoolplus_conformance;
 mod eschoolplus_contract;
 mod faults_e2e;
 mod grades_e2e;
+mod nested_e2e;
 mod schoology_contract;
 mod sync_e2e;

@@ -192,25 +192,7 @@ impl Stage {
 
     /// What the LMS should hold after one faithful sync of what the SIS serves.
     pub(crate) async fn expected(&self) -> Keyed {
-        let mapping = self.mapping().await;
-        let read = sis(&self.esp, self.esp.password())
-            .snapshot(&SisRequest {
-                schools: mapping.selection().users.clone(),
-                school_year: self.district.school_year,
-            })
-            .await
-            .unwrap();
-        let mut lms = lms_snapshot_empty(&self.district);
-        let mut links = Links::default();
-        let planned = plan(&PlanInput {
-            sis: &read.snapshot,
-            lms: &lms,
-            links: &links,
-            mapping: &mapping,
-            scope: SyncScope::All,
-            today: self.district.as_of,
-        });
-        simulate_apply(&planned, &mut lms, &mut links, &mut IdSource::default());
+        let lms = self.expected_lms().await;
         let user_key = |id: &str| {
             lms.users
                 .iter()
@@ -249,6 +231,31 @@ impl Stage {
                 })
                 .collect(),
         }
+    }
+
+    /// The LMS one faithful sync of what the SIS serves should leave, as the
+    /// core's own simulation of the plan builds it.
+    pub(crate) async fn expected_lms(&self) -> LmsSnapshot {
+        let mapping = self.mapping().await;
+        let read = sis(&self.esp, self.esp.password())
+            .snapshot(&SisRequest {
+                schools: mapping.selection().users.clone(),
+                school_year: self.district.school_year,
+            })
+            .await
+            .unwrap();
+        let mut lms = lms_snapshot_empty(&self.district);
+        let mut links = Links::default();
+        let planned = plan(&PlanInput {
+            sis: &read.snapshot,
+            lms: &lms,
+            links: &links,
+            mapping: &mapping,
+            scope: SyncScope::All,
+            today: self.district.as_of,
+        });
+        simulate_apply(&planned, &mut lms, &mut links, &mut IdSource::default());
+        lms
     }
 }
 

@@ -2,17 +2,25 @@
 //! sections (with their references resolved to LMS ids), enrollments and
 //! guardian links. Records that need no LMS write (adoptions, links of records
 //! that already carry their SIS key) only change the links.
+//!
+//! The sections a run creates for a course it also creates are written
+//! nested in the course's write ([`LmsWrite::CoursesWithSections`]), so they
+//! cost no call of their own; the course batch is journaled with them. The
+//! sections phase then settles each of them like any section, through a
+//! [`LmsWrite::NestedSections`] batch that learns their ids: a section whose
+//! course failed is skipped with the course's reason, one the LMS did not
+//! create fails, and each gets its link and outcome.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use rostersync_core::entity::{Action, Entity};
-use rostersync_core::ids::UserId;
+use rostersync_core::ids::{CourseKey, GradingPeriodId, SectionKey, UserId};
 use rostersync_core::model::links::LinkOrigin;
 use rostersync_core::model::lms::{LmsSnapshot, SectionFields, UserFields};
 use rostersync_core::plan::{
-    EnrollmentAction, GuardianLinkAction, PeriodRef, Plan, RecordAction, SectionOp,
+    EnrollmentAction, GuardianLinkAction, PeriodRef, Plan, RecordAction, SectionOp, SectionSpec,
 };
-use rostersync_ports::{LmsWrite, SectionWrite};
+use rostersync_ports::{CourseWrite, LmsWrite, NestedSection, SectionWrite};
 
 use crate::apply::{Applier, Item, LinkUpdate, Ownership};
 use crate::error::{EngineError, lms};
@@ -63,8 +71,8 @@ impl Applier<'_> {
     ) -> Result<(), EngineError> {
         self.periods(plan).await?;
         self.users(plan).await?;
-        self.courses(plan).await?;
-        self.sections(plan, snapshot).await?;
+        let nested = self.courses(plan).await?;
+        self.sections(plan, snapshot, &nested).await?;
         let known = Known::of(snapshot);
         self.enrollments(plan, &known).await?;
         self.guardians(plan, &known).await
@@ -157,9 +165,13 @@ impl Applier<'_> {
         self.send(batches).await
     }
 
-    async fn courses(&mut self, plan: &Plan) -> Result<(), EngineError> {
+    /// Writes the courses, with the sections of each course created here
+    /// nested in its create; returns the keys of the nested sections.
+    async fn courses(&mut self, plan: &Plan) -> Result<HashSet<SectionKey>, EngineError> {
         let mut local = Vec::new();
         let mut ops = Vec::new();
+        let mut to_nest = self.sections_to_nest(plan);
+        let mut nested = HashSet::new();
         for op in &plan.courses {
             let key = op.key.clone();
             let (link, send) = match &op.action {
@@ -174,20 +186,62 @@ impl Applier<'_> {
             };
             let entry = item(Entity::Course, op.key.as_str(), op.action.action(), link);
             if send {
-                ops.push((op.clone(), entry));
+                let sections = match op.action {
+                    RecordAction::Create { .. } => to_nest.remove(&op.key).unwrap_or_default(),
+                    _ => Vec::new(),
+                };
+                nested.extend(sections.iter().map(|section| section.key.clone()));
+                let write = CourseWrite {
+                    op: op.clone(),
+                    sections,
+                };
+                ops.push((write, entry));
             } else {
                 local.push(entry);
             }
         }
         self.settle_local(local, Vec::new()).await?;
-        let batches = self.batches(ops, LmsWrite::Courses);
-        self.send(batches).await
+        let batches = self.batches(ops, LmsWrite::CoursesWithSections);
+        self.send(batches).await?;
+        Ok(nested)
     }
 
-    async fn sections(&mut self, plan: &Plan, snapshot: &LmsSnapshot) -> Result<(), EngineError> {
+    /// The section creates that can ride in their course's create, by
+    /// course: those whose grading periods are all known, at most a batch
+    /// of them per course (the others take the ordinary path, which writes
+    /// them or says why not).
+    fn sections_to_nest(&self, plan: &Plan) -> HashMap<CourseKey, Vec<NestedSection>> {
+        let mut by_course: HashMap<CourseKey, Vec<NestedSection>> = HashMap::new();
+        for op in &plan.sections {
+            let RecordAction::Create { fields: spec } = &op.action else {
+                continue;
+            };
+            let Ok(fields) = self.section_fields(spec) else {
+                continue;
+            };
+            let sections = by_course.entry(spec.course.clone()).or_default();
+            if sections.len() < self.batch_size {
+                sections.push(NestedSection {
+                    key: op.key.clone(),
+                    fields,
+                });
+            }
+        }
+        by_course
+    }
+
+    /// Writes the sections; those in `nested` were sent with their courses
+    /// and are only found again.
+    async fn sections(
+        &mut self,
+        plan: &Plan,
+        snapshot: &LmsSnapshot,
+        nested: &HashSet<SectionKey>,
+    ) -> Result<(), EngineError> {
         let mut local = Vec::new();
         let mut unsendable = Vec::new();
         let mut ops = Vec::new();
+        let mut found = Vec::new();
         for op in &plan.sections {
             let key = op.key.clone();
             let (link, send) = match &op.action {
@@ -206,12 +260,14 @@ impl Applier<'_> {
                 continue;
             }
             match self.section_write(op, snapshot) {
+                Ok(write) if nested.contains(&op.key) => found.push((write, entry)),
                 Ok(write) => ops.push((write, entry)),
                 Err(reason) => unsendable.push((entry, reason)),
             }
         }
         self.settle_dependants(local, unsendable).await?;
-        let batches = self.batches(ops, LmsWrite::Sections);
+        let mut batches = self.batches(found, LmsWrite::NestedSections);
+        batches.extend(self.batches(ops, LmsWrite::Sections));
         self.send(batches).await
     }
 
@@ -241,7 +297,18 @@ impl Applier<'_> {
                     spec.course
                 )
             })?;
-        let mut grading_periods = Vec::with_capacity(spec.grading_periods.len());
+        Ok(SectionWrite {
+            key: op.key.clone(),
+            id: op.action.id().cloned(),
+            course,
+            fields: self.section_fields(spec)?,
+        })
+    }
+
+    /// A section's fields with its grading periods resolved to LMS ids.
+    fn section_fields(&self, spec: &SectionSpec) -> Result<SectionFields, String> {
+        let mut grading_periods: Vec<GradingPeriodId> =
+            Vec::with_capacity(spec.grading_periods.len());
         for reference in &spec.grading_periods {
             match reference {
                 PeriodRef::Existing(id) => grading_periods.push(id.clone()),
@@ -256,17 +323,12 @@ impl Applier<'_> {
             }
         }
         grading_periods.sort();
-        Ok(SectionWrite {
-            key: op.key.clone(),
-            id: op.action.id().cloned(),
-            course,
-            fields: SectionFields {
-                title: spec.title.clone(),
-                code: spec.code.clone(),
-                grading_periods,
-                location: spec.location.clone(),
-                periods: spec.periods.clone(),
-            },
+        Ok(SectionFields {
+            title: spec.title.clone(),
+            code: spec.code.clone(),
+            grading_periods,
+            location: spec.location.clone(),
+            periods: spec.periods.clone(),
         })
     }
 

@@ -18,8 +18,8 @@ mod store;
 pub use error::{ErrorKind, PortError, PortResult};
 pub use grades::{GradeSink, GradeSource};
 pub use lms::{
-    ActingUser, LmsCallStats, LmsDirectory, LmsOutcome, LmsRequest, LmsTarget, LmsWrite,
-    SectionWrite, WriteOutcome, WriteResult, WriteWarning,
+    ActingUser, CourseWrite, LmsCallStats, LmsDirectory, LmsOutcome, LmsRequest, LmsTarget,
+    LmsWrite, NestedSection, SectionWrite, WriteOutcome, WriteResult, WriteWarning,
 };
 pub use sis::{
     ProblemGroup, ProblemKind, RecordKind, SisRead, SisRequest, SisSource, SourceProblem,

@@ -80,6 +80,28 @@ pub struct SectionWrite {
     pub fields: SectionFields,
 }
 
+/// A section created nested in its course's create: its course has no LMS
+/// id yet, so the section names none.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NestedSection {
+    /// The section's SIS key (written to the unique code).
+    pub key: SectionKey,
+    /// The fields, grading periods resolved to LMS ids.
+    pub fields: SectionFields,
+}
+
+/// A course write, with the sections of a course it creates written in the
+/// same call.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CourseWrite {
+    /// The course operation.
+    pub op: CourseOp,
+    /// Sections to create with the course, only when `op` creates it; empty
+    /// otherwise. At most as many as a batch holds (50).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sections: Vec<NestedSection>,
+}
+
 /// One batch of writes of one kind, in the order the engine applies them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "ops", rename_all = "snake_case")]
@@ -90,8 +112,20 @@ pub enum LmsWrite {
     Users(Vec<UserOp>),
     /// Create, update or link courses.
     Courses(Vec<CourseOp>),
+    /// Create, update or link courses, creating the sections of each new
+    /// course with it ([`CourseWrite::sections`]), so that they need no call
+    /// of their own. One outcome per course, in batch order: whether the
+    /// nested sections landed is not in it; a later
+    /// [`LmsWrite::NestedSections`] batch learns that and their ids.
+    CoursesWithSections(Vec<CourseWrite>),
     /// Create or update sections.
     Sections(Vec<SectionWrite>),
+    /// Sections sent nested in their course's create by an earlier
+    /// [`LmsWrite::CoursesWithSections`] batch: nothing is written; each
+    /// section the LMS holds under its course (found by its unique code) is
+    /// done with its id, and one it does not hold is failed with the reason
+    /// (the next run creates it on its own). Resending is harmless.
+    NestedSections(Vec<SectionWrite>),
     /// Enroll, unenroll or change roles.
     Enrollments(Vec<EnrollmentOp>),
     /// Add or remove parent associations.
@@ -105,7 +139,8 @@ impl LmsWrite {
             LmsWrite::GradingPeriods(ops) => ops.len(),
             LmsWrite::Users(ops) => ops.len(),
             LmsWrite::Courses(ops) => ops.len(),
-            LmsWrite::Sections(ops) => ops.len(),
+            LmsWrite::CoursesWithSections(ops) => ops.len(),
+            LmsWrite::Sections(ops) | LmsWrite::NestedSections(ops) => ops.len(),
             LmsWrite::Enrollments(ops) => ops.len(),
             LmsWrite::GuardianLinks(ops) => ops.len(),
         }

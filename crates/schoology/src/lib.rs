@@ -31,6 +31,7 @@ mod de;
 mod enrollments;
 mod error;
 mod grades;
+mod nested;
 mod paging;
 mod schools;
 mod sections;
@@ -48,6 +49,7 @@ pub use grades::{
     Assignment, FinalGrade, Grade, GradeList, GradingCategory, GradingScale, PeriodGrade,
     PeriodInfo, ScaleLevel, ScaleLevels, SectionGrades,
 };
+pub use nested::{CourseWithSections, Landed, NestedList};
 pub use paging::{Collection, PAGE_SIZE};
 pub use schools::{GradingPeriod, NewGradingPeriod, Role, Roles, School};
 pub use sections::{Section, SectionRecord};

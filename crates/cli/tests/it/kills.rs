@@ -178,9 +178,11 @@ fn killed_mid_users() {
     killed_while_writing("POST", "users", 1);
 }
 
+/// The course bulk carries the new courses' sections (a first sync makes
+/// no section call of its own): killed once it was applied, unanswered.
 #[test]
-fn killed_mid_sections() {
-    killed_while_writing("POST", "courses/{id}/sections", 3);
+fn killed_while_writing_the_courses_and_their_sections() {
+    killed_while_writing("POST", "courses", 0);
 }
 
 #[test]

@@ -19,8 +19,8 @@ use rostersync_core::plan::{
     IdSource, RecordAction, UserOp,
 };
 use rostersync_ports::{
-    ActingUser, ErrorKind, LmsDirectory, LmsOutcome, LmsRequest, LmsTarget, LmsWrite, PortError,
-    PortResult, SectionWrite, WriteResult, WriteWarning,
+    ActingUser, CourseWrite, ErrorKind, LmsDirectory, LmsOutcome, LmsRequest, LmsTarget, LmsWrite,
+    PortError, PortResult, SectionWrite, WriteResult, WriteWarning,
 };
 
 use super::sis::lock;
@@ -331,7 +331,10 @@ fn apply_write(state: &mut State, write: &LmsWrite) -> Vec<LmsOutcome> {
         LmsWrite::GradingPeriods(ops) => ops.iter().map(|op| op.term.to_string()).collect(),
         LmsWrite::Users(ops) => ops.iter().map(|op| op.key.to_string()).collect(),
         LmsWrite::Courses(ops) => ops.iter().map(|op| op.key.to_string()).collect(),
-        LmsWrite::Sections(ops) => ops.iter().map(|op| op.key.to_string()).collect(),
+        LmsWrite::CoursesWithSections(ops) => ops.iter().map(|w| w.op.key.to_string()).collect(),
+        LmsWrite::Sections(ops) | LmsWrite::NestedSections(ops) => {
+            ops.iter().map(|op| op.key.to_string()).collect()
+        }
         LmsWrite::Enrollments(ops) => ops
             .iter()
             .map(|op| format!("{}/{}", op.section, op.person))
@@ -352,7 +355,9 @@ fn apply_write(state: &mut State, write: &LmsWrite) -> Vec<LmsOutcome> {
                 LmsWrite::GradingPeriods(ops) => period(state, &ops[index]),
                 LmsWrite::Users(ops) => user(state, &ops[index], &mut warning),
                 LmsWrite::Courses(ops) => course(state, &ops[index]),
+                LmsWrite::CoursesWithSections(ops) => course_with_sections(state, &ops[index]),
                 LmsWrite::Sections(ops) => section(state, &ops[index]),
+                LmsWrite::NestedSections(ops) => nested_section(state, &ops[index]),
                 LmsWrite::Enrollments(ops) => enrollment(state, &ops[index]),
                 LmsWrite::GuardianLinks(ops) => guardian(state, &ops[index]),
             };
@@ -469,6 +474,43 @@ fn course(state: &mut State, op: &CourseOp) -> Applied {
             Ok(Some(id.to_string()))
         }
     }
+}
+
+/// A course and the sections nested in its create; a refused section is
+/// left out without a word, as the course's answer says nothing of them.
+fn course_with_sections(state: &mut State, write: &CourseWrite) -> Applied {
+    let id = course(state, &write.op)?;
+    if let Some(course) = &id {
+        for nested in &write.sections {
+            if state.refused.contains(nested.key.as_str()) {
+                continue;
+            }
+            let section_write = SectionWrite {
+                key: nested.key.clone(),
+                id: None,
+                course: CourseId::new(course.clone()),
+                fields: nested.fields.clone(),
+            };
+            section(state, &section_write)?;
+        }
+    }
+    Ok(id)
+}
+
+/// A section sent nested in its course's create, found by its unique code.
+fn nested_section(state: &mut State, write: &SectionWrite) -> Applied {
+    state
+        .lms
+        .sections
+        .iter()
+        .find(|s| s.unique_code.as_deref() == Some(write.key.as_str()) && s.course == write.course)
+        .map(|s| Some(s.id.to_string()))
+        .ok_or_else(|| {
+            format!(
+                "section {} was sent with its course but the LMS does not hold it",
+                write.key
+            )
+        })
 }
 
 fn section(state: &mut State, write: &SectionWrite) -> Applied {

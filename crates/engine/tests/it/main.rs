@@ -4,6 +4,7 @@
 
 mod grades;
 mod lock;
+mod nested;
 mod prep;
 mod queue;
 mod resume;

@@ -9,7 +9,11 @@
 //!   id, because a record linked in data prep may not carry the SIS key yet;
 //!   a link without field changes needs no call; users whose e-mail
 //!   Schoology says is in use are sent once more (see `users`);
-//! - sections: bulk POST under their course for creates (Schoology's
+//! - courses created with their sections: the sections ride nested in the
+//!   course's create (no call of their own), and a later batch reads them
+//!   back by their unique codes, 50 per call, to learn their ids and which
+//!   landed (`crate::nested` holds what the record leaves open);
+//! - other sections: bulk POST under their course for creates (Schoology's
 //!   `update_existing` for sections matches `section_code` and grading
 //!   periods, not the unique code, so it is not used: a resent create is
 //!   expected to be refused per record for its taken `section_school_code` rather than
@@ -26,14 +30,18 @@
 use std::collections::HashMap;
 
 use rostersync_core::model::sis::EnrollmentRole;
-use rostersync_core::plan::{EnrollmentAction, GradingPeriodOp, GuardianLinkAction, RecordAction};
+use rostersync_core::plan::{
+    CourseOp, EnrollmentAction, GradingPeriodOp, GuardianLinkAction, RecordAction,
+};
 use rostersync_ports::{
-    ErrorKind, LmsOutcome, LmsWrite, PortError, PortResult, WriteResult, WriteWarning,
+    ErrorKind, LmsOutcome, LmsWrite, NestedSection, PortError, PortResult, SectionWrite,
+    WriteResult, WriteWarning,
 };
 
 use super::{SchoologyLms, convert};
-use crate::bulk::{BulkFailure, BulkItem, BulkResult};
+use crate::bulk::{BATCH_SIZE, BulkFailure, BulkItem, BulkResult};
 use crate::enrollments::{EnrollmentImport, EnrollmentUpdate};
+use crate::nested::{CourseWithSections, Landed, NestedList};
 use crate::schools::NewGradingPeriod;
 use crate::sections::SectionRecord;
 use crate::users::ParentAssociation;
@@ -191,19 +199,14 @@ impl SchoologyLms {
             LmsWrite::GradingPeriods(ops) => self.write_grading_periods(ops).await,
             LmsWrite::Users(ops) => self.write_users(ops).await,
             LmsWrite::Courses(ops) => {
-                let synced = self.config.mark_synced;
-                let (mut out, (create_at, creates), (update_at, updates)) = record_writes(
-                    ops.iter().map(|op| (op.key.as_str(), &op.action)),
-                    |key, id, fields| convert::course_record(key, id, fields, synced),
-                );
-                let (created, updated) = futures::join!(
-                    self.client.bulk_courses(&creates, true),
-                    self.client.update_courses(&updates)
-                );
-                out.record_all(create_at, created);
-                out.record_all(update_at, updated);
-                out.finish()
+                let ops: Vec<_> = ops.iter().map(|op| (op, &[] as &[NestedSection])).collect();
+                self.write_courses(&ops).await
             }
+            LmsWrite::CoursesWithSections(ops) => {
+                let ops: Vec<_> = ops.iter().map(|w| (&w.op, w.sections.as_slice())).collect();
+                self.write_courses(&ops).await
+            }
+            LmsWrite::NestedSections(ops) => self.find_nested_sections(ops).await,
             LmsWrite::Sections(ops) => self.write_sections(ops).await,
             LmsWrite::Enrollments(ops) => self.write_enrollments(ops).await,
             LmsWrite::GuardianLinks(ops) => {
@@ -231,6 +234,105 @@ impl SchoologyLms {
                 out.finish()
             }
         }
+    }
+
+    /// Courses: creates by bulk POST by `course_code`, each with the
+    /// sections it carries nested; updates by bulk PUT by id.
+    async fn write_courses(
+        &self,
+        ops: &[(&CourseOp, &[NestedSection])],
+    ) -> PortResult<Vec<LmsOutcome>> {
+        let synced = self.config.mark_synced;
+        let (mut out, (create_at, creates), (update_at, updates)) = record_writes(
+            ops.iter().map(|(op, _)| (op.key.as_str(), &op.action)),
+            |key, id, fields| convert::course_record(key, id, fields, synced),
+        );
+        let creates: Vec<CourseWithSections> = create_at
+            .iter()
+            .zip(creates)
+            .map(|((i, _), course)| CourseWithSections {
+                course,
+                sections: NestedList {
+                    section: ops[*i]
+                        .1
+                        .iter()
+                        .take(BATCH_SIZE)
+                        .map(|s| convert::section_record(s.key.as_str(), None, &s.fields, synced))
+                        .collect(),
+                },
+            })
+            .collect();
+        let (created, updated) = futures::join!(
+            self.client.bulk_courses_with_sections(&creates),
+            self.client.update_courses(&updates)
+        );
+        out.record_all(create_at, created);
+        out.record_all(update_at, updated);
+        out.finish()
+    }
+
+    /// Sections sent nested in their courses' creates: read back, each one
+    /// Schoology holds under its course done with its id, the others failed
+    /// with the reason (see [`crate::nested`]).
+    async fn find_nested_sections(&self, ops: &[SectionWrite]) -> PortResult<Vec<LmsOutcome>> {
+        let keys = ops.iter().map(|op| op.key.to_string()).collect();
+        let mut out = Outcomes::new(keys);
+        let sent: Vec<(&str, &str)> = ops
+            .iter()
+            .map(|op| (op.key.as_str(), op.course.as_str()))
+            .collect();
+        let failure = |status, message, whole_request| BulkFailure {
+            status,
+            message,
+            may_have_been_applied: whole_request,
+            whole_request,
+        };
+        match self.client.nested_sections(&sent).await {
+            Ok(landed) => {
+                let mut learned = Vec::new();
+                for (i, (landed, (key, course))) in landed.into_iter().zip(&sent).enumerate() {
+                    match landed {
+                        Landed::Created(id) => {
+                            learned.push((*key, id.clone()));
+                            out.done(i, Some(id));
+                        }
+                        Landed::Missing => out.record(
+                            i,
+                            Err(failure(
+                                None,
+                                format!(
+                                    "Schoology does not hold section {key}, sent in the create of course {course}, \
+                                     and its answer for the course gives no reason; the next run creates the section on its own"
+                                ),
+                                false,
+                            )),
+                            None,
+                        ),
+                        Landed::ElsewhereIn(other) => out.record(
+                            i,
+                            Err(failure(
+                                None,
+                                format!(
+                                    "section_school_code {key} belongs to a section of course {other}, \
+                                     not of course {course} it was sent with"
+                                ),
+                                false,
+                            )),
+                            None,
+                        ),
+                    }
+                }
+                self.remember_sections(learned.iter().map(|(c, i)| (*c, i.as_str())));
+            }
+            Err(error) => {
+                let message =
+                    format!("reading back the sections sent with their courses failed: {error}");
+                for i in 0..ops.len() {
+                    out.record(i, Err(failure(error.status(), message.clone(), true)), None);
+                }
+            }
+        }
+        out.finish()
     }
 
     async fn write_grading_periods(&self, ops: &[GradingPeriodOp]) -> PortResult<Vec<LmsOutcome>> {

@@ -10,6 +10,7 @@ mod auth;
 mod bulk;
 mod concurrency;
 mod email_conflicts;
+mod nested;
 mod paging;
 mod retry;
 mod support;

@@ -264,19 +264,21 @@ pub(crate) fn page_iter<T>(
 
 /// The records of a bulk body `{outer: {inner: [...]}}` (one object is one record).
 pub(crate) fn bulk_items(body: &Value, outer: &str, inner: &str) -> Result<Vec<Value>, Reply> {
+    bulk_list(body, outer, inner).map_err(Reply::bad_request)
+}
+
+/// The `{outer: {inner: [...]}}` list of `body` (an object stands for a list
+/// of one), or why it is refused: not a list, or more than [`BULK_LIMIT`].
+pub(crate) fn bulk_list(body: &Value, outer: &str, inner: &str) -> Result<Vec<Value>, String> {
     let items = match body.get(outer).and_then(|o| o.get(inner)) {
         Some(Value::Array(items)) => items.clone(),
         Some(one @ Value::Object(_)) => vec![one.clone()],
-        _ => {
-            return Err(Reply::bad_request(format!(
-                "Expected a {outer}.{inner} list"
-            )));
-        }
+        _ => return Err(format!("Expected a {outer}.{inner} list")),
     };
     if items.len() > BULK_LIMIT {
-        return Err(Reply::bad_request(format!(
+        return Err(format!(
             "A maximum of {BULK_LIMIT} objects can be sent in one request"
-        )));
+        ));
     }
     Ok(items)
 }
