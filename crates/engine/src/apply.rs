@@ -7,7 +7,7 @@ use rostersync_core::entity::{Action, Entity};
 use rostersync_core::ids::{
     CourseId, CourseKey, PersonKey, SectionId, SectionKey, TermKey, UserId,
 };
-use rostersync_core::model::links::{Link, LinkLedger, LinkOrigin};
+use rostersync_core::model::links::{LandedWrite, Link, LinkLedger, LinkOrigin};
 use rostersync_ports::{
     ErrorKind, LmsOutcome, LmsTarget, LmsWrite, OutcomeStatus, PortError, PortResult,
     RecordOutcome, RunId, StateStore, WriteResult, WriteWarning,
@@ -123,6 +123,9 @@ pub(crate) struct Applier<'a> {
     pub(crate) settled: Vec<i64>,
     /// What landed, to carry the shadow of the LMS forward.
     pub(crate) landings: crate::shadow::Landings,
+    /// Whether what lands is saved with the links, for the shadow of a
+    /// run that stops while writing (a sync's writes; not data prep's).
+    pub(crate) track_landed: bool,
 }
 
 impl Applier<'_> {
@@ -372,6 +375,13 @@ impl Applier<'_> {
     ) -> RecordOutcome {
         self.done += 1;
         self.landings.landed(item.entity, &item.key, id.clone());
+        if self.track_landed {
+            self.links.record_landed(LandedWrite {
+                entity: item.entity,
+                key: item.key.clone(),
+                id: id.clone(),
+            });
+        }
         if let Some(person) = item.sets_email_of.clone() {
             match warning.as_ref().and_then(|w| w.withheld_email.as_deref()) {
                 Some(email) => self.links.withhold_email(person, email.into()),

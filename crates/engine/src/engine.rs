@@ -25,7 +25,6 @@ use crate::journal;
 use crate::lock::{ActiveRun, Held};
 use crate::progress::{NoProgress, Progress, Stage};
 use crate::report::{EngineOptions, LmsCalls, MAX_BATCH, RunOptions, RunReport};
-use crate::shadow::Shadow;
 
 /// Distinguishes engines of one process in lock holder names.
 static INSTANCES: AtomicU64 = AtomicU64::new(1);
@@ -171,6 +170,7 @@ impl Engine {
             unsaved: 0,
             settled: Vec::new(),
             landings: crate::shadow::Landings::default(),
+            track_landed: false,
         }
     }
 
@@ -392,13 +392,7 @@ impl Engine {
         let mut links = LinkLedger::new(self.store.links().await.map_err(store("read links"))?);
         let sis_read = self.read_sis(record.scope, options.now).await?;
         let lms_read = self
-            .read_lms(
-                record,
-                &options,
-                links.links(),
-                &sis_read.snapshot,
-                !entries.is_empty(),
-            )
+            .read_lms(record, &options, links.links(), &sis_read.snapshot)
             .await?;
         notes.push(lms_read.note.clone());
         let lms_snapshot = lms_read.snapshot;
@@ -532,11 +526,12 @@ impl Engine {
         self.progress.stage(Stage::Writing);
         self.progress.planned(records_of(&planned));
         let mut applier = self.applier(record.id, record.scope, &held.holder, links);
-        // Until the writes are settled the kept shadow may fall behind the
-        // LMS: it is dropped now and kept again at the end, so a run killed
-        // in between leaves the next one to read in full.
-        if lms_read.kept.is_some() {
-            Shadow::save(&*self.store, None).await?;
+        // What the plan works from becomes the shadow, with the plan: each
+        // write that lands is saved with its links, so a run that stops
+        // leaves a shadow carried exactly as far as its saved links.
+        if let Some(basis) = &lms_read.kept {
+            basis.begin(&*self.store, &lms_snapshot, &planned).await?;
+            applier.track_landed = true;
         }
         applier.apply_plan(&planned, &lms_snapshot).await?;
         report.done = applier.done;

@@ -34,7 +34,7 @@ impl Engine {
     ) -> Result<(), EngineError> {
         // The shadow just kept: the LMS as the first pass knew it, with
         // what landed.
-        let Some(shadow) = Shadow::load(&*self.store).await? else {
+        let Some(shadow) = Shadow::load(&*self.store, links.links()).await? else {
             report.notes.extend(kept.note.clone());
             return Ok(());
         };
@@ -70,8 +70,10 @@ impl Engine {
             return Ok(());
         }
         self.progress.stage(Stage::Writing);
-        Shadow::save(&*self.store, None).await?;
+        let basis = Basis::full(options.now, request, self.mapping_json());
+        basis.begin(&*self.store, &fresh, &again).await?;
         let mut applier = self.applier(record.id, record.scope, &held.holder, links);
+        applier.track_landed = true;
         applier.apply_plan(&again, &fresh).await?;
         let repaired = kept
             .mismatched
@@ -102,7 +104,6 @@ impl Engine {
         } else {
             RunStatus::CompletedWithFailures
         };
-        let basis = Basis::full(options.now, request, self.mapping_json());
         let last = self
             .keep_shadow(
                 Some(basis),

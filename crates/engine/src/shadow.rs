@@ -10,7 +10,7 @@ use rostersync_core::drift::{self, Drift, DriftKind, DriftRule};
 use rostersync_core::entity::Entity;
 use rostersync_core::model::links::LinkLedger;
 use rostersync_core::model::lms::LmsSnapshot;
-use rostersync_core::plan::{Landed, Landing, Plan, apply_landed};
+use rostersync_core::plan::{Landed, LandedWrites, Landing, Plan, apply_landed};
 use rostersync_core::{Links, SisSnapshot};
 use rostersync_ports::{
     ErrorKind, LmsRequest, OutcomeStatus, RecordOutcome, RunId, RunRecord, StateStore, Trigger,
@@ -21,10 +21,6 @@ use crate::engine::Engine;
 use crate::error::{EngineError, lms, store};
 use crate::progress::Stage;
 use crate::report::RunOptions;
-
-/// The store setting that holds the shadow (JSON, or `null` when there is
-/// none: before the first full read, and while a run is writing).
-pub(crate) const SETTING: &str = "lms_shadow";
 
 /// The longest a shadow serves without a full read, whatever the cadence.
 pub const MAX_AGE_DAYS: i64 = 8;
@@ -75,39 +71,88 @@ pub(crate) struct Shadow {
     pub(crate) stale: Option<String>,
 }
 
+/// A shadow as it is written: the same fields as [`Shadow`], borrowed.
+#[derive(Serialize)]
+struct ShadowView<'a> {
+    read_at: DateTime<Utc>,
+    request: &'a LmsRequest,
+    mapping: &'a serde_json::Value,
+    lms: &'a LmsSnapshot,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stale: Option<&'a str>,
+}
+
 impl Shadow {
-    /// The kept shadow, if there is one.
-    pub(crate) async fn load(kept: &dyn StateStore) -> Result<Option<Shadow>, EngineError> {
-        let Some(json) = kept
-            .setting(SETTING)
+    /// The kept shadow, if there is one, carried over the writes that
+    /// landed of a run that stopped while writing (its plan and those
+    /// writes are kept with it; `links` are the saved links, which those
+    /// writes were saved with).
+    pub(crate) async fn load(
+        kept: &dyn StateStore,
+        links: &Links,
+    ) -> Result<Option<Shadow>, EngineError> {
+        let Some(kept) = kept
+            .shadow()
             .await
             .map_err(store("read the shadow of the LMS"))?
         else {
             return Ok(None);
         };
+        let Some(json) = kept.shadow else {
+            return Ok(None);
+        };
         // A shadow this binary cannot read is as good as none: the run reads
         // the LMS in full and keeps a new one.
-        Ok(serde_json::from_str::<Option<Shadow>>(&json).unwrap_or_else(|error| {
-            tracing::warn!(%error, "the kept shadow of the LMS could not be read; reading in full");
-            None
-        }))
+        let mut shadow = match serde_json::from_str::<Shadow>(&json) {
+            Ok(shadow) => shadow,
+            Err(error) => {
+                tracing::warn!(%error, "the kept shadow of the LMS could not be read; reading in full");
+                return Ok(None);
+            }
+        };
+        if let Some(plan) = kept.plan {
+            let landed = LandedWrites::of(&kept.landed);
+            if !landed.is_empty() {
+                let Ok(plan) = serde_json::from_str::<Plan>(&plan) else {
+                    tracing::warn!("the plan of the last run could not be read; reading in full");
+                    return Ok(None);
+                };
+                let mut scratch = links.clone();
+                apply_landed(&plan, &mut shadow.lms, &mut scratch, &mut { landed });
+            }
+        }
+        Ok(Some(shadow))
     }
 
-    /// Keeps `shadow`, or drops the kept one with `None`.
+    /// Keeps `shadow`, or drops the kept one with `None`; either way the
+    /// plan and landed writes of the run go.
     pub(crate) async fn save(
         kept: &dyn StateStore,
         shadow: Option<&Shadow>,
     ) -> Result<(), EngineError> {
-        // Our own types always encode; were one not to, the shadow is dropped
-        // and the next run reads in full.
-        let json = serde_json::to_string(&shadow).unwrap_or_else(|error| {
-            tracing::warn!(%error, "the shadow of the LMS could not be encoded; dropping it");
-            "null".to_owned()
+        let json = shadow.and_then(|shadow| {
+            encode(&ShadowView {
+                read_at: shadow.read_at,
+                request: &shadow.request,
+                mapping: &shadow.mapping,
+                lms: &shadow.lms,
+                stale: shadow.stale.as_deref(),
+            })
         });
-        kept.save_setting(SETTING, &json)
+        kept.keep_shadow(json.as_deref(), None)
             .await
             .map_err(store("keep the shadow of the LMS"))
     }
+}
+
+/// JSON of one of our own types; were one not to encode, the shadow is
+/// dropped and the next run reads in full.
+fn encode<T: Serialize>(value: &T) -> Option<String> {
+    serde_json::to_string(value)
+        .map_err(|error| {
+            tracing::warn!(%error, "the shadow of the LMS could not be encoded; dropping it");
+        })
+        .ok()
 }
 
 /// What a run decided about reading the LMS.
@@ -124,9 +169,6 @@ pub(crate) enum ReadPlan {
 pub(crate) struct ReadInputs<'a> {
     pub(crate) read: LmsRead,
     pub(crate) scheduled: bool,
-    /// Write batches of an interrupted run are open: what they did is found
-    /// by reading the LMS.
-    pub(crate) open_writes: bool,
     pub(crate) shadow: Option<&'a Shadow>,
     pub(crate) request: &'a LmsRequest,
     pub(crate) mapping: &'a serde_json::Value,
@@ -147,15 +189,8 @@ pub(crate) fn decide(inputs: &ReadInputs<'_>) -> ReadPlan {
         }
         LmsRead::Auto | LmsRead::Incremental => {}
     }
-    if inputs.open_writes {
-        return full(
-            "write batches of an interrupted run are open, and are resolved by reading the LMS",
-        );
-    }
     let Some(shadow) = inputs.shadow else {
-        return full(
-            "no shadow of the LMS is kept yet (the first sync, or the last one did not finish)",
-        );
+        return full("no shadow of the LMS is kept yet");
     };
     if !covers(&shadow.request, inputs.request) {
         return full("the kept shadow does not cover these buildings or records");
@@ -255,6 +290,33 @@ pub(crate) struct Basis {
 }
 
 impl Basis {
+    /// Before a run's first write: keeps `lms` (what the plan works from)
+    /// as the shadow and `plan` with it, so that the writes that land,
+    /// saved with their links, carry it forward should the run stop.
+    pub(crate) async fn begin(
+        &self,
+        kept: &dyn StateStore,
+        lms: &LmsSnapshot,
+        plan: &Plan,
+    ) -> Result<(), EngineError> {
+        let shadow = encode(&ShadowView {
+            read_at: self.read_at,
+            request: &self.request,
+            mapping: &self.mapping,
+            lms,
+            stale: None,
+        });
+        let plan = encode(plan);
+        // Without both, no shadow (the next run reads in full).
+        let (shadow, plan) = match (shadow, plan) {
+            (Some(shadow), Some(plan)) => (Some(shadow), Some(plan)),
+            _ => (None, None),
+        };
+        kept.keep_shadow(shadow.as_deref(), plan.as_deref())
+            .await
+            .map_err(store("keep the shadow of the LMS"))
+    }
+
     /// A full read of `request` at `at`, under `mapping`.
     pub(crate) fn full(at: DateTime<Utc>, request: LmsRequest, mapping: serde_json::Value) -> Self {
         Basis {
@@ -274,15 +336,13 @@ impl Engine {
         options: &RunOptions,
         links: &Links,
         sis: &SisSnapshot,
-        open_writes: bool,
     ) -> Result<LmsReading, EngineError> {
         let request = self.lms_request(record.scope);
         let mapping = self.mapping_json();
-        let shadow = Shadow::load(&*self.store).await?;
+        let shadow = Shadow::load(&*self.store, links).await?;
         let decision = decide(&ReadInputs {
             read: options.read,
             scheduled: record.trigger == Trigger::Scheduled,
-            open_writes,
             shadow: shadow.as_ref(),
             request: &request,
             mapping: &mapping,
@@ -458,18 +518,6 @@ impl Engine {
         let Some(basis) = basis else {
             return Ok(Kept::default());
         };
-        // A batch that may have landed without an outcome saying so leaves
-        // its journal entry open; what it did is known only by reading.
-        let open = self
-            .store
-            .open_journal()
-            .await
-            .map_err(store("read the journal"))?;
-        if !open.is_empty() {
-            return Ok(Kept::note(
-                "a write batch may have landed without an answer; the next run reads the LMS in full",
-            ));
-        }
         let mut scratch = links.clone();
         apply_landed(planned, &mut lms, &mut scratch, landings);
         if landings.unnamed {
@@ -651,7 +699,6 @@ mod tests {
         decide(&ReadInputs {
             read,
             scheduled,
-            open_writes: false,
             shadow: Some(kept),
             request: &request(false),
             mapping: &serde_json::json!({"m": 1}),
@@ -719,7 +766,6 @@ mod tests {
         let wider = ReadInputs {
             read: LmsRead::Auto,
             scheduled: true,
-            open_writes: false,
             shadow: Some(&kept),
             request: &request(true),
             mapping: &serde_json::json!({"m": 1}),
@@ -734,18 +780,12 @@ mod tests {
             ..wider
         };
         assert!(is_full(&decide(&remapped), "mapping changed"));
-        let open = ReadInputs {
-            mapping: &serde_json::json!({"m": 1}),
-            open_writes: true,
-            ..remapped
-        };
-        assert!(is_full(&decide(&open), "interrupted run"));
         let mut marked = shadow(wednesday() - Duration::days(1));
         marked.stale = Some("2 write(s) of the last sync found the LMS other".to_owned());
         let stale = ReadInputs {
-            open_writes: false,
+            mapping: &serde_json::json!({"m": 1}),
             shadow: Some(&marked),
-            ..open
+            ..remapped
         };
         assert!(is_full(&decide(&stale), "found the LMS other"));
     }

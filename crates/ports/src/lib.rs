@@ -26,6 +26,7 @@ pub use sis::{
     group_problems,
 };
 pub use store::{
-    Job, JournalEntry, Lease, LockAttempt, OutcomeFilter, OutcomeStatus, RecordOutcome, RunId,
-    RunRecord, RunSourceProblem, RunStatus, SourceFilter, SourceSummary, StateStore, Trigger,
+    Job, JournalEntry, KeptShadow, Lease, LockAttempt, OutcomeFilter, OutcomeStatus, RecordOutcome,
+    RunId, RunRecord, RunSourceProblem, RunStatus, SourceFilter, SourceSummary, StateStore,
+    Trigger,
 };

@@ -298,6 +298,20 @@ pub struct JournalEntry {
     pub entry: String,
 }
 
+/// The shadow of the LMS as a store keeps it: the last one the engine kept,
+/// the plan a run was applying over it when it stopped (if any), and the
+/// writes of that plan that landed, saved with their links; the engine
+/// replays those writes over the shadow.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KeptShadow {
+    /// The shadow, as the engine wrote it.
+    pub shadow: Option<String>,
+    /// The plan being applied over it, as the engine wrote it.
+    pub plan: Option<String>,
+    /// The writes of that plan that landed, in the order they were saved.
+    pub landed: Vec<rostersync_core::model::links::LandedWrite>,
+}
+
 /// The state store.
 ///
 /// # Contract
@@ -453,6 +467,24 @@ pub trait StateStore: Send + Sync {
     ///
     /// When the store cannot be written.
     async fn apply_link_changes(&self, changes: &LinkChanges) -> PortResult<()>;
+
+    /// The shadow of the LMS as kept (see [`KeptShadow`]), or `None` when
+    /// none is.
+    ///
+    /// # Errors
+    ///
+    /// When the store cannot be read.
+    async fn shadow(&self) -> PortResult<Option<KeptShadow>>;
+
+    /// Replaces the shadow and the plan being applied over it (JSON text
+    /// the store keeps as given; either may be `None`) and forgets the
+    /// landed writes, in one transaction. Landed writes come with link
+    /// changes ([`LinkChanges::landed`]), in the same transaction as those.
+    ///
+    /// # Errors
+    ///
+    /// When the store cannot be written.
+    async fn keep_shadow(&self, shadow: Option<&str>, plan: Option<&str>) -> PortResult<()>;
 
     /// Saves a setting (JSON text) under `name`, replacing any earlier value.
     ///

@@ -28,7 +28,8 @@ use rostersync_core::model::links::Links;
 use rostersync_core::schedule::ScheduleState;
 use rostersync_core::scope::SyncScope;
 use rostersync_ports::{
-    Job, Lease, OutcomeFilter, PortResult, RecordOutcome, RunId, RunRecord, StateStore, Trigger,
+    Job, KeptShadow, Lease, OutcomeFilter, PortResult, RecordOutcome, RunId, RunRecord, StateStore,
+    Trigger,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -316,6 +317,17 @@ impl StateStore for SqliteStore {
 
     async fn apply_link_changes(&self, changes: &LinkChanges) -> PortResult<()> {
         Ok(SqliteStore::apply_link_changes(self, changes).await?)
+    }
+
+    async fn shadow(&self) -> PortResult<Option<KeptShadow>> {
+        Ok(self.read(|tx| crate::shadow::load(tx)).await?)
+    }
+
+    async fn keep_shadow(&self, shadow: Option<&str>, plan: Option<&str>) -> PortResult<()> {
+        let (shadow, plan) = (shadow.map(str::to_owned), plan.map(str::to_owned));
+        Ok(self
+            .write(move |tx| crate::shadow::keep(tx, shadow.as_deref(), plan.as_deref()))
+            .await?)
     }
 
     async fn save_setting(&self, name: &str, json: &str) -> PortResult<()> {

@@ -40,6 +40,7 @@ mod links;
 mod runs;
 mod schema;
 mod settings;
+mod shadow;
 mod source;
 mod store;
 

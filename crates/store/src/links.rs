@@ -266,5 +266,6 @@ pub(crate) fn apply(conn: &Connection, changes: &LinkChanges) -> Result<(), Stor
             .execute(params![person.as_str()])
             .map_err(StoreError::sql(what))?;
     }
-    upsert(conn, &changes.upsert)
+    upsert(conn, &changes.upsert)?;
+    crate::shadow::append(conn, &changes.landed)
 }

@@ -148,6 +148,17 @@ const V5: &str = "
 CREATE INDEX runs_by_status ON runs (status, id);
 ";
 
+/// Version 6: the writes of a run that landed, kept with their links so the
+/// shadow of the LMS can be carried over them after a stop.
+const V6: &str = "
+CREATE TABLE shadow_landed (
+    seq INTEGER PRIMARY KEY,
+    entity TEXT NOT NULL,
+    key TEXT NOT NULL,
+    lms_id TEXT
+);
+";
+
 /// Every migration, in order; the last one's version is the current schema.
 pub(crate) const MIGRATIONS: &[Migration] = &[
     Migration {
@@ -185,10 +196,15 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         sql: V5,
         creates: &[],
     },
+    Migration {
+        version: 6,
+        sql: V6,
+        creates: &["shadow_landed"],
+    },
 ];
 
 /// The schema version this build writes and understands.
-pub const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 6;
 
 /// The header every SQLite database file starts with.
 const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";

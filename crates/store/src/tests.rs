@@ -17,6 +17,7 @@ mod links;
 mod read_only;
 mod runs;
 mod settings;
+mod shadow;
 
 /// A new in-memory store.
 fn store() -> SqliteStore {

@@ -122,6 +122,24 @@ pub struct LinkChanges {
     pub upsert: Links,
     /// Links to remove.
     pub remove: LinkRemovals,
+    /// The writes these changes come from that landed, in order: saved with
+    /// the links, so the shadow of the LMS replayed from them is never
+    /// behind the links nor ahead of the LMS.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub landed: Vec<LandedWrite>,
+}
+
+/// One write that landed: the record (by entity and the key the engine gives
+/// it) and the LMS id a create or an enrollment got.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LandedWrite {
+    /// The entity.
+    pub entity: crate::entity::Entity,
+    /// The record's key.
+    pub key: String,
+    /// The LMS id, when the LMS returned one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
 }
 
 /// The keys of links to remove.
@@ -156,6 +174,7 @@ impl LinkChanges {
             && removals.enrollments.is_empty()
             && removals.guardian_links.is_empty()
             && removals.withheld_emails.is_empty()
+            && self.landed.is_empty()
     }
 }
 
@@ -240,6 +259,11 @@ impl LinkLedger {
     /// Whether changes are waiting to be saved.
     pub fn has_changes(&self) -> bool {
         !self.pending.is_empty()
+    }
+
+    /// Records that a write landed, to be saved with the next changes.
+    pub fn record_landed(&mut self, landed: LandedWrite) {
+        self.pending.landed.push(landed);
     }
 
     /// Links a term to the grading period made from it.

@@ -23,7 +23,7 @@ use chrono::NaiveDate;
 pub use digest::{EXAMPLES, Example, PlanDigest, ReasonGroup};
 pub use render::{RenderOptions, render_json, render_listing, render_text};
 pub use sections::grading_period_title;
-pub use simulate::{IdSource, Landed, Landing, apply_landed, simulate_apply};
+pub use simulate::{IdSource, Landed, LandedWrites, Landing, apply_landed, simulate_apply};
 pub use summary::{EntityCounts, PlanSummary};
 pub use types::{
     CourseOp, EnrollmentAction, EnrollmentOp, FieldChange, GradingPeriodOp, GuardianLinkAction,

@@ -63,6 +63,37 @@ pub trait Landing {
     fn landed(&mut self, entity: Entity, key: &str, creates: bool) -> Landed;
 }
 
+/// Writes that landed, as saved with the links: the last outcome of a key
+/// counts.
+#[derive(Debug, Clone, Default)]
+pub struct LandedWrites(foldhash::HashMap<(Entity, String), Option<String>>);
+
+impl LandedWrites {
+    /// The writes of `landed`, in order.
+    pub fn of<'a>(landed: impl IntoIterator<Item = &'a crate::model::links::LandedWrite>) -> Self {
+        LandedWrites(
+            landed
+                .into_iter()
+                .map(|l| ((l.entity, l.key.clone()), l.id.clone()))
+                .collect(),
+        )
+    }
+
+    /// Whether nothing landed.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl Landing for LandedWrites {
+    fn landed(&mut self, entity: Entity, key: &str, _creates: bool) -> Landed {
+        match self.0.get(&(entity, key.to_owned())) {
+            Some(id) => Landed::Yes(id.clone()),
+            None => Landed::No,
+        }
+    }
+}
+
 impl Landing for IdSource {
     /// Everything lands; a create with a new id.
     fn landed(&mut self, _entity: Entity, _key: &str, creates: bool) -> Landed {

@@ -40,6 +40,8 @@ struct State {
     foreign_emails: BTreeSet<String>,
     crash_after: Option<usize>,
     crashed: bool,
+    /// After this many batches, a batch never answers; the sender says so.
+    hang_after: Option<(usize, futures::channel::oneshot::Sender<()>)>,
     batches: usize,
     writes: usize,
     reads: usize,
@@ -59,6 +61,7 @@ impl FakeLms {
                 foreign_emails: BTreeSet::new(),
                 crash_after: None,
                 crashed: false,
+                hang_after: None,
                 batches: 0,
                 writes: 0,
                 reads: 0,
@@ -105,6 +108,16 @@ impl FakeLms {
     /// Stops refusing records.
     pub fn accept_all(&self) {
         lock(&self.state).refused.clear();
+    }
+
+    /// After `batches` more batches are applied, the next one is taken in
+    /// but never answered, as when the process dies while waiting; the
+    /// receiver hears when that happens, so a test can drop the run then.
+    pub fn hang_after(&self, batches: usize) -> futures::channel::oneshot::Receiver<()> {
+        let (tell, told) = futures::channel::oneshot::channel();
+        let mut state = lock(&self.state);
+        state.hang_after = Some((state.batches + batches, tell));
+        told
     }
 
     /// Simulates a kill after `batches` more answered batches: the next batch
@@ -226,6 +239,20 @@ impl LmsTarget for FakeLms {
     }
 
     async fn apply(&self, write: &LmsWrite) -> PortResult<Vec<LmsOutcome>> {
+        let hang = {
+            let mut state = lock(&self.state);
+            match state.hang_after.take() {
+                Some((after, tell)) if state.batches >= after => Some(tell),
+                other => {
+                    state.hang_after = other;
+                    None
+                }
+            }
+        };
+        if let Some(tell) = hang {
+            let _ = tell.send(());
+            futures::future::pending::<()>().await;
+        }
         let mut state = lock(&self.state);
         state.batch_sizes.push(write.len());
         if state.crashed {

@@ -10,8 +10,9 @@ use rostersync_core::model::links::LinkChanges;
 use rostersync_core::schedule::ScheduleState;
 use rostersync_core::{Links, SyncScope};
 use rostersync_ports::{
-    Job, JournalEntry, Lease, LockAttempt, OutcomeFilter, PortResult, RecordOutcome, RunId,
-    RunRecord, RunSourceProblem, SourceFilter, SourceProblem, SourceSummary, StateStore, Trigger,
+    Job, JournalEntry, KeptShadow, Lease, LockAttempt, OutcomeFilter, PortResult, RecordOutcome,
+    RunId, RunRecord, RunSourceProblem, SourceFilter, SourceProblem, SourceSummary, StateStore,
+    Trigger,
 };
 
 use super::sis::lock;
@@ -34,6 +35,7 @@ struct State {
     journal: BTreeMap<i64, (RunId, String)>,
     next_entry: i64,
     settings: BTreeMap<String, String>,
+    shadow: KeptShadow,
     source: BTreeMap<RunId, (SourceSummary, Vec<SourceProblem>)>,
 }
 
@@ -217,7 +219,23 @@ impl StateStore for MemStore {
     }
 
     async fn apply_link_changes(&self, changes: &LinkChanges) -> PortResult<()> {
-        lock(&self.state).links.apply_changes(changes);
+        let mut state = lock(&self.state);
+        state.links.apply_changes(changes);
+        state.shadow.landed.extend(changes.landed.iter().cloned());
+        Ok(())
+    }
+
+    async fn shadow(&self) -> PortResult<Option<KeptShadow>> {
+        let shadow = lock(&self.state).shadow.clone();
+        Ok((shadow != KeptShadow::default()).then_some(shadow))
+    }
+
+    async fn keep_shadow(&self, shadow: Option<&str>, plan: Option<&str>) -> PortResult<()> {
+        lock(&self.state).shadow = KeptShadow {
+            shadow: shadow.map(str::to_owned),
+            plan: plan.map(str::to_owned),
+            landed: Vec::new(),
+        };
         Ok(())
     }
 

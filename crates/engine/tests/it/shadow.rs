@@ -127,38 +127,61 @@ async fn scheduled_syncs_plan_against_the_shadow_and_land_what_a_full_sync_would
 }
 
 #[tokio::test]
-async fn a_run_killed_while_writing_leaves_the_next_one_to_read_in_full() {
+async fn a_run_killed_while_writing_is_finished_against_the_shadow_it_carried() {
     let mut world = World::tiny();
     let engine = engine_for(&world, &world.mapping);
     run(&engine, &world, Trigger::Manual, LmsRead::Auto).await;
-    next_day(&mut world, 1);
-    world.lms.crash_after(0);
-    let killed = engine
-        .run(
-            SyncScope::All,
-            Trigger::Scheduled,
-            RunOptions::at(world.now()),
-        )
-        .await;
-    assert!(
-        killed.is_err()
-            || killed
-                .as_ref()
-                .is_ok_and(|r| r.status != RunStatus::Succeeded)
+    for day in 1..=2 {
+        next_day(&mut world, day);
+    }
+    // The process dies while its third batch is on the wire.
+    let hung = world.lms.hang_after(2);
+    let sync = engine.run(
+        SyncScope::All,
+        Trigger::Scheduled,
+        RunOptions::at(world.now()),
     );
-    world.lms.recover();
+    tokio::select! {
+        result = sync => panic!("the run was to be killed: {:?}", result.map(|r| r.status)),
+        _ = hung => {}
+    }
+    let landed = world.store.shadow().await.unwrap().unwrap().landed.len();
+    assert!(
+        landed > 0,
+        "the writes that landed are kept with their links"
+    );
+    // The next run, once the dead run's lease is over, plans against the
+    // shadow carried over what landed: no roster read, no duplicate.
     let reads = world.lms.reads();
-    let next = run(&engine, &world, Trigger::Scheduled, LmsRead::Auto).await;
-    assert_eq!(world.lms.reads(), reads + 1, "{:?}", next.notes);
+    let later = world.now() + chrono::Duration::minutes(10);
+    let options = RunOptions::at(later);
+    let next = engine
+        .run(SyncScope::All, Trigger::Scheduled, options)
+        .await
+        .unwrap();
+    assert_eq!(next.status, RunStatus::Succeeded, "{:?}", next.failures);
+    assert_eq!(world.lms.reads(), reads, "{:?}", next.notes);
     assert!(
         next.notes
             .iter()
-            .any(|n| n
-                .starts_with("read the LMS in full: write batches of an interrupted run are open")),
+            .any(|n| n.starts_with("planned against the shadow")),
         "{:?}",
         next.notes
     );
     assert!(in_step(&engine, &world).await);
+    let held = keyed(&world.lms.snapshot_all());
+    for (what, keys) in [
+        ("users", &held.users),
+        ("courses", &held.courses),
+        ("sections", &held.sections),
+    ] {
+        let mut unique = keys.clone();
+        unique.dedup();
+        assert_eq!(unique.len(), keys.len(), "duplicate {what}");
+    }
+    // The shadow kept at the end holds no replay any more.
+    let kept = world.store.shadow().await.unwrap().unwrap();
+    assert!(kept.plan.is_none() && kept.landed.is_empty());
 }
 
 #[tokio::test]
