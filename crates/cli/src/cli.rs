@@ -125,6 +125,18 @@ pub(crate) enum Command {
     /// Run logs.
     #[command(subcommand)]
     Logs(LogsCommand),
+    /// The web console on this machine: prints its address and a one-time
+    /// sign-in token, and serves until stopped (today: the Logs tab).
+    Serve {
+        /// The address to serve on; only 127.0.0.1 (or ::1) unless
+        /// --insecure-http.
+        #[arg(long, default_value = "127.0.0.1:8460")]
+        address: String,
+        /// Serve plain HTTP on an address other machines reach (TLS is not
+        /// built yet); the log warns about it.
+        #[arg(long)]
+        insecure_http: bool,
+    },
     /// What the last drift check found: records edited, deleted or
     /// unenrolled in the LMS by hand, and what the sync did about each.
     Drift {
@@ -174,6 +186,10 @@ impl Cli {
                 .hint(instead.to_owned()))
         };
         match &self.command {
+            Command::Serve { .. } => refuse(
+                "`serve`, which prints its address and sign-in token",
+                "run it without --json",
+            ),
             Command::Run { .. } => refuse(
                 "`run`, which logs as it goes",
                 "its runs are in `rostersync logs list --json` and `rostersync logs show RUN --json`",

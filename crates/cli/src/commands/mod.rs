@@ -5,6 +5,7 @@ pub(crate) mod grades;
 pub(crate) mod logs;
 pub(crate) mod mapping;
 pub(crate) mod schedule;
+pub(crate) mod serve;
 pub(crate) mod setup;
 pub(crate) mod sync;
 
@@ -26,6 +27,10 @@ pub(crate) async fn run(command: &Command, config: &Config, out: Out) -> anyhow:
         Command::Run { interval } => schedule::service(config, *interval, out).await,
         Command::Logs(command) => logs::logs(command, config, out).await,
         Command::Drift { run } => drift::drift(*run, config, out).await,
+        Command::Serve {
+            address,
+            insecure_http,
+        } => serve::serve(address, *insecure_http, config, out).await,
         Command::Grades(command) => grades::grades(command, config, out).await,
         Command::Init { .. }
         | Command::Demo { .. }

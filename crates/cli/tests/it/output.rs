@@ -105,6 +105,20 @@ fn the_hint_fits_the_error() {
         &["init"],
         &["already exists", "hint: pass --force"],
     );
+    bad_usage(
+        dir.path(),
+        &["serve", "--address", "0.0.0.0:8460"],
+        &[
+            "reachable from other machines",
+            "no TLS yet",
+            "hint: serve on 127.0.0.1",
+        ],
+    );
+    bad_usage(
+        dir.path(),
+        &["serve", "--json"],
+        &["--json does not apply to `serve`"],
+    );
 
     // Only a problem of the file points at the file.
     let path = dir.path().join("rostersync.toml");
@@ -367,4 +381,56 @@ fn the_simulators_write_a_configuration_that_check_accepts() {
     );
     assert_eq!(year, rostersync_eschoolplus::school_year_for(today));
     runtime.block_on(serving.stop());
+}
+
+#[test]
+fn serve_prints_its_address_and_a_token_and_answers_on_loopback() {
+    use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+
+    let dir = tempfile::tempdir().unwrap();
+    config_with(dir.path(), |text| text);
+    /// Stops the console however the test ends.
+    struct Stop(std::process::Child);
+    impl Drop for Stop {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_rostersync"))
+        .current_dir(dir.path())
+        .args(["serve", "--address", "127.0.0.1:0"])
+        .env_remove("ROSTERSYNC_CONFIG")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let console = Stop(child);
+    let mut lines = BufReader::new(stdout).lines();
+    let at = lines.next().unwrap().unwrap();
+    let token_line = lines.next().unwrap().unwrap();
+    let address = at
+        .strip_prefix("the console is at http://")
+        .and_then(|rest| rest.strip_suffix('/'))
+        .unwrap_or_else(|| panic!("{at}"))
+        .to_owned();
+    let token = token_line.rsplit(' ').next().unwrap();
+    assert_eq!(token.len(), 64, "{token_line}");
+    assert!(token.bytes().all(|b| b.is_ascii_hexdigit()), "{token_line}");
+    let mut stream = std::net::TcpStream::connect(&address).unwrap();
+    stream
+        .write_all(b"GET /sign-in HTTP/1.1\r\nHost: console\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    drop(console);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(
+        answer
+            .to_ascii_lowercase()
+            .contains("content-security-policy: default-src 'self'"),
+        "{answer}"
+    );
+    assert!(!answer.contains(token), "the token never reaches a page");
 }

@@ -1,0 +1,94 @@
+//! The local web console of rostersync: a browser view over the same store
+//! the CLI uses, signed in with a one-time token printed at start.
+//!
+//! What it has today: sign-in and sign-out (a one-time token, sessions in
+//! HttpOnly, SameSite=Strict cookies that expire, a CSRF token on every
+//! state-changing request, sign-in attempts rate-limited), security headers
+//! on every answer (a CSP without inline script, `frame-ancestors 'none'`),
+//! and the Logs tab: the runs, and one run's records with their reasons.
+//! The engine and the CLI know nothing of HTTP; the binary wires this crate.
+
+mod pages;
+mod security;
+mod session;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::routing::{get, post};
+use chrono_tz::Tz;
+use rostersync_ports::StateStore;
+
+pub use session::{SESSION_COOKIE, SignInToken};
+
+/// What the console serves from.
+pub struct Console {
+    store: Arc<dyn StateStore>,
+    zone: Tz,
+    sessions: session::Sessions,
+}
+
+impl std::fmt::Debug for Console {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Console")
+            .field("zone", &self.zone)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Console {
+    /// A console over `store`, showing times in `zone`, whose sign-in takes
+    /// `token` (print it where the administrator sees it).
+    pub fn new(store: Arc<dyn StateStore>, zone: Tz, token: SignInToken) -> Self {
+        Console {
+            store,
+            zone,
+            sessions: session::Sessions::new(token),
+        }
+    }
+
+    /// The console's routes, with the security headers on every answer.
+    pub fn router(self) -> Router {
+        let state = Arc::new(self);
+        Router::new()
+            .route("/", get(pages::home))
+            .route("/sign-in", get(pages::sign_in_form).post(pages::sign_in))
+            .route("/sign-out", post(pages::sign_out))
+            .route("/logs", get(pages::runs))
+            .route("/logs/{run}", get(pages::run))
+            .route("/assets/console.css", get(pages::stylesheet))
+            .with_state(state)
+            .layer(axum::middleware::from_fn(security::headers))
+    }
+}
+
+/// Errors of serving the console.
+#[derive(Debug, thiserror::Error)]
+pub enum WebError {
+    /// The address could not be bound or served.
+    #[error("the console could not serve on {address}: {source}")]
+    Serve {
+        /// The address.
+        address: String,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// No randomness for a token.
+    #[error("no random bytes for a sign-in token: {0}")]
+    Random(String),
+}
+
+/// Serves `router` on `listener` until the process ends.
+///
+/// # Errors
+///
+/// When serving fails.
+pub async fn serve(listener: tokio::net::TcpListener, router: Router) -> Result<(), WebError> {
+    let address = listener
+        .local_addr()
+        .map_or_else(|_| "?".to_owned(), |a| a.to_string());
+    axum::serve(listener, router)
+        .await
+        .map_err(|source| WebError::Serve { address, source })
+}

@@ -1,0 +1,200 @@
+//! Route tests of the console, each request sent with `oneshot` to the
+//! router over an in-memory store: signed-out access, sign-in, CSRF, the
+//! security headers, and the Logs tab.
+
+// Set-up code outside `#[test]` functions: a failure there is a broken test.
+#![allow(clippy::unwrap_used)]
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use rostersync_core::SyncScope;
+use rostersync_engine::fakes::MemStore;
+use rostersync_ports::{OutcomeStatus, RecordOutcome, RunRecord, RunStatus, StateStore, Trigger};
+use rostersync_web::{Console, SESSION_COOKIE, SignInToken};
+use tower::ServiceExt as _;
+
+const TOKEN: &str = "0123456789abcdef";
+
+async fn console() -> (Router, Arc<MemStore>) {
+    let store = Arc::new(MemStore::new());
+    let run = store
+        .start_run(&RunRecord {
+            id: 0,
+            trigger: Trigger::Scheduled,
+            scope: SyncScope::All,
+            acting_user: "Ada Admin (1)".to_owned(),
+            forced: false,
+            started_at: chrono::DateTime::UNIX_EPOCH,
+            finished_at: None,
+            status: RunStatus::CompletedWithFailures,
+            summary: Default::default(),
+            message: None,
+        })
+        .await
+        .unwrap();
+    store
+        .record_outcomes(&[RecordOutcome {
+            run,
+            entity: rostersync_core::Entity::User,
+            key: "S000123".to_owned(),
+            action: None,
+            status: OutcomeStatus::Failed,
+            reason: Some("the e-mail <b>taken</b> by another account".to_owned()),
+        }])
+        .await
+        .unwrap();
+    let router = Console::new(
+        store.clone(),
+        chrono_tz::America::Chicago,
+        SignInToken::new(TOKEN),
+    )
+    .router();
+    (router, store)
+}
+
+async fn send(router: &Router, request: Request<Body>) -> axum::response::Response {
+    router.clone().oneshot(request).await.unwrap()
+}
+
+fn get(path: &str, cookie: Option<&str>) -> Request<Body> {
+    let mut request = Request::get(path);
+    if let Some(cookie) = cookie {
+        request = request.header(header::COOKIE, cookie);
+    }
+    request.body(Body::empty()).unwrap()
+}
+
+fn post(path: &str, cookie: Option<&str>, form: &str) -> Request<Body> {
+    let mut request =
+        Request::post(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    if let Some(cookie) = cookie {
+        request = request.header(header::COOKIE, cookie);
+    }
+    request.body(Body::from(form.to_owned())).unwrap()
+}
+
+async fn text(response: axum::response::Response) -> String {
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    String::from_utf8(bytes.to_vec()).unwrap()
+}
+
+/// Signs in and returns the cookie pair to send back.
+async fn signed_in(router: &Router) -> String {
+    let response = send(router, post("/sign-in", None, &format!("token={TOKEN}"))).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let set = response.headers()[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Strict") && set.contains("Max-Age="),
+        "{set}"
+    );
+    set.split(';').next().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn signed_out_pages_send_to_the_sign_in() {
+    let (router, _) = console().await;
+    for path in ["/", "/logs", "/logs/1"] {
+        let response = send(&router, get(path, None)).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "{path}");
+        assert_eq!(response.headers()[header::LOCATION], "/sign-in", "{path}");
+    }
+    // A made-up session is no session.
+    let response = send(
+        &router,
+        get("/logs", Some(&format!("{SESSION_COOKIE}=forged"))),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn a_wrong_token_is_refused_and_the_sixth_try_in_a_minute_is_held() {
+    let (router, _) = console().await;
+    for _ in 0..5 {
+        let response = send(&router, post("/sign-in", None, "token=nope")).await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        assert!(response.headers().get(header::SET_COOKIE).is_none());
+    }
+    let held = send(&router, post("/sign-in", None, &format!("token={TOKEN}"))).await;
+    assert_eq!(held.status(), StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn every_answer_carries_the_security_headers() {
+    let (router, _) = console().await;
+    for response in [
+        send(&router, get("/sign-in", None)).await,
+        send(&router, get("/logs", None)).await,
+        send(&router, get("/assets/console.css", None)).await,
+    ] {
+        let csp = response.headers()[header::CONTENT_SECURITY_POLICY]
+            .to_str()
+            .unwrap();
+        assert!(
+            csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'"),
+            "{csp}"
+        );
+        assert!(!csp.contains("unsafe-inline"));
+        assert_eq!(
+            response.headers()[header::X_CONTENT_TYPE_OPTIONS],
+            "nosniff"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_logs_list_runs_and_show_one_runs_records_escaped() {
+    let (router, _) = console().await;
+    let cookie = signed_in(&router).await;
+    let list = text(send(&router, get("/logs", Some(&cookie))).await).await;
+    assert!(list.contains("href=\"/logs/1\""), "{list}");
+    assert!(list.contains("completed_with_failures"), "{list}");
+    assert!(!list.contains(TOKEN), "the token never reaches a page");
+    let run = text(send(&router, get("/logs/1", Some(&cookie))).await).await;
+    assert!(run.contains("S000123"), "{run}");
+    assert!(
+        run.contains("&lt;b&gt;taken&lt;/b&gt;"),
+        "reasons are escaped: {run}"
+    );
+    let missing = send(&router, get("/logs/99", Some(&cookie))).await;
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn signing_out_needs_the_csrf_token_and_ends_the_session() {
+    let (router, _) = console().await;
+    let cookie = signed_in(&router).await;
+    let page = text(send(&router, get("/logs", Some(&cookie))).await).await;
+    let csrf = page
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned();
+    for wrong in ["", "csrf=0000"] {
+        let refused = send(&router, post("/sign-out", Some(&cookie), wrong)).await;
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN, "{wrong:?}");
+    }
+    let out = send(
+        &router,
+        post("/sign-out", Some(&cookie), &format!("csrf={csrf}")),
+    )
+    .await;
+    assert_eq!(out.status(), StatusCode::SEE_OTHER);
+    assert!(
+        out.headers()[header::SET_COOKIE]
+            .to_str()
+            .unwrap()
+            .contains("Max-Age=0")
+    );
+    let after = send(&router, get("/logs", Some(&cookie))).await;
+    assert_eq!(after.status(), StatusCode::SEE_OTHER, "the session is over");
+}
