@@ -13,16 +13,12 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use chrono::{NaiveTime, TimeZone as _, Utc};
-use rostersync_core::{MappingConfig, PlanSummary, SyncScope};
-use rostersync_engine::fakes::FakeSis;
-use rostersync_engine::{Engine, EngineOptions, LmsRead, RunOptions};
+use rostersync_core::{PlanSummary, SyncScope};
+use rostersync_engine::{LmsRead, RunOptions};
 use rostersync_ports::{SisRead, Trigger};
-use rostersync_schoology::{AdapterConfig, Client, Credentials, RateLimit, SchoologyLms};
 use rostersync_sim::district::{DistrictSize, generate};
-use rostersync_sim::schoology::{RateLimit as SimLimit, SchoologySim};
 use rostersync_store::SqliteStore;
 use serde_json::{Value, json};
 
@@ -66,54 +62,13 @@ fn minutes(calls: u64) -> f64 {
 async fn measure(size: DistrictSize) -> Result<Value, String> {
     let started = Instant::now();
     let mut district = generate(size, 1, 2026);
-    let sim = SchoologySim::builder()
-        .directory(&district.lms_directory)
-        .rate_limit(SimLimit {
-            quota: u32::MAX,
-            window: Duration::from_secs(1),
-            write_cost: 1,
-        })
-        .start()
-        .await
-        .map_err(|e| format!("starting the simulator: {e}"))?;
-    let key = sim.admin_credentials();
-    let client = Client::builder(Credentials::new(key.key.clone(), key.secret.clone()))
-        .base_url(sim.url())
-        .rate_limit(RateLimit::new(1_000_000, Duration::from_secs(1)))
-        .concurrency(8)
-        .build()
-        .map_err(|e| e.to_string())?;
-    let lms = Arc::new(SchoologyLms::new(
-        client,
-        AdapterConfig {
-            school_id: Some(sim.school_id()),
-            ..AdapterConfig::default()
-        },
-    ));
     let dir = std::env::temp_dir().join(format!("rostersync-bench-daily-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     let store = Arc::new(
         SqliteStore::open(dir.join("state.sqlite")).map_err(|e| format!("the store: {e}"))?,
     );
-    let sis = Arc::new(FakeSis::new(SisRead {
-        snapshot: district.sis.clone(),
-        problems: Vec::new(),
-    }));
-    let mapping = MappingConfig::new(district.mapping.clone()).map_err(|e| e.to_string())?;
-    let engine = Engine::new(
-        sis.clone(),
-        lms,
-        store,
-        mapping,
-        chrono_tz::America::Chicago,
-        EngineOptions {
-            school_year: Some(district.school_year),
-            ..EngineOptions::default()
-        },
-    );
-    let noon = |day: chrono::NaiveDate| {
-        Utc.from_utc_datetime(&day.and_time(NaiveTime::MIN)) + chrono::Duration::hours(17)
-    };
+    let super::synced::Synced { sim, sis, engine } = super::synced::start(&district, store).await?;
+    let noon = super::synced::midday;
     let first = engine
         .run(
             SyncScope::All,

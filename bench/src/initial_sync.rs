@@ -18,16 +18,13 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use chrono::{NaiveTime, TimeZone as _, Utc};
-use rostersync_core::{Entity, MappingConfig, SyncScope};
-use rostersync_engine::fakes::{FakeSis, MemStore};
-use rostersync_engine::{Engine, EngineOptions, RunOptions};
-use rostersync_ports::{RunStatus, SisRead, Trigger};
-use rostersync_schoology::{AdapterConfig, Client, Credentials, RateLimit, SchoologyLms};
+use rostersync_core::{Entity, SyncScope};
+use rostersync_engine::RunOptions;
+use rostersync_engine::fakes::MemStore;
+use rostersync_ports::{RunStatus, Trigger};
 use rostersync_sim::district::{DistrictSize, generate};
-use rostersync_sim::schoology::{RateLimit as SimLimit, SchoologySim};
 use serde_json::{Value, json};
 
 /// The scenario's name.
@@ -47,47 +44,9 @@ pub(crate) fn run(size: DistrictSize) -> Result<Value, String> {
 async fn measure(size: DistrictSize) -> Result<Value, String> {
     let setup = Instant::now();
     let district = generate(size, 1, 2026);
-    let mapping = MappingConfig::new(district.mapping.clone()).map_err(|e| e.to_string())?;
-    let sim = SchoologySim::builder()
-        .directory(&district.lms_directory)
-        .rate_limit(SimLimit {
-            quota: u32::MAX,
-            window: Duration::from_secs(1),
-            write_cost: 1,
-        })
-        .start()
-        .await
-        .map_err(|e| format!("starting the simulator: {e}"))?;
-    let key = sim.admin_credentials();
-    let client = Client::builder(Credentials::new(key.key.clone(), key.secret.clone()))
-        .base_url(sim.url())
-        .rate_limit(RateLimit::new(1_000_000, Duration::from_secs(1)))
-        .build()
-        .map_err(|e| e.to_string())?;
-    let lms = SchoologyLms::new(
-        client,
-        AdapterConfig {
-            school_id: Some(sim.school_id()),
-            ..AdapterConfig::default()
-        },
-    );
-    let sis = FakeSis::new(SisRead {
-        snapshot: district.sis.clone(),
-        problems: Vec::new(),
-    });
-    let engine = Engine::new(
-        Arc::new(sis),
-        Arc::new(lms),
-        Arc::new(MemStore::new()),
-        mapping,
-        chrono_tz::America::Chicago,
-        EngineOptions {
-            school_year: Some(district.school_year),
-            ..EngineOptions::default()
-        },
-    );
-    let now = Utc.from_utc_datetime(&district.as_of.and_time(NaiveTime::MIN))
-        + chrono::Duration::hours(17);
+    let super::synced::Synced { sim, engine, .. } =
+        super::synced::start(&district, Arc::new(MemStore::new())).await?;
+    let now = super::synced::midday(district.as_of);
     let setup_ms = super::ms(setup);
 
     let start = Instant::now();

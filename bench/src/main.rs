@@ -14,6 +14,7 @@ mod daily_sync;
 mod initial_sync;
 mod schoology_pace;
 mod schoology_rate;
+mod synced;
 
 use std::process::ExitCode;
 use std::time::Instant;

@@ -192,29 +192,24 @@ trait Record: Clone {
     fn restore(&mut self, was: &Self);
 }
 
-impl Record for LmsUser {
-    fn id(&self) -> &str {
-        self.id.as_str()
-    }
-    fn changes(&self, was: &Self) -> Vec<FieldChange> {
-        Owned::diff(&was.fields, &self.fields)
-    }
-    fn restore(&mut self, was: &Self) {
-        self.fields = was.fields.clone();
-    }
+/// Users and courses: the fields rostersync owns compare as the plan does.
+macro_rules! owned_record {
+    ($($record:ty),*) => {$(
+        impl Record for $record {
+            fn id(&self) -> &str {
+                self.id.as_str()
+            }
+            fn changes(&self, was: &Self) -> Vec<FieldChange> {
+                Owned::diff(&was.fields, &self.fields)
+            }
+            fn restore(&mut self, was: &Self) {
+                self.fields = was.fields.clone();
+            }
+        }
+    )*};
 }
 
-impl Record for LmsCourse {
-    fn id(&self) -> &str {
-        self.id.as_str()
-    }
-    fn changes(&self, was: &Self) -> Vec<FieldChange> {
-        Owned::diff(&was.fields, &self.fields)
-    }
-    fn restore(&mut self, was: &Self) {
-        self.fields = was.fields.clone();
-    }
-}
+owned_record!(LmsUser, LmsCourse);
 
 impl Record for LmsSection {
     fn id(&self) -> &str {

@@ -121,8 +121,10 @@ pub(crate) struct Applier<'a> {
     pub(crate) unsaved: usize,
     /// Journal entries to clear once the links are saved.
     pub(crate) settled: Vec<i64>,
+    /// Records whose writes the LMS refused as gone or changed (404, 409).
+    pub(crate) mismatched: Vec<(Entity, String)>,
     /// What landed, to carry the shadow of the LMS forward.
-    pub(crate) landings: crate::shadow::Landings,
+    pub(crate) landings: rostersync_core::plan::LandedWrites,
     /// Whether what lands is saved with the links, for the shadow of a
     /// run that stops while writing (a sync's writes; not data prep's).
     pub(crate) track_landed: bool,
@@ -228,6 +230,11 @@ impl Applier<'_> {
                             _,
                         )) => {
                             clear &= !may_have_been_applied;
+                            // Gone or changed: the LMS is not what the plan's
+                            // snapshot said.
+                            if matches!(status, Some(404 | 409)) {
+                                self.mismatched.push((item.entity, item.key.clone()));
+                            }
                             let reason = match status {
                                 Some(status) => format!("{message} (LMS status {status})"),
                                 None => message,
@@ -374,7 +381,7 @@ impl Applier<'_> {
         warning: Option<WriteWarning>,
     ) -> RecordOutcome {
         self.done += 1;
-        self.landings.landed(item.entity, &item.key, id.clone());
+        self.landings.record(item.entity, &item.key, id.clone());
         if self.track_landed {
             self.links.record_landed(LandedWrite {
                 entity: item.entity,

@@ -169,7 +169,8 @@ impl Engine {
             flush_records: self.options.link_flush_records,
             unsaved: 0,
             settled: Vec::new(),
-            landings: crate::shadow::Landings::default(),
+            landings: rostersync_core::plan::LandedWrites::default(),
+            mismatched: Vec::new(),
             track_landed: false,
         }
     }
@@ -564,7 +565,7 @@ impl Engine {
                 &planned,
                 &mut applier.landings,
                 applier.links.links(),
-                &report.failures,
+                &applier.mismatched,
             )
             .await?;
         if lms_read.incremental && !kept.mismatched.is_empty() {

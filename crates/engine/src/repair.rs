@@ -111,7 +111,7 @@ impl Engine {
                 &again,
                 &mut applier.landings,
                 applier.links.links(),
-                &report.failures,
+                &applier.mismatched,
             )
             .await?;
         report.notes.extend(last.note);

@@ -3,14 +3,14 @@
 //! sync plans against it instead of reading every section again; and the
 //! rule that says when a run must read the LMS in full instead.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
 use rostersync_core::drift::{self, Drift, DriftKind, DriftRule};
 use rostersync_core::entity::Entity;
 use rostersync_core::model::links::LinkLedger;
 use rostersync_core::model::lms::LmsSnapshot;
-use rostersync_core::plan::{Landed, LandedWrites, Landing, Plan, apply_landed};
+use rostersync_core::plan::{LandedWrites, Plan, apply_landed};
 use rostersync_core::{Links, SisSnapshot};
 use rostersync_ports::{
     ErrorKind, LmsRequest, OutcomeStatus, RecordOutcome, RunId, RunRecord, StateStore, Trigger,
@@ -236,34 +236,6 @@ pub(crate) fn widest(a: &LmsRequest, b: &LmsRequest) -> LmsRequest {
         users: a.users || b.users,
         courses: a.courses || b.courses,
         sections: a.sections || b.sections,
-    }
-}
-
-/// What became of each record a run sent, as the applier settled it.
-#[derive(Debug, Default)]
-pub(crate) struct Landings {
-    landed: HashMap<(Entity, String), Option<String>>,
-    /// A create landed without an id: the shadow would miss that record.
-    pub(crate) unnamed: bool,
-}
-
-impl Landings {
-    /// The record landed, with the id the LMS gave it (if any).
-    pub(crate) fn landed(&mut self, entity: Entity, key: &str, id: Option<String>) {
-        self.landed.insert((entity, key.to_owned()), id);
-    }
-}
-
-impl Landing for Landings {
-    fn landed(&mut self, entity: Entity, key: &str, creates: bool) -> Landed {
-        match self.landed.get(&(entity, key.to_owned())) {
-            None => Landed::No,
-            Some(None) if creates => {
-                self.unnamed = true;
-                Landed::Yes(None)
-            }
-            Some(id) => Landed::Yes(id.clone()),
-        }
     }
 }
 
@@ -511,16 +483,16 @@ impl Engine {
         basis: Option<Basis>,
         mut lms: LmsSnapshot,
         planned: &Plan,
-        landings: &mut Landings,
+        landings: &mut LandedWrites,
         links: &Links,
-        failures: &[RecordOutcome],
+        mismatched: &[(Entity, String)],
     ) -> Result<Kept, EngineError> {
         let Some(basis) = basis else {
             return Ok(Kept::default());
         };
         let mut scratch = links.clone();
         apply_landed(planned, &mut lms, &mut scratch, landings);
-        if landings.unnamed {
+        if landings.created_without_id() {
             Shadow::save(&*self.store, None).await?;
             return Ok(Kept::note(
                 "a record was created without an id in the answer; the next run reads the LMS in full",
@@ -528,15 +500,7 @@ impl Engine {
         }
         // A write refused because the record is gone or differs (404, 409)
         // says the LMS is not what the shadow says: it is read in full.
-        let mismatched: Vec<(Entity, String)> = failures
-            .iter()
-            .filter(|failure| {
-                failure.reason.as_deref().is_some_and(|reason| {
-                    reason.contains("(LMS status 404)") || reason.contains("(LMS status 409)")
-                })
-            })
-            .map(|failure| (failure.entity, failure.key.clone()))
-            .collect();
+        let mismatched = mismatched.to_vec();
         let mismatched_count = mismatched.len();
         let stale = (mismatched_count > 0).then(|| {
             format!("{mismatched_count} write(s) of the last sync found the LMS other than the shadow said (404 or 409)")

@@ -63,33 +63,51 @@ pub trait Landing {
     fn landed(&mut self, entity: Entity, key: &str, creates: bool) -> Landed;
 }
 
-/// Writes that landed, as saved with the links: the last outcome of a key
-/// counts.
+/// Writes that landed, by entity and key, with the id each got (the last
+/// outcome of a key counts): what a run settled, or what was saved with the
+/// links of a run that stopped.
 #[derive(Debug, Clone, Default)]
-pub struct LandedWrites(foldhash::HashMap<(Entity, String), Option<String>>);
+pub struct LandedWrites {
+    landed: foldhash::HashMap<(Entity, String), Option<String>>,
+    unnamed: bool,
+}
 
 impl LandedWrites {
     /// The writes of `landed`, in order.
     pub fn of<'a>(landed: impl IntoIterator<Item = &'a crate::model::links::LandedWrite>) -> Self {
-        LandedWrites(
-            landed
-                .into_iter()
-                .map(|l| ((l.entity, l.key.clone()), l.id.clone()))
-                .collect(),
-        )
+        let mut writes = LandedWrites::default();
+        for l in landed {
+            writes.record(l.entity, &l.key, l.id.clone());
+        }
+        writes
+    }
+
+    /// The `entity` record `key` landed, with the id the LMS gave it.
+    pub fn record(&mut self, entity: Entity, key: &str, id: Option<String>) {
+        self.landed.insert((entity, key.to_owned()), id);
     }
 
     /// Whether nothing landed.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.landed.is_empty()
+    }
+
+    /// Whether a create applied from these landed without an id (the
+    /// snapshot it was applied to misses that record).
+    pub fn created_without_id(&self) -> bool {
+        self.unnamed
     }
 }
 
 impl Landing for LandedWrites {
-    fn landed(&mut self, entity: Entity, key: &str, _creates: bool) -> Landed {
-        match self.0.get(&(entity, key.to_owned())) {
-            Some(id) => Landed::Yes(id.clone()),
+    fn landed(&mut self, entity: Entity, key: &str, creates: bool) -> Landed {
+        match self.landed.get(&(entity, key.to_owned())) {
             None => Landed::No,
+            Some(None) if creates => {
+                self.unnamed = true;
+                Landed::Yes(None)
+            }
+            Some(id) => Landed::Yes(id.clone()),
         }
     }
 }

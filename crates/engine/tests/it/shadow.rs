@@ -45,14 +45,36 @@ async fn run(engine: &Engine, world: &World, trigger: Trigger, read: LmsRead) ->
     }
 }
 
-/// The next day's SIS in the fake SIS.
-fn next_day(world: &mut World, day: u64) {
-    let today = world.district.as_of;
-    world.district.advance(day, today);
+/// The district's SIS, as changed by the test, served by the fake SIS.
+fn serve_sis(world: &World) {
     world.sis.set(rostersync_ports::SisRead {
         snapshot: world.district.sis.clone(),
         problems: Vec::new(),
     });
+}
+
+/// The next day's SIS in the fake SIS.
+fn next_day(world: &mut World, day: u64) {
+    let today = world.district.as_of;
+    world.district.advance(day, today);
+    serve_sis(world);
+}
+
+/// The outcomes of `status` that `run` kept.
+async fn outcomes_of(
+    world: &World,
+    run: Option<rostersync_ports::RunId>,
+    status: OutcomeStatus,
+) -> Vec<rostersync_ports::RecordOutcome> {
+    let filter = OutcomeFilter {
+        run,
+        status: Some(status),
+        ..OutcomeFilter::default()
+    };
+    match world.store.outcomes(&filter).await {
+        Ok(outcomes) => outcomes,
+        Err(error) => panic!("the store could not be read: {error}"),
+    }
 }
 
 /// Whether a full read would plan nothing more (the LMS holds what the SIS says).
@@ -252,15 +274,7 @@ async fn the_drift_check_reports_hand_edits_and_restores_or_leaves_them_by_polic
     // The drift check does, and restores it.
     let check = run(&engine, &world, Trigger::Scheduled, LmsRead::Full).await;
     let run_id = check.run.unwrap();
-    let drift = world
-        .store
-        .outcomes(&OutcomeFilter {
-            run: Some(run_id),
-            status: Some(OutcomeStatus::Drift),
-            ..OutcomeFilter::default()
-        })
-        .await
-        .unwrap();
+    let drift = outcomes_of(&world, Some(run_id), OutcomeStatus::Drift).await;
     let found: Vec<(Entity, String)> = drift.iter().map(|o| (o.entity, o.key.clone())).collect();
     assert!(
         found.contains(&(Entity::Course, course_key.to_string())),
@@ -312,15 +326,7 @@ async fn the_drift_check_reports_hand_edits_and_restores_or_leaves_them_by_polic
     });
     for _ in 0..2 {
         let report = run(&reporting, &world, Trigger::Scheduled, LmsRead::Full).await;
-        let drift = world
-            .store
-            .outcomes(&OutcomeFilter {
-                run: report.run,
-                status: Some(OutcomeStatus::Drift),
-                ..OutcomeFilter::default()
-            })
-            .await
-            .unwrap();
+        let drift = outcomes_of(&world, report.run, OutcomeStatus::Drift).await;
         assert_eq!(drift.len(), 1, "{drift:?}");
         assert!(
             drift[0]
@@ -377,10 +383,7 @@ async fn a_write_that_finds_the_record_gone_is_put_right_in_the_same_run() {
     {
         c.title = format!("{} (renamed)", c.title);
     }
-    world.sis.set(rostersync_ports::SisRead {
-        snapshot: world.district.sis.clone(),
-        problems: Vec::new(),
-    });
+    serve_sis(&world);
     let reads = world.lms.reads();
     let report = run(&engine, &world, Trigger::Scheduled, LmsRead::Auto).await;
     assert_eq!(report.status, RunStatus::Succeeded, "{:?}", report.failures);
@@ -397,16 +400,15 @@ async fn a_write_that_finds_the_record_gone_is_put_right_in_the_same_run() {
         "one full read, in the same run"
     );
     // The 404 and the drift it revealed are kept with the run.
-    let failed = world
-        .store
-        .outcomes(&OutcomeFilter {
-            run: report.run,
-            status: Some(OutcomeStatus::Failed),
-            ..OutcomeFilter::default()
-        })
-        .await
-        .unwrap();
+    let failed = outcomes_of(&world, report.run, OutcomeStatus::Failed).await;
     assert_eq!(failed.len(), 1, "{failed:?}");
+    let drift = outcomes_of(&world, report.run, OutcomeStatus::Drift).await;
+    assert!(
+        drift
+            .iter()
+            .any(|o| o.entity == Entity::Course && o.key == course_key.as_str()),
+        "{drift:?}"
+    );
     assert!(in_step(&engine, &world).await);
     let held = keyed(&world.lms.snapshot_all());
     let copies = held
@@ -435,10 +437,7 @@ async fn a_section_made_by_hand_with_a_new_sis_key_is_looked_up_and_linked_not_c
     let mut new = world.district.sis.sections[0].clone();
     new.key = "NEW-SECTION-1".into();
     world.district.sis.sections.push(new.clone());
-    world.sis.set(rostersync_ports::SisRead {
-        snapshot: world.district.sis.clone(),
-        problems: Vec::new(),
-    });
+    serve_sis(&world);
     let links = world.store.links().await.unwrap();
     let existing = links
         .sections
