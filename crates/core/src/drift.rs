@@ -138,14 +138,36 @@ impl fmt::Display for Drift {
     }
 }
 
-/// Compares `fresh` (a full read of the LMS) with `shadow` (what rostersync
-/// last knew of it) over the records and enrollments `links` say it owns.
-/// Records are listed by entity, then key.
+/// Which object types a full read of the LMS read: only those can be
+/// compared with the shadow (a record a read did not ask for is not gone).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadTypes {
+    /// Users were read.
+    pub users: bool,
+    /// Courses were read.
+    pub courses: bool,
+    /// Sections and their enrollments were read.
+    pub sections: bool,
+}
+
+impl ReadTypes {
+    /// Every object type.
+    pub const ALL: ReadTypes = ReadTypes {
+        users: true,
+        courses: true,
+        sections: true,
+    };
+}
+
+/// Compares `fresh` (a full read of the LMS of the object types `read`)
+/// with `shadow` (what rostersync last knew of it) over the records and
+/// enrollments `links` say it owns. Records are listed by entity, then key.
 pub fn compare(
     shadow: &LmsSnapshot,
     fresh: &LmsSnapshot,
     links: &Links,
     policy: &DriftPolicy,
+    read: ReadTypes,
 ) -> Vec<Drift> {
     let mut found = Vec::new();
     let mut push = |entity: Entity, key: String, kind: DriftKind| {
@@ -156,28 +178,34 @@ pub fn compare(
             rule: policy.rule(entity),
         });
     };
-    records(
-        Entity::User,
-        &shadow.users,
-        &fresh.users,
-        &links.users,
-        &mut push,
-    );
-    records(
-        Entity::Course,
-        &shadow.courses,
-        &fresh.courses,
-        &links.courses,
-        &mut push,
-    );
-    records(
-        Entity::Section,
-        &shadow.sections,
-        &fresh.sections,
-        &links.sections,
-        &mut push,
-    );
-    enrollments(shadow, fresh, links, &mut push);
+    if read.users {
+        records(
+            Entity::User,
+            &shadow.users,
+            &fresh.users,
+            &links.users,
+            &mut push,
+        );
+    }
+    if read.courses {
+        records(
+            Entity::Course,
+            &shadow.courses,
+            &fresh.courses,
+            &links.courses,
+            &mut push,
+        );
+    }
+    if read.sections {
+        records(
+            Entity::Section,
+            &shadow.sections,
+            &fresh.sections,
+            &links.sections,
+            &mut push,
+        );
+        enrollments(shadow, fresh, links, &mut push);
+    }
     found.sort_by(|a, b| (a.entity, &a.key).cmp(&(b.entity, &b.key)));
     found
 }

@@ -15,7 +15,7 @@ use crate::error::{EngineError, lms};
 use crate::lock::Held;
 use crate::progress::Stage;
 use crate::report::{RunOptions, RunReport};
-use crate::shadow::{Basis, Kept, Shadow};
+use crate::shadow::{Basis, Kept, Shadow, read_types};
 
 impl Engine {
     /// Reads the LMS in full, plans again and applies, folding what it did
@@ -45,7 +45,13 @@ impl Engine {
             .snapshot(&request)
             .await
             .map_err(lms("read the roster again"))?;
-        let found = drift::compare(&shadow.lms, &fresh, links.links(), self.mapping.drift());
+        let found = drift::compare(
+            &shadow.lms,
+            &fresh,
+            links.links(),
+            self.mapping.drift(),
+            read_types(&request),
+        );
         drift::hold_reported(&found, &shadow.lms, &mut fresh, links.links());
         self.settle_drift(record.id, options, &found, &mut links)
             .await?;

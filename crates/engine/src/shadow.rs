@@ -222,6 +222,15 @@ pub(crate) fn decide(inputs: &ReadInputs<'_>) -> ReadPlan {
 
 /// Whether a shadow read for `kept` answers `wanted`: the same buildings,
 /// and every kind of record it asks for.
+/// The object types a request reads, for the drift check.
+pub(crate) fn read_types(request: &LmsRequest) -> drift::ReadTypes {
+    drift::ReadTypes {
+        users: request.users,
+        courses: request.courses,
+        sections: request.sections,
+    }
+}
+
 fn covers(kept: &LmsRequest, wanted: &LmsRequest) -> bool {
     kept.buildings == wanted.buildings
         && (kept.users || !wanted.users)
@@ -361,7 +370,13 @@ impl Engine {
         let drift = shadow
             .filter(|shadow| covers(&shadow.request, &request))
             .map(|shadow| {
-                let drift = drift::compare(&shadow.lms, &snapshot, links, self.mapping.drift());
+                let drift = drift::compare(
+                    &shadow.lms,
+                    &snapshot,
+                    links,
+                    self.mapping.drift(),
+                    read_types(&request),
+                );
                 drift::hold_reported(&drift, &shadow.lms, &mut snapshot, links);
                 drift
             });

@@ -483,3 +483,34 @@ async fn a_section_made_by_hand_with_a_new_sis_key_is_looked_up_and_linked_not_c
     run(&engine, &world, Trigger::Scheduled, LmsRead::Auto).await;
     assert_eq!(world.lms.lookups(), 1);
 }
+
+#[tokio::test]
+async fn a_sync_of_users_alone_finds_no_course_or_section_gone_and_forgets_no_link() {
+    let world = World::tiny();
+    let engine = engine_for(&world, &world.mapping);
+    run(&engine, &world, Trigger::Manual, LmsRead::Auto).await;
+    let links = match world.store.links().await {
+        Ok(links) => links,
+        Err(error) => panic!("the store could not be read: {error}"),
+    };
+    assert!(!links.courses.is_empty() && !links.sections.is_empty());
+    // A manual sync of users reads the LMS in full, but only its users: the
+    // courses and sections it did not ask for are not "deleted by hand".
+    let options = RunOptions::at(world.now());
+    let users = match engine.run(SyncScope::Users, Trigger::Manual, options).await {
+        Ok(report) => report,
+        Err(error) => panic!("the users sync failed: {error}"),
+    };
+    let drift = outcomes_of(&world, users.run, OutcomeStatus::Drift).await;
+    assert_eq!(drift, vec![], "a users sync reported drift");
+    let after = match world.store.links().await {
+        Ok(links) => links,
+        Err(error) => panic!("the store could not be read: {error}"),
+    };
+    assert_eq!(after.courses.len(), links.courses.len());
+    assert_eq!(after.sections.len(), links.sections.len());
+    assert!(
+        in_step(&engine, &world).await,
+        "a full read still plans writes"
+    );
+}

@@ -1,7 +1,7 @@
 //! The drift check: hand edits in the LMS found against the shadow, and what
 //! the plan does about them under each rule.
 
-use crate::drift::{DriftKind, DriftRule, compare, hold_reported};
+use crate::drift::{DriftKind, DriftRule, ReadTypes, compare, hold_reported};
 use crate::entity::Entity;
 use crate::plan::tests::fixture::{World, counts};
 use crate::scope::SyncScope;
@@ -17,7 +17,10 @@ fn synced() -> (World, crate::LmsSnapshot) {
 #[test]
 fn an_untouched_lms_has_no_drift() {
     let (w, shadow) = synced();
-    assert_eq!(compare(&shadow, &w.lms, &w.links, &w.spec.drift), vec![]);
+    assert_eq!(
+        compare(&shadow, &w.lms, &w.links, &w.spec.drift, ReadTypes::ALL),
+        vec![]
+    );
 }
 
 #[test]
@@ -38,7 +41,7 @@ fn hand_edits_deletions_and_enrollment_changes_are_found() {
     extra.user = "u-hand".into();
     extra.section = section;
     w.lms.enrollments.push(extra);
-    let drift = compare(&shadow, &w.lms, &w.links, &w.spec.drift);
+    let drift = compare(&shadow, &w.lms, &w.links, &w.spec.drift, ReadTypes::ALL);
     let found: Vec<(Entity, &str, &str)> = drift
         .iter()
         .map(|d| {
@@ -84,7 +87,7 @@ fn the_report_rule_leaves_what_was_edited_as_found() {
         .get(&crate::ids::PersonKey::new("S2"))
         .map(|l| l.id.clone());
     w.lms.enrollments.retain(|e| Some(&e.user) != s2.as_ref());
-    let drift = compare(&shadow, &w.lms, &w.links, &w.spec.drift);
+    let drift = compare(&shadow, &w.lms, &w.links, &w.spec.drift, ReadTypes::ALL);
     assert!(
         drift.iter().all(|d| d.rule == DriftRule::Report),
         "{drift:?}"
