@@ -156,6 +156,13 @@ pub(crate) enum Command {
         /// the same district written as a OneRoster CSV package.
         #[arg(long, value_enum, default_value_t = DemoSis::Eschoolplus)]
         sis: DemoSis,
+        /// After the demo, leave the web console up on the simulated
+        /// district (until Ctrl-C), and print its address and sign-in token.
+        #[arg(long)]
+        serve: bool,
+        /// Where `--serve` listens.
+        #[arg(long, default_value = "127.0.0.1:8460", requires = "serve")]
+        address: String,
     },
     /// Print a shell completion script, e.g. `rostersync completions bash >
     /// /etc/bash_completion.d/rostersync`.

@@ -714,6 +714,21 @@ fn check_address(address: &str, bare_host: bool) -> Result<(), String> {
     }
 }
 
+/// The revision of configuration text: a digest of its bytes. A page of the
+/// console carries the revision it was made from, and a change it sends is
+/// refused when the file has another (see [`save_managed_at`]).
+pub(crate) fn revision(text: &str) -> String {
+    use std::hash::{Hash as _, Hasher as _};
+    let mut hasher = std::hash::DefaultHasher::new();
+    text.hash(&mut hasher);
+    format!("{:016x}-{}", hasher.finish(), text.len())
+}
+
+/// The file changed on disk after the revision a change was made from.
+#[derive(Debug, thiserror::Error)]
+#[error("{} changed on disk after the change was prepared; nothing was saved", .0.display())]
+pub(crate) struct StaleFile(pub(crate) PathBuf);
+
 /// Rewrites the commands' part of the file at `path` with `schedule` and
 /// `mapping`, keeping everything above [`MANAGED_MARKER`] as written.
 pub(crate) fn save_managed(
@@ -721,8 +736,22 @@ pub(crate) fn save_managed(
     schedule: &ScheduleSection,
     mapping: &MappingSpec,
 ) -> anyhow::Result<()> {
+    save_managed_at(path, None, schedule, mapping)
+}
+
+/// [`save_managed`], refused with [`StaleFile`] when `expected` is given and
+/// the file's [`revision`] is no longer it.
+pub(crate) fn save_managed_at(
+    path: &Path,
+    expected: Option<&str>,
+    schedule: &ScheduleSection,
+    mapping: &MappingSpec,
+) -> anyhow::Result<()> {
     let text = std::fs::read_to_string(path)
         .map_err(|error| ConfigError::new(format!("cannot read {}: {error}", path.display())))?;
+    if expected.is_some_and(|expected| revision(&text) != expected) {
+        return Err(StaleFile(path.to_owned()).into());
+    }
     let fresh = toml::to_string(&Managed { schedule, mapping })?;
     let (head, written) = match text.find(MANAGED_MARKER) {
         Some(at) => {

@@ -5,6 +5,7 @@
 //! summary and log → a second sync that changes nothing.
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use rostersync_core::SyncScope;
@@ -25,8 +26,14 @@ use crate::{EXIT_ERROR, EXIT_OK, wire};
 /// ten times the public API's limit, so the demo is quick.
 const DEMO_RATE: u32 = 500;
 
-/// Runs the demo; the exit code is the second sync's.
-pub(crate) async fn run(size: Size, sis: DemoSis, out: Out) -> anyhow::Result<u8> {
+/// Runs the demo; the exit code is the second sync's. With `serve`, the
+/// web console is then left up on the simulated district at that address.
+pub(crate) async fn run(
+    size: Size,
+    sis: DemoSis,
+    serve: Option<&str>,
+    out: Out,
+) -> anyhow::Result<u8> {
     // The demo is a story told in text; `--json` does not apply to it.
     let _ = out;
     let out = Out { json: false };
@@ -85,14 +92,14 @@ pub(crate) async fn run(size: Size, sis: DemoSis, out: Out) -> anyhow::Result<u8
         .map(|esp| esp.password().to_owned())
         .unwrap_or_default();
     let secret = lms.admin_credentials().secret.clone();
-    let env = move |name: &str| match name {
+    let env: crate::console::Env = Arc::new(move |name: &str| match name {
         ESP_PASSWORD_ENV => Some(password.clone()),
         SCHOOLOGY_SECRET_ENV => Some(secret.clone()),
         _ => None,
-    };
+    });
     let load = |path: &Path| -> anyhow::Result<Config> {
         let text = std::fs::read_to_string(path)?;
-        Ok(config::parse(path, &text, &env)?)
+        Ok(config::parse(path, &text, &*env)?)
     };
     let config = load(&path)?;
     let profile = size.profile();
@@ -232,10 +239,14 @@ pub(crate) async fn run(size: Size, sis: DemoSis, out: Out) -> anyhow::Result<u8
     } else {
         "the second run still planned writes; see `logs show` above".to_owned()
     });
+    wired.sis.close().await;
+    if let Some(address) = serve {
+        out.line("\n== 7. the web console, on the simulated district (Ctrl-C stops it)");
+        crate::commands::serve::console(address, false, &config, env, out).await?;
+    }
     out.line(
         "\nNext: `rostersync init` writes a configuration for your district; see docs/admin-guide.md.",
     );
-    wired.sis.close().await;
     if let Some(esp) = esp {
         esp.stop().await;
     }
@@ -312,7 +323,7 @@ fn mapping_steps() -> Vec<Step> {
 }
 
 /// The `[eschoolplus]` table of the demo's configuration.
-fn esp_table(esp_url: &str, site_code: &str, login_name: &str, year: i32) -> String {
+pub(crate) fn esp_table(esp_url: &str, site_code: &str, login_name: &str, year: i32) -> String {
     format!(
         r#"[eschoolplus]
 domain = "{esp_url}"
@@ -326,7 +337,7 @@ poll_interval_ms = 20
 
 /// The demo's configuration text: the SIS's table(s), the Schoology
 /// simulator's address, no secrets.
-fn demo_config(sis_table: &str, lms_url: &str, key: &str, school_id: &str) -> String {
+pub(crate) fn demo_config(sis_table: &str, lms_url: &str, key: &str, school_id: &str) -> String {
     format!(
         r#"# Written by `rostersync demo`; secrets are passed in memory.
 {sis_table}

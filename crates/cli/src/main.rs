@@ -8,6 +8,7 @@
 mod cli;
 mod commands;
 mod config;
+mod console;
 mod demo;
 mod manual;
 mod output;
@@ -80,7 +81,12 @@ async fn dispatch(cli: &Cli, out: Out) -> anyhow::Result<u8> {
     let path = &cli.config;
     match &cli.command {
         Command::Init { force } => commands::setup::init(path, *force, out),
-        Command::Demo { size, sis } => demo::run(*size, *sis, out).await,
+        Command::Demo {
+            size,
+            sis,
+            serve,
+            address,
+        } => demo::run(*size, *sis, serve.then_some(address.as_str()), out).await,
         Command::Completions { shell } => manual::completions(*shell),
         Command::Man { dir } => manual::man_pages(dir, out),
         command => {

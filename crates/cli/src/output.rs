@@ -102,6 +102,52 @@ fn show_progress() -> bool {
     !quiet() && std::io::stdout().is_terminal() && std::io::stderr().is_terminal()
 }
 
+/// Where the lines of a report go: standard output ([`Out`]), or a text
+/// gathered for the console ([`Gathered`]).
+pub(crate) trait Lines {
+    /// One line.
+    fn line(&self, text: impl AsRef<str>);
+    /// Text as is (it ends with its own newline, or not).
+    fn text(&self, text: &str);
+}
+
+impl Lines for Out {
+    fn line(&self, text: impl AsRef<str>) {
+        Out::line(self, text);
+    }
+
+    fn text(&self, text: &str) {
+        Out::text(self, text);
+    }
+}
+
+/// Lines gathered into one text, as they would be printed.
+#[derive(Debug, Default)]
+pub(crate) struct Gathered(std::cell::RefCell<String>);
+
+impl Gathered {
+    /// The text gathered.
+    pub(crate) fn into_text(self) -> String {
+        self.0.into_inner()
+    }
+}
+
+impl Lines for &Gathered {
+    fn line(&self, text: impl AsRef<str>) {
+        let mut gathered = self.0.borrow_mut();
+        gathered.push_str(text.as_ref());
+        gathered.push('\n');
+    }
+
+    fn text(&self, text: &str) {
+        let mut gathered = self.0.borrow_mut();
+        gathered.push_str(text);
+        if !text.ends_with('\n') {
+            gathered.push('\n');
+        }
+    }
+}
+
 /// Where command output goes, and in which form.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Out {

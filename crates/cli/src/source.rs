@@ -4,7 +4,7 @@
 
 use rostersync_ports::{ProblemKind, SourceProblem, SourceSummary, group_problems};
 
-use crate::output::Out;
+use crate::output::Lines;
 
 /// Examples shown per group.
 pub(crate) const EXAMPLES: usize = 3;
@@ -42,7 +42,10 @@ fn kind_words(kind: ProblemKind) -> &'static str {
 
 /// Prints the problems grouped by kind, kind of record and reason, each
 /// group with its count and up to [`EXAMPLES`] examples.
-pub(crate) fn print_groups<'p>(out: Out, problems: impl IntoIterator<Item = &'p SourceProblem>) {
+pub(crate) fn print_groups<'p>(
+    out: impl Lines,
+    problems: impl IntoIterator<Item = &'p SourceProblem>,
+) {
     for group in group_problems(problems, EXAMPLES) {
         let record = group.record.map_or("record", |record| record.as_str());
         out.line(format!(

@@ -46,7 +46,9 @@ mod tests;
 pub use apply::{PrepApply, UniqueIdWrite, accepted_links};
 pub(crate) use courses::ambiguous_courses;
 pub(crate) use people::ambiguous_people;
-pub use render::{render_csv, render_listing, render_summary, render_text};
+pub use render::{
+    CSV_HEADER, render_csv, render_listing, render_summary, render_text, report_rows,
+};
 pub use report::{
     ConflictReason, MAX_CANDIDATES, MatchCounts, MatchEntry, MatchMethod, MatchOutcome,
     MatchReport, OutcomeKind, ReportCounts,

@@ -8,6 +8,8 @@
 //! and the Logs tab: the runs, and one run's records with their reasons.
 //! The engine and the CLI know nothing of HTTP; the binary wires this crate.
 
+mod actions;
+mod live;
 mod pages;
 mod security;
 mod session;
@@ -19,13 +21,21 @@ use axum::routing::{get, post};
 use chrono_tz::Tz;
 use rostersync_ports::StateStore;
 
+pub use actions::{
+    ActingUserView, ActionError, Actions, ConfigurationView, EndCheck, Named, PlanView, PrepView,
+    Problem, Revision, Saved, SchoolRow, SchoolsView, SelectionChange, SelectionView, Setting,
+    SettingValue, SyncEnd, TermRow, TermsView, Timing,
+};
+pub use live::Snapshot;
 pub use session::{SESSION_COOKIE, SignInToken};
 
 /// What the console serves from.
 pub struct Console {
     store: Arc<dyn StateStore>,
+    actions: Arc<dyn Actions>,
     zone: Tz,
     sessions: session::Sessions,
+    live: Arc<live::LiveSync>,
 }
 
 impl std::fmt::Debug for Console {
@@ -37,13 +47,21 @@ impl std::fmt::Debug for Console {
 }
 
 impl Console {
-    /// A console over `store`, showing times in `zone`, whose sign-in takes
-    /// `token` (print it where the administrator sees it).
-    pub fn new(store: Arc<dyn StateStore>, zone: Tz, token: SignInToken) -> Self {
+    /// A console over `store` whose tabs act through `actions`, showing
+    /// times in `zone`, whose sign-in takes `token` (print it where the
+    /// administrator sees it).
+    pub fn new(
+        store: Arc<dyn StateStore>,
+        actions: Arc<dyn Actions>,
+        zone: Tz,
+        token: SignInToken,
+    ) -> Self {
         Console {
             store,
+            actions,
             zone,
             sessions: session::Sessions::new(token),
+            live: Arc::default(),
         }
     }
 
@@ -54,7 +72,32 @@ impl Console {
             .route("/", get(pages::home))
             .route("/sign-in", get(pages::sign_in_form).post(pages::sign_in))
             .route("/sign-out", post(pages::sign_out))
+            .route("/configuration", get(pages::configuration))
+            .route("/configuration/check", post(pages::check))
+            .route("/configuration/timing", post(pages::save_timing))
+            .route(
+                "/acting-user",
+                get(pages::acting_user).post(pages::take_acting_user),
+            )
+            .route("/schools", get(pages::schools).post(pages::save_schools))
+            .route("/schools/suggested", post(pages::suggested_school))
+            .route("/terms", get(pages::terms).post(pages::save_terms))
+            .route("/terms/suggested", post(pages::save_terms))
+            .route("/terms/add", post(pages::add_period))
+            .route("/prep", get(pages::prep))
+            .route("/prep/apply", post(pages::prep_apply))
+            .route("/prep.csv", get(pages::prep_csv))
+            .route("/users", get(pages::users))
+            .route("/courses", get(pages::courses))
+            .route("/sections", get(pages::sections))
+            .route("/users/selection", post(pages::save_selection))
+            .route("/courses/selection", post(pages::save_selection))
+            .route("/sections/selection", post(pages::save_selection))
+            .route("/dry-run", post(pages::dry_run))
+            .route("/sync", post(pages::start_sync))
+            .route("/progress", get(pages::progress))
             .route("/logs", get(pages::runs))
+            .route("/logs/export", get(pages::run_export))
             .route("/logs/{run}", get(pages::run))
             .route("/assets/console.css", get(pages::stylesheet))
             .with_state(state)

@@ -34,18 +34,19 @@ mod terms;
 
 pub(crate) use roles::roles;
 pub(crate) use schools::schools;
+pub(crate) use suggestions::verdict;
 use suggestions::{apply_suggestions, print_suggestions};
-pub(crate) use terms::terms;
+pub(crate) use terms::{terms, unmapped_note};
 
 /// At most this many existing records are listed in a refusal.
 const LISTED: usize = 40;
 
 /// What a saved change did.
-struct Saved {
+pub(crate) struct Saved {
     /// What changed, in words.
-    message: String,
+    pub(crate) message: String,
     /// Buildings the change made shared by two or more schools.
-    warnings: Vec<String>,
+    pub(crate) warnings: Vec<String>,
     /// The mapping as saved.
     spec: MappingSpec,
 }
@@ -53,6 +54,16 @@ struct Saved {
 /// Applies `change` to the mapping and rewrites the file.
 fn save(
     config: &Config,
+    change: impl FnOnce(&mut MappingSpec) -> anyhow::Result<String>,
+) -> anyhow::Result<Saved> {
+    save_at(config, None, change)
+}
+
+/// [`save`], refused with [`config::StaleFile`] when `expected` is given
+/// and the file is no longer at that revision.
+pub(crate) fn save_at(
+    config: &Config,
+    expected: Option<&str>,
     change: impl FnOnce(&mut MappingSpec) -> anyhow::Result<String>,
 ) -> anyhow::Result<Saved> {
     let before = config.mapping.spec();
@@ -65,7 +76,7 @@ fn save(
         .filter(|(building, schools)| was_shared.get(building) != Some(schools))
         .map(|(building, schools)| shared_warning(building, &schools))
         .collect();
-    config::save_managed(&config.path, &config.schedule_section, &spec)?;
+    config::save_managed_at(&config.path, expected, &config.schedule_section, &spec)?;
     Ok(Saved {
         message,
         warnings,
@@ -148,20 +159,20 @@ pub(crate) fn mapping_warnings(
 }
 
 /// What a mapping command read from both ends.
-struct Ends {
+pub(crate) struct Ends {
     /// The school year the terms are of.
-    year: i32,
+    pub(crate) year: i32,
     /// The SIS schools.
-    schools: Vec<School>,
+    pub(crate) schools: Vec<School>,
     /// The SIS terms of the year (empty unless asked for).
-    terms: Vec<Term>,
+    pub(crate) terms: Vec<Term>,
     /// The LMS buildings, roles and grading periods.
-    directory: LmsDirectory,
+    pub(crate) directory: LmsDirectory,
 }
 
 /// Reads the SIS schools (and, with `terms`, the terms of the school year)
 /// and the LMS directory, at the same time.
-async fn read_ends(config: &Config, terms: bool) -> anyhow::Result<Ends> {
+pub(crate) async fn read_ends(config: &Config, terms: bool) -> anyhow::Result<Ends> {
     let now = wire::now();
     let year = wire::school_year(config, now);
     let sis = wire::sis(config, now)?;
@@ -244,7 +255,7 @@ const SCHOOLS_HINT: &str = "`rostersync schools list` shows the SIS schools and 
 const TERMS_HINT: &str = "`rostersync terms list` shows the SIS terms and the LMS grading periods";
 
 impl Ends {
-    fn school(&self, key: &str) -> Result<&School, UsageError> {
+    pub(crate) fn school(&self, key: &str) -> Result<&School, UsageError> {
         find_listed(
             &self.schools,
             key,
@@ -254,7 +265,7 @@ impl Ends {
         )
     }
 
-    fn building(&self, id: &str) -> Result<BuildingId, UsageError> {
+    pub(crate) fn building(&self, id: &str) -> Result<BuildingId, UsageError> {
         find_listed(
             &self.directory.buildings,
             id,
@@ -265,7 +276,7 @@ impl Ends {
         .map(|building| building.id.clone())
     }
 
-    fn term(&self, key: &str) -> Result<&Term, UsageError> {
+    pub(crate) fn term(&self, key: &str) -> Result<&Term, UsageError> {
         let what = format!(
             "SIS term of school year {}-{:02}",
             self.year - 1,
@@ -281,7 +292,7 @@ impl Ends {
     }
 
     /// "create", or the id of an existing grading period.
-    fn period(&self, raw: &str) -> Result<TermTarget, UsageError> {
+    pub(crate) fn period(&self, raw: &str) -> Result<TermTarget, UsageError> {
         let target = TermTarget::try_from(raw.to_owned()).map_err(UsageError::new)?;
         let TermTarget::Existing(id) = &target else {
             return Ok(target);
@@ -309,7 +320,7 @@ impl Ends {
 
 /// A role target from an LMS role title (case-insensitive, as Schoology
 /// lists roles), an LMS role id, or "do_not_sync".
-fn role_target(roles: &[LmsRole], raw: &str) -> Result<RoleTarget, UsageError> {
+pub(crate) fn role_target(roles: &[LmsRole], raw: &str) -> Result<RoleTarget, UsageError> {
     let target = RoleTarget::try_from(raw.to_owned()).map_err(UsageError::new)?;
     let RoleTarget::Lms(id) = &target else {
         return Ok(target);

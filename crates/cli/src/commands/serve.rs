@@ -1,5 +1,5 @@
 //! `serve`: the web console (`rostersync-web`) over this configuration's
-//! store, on this machine unless told otherwise.
+//! store, on this machine unless told otherwise; `demo --serve` uses it too.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -9,6 +9,7 @@ use rostersync_web::{Console, SignInToken};
 use crate::EXIT_OK;
 use crate::cli::UsageError;
 use crate::config::Config;
+use crate::console::{Env, FileActions};
 use crate::output::Out;
 use crate::wire;
 
@@ -17,6 +18,19 @@ pub(crate) async fn serve(
     address: &str,
     insecure_http: bool,
     config: &Config,
+    out: Out,
+) -> anyhow::Result<u8> {
+    let env: Env = Arc::new(|name: &str| std::env::var(name).ok());
+    console(address, insecure_http, config, env, out).await
+}
+
+/// Serves the console over `config` (whose secrets `env` gives) on
+/// `address` until the process ends.
+pub(crate) async fn console(
+    address: &str,
+    insecure_http: bool,
+    config: &Config,
+    env: Env,
     out: Out,
 ) -> anyhow::Result<u8> {
     let address: SocketAddr = address.parse().map_err(|_| {
@@ -48,7 +62,10 @@ pub(crate) async fn serve(
         "sign in with this one-time token (it works until the console stops): {}",
         token.expose()
     ));
-    let console = Console::new(Arc::new(store), config.zone, token);
+    // The console's pages say what happens; no spinner on this terminal.
+    crate::output::set_quiet(true);
+    let actions = FileActions::new(config.path.clone(), env);
+    let console = Console::new(Arc::new(store), Arc::new(actions), config.zone, token);
     rostersync_web::serve(listener, console.router()).await?;
     Ok(EXIT_OK)
 }

@@ -130,7 +130,7 @@ pub(crate) async fn check(config: &Config, out: Out) -> anyhow::Result<u8> {
     })
 }
 
-async fn check_sis(config: &Config) -> EndReport {
+pub(crate) async fn check_sis(config: &Config) -> EndReport {
     let mut report = check_sis_end(config).await;
     if let Some(line) = last_read(config).await {
         report.passed("last_sync_read", line);
@@ -433,7 +433,7 @@ fn is_tls(error: &(dyn std::error::Error + 'static)) -> bool {
     false
 }
 
-async fn check_lms(config: &Config) -> EndReport {
+pub(crate) async fn check_lms(config: &Config) -> EndReport {
     let mut report = EndReport::new("Schoology");
     let lms = match wire::schoology(config) {
         Ok(lms) => lms,

@@ -8,7 +8,7 @@ use rostersync_ports::{RunStatus, Trigger};
 
 use crate::cli::{PrepCommand, ReportFormat, ScopeArg, SyncArgs};
 use crate::config::Config;
-use crate::output::{Out, table, with_spinner};
+use crate::output::{Lines, Out, table, with_spinner};
 use crate::wire;
 use crate::{EXIT_FAILURES, EXIT_OK, EXIT_THRESHOLD};
 
@@ -204,6 +204,12 @@ fn print(report: &RunReport, out: Out, listing: Listing) -> anyhow::Result<()> {
     if out.json {
         return out.json(report);
     }
+    write_report(report, out, listing);
+    Ok(())
+}
+
+/// A run report as text: what `sync` prints (the console shows the same).
+pub(crate) fn write_report(report: &RunReport, out: impl Lines + Copy, listing: Listing) {
     let dry = report.status == RunStatus::DryRun;
     let name = report
         .run
@@ -300,7 +306,6 @@ fn print(report: &RunReport, out: Out, listing: Listing) -> anyhow::Result<()> {
         )),
         (None, _) => {}
     }
-    Ok(())
 }
 
 /// The LMS calls of a run: how many, how many the LMS refused for its rate

@@ -434,3 +434,81 @@ fn serve_prints_its_address_and_a_token_and_answers_on_loopback() {
     );
     assert!(!answer.contains(token), "the token never reaches a page");
 }
+
+/// One HTTP/1.1 exchange with the console at `address`; the answer in full.
+fn exchange(address: &str, request: &str) -> String {
+    use std::io::{Read as _, Write as _};
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    answer
+}
+
+#[test]
+fn demo_serve_leaves_the_console_up_on_the_synced_district() {
+    use std::io::{BufRead as _, BufReader};
+
+    /// Stops the demo however the test ends.
+    struct Stop(std::process::Child);
+    impl Drop for Stop {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_rostersync"))
+        .args([
+            "demo",
+            "--size",
+            "tiny",
+            "--serve",
+            "--address",
+            "127.0.0.1:0",
+        ])
+        .env_remove("ROSTERSYNC_CONFIG")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let _demo = Stop(child);
+    let mut lines = BufReader::new(stdout).lines().map(|line| line.unwrap());
+    let at = lines
+        .by_ref()
+        .find(|line| line.starts_with("the console is at http://"))
+        .expect("the demo printed the console's address");
+    let token_line = lines.next().unwrap();
+    let address = at
+        .trim_start_matches("the console is at http://")
+        .trim_end_matches('/')
+        .to_owned();
+    let token = token_line.rsplit(' ').next().unwrap();
+    let body = format!("token={token}");
+    let signed = exchange(
+        &address,
+        &format!(
+            "POST /sign-in HTTP/1.1\r\nHost: console\r\nConnection: close\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        ),
+    );
+    assert!(signed.starts_with("HTTP/1.1 303"), "{signed}");
+    let cookie = signed
+        .lines()
+        .find_map(|line| line.strip_prefix("set-cookie: "))
+        .and_then(|value| value.split(';').next())
+        .unwrap_or_else(|| panic!("{signed}"))
+        .to_owned();
+    let logs = exchange(
+        &address,
+        &format!(
+            "GET /logs HTTP/1.1\r\nHost: console\r\nConnection: close\r\nCookie: {cookie}\r\n\r\n"
+        ),
+    );
+    // The demo's two syncs are in the console's log.
+    assert!(logs.starts_with("HTTP/1.1 200"), "{logs}");
+    assert!(
+        logs.contains("href=\"/logs/1\"") && logs.contains("href=\"/logs/2\""),
+        "{logs}"
+    );
+}

@@ -167,8 +167,8 @@ fn join<T: Display>(items: &[T], separator: &str) -> String {
         .join(separator)
 }
 
-/// The columns of [`render_csv`].
-const CSV_HEADER: [&str; 8] = [
+/// The columns of [`render_csv`] and of [`report_rows`].
+pub const CSV_HEADER: [&str; 8] = [
     "entity",
     "key",
     "name",
@@ -185,13 +185,23 @@ const CSV_HEADER: [&str; 8] = [
 pub fn render_csv(report: &MatchReport) -> String {
     let mut out = String::new();
     csv_row(&mut out, CSV_HEADER.iter().copied());
-    csv_rows(&mut out, "user", &report.users);
-    csv_rows(&mut out, "course", &report.courses);
-    csv_rows(&mut out, "section", &report.sections);
+    for row in report_rows(report) {
+        csv_row(&mut out, row.iter().map(String::as_str));
+    }
     out
 }
 
-fn csv_rows<Id: Display>(out: &mut String, entity: &str, entries: &[MatchEntry<Id>]) {
+/// One row per record, in the columns of [`CSV_HEADER`]: users then
+/// courses then sections, each in the report's order.
+pub fn report_rows(report: &MatchReport) -> Vec<[String; 8]> {
+    let mut rows = Vec::new();
+    entry_rows(&mut rows, "user", &report.users);
+    entry_rows(&mut rows, "course", &report.courses);
+    entry_rows(&mut rows, "section", &report.sections);
+    rows
+}
+
+fn entry_rows<Id: Display>(rows: &mut Vec<[String; 8]>, entity: &str, entries: &[MatchEntry<Id>]) {
     for entry in entries {
         let outcome = &entry.outcome;
         let method = outcome.method().map(|how| how.as_str()).unwrap_or_default();
@@ -216,19 +226,16 @@ fn csv_rows<Id: Display>(out: &mut String, entity: &str, entries: &[MatchEntry<I
             }
             _ => (String::new(), String::new()),
         };
-        csv_row(
-            out,
-            [
-                entity,
-                &entry.key,
-                &entry.name,
-                outcome.kind().as_str(),
-                method,
-                &lms_id,
-                &candidates,
-                &reason,
-            ],
-        );
+        rows.push([
+            entity.to_owned(),
+            entry.key.clone(),
+            entry.name.clone(),
+            outcome.kind().as_str().to_owned(),
+            method.to_owned(),
+            lms_id,
+            candidates,
+            reason,
+        ]);
     }
 }
 

@@ -119,14 +119,10 @@ impl SignedIn {
         &self.0.csrf
     }
 
-    /// Refuses a state-changing form that does not carry the session's CSRF
-    /// token.
-    fn check(&self, given: Option<&str>) -> Result<(), Response> {
-        if session::csrf_matches(&self.0, given.unwrap_or_default()) {
-            Ok(())
-        } else {
-            Err(forbidden())
-        }
+    /// The refusal of a state-changing form that does not carry the
+    /// session's CSRF token; `None` when it does.
+    fn refused(&self, given: Option<&str>) -> Option<Response> {
+        (!session::csrf_matches(&self.0, given.unwrap_or_default())).then(forbidden)
     }
 }
 

@@ -91,7 +91,9 @@ where
 }
 
 /// What `--auto` does with a suggestion, in words.
-fn verdict<Id: std::fmt::Display, K: std::fmt::Display>(outcome: &Outcome<Id, K>) -> String {
+pub(crate) fn verdict<Id: std::fmt::Display, K: std::fmt::Display>(
+    outcome: &Outcome<Id, K>,
+) -> String {
     match outcome {
         Outcome::Apply { id } => format!("maps to {id}"),
         Outcome::Ambiguous => "left: ambiguous, map it by hand".to_owned(),

@@ -76,7 +76,7 @@ pub(crate) async fn terms(command: &TermsCommand, config: &Config, out: Out) -> 
 
 /// A note on the terms that suggestions leave out because their school is
 /// not mapped.
-fn unmapped_note(ends: &Ends, spec: &MappingSpec) -> Vec<String> {
+pub(crate) fn unmapped_note(ends: &Ends, spec: &MappingSpec) -> Vec<String> {
     let left_out = ends
         .terms
         .iter()

@@ -1,6 +1,6 @@
 //! Route tests of the console, each request sent with `oneshot` to the
-//! router over an in-memory store: signed-out access, sign-in, CSRF, the
-//! security headers, and the Logs tab.
+//! router over an in-memory store and actions answered from memory:
+//! signed-out access, sign-in, CSRF, the security headers, and every tab.
 
 // Set-up code outside `#[test]` functions: a failure there is a broken test.
 #![allow(clippy::unwrap_used)]
@@ -16,9 +16,18 @@ use rostersync_ports::{OutcomeStatus, RecordOutcome, RunRecord, RunStatus, State
 use rostersync_web::{Console, SESSION_COOKIE, SignInToken};
 use tower::ServiceExt as _;
 
+mod fake;
+mod tabs;
+
 const TOKEN: &str = "0123456789abcdef";
 
 async fn console() -> (Router, Arc<MemStore>) {
+    let (router, store, _) = console_with_actions().await;
+    (router, store)
+}
+
+/// A console over a store holding one run, and the fake actions it uses.
+async fn console_with_actions() -> (Router, Arc<MemStore>, Arc<fake::FakeActions>) {
     let store = Arc::new(MemStore::new());
     let run = store
         .start_run(&RunRecord {
@@ -46,13 +55,15 @@ async fn console() -> (Router, Arc<MemStore>) {
         }])
         .await
         .unwrap();
+    let actions = Arc::new(fake::FakeActions::default());
     let router = Console::new(
         store.clone(),
+        actions.clone(),
         chrono_tz::America::Chicago,
         SignInToken::new(TOKEN),
     )
     .router();
-    (router, store)
+    (router, store, actions)
 }
 
 async fn send(router: &Router, request: Request<Body>) -> axum::response::Response {
@@ -96,6 +107,16 @@ async fn signed_in(router: &Router) -> String {
         "{set}"
     );
     set.split(';').next().unwrap().to_owned()
+}
+
+/// The session's CSRF token, from a page's sign-out form.
+async fn csrf_of(router: &Router, cookie: &str) -> String {
+    let page = text(send(router, get("/logs", Some(cookie))).await).await;
+    page.split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned()
 }
 
 #[tokio::test]
@@ -172,13 +193,7 @@ async fn the_logs_list_runs_and_show_one_runs_records_escaped() {
 async fn signing_out_needs_the_csrf_token_and_ends_the_session() {
     let (router, _) = console().await;
     let cookie = signed_in(&router).await;
-    let page = text(send(&router, get("/logs", Some(&cookie))).await).await;
-    let csrf = page
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .unwrap()
-        .to_owned();
+    let csrf = csrf_of(&router, &cookie).await;
     for wrong in ["", "csrf=0000"] {
         let refused = send(&router, post("/sign-out", Some(&cookie), wrong)).await;
         assert_eq!(refused.status(), StatusCode::FORBIDDEN, "{wrong:?}");

@@ -1,0 +1,264 @@
+//! The console over the real actions, both simulators and a configuration
+//! file on disk: an invalid mapping is refused beside its field and the file
+//! left as it was, a change made on disk meanwhile is never overwritten, a
+//! valid one is written as the CLI writes it, and no secret reaches a page.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use rostersync_sim::district::{DistrictSize, generate};
+use rostersync_sim::eschoolplus::{EspSim, RunningEsp};
+use rostersync_sim::schoology::{RateLimit, RunningSchoology, SchoologySim};
+use rostersync_web::{Console, SignInToken};
+use tower::ServiceExt as _;
+
+use super::{Env, FileActions};
+use crate::config::{self, ESP_PASSWORD_ENV, SCHOOLOGY_SECRET_ENV};
+use crate::demo::{demo_config, esp_table};
+
+const TOKEN: &str = "console-test-token";
+
+/// A district on both simulators, its configuration file, and the console.
+struct District {
+    router: Router,
+    path: PathBuf,
+    secrets: [String; 2],
+    cookie: String,
+    _dir: tempfile::TempDir,
+    _esp: RunningEsp,
+    _lms: RunningSchoology,
+}
+
+async fn district() -> District {
+    let year = 2027;
+    let district = generate(DistrictSize::Tiny, 2026, year);
+    let esp = EspSim::builder()
+        .district(&district)
+        .task_polls(1)
+        .start()
+        .await
+        .unwrap();
+    let lms = SchoologySim::builder()
+        .directory(&district.lms_directory)
+        .rate_limit(RateLimit {
+            quota: 500,
+            window: Duration::from_secs(5),
+            write_cost: 1,
+        })
+        .start()
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rostersync.toml");
+    let sis = esp_table(&esp.url(), esp.site_code(), esp.login_name(), year);
+    std::fs::write(
+        &path,
+        demo_config(
+            &sis,
+            &lms.url(),
+            &lms.admin_credentials().key,
+            &lms.school_id(),
+        ),
+    )
+    .unwrap();
+    let secrets = [
+        esp.password().to_owned(),
+        lms.admin_credentials().secret.clone(),
+    ];
+    let [password, secret] = secrets.clone();
+    let env: Env = Arc::new(move |name: &str| match name {
+        ESP_PASSWORD_ENV => Some(password.clone()),
+        SCHOOLOGY_SECRET_ENV => Some(secret.clone()),
+        _ => None,
+    });
+    let store = rostersync_store::SqliteStore::open(dir.path().join("rostersync.db")).unwrap();
+    let router = Console::new(
+        Arc::new(store),
+        Arc::new(FileActions::new(path.clone(), env)),
+        chrono_tz::America::Chicago,
+        SignInToken::new(TOKEN),
+    )
+    .router();
+    let signed = router
+        .clone()
+        .oneshot(form("/sign-in", None, &format!("token={TOKEN}")))
+        .await
+        .unwrap();
+    let cookie = signed.headers()[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    District {
+        router,
+        path,
+        secrets,
+        cookie,
+        _dir: dir,
+        _esp: esp,
+        _lms: lms,
+    }
+}
+
+fn form(path: &str, cookie: Option<&str>, body: &str) -> Request<Body> {
+    let mut request =
+        Request::post(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    if let Some(cookie) = cookie {
+        request = request.header(header::COOKIE, cookie);
+    }
+    request.body(Body::from(body.to_owned())).unwrap()
+}
+
+impl District {
+    async fn send(&self, request: Request<Body>) -> (StatusCode, String) {
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        (status, String::from_utf8(bytes.to_vec()).unwrap())
+    }
+
+    async fn get(&self, path: &str) -> (StatusCode, String) {
+        let request = Request::get(path)
+            .header(header::COOKIE, &self.cookie)
+            .body(Body::empty())
+            .unwrap();
+        self.send(request).await
+    }
+
+    async fn post(&self, path: &str, body: &str) -> (StatusCode, String) {
+        self.send(form(path, Some(&self.cookie), body)).await
+    }
+
+    fn file(&self) -> String {
+        std::fs::read_to_string(&self.path).unwrap()
+    }
+}
+
+/// The value of the first hidden field `name` on a page.
+fn hidden(page: &str, name: &str) -> String {
+    page.split(&format!("name=\"{name}\" value=\""))
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned()
+}
+
+/// The first SIS school and LMS building the Schools page lists.
+fn first_school(page: &str) -> String {
+    hidden(page, "pair").split('\n').next().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn an_invalid_mapping_is_refused_beside_its_field_and_the_file_is_unchanged() {
+    let d = district().await;
+    let (status, page) = d.get("/schools").await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let (csrf, revision) = (hidden(&page, "csrf"), hidden(&page, "revision"));
+    let school = first_school(&page);
+    let before = d.file();
+    let (status, refused) = d
+        .post(
+            "/schools",
+            &format!("csrf={csrf}&revision={revision}&building.{school}=no-such-building"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    let select = refused
+        .find(&format!("name=\"building.{school}\""))
+        .unwrap();
+    let problem = refused
+        .find("there is no LMS building &quot;no-such-building&quot;")
+        .unwrap();
+    assert!(
+        problem > select,
+        "the problem is beside its field: {refused}"
+    );
+    assert_eq!(d.file(), before, "nothing was saved");
+}
+
+#[tokio::test]
+async fn a_change_made_on_disk_meanwhile_is_never_overwritten() {
+    let d = district().await;
+    let (_, page) = d.get("/schools").await;
+    let (csrf, revision) = (hidden(&page, "csrf"), hidden(&page, "revision"));
+    let pair = hidden(&page, "pair").replace('\n', "%0A");
+    let edited = format!("{}# edited by hand\n", d.file());
+    std::fs::write(&d.path, &edited).unwrap();
+    let (status, refused) = d
+        .post(
+            "/schools/suggested",
+            &format!("csrf={csrf}&revision={revision}&pair={pair}"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.contains("changed on disk"), "{refused}");
+    assert_eq!(d.file(), edited, "the hand edit stands");
+    // From the page read again, the same change is saved, and the file
+    // reads back with the school mapped.
+    let (_, page) = d.get("/schools").await;
+    let revision = hidden(&page, "revision");
+    let (status, saved) = d
+        .post(
+            "/schools/suggested",
+            &format!("csrf={csrf}&revision={revision}&pair={pair}"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    let school = first_school(&page);
+    let config = config::parse(&d.path, &d.file(), &|_| None).unwrap();
+    assert!(
+        config
+            .mapping
+            .spec()
+            .schools
+            .keys()
+            .any(|key| key.as_str() == school),
+        "{}",
+        d.file()
+    );
+    assert!(d.file().contains("# edited by hand"));
+}
+
+#[tokio::test]
+async fn no_secret_reaches_any_page() {
+    let d = district().await;
+    let mut bodies = Vec::new();
+    for path in [
+        "/configuration",
+        "/acting-user",
+        "/schools",
+        "/terms",
+        "/prep",
+        "/prep.csv",
+        "/users",
+        "/courses",
+        "/sections",
+        "/logs",
+        "/progress",
+    ] {
+        let (status, body) = d.get(path).await;
+        assert_eq!(status, StatusCode::OK, "{path}: {body}");
+        bodies.push(body);
+    }
+    let csrf = hidden(&bodies[0], "csrf");
+    let (_, checked) = d
+        .post("/configuration/check", &format!("csrf={csrf}"))
+        .await;
+    assert!(checked.contains("OK"), "{checked}");
+    bodies.push(checked);
+    assert!(bodies[0].contains("<strong>set</strong>"), "{}", bodies[0]);
+    for body in &bodies {
+        for secret in &d.secrets {
+            assert!(!body.contains(secret.as_str()), "a secret reached a page");
+        }
+        assert!(!body.contains(TOKEN), "the sign-in token reached a page");
+    }
+}
