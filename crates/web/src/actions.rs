@@ -286,6 +286,31 @@ pub struct SyncEnd {
     pub ok: bool,
 }
 
+/// A grade passback asked for on the Grades tab: one section, or every
+/// section of a teacher.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GradesRequest {
+    /// Act for this teacher (LMS user id): only their sections are allowed.
+    pub teacher: String,
+    /// The section (SIS key); empty for every section of the teacher.
+    pub section: String,
+    /// Only this LMS grading period; empty for every one.
+    pub period: String,
+    /// Pass back (`false`: only the pre-flight check, nothing written).
+    pub pass_back: bool,
+    /// Overwrite SIS scores rostersync did not write or that changed since.
+    pub overwrite: bool,
+}
+
+/// What a passback or its check found, per section, in `grades`'s words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GradesView {
+    /// The report of each section.
+    pub text: String,
+    /// Whether a record failed.
+    pub failed: bool,
+}
+
 /// Everything the console does that is not reading the store: implemented
 /// by the binary over the configuration file, the ends and the engine.
 #[async_trait]
@@ -341,6 +366,9 @@ pub trait Actions: Send + Sync {
     ) -> Result<Saved, ActionError>;
     /// A dry run of `scope`: the plan, nothing written.
     async fn dry_run(&self, scope: SyncScope) -> Result<PlanView, ActionError>;
+    /// Grade passback, or its pre-flight check, refused as `grades`
+    /// refuses it.
+    async fn grades(&self, request: GradesRequest) -> Result<GradesView, ActionError>;
     /// Runs a sync of `scope` by hand, reporting to `progress`, under the
     /// same lock as the CLI and the service.
     async fn sync(&self, scope: SyncScope, progress: Arc<dyn Progress>) -> SyncEnd;

@@ -22,9 +22,9 @@ use chrono_tz::Tz;
 use rostersync_ports::StateStore;
 
 pub use actions::{
-    ActingUserView, ActionError, Actions, ConfigurationView, EndCheck, Named, PlanView, PrepView,
-    Problem, Revision, Saved, SchoolRow, SchoolsView, SelectionChange, SelectionView, Setting,
-    SettingValue, SyncEnd, TermRow, TermsView, Timing,
+    ActingUserView, ActionError, Actions, ConfigurationView, EndCheck, GradesRequest, GradesView,
+    Named, PlanView, PrepView, Problem, Revision, Saved, SchoolRow, SchoolsView, SelectionChange,
+    SelectionView, Setting, SettingValue, SyncEnd, TermRow, TermsView, Timing,
 };
 pub use live::Snapshot;
 pub use session::{SESSION_COOKIE, SignInToken};
@@ -96,6 +96,9 @@ impl Console {
             .route("/dry-run", post(pages::dry_run))
             .route("/sync", post(pages::start_sync))
             .route("/progress", get(pages::progress))
+            .route("/grades", get(pages::grades))
+            .route("/grades/check", post(pages::check_grades))
+            .route("/grades/sync", post(pages::pass_back))
             .route("/logs", get(pages::runs))
             .route("/logs/export", get(pages::run_export))
             .route("/logs/{run}", get(pages::run))

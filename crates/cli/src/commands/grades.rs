@@ -14,7 +14,7 @@ use rostersync_ports::{GradeSource, RunStatus, SisRequest, StateStore};
 
 use crate::cli::{GradesArgs, GradesCommand, UsageError};
 use crate::config::{AdapterKind, Config, ConfigError};
-use crate::output::Out;
+use crate::output::{Lines, Out};
 use crate::wire;
 use crate::{EXIT_FAILURES, EXIT_OK};
 
@@ -24,6 +24,26 @@ pub(crate) async fn grades(
     config: &Config,
     out: Out,
 ) -> anyhow::Result<u8> {
+    let reports = passback(command, config).await?;
+    if out.json {
+        out.json(&reports)?;
+    } else {
+        for report in &reports {
+            write_grade_report(report, out);
+        }
+    }
+    let failed = reports
+        .iter()
+        .any(|report| report.status == RunStatus::CompletedWithFailures);
+    Ok(if failed { EXIT_FAILURES } else { EXIT_OK })
+}
+
+/// The passback (or, for `check` and `--dry-run`, its plan) of the
+/// command's sections, refused as the command refuses it.
+pub(crate) async fn passback(
+    command: &GradesCommand,
+    config: &Config,
+) -> anyhow::Result<Vec<GradeReport>> {
     let (target, dry_run, overwrite) = match command {
         GradesCommand::Check(target) => (target, true, false),
         GradesCommand::Sync {
@@ -50,9 +70,7 @@ pub(crate) async fn grades(
     let wired = wire::engine(config, now)?;
     wired
         .sis
-        .closing(pass_back(
-            config, &wired, target, dry_run, overwrite, now, out,
-        ))
+        .closing(pass_back(config, &wired, target, dry_run, overwrite, now))
         .await
 }
 
@@ -64,8 +82,7 @@ async fn pass_back(
     dry_run: bool,
     overwrite: bool,
     now: chrono::DateTime<chrono::Utc>,
-    out: Out,
-) -> anyhow::Result<u8> {
+) -> anyhow::Result<Vec<GradeReport>> {
     let sink = wired
         .sis
         .grades
@@ -101,7 +118,6 @@ async fn pass_back(
         .await
         .context("read the SIS terms")?;
     let periods = windows(config, &links, &terms);
-    let mut failed = false;
     let mut reports = Vec::new();
     for (section, settings) in chosen {
         let settings = GradeSettings {
@@ -119,16 +135,9 @@ async fn pass_back(
             .grades(&*wired.lms, &*sink, &settings, section, &requester, options)
             .await
             .with_context(|| format!("grade passback of section {section}"))?;
-        failed |= report.status == RunStatus::CompletedWithFailures;
-        if !out.json {
-            print(&report, out);
-        }
         reports.push(report);
     }
-    if out.json {
-        out.json(&reports)?;
-    }
-    Ok(if failed { EXIT_FAILURES } else { EXIT_OK })
+    Ok(reports)
 }
 
 /// The SIS course of each section that has no settings of its own, read
@@ -231,7 +240,9 @@ async fn sections(
     Ok(mine)
 }
 
-fn print(report: &GradeReport, out: Out) {
+/// One section's passback as text: what `grades` prints (the console shows
+/// the same).
+pub(crate) fn write_grade_report(report: &GradeReport, out: impl Lines) {
     let plan = &report.plan;
     out.line(format!(
         "section {} (run {}): {:?}; {} item(s) and {} score(s) to write, {} unchanged, {} written",

@@ -15,9 +15,9 @@ use rostersync_core::SyncScope;
 use rostersync_engine::Progress;
 use rostersync_ports::{ActingUser, LmsTarget as _};
 use rostersync_web::{
-    ActingUserView, ActionError, Actions, ConfigurationView, EndCheck, PlanView, PrepView, Problem,
-    Revision, Saved, SchoolsView, SelectionChange, SelectionView, Setting, SettingValue, SyncEnd,
-    TermsView, Timing,
+    ActingUserView, ActionError, Actions, ConfigurationView, EndCheck, GradesRequest, GradesView,
+    PlanView, PrepView, Problem, Revision, Saved, SchoolsView, SelectionChange, SelectionView,
+    Setting, SettingValue, SyncEnd, TermsView, Timing,
 };
 
 use crate::commands::setup::{self, ACTING_USER_SETTING, EndReport};
@@ -436,6 +436,11 @@ impl Actions for FileActions {
     async fn dry_run(&self, scope: SyncScope) -> Result<PlanView, ActionError> {
         let (config, _) = self.load()?;
         runs::dry_run(&config, scope).await
+    }
+
+    async fn grades(&self, request: GradesRequest) -> Result<GradesView, ActionError> {
+        let (config, _) = self.load()?;
+        runs::grades(&config, request).await
     }
 
     async fn sync(&self, scope: SyncScope, progress: Arc<dyn Progress>) -> SyncEnd {

@@ -8,9 +8,11 @@ use rostersync_core::plan::{EXAMPLES, RenderOptions, render_listing};
 use rostersync_core::prep::{render_csv, render_summary};
 use rostersync_engine::{EngineError, Progress, RunOptions, RunReport};
 use rostersync_ports::{RunStatus, Trigger};
-use rostersync_web::{ActionError, PlanView, PrepView, Saved, SyncEnd};
+use rostersync_web::{ActionError, GradesRequest, GradesView, PlanView, PrepView, Saved, SyncEnd};
 
 use super::failed;
+use crate::cli::{GradesArgs, GradesCommand};
+use crate::commands::grades::{passback, write_grade_report};
 use crate::commands::sync::{Listing, status_words, write_report};
 use crate::config::Config;
 use crate::output::Gathered;
@@ -141,4 +143,37 @@ pub(super) async fn sync(
             ok: false,
         },
     }
+}
+
+/// `grades check|sync`: for a teacher's sections, or one section.
+pub(super) async fn grades(
+    config: &Config,
+    request: GradesRequest,
+) -> Result<GradesView, ActionError> {
+    let given = |value: &str| (!value.is_empty()).then(|| value.to_owned());
+    let target = GradesArgs {
+        section: given(&request.section),
+        teacher: given(&request.teacher),
+        period: given(&request.period),
+    };
+    let command = if request.pass_back {
+        GradesCommand::Sync {
+            target,
+            dry_run: false,
+            overwrite: request.overwrite,
+        }
+    } else {
+        GradesCommand::Check(target)
+    };
+    let reports = passback(&command, config).await.map_err(failed)?;
+    let gathered = Gathered::default();
+    for report in &reports {
+        write_grade_report(report, &gathered);
+    }
+    Ok(GradesView {
+        text: gathered.into_text(),
+        failed: reports
+            .iter()
+            .any(|report| report.status == RunStatus::CompletedWithFailures),
+    })
 }

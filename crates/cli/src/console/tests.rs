@@ -243,6 +243,7 @@ async fn no_secret_reaches_any_page() {
         "/sections",
         "/logs",
         "/progress",
+        "/grades",
     ] {
         let (status, body) = d.get(path).await;
         assert_eq!(status, StatusCode::OK, "{path}: {body}");
@@ -254,6 +255,16 @@ async fn no_secret_reaches_any_page() {
         .await;
     assert!(checked.contains("OK"), "{checked}");
     bodies.push(checked);
+    // Grades are refused as `grades` refuses them: not configured here.
+    let (status, grades) = d
+        .post("/grades/check", &format!("csrf={csrf}&teacher=1"))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{grades}");
+    assert!(
+        grades.contains("grade passback is not configured"),
+        "{grades}"
+    );
+    bodies.push(grades);
     assert!(bodies[0].contains("<strong>set</strong>"), "{}", bodies[0]);
     for body in &bodies {
         for secret in &d.secrets {

@@ -2,6 +2,7 @@
 //! checked maud templates; this module holds the frame every page shares,
 //! the signed-in extractor, the CSRF check and sign-in itself.
 
+mod grades;
 mod logs;
 mod mapping;
 mod prep;
@@ -21,6 +22,7 @@ use chrono::{DateTime, Utc};
 use maud::{DOCTYPE, Markup, html};
 use serde::Deserialize;
 
+pub(crate) use grades::{check_grades, grades, pass_back};
 pub(crate) use logs::{run, run_export, runs};
 pub(crate) use mapping::{add_period, save_schools, save_terms, schools, suggested_school, terms};
 pub(crate) use prep::{prep, prep_apply, prep_csv};
@@ -34,7 +36,7 @@ use crate::session::{self, Session, SignIn};
 type Shared = State<Arc<Console>>;
 
 /// The tabs, in the order the navigation lists them: (path, name).
-const TABS: [(&str, &str); 9] = [
+const TABS: [(&str, &str); 10] = [
     ("/configuration", "Configuration"),
     ("/acting-user", "Acting user"),
     ("/schools", "Schools"),
@@ -44,6 +46,7 @@ const TABS: [(&str, &str); 9] = [
     ("/courses", "Courses"),
     ("/sections", "Sections"),
     ("/logs", "Logs"),
+    ("/grades", "Grades"),
 ];
 
 /// A page with the console's frame; `csrf` is the signed-in session's.

@@ -9,9 +9,9 @@ use rostersync_core::SyncScope;
 use rostersync_core::prep::MatchReport;
 use rostersync_engine::{Progress, Stage};
 use rostersync_web::{
-    ActingUserView, ActionError, Actions, ConfigurationView, EndCheck, Named, PlanView, PrepView,
-    Problem, Revision, Saved, SchoolRow, SchoolsView, SelectionChange, SelectionView, Setting,
-    SettingValue, SyncEnd, TermRow, TermsView, Timing,
+    ActingUserView, ActionError, Actions, ConfigurationView, EndCheck, GradesRequest, GradesView,
+    Named, PlanView, PrepView, Problem, Revision, Saved, SchoolRow, SchoolsView, SelectionChange,
+    SelectionView, Setting, SettingValue, SyncEnd, TermRow, TermsView, Timing,
 };
 
 /// The revision the fake's file is at.
@@ -245,6 +245,22 @@ impl Actions for FakeActions {
         Ok(PlanView {
             summary: "dry run: manual users sync — 2 to create".to_owned(),
             changes: "create user S1: name = \"Ada\"".to_owned(),
+        })
+    }
+
+    async fn grades(&self, request: GradesRequest) -> Result<GradesView, ActionError> {
+        if request.teacher.is_empty() && request.section.is_empty() {
+            return Err(ActionError::Refused(vec![Problem::whole(
+                "say which section (--section KEY), or whose sections (--teacher LMS-ID)",
+            )]));
+        }
+        self.called(format!(
+            "grades {} {} {}",
+            request.teacher, request.pass_back, request.overwrite
+        ));
+        Ok(GradesView {
+            text: "section 101-ALG1-1 (run 3): Succeeded; 2 item(s)".to_owned(),
+            failed: false,
         })
     }
 

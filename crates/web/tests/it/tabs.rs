@@ -9,7 +9,7 @@ use crate::fake::REVISION;
 use crate::{console_with_actions, csrf_of, get, post, send, signed_in, text};
 
 /// Every page of the console.
-const PAGES: [&str; 12] = [
+const PAGES: [&str; 13] = [
     "/configuration",
     "/acting-user",
     "/schools",
@@ -22,6 +22,7 @@ const PAGES: [&str; 12] = [
     "/progress",
     "/logs/export",
     "/logs/1?status=failed",
+    "/grades",
 ];
 
 /// Every state-changing action, with a form that is valid but for its CSRF
@@ -44,6 +45,8 @@ fn actions() -> Vec<(&'static str, String)> {
         ),
         ("/dry-run", "scope=users".to_owned()),
         ("/sync", "scope=users".to_owned()),
+        ("/grades/check", "teacher=7".to_owned()),
+        ("/grades/sync", "teacher=7".to_owned()),
     ]
 }
 
@@ -400,5 +403,52 @@ async fn a_runs_records_are_filtered_and_exported_as_the_cli_exports_them() {
     assert!(
         json.trim_start().starts_with('[') && json.contains("\"S000123\""),
         "{json}"
+    );
+}
+
+#[tokio::test]
+async fn grades_are_checked_and_passed_back_for_a_teacher_and_refused_without_one() {
+    let (router, _, fake) = console_with_actions().await;
+    let cookie = signed_in(&router).await;
+    let csrf = csrf_of(&router, &cookie).await;
+    let refused = send(
+        &router,
+        post(
+            "/grades/check",
+            Some(&cookie),
+            &format!("csrf={csrf}&teacher="),
+        ),
+    )
+    .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(text(refused).await.contains("say which section"));
+    let checked = text(
+        send(
+            &router,
+            post(
+                "/grades/check",
+                Some(&cookie),
+                &format!("csrf={csrf}&teacher=7"),
+            ),
+        )
+        .await,
+    )
+    .await;
+    assert!(
+        checked.contains("Pre-flight check") && checked.contains("101-ALG1-1"),
+        "{checked}"
+    );
+    send(
+        &router,
+        post(
+            "/grades/sync",
+            Some(&cookie),
+            &format!("csrf={csrf}&teacher=7&overwrite=yes"),
+        ),
+    )
+    .await;
+    assert_eq!(
+        fake.calls(),
+        vec!["grades 7 false false", "grades 7 true true"]
     );
 }
