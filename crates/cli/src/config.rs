@@ -787,6 +787,61 @@ pub(crate) fn save_managed_at(
     Ok(())
 }
 
+/// The connection settings the console may change: text values of the
+/// ends' tables (numbers and lists stay the file's).
+pub(crate) const CONNECTION_KEYS: [&str; 11] = [
+    "eschoolplus.domain",
+    "eschoolplus.site_code",
+    "eschoolplus.login_name",
+    "eschoolplus.password",
+    "oneroster_csv.package",
+    "oneroster_rest.root",
+    "oneroster_rest.key",
+    "oneroster_rest.secret",
+    "schoology.base_url",
+    "schoology.consumer_key",
+    "schoology.consumer_secret",
+];
+
+/// Sets connection settings (each `table.key` of [`CONNECTION_KEYS`]) in
+/// the file at `path`, keeping every other line as written; refused with
+/// [`StaleFile`] when the file is no longer at `expected`, and with the
+/// configuration's own error when the result would not load.
+pub(crate) fn save_connection(
+    path: &Path,
+    expected: &str,
+    changes: &[(&str, String)],
+    env: &dyn Fn(&str) -> Option<String>,
+) -> anyhow::Result<()> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|error| ConfigError::new(format!("cannot read {}: {error}", path.display())))?;
+    if revision(&text) != expected {
+        return Err(StaleFile(path.to_owned()).into());
+    }
+    let mut document: toml_edit::DocumentMut = text.parse()?;
+    for (key, value) in changes {
+        let Some((table, name)) = key
+            .split_once('.')
+            .filter(|_| CONNECTION_KEYS.contains(key))
+        else {
+            return Err(ConfigError::new(format!("{key} is not a connection setting")).into());
+        };
+        let table = document
+            .entry(table)
+            .or_insert_with(|| toml_edit::Item::Table(toml_edit::Table::new()));
+        let Some(table) = table.as_table_like_mut() else {
+            return Err(ConfigError::new(format!("[{table}] is not a table")).into());
+        };
+        table.insert(name, toml_edit::value(value.as_str()));
+    }
+    let new_text = document.to_string();
+    parse(path, &new_text, env)?;
+    let temp = path.with_extension("toml.tmp");
+    std::fs::write(&temp, new_text)?;
+    std::fs::rename(&temp, path)?;
+    Ok(())
+}
+
 /// The commented template `rostersync init` writes.
 pub(crate) fn template() -> String {
     let schedule = ScheduleSection {

@@ -83,6 +83,8 @@ pub struct Setting {
     pub key: String,
     /// What it is set to.
     pub value: SettingValue,
+    /// Whether the console may change it.
+    pub editable: bool,
 }
 
 /// A setting's value; a secret is never given, only whether it is set.
@@ -317,6 +319,13 @@ pub struct GradesView {
 pub trait Actions: Send + Sync {
     /// The Configuration tab.
     async fn configuration(&self) -> Result<ConfigurationView, ActionError>;
+    /// Saves connection settings: (key, value) pairs; a secret's value is
+    /// written, never shown again.
+    async fn save_connection(
+        &self,
+        revision: &Revision,
+        changes: Vec<(String, String)>,
+    ) -> Result<Saved, ActionError>;
     /// `check`: what works at each end and what does not.
     async fn check(&self) -> Vec<EndCheck>;
     /// Saves the sync timing (the grace rule applies); the saved message

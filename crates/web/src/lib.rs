@@ -75,6 +75,7 @@ impl Console {
             .route("/configuration", get(pages::configuration))
             .route("/configuration/check", post(pages::check))
             .route("/configuration/timing", post(pages::save_timing))
+            .route("/configuration/connection", post(pages::save_connection))
             .route(
                 "/acting-user",
                 get(pages::acting_user).post(pages::take_acting_user),

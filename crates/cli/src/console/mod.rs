@@ -111,6 +111,7 @@ fn secret(set: bool, key: &str, env: &str) -> Setting {
             set,
             from: format!("the environment variable {env}, or {key} in the file"),
         },
+        editable: config::CONNECTION_KEYS.contains(&key),
     }
 }
 
@@ -118,6 +119,7 @@ fn plain(key: &str, value: impl ToString) -> Setting {
     Setting {
         key: key.to_owned(),
         value: SettingValue::Plain(value.to_string()),
+        editable: config::CONNECTION_KEYS.contains(&key),
     }
 }
 
@@ -265,6 +267,67 @@ impl Actions for FileActions {
             .into_iter()
             .filter_map(|(what, at)| at.map(|at| (what.to_owned(), local(at))))
             .collect(),
+        })
+    }
+
+    async fn save_connection(
+        &self,
+        revision: &Revision,
+        changes: Vec<(String, String)>,
+    ) -> Result<Saved, ActionError> {
+        let _writing = self.writing.lock().await;
+        let (config, now) = self.load()?;
+        if now != *revision {
+            return Err(ActionError::Stale);
+        }
+        // Only what differs from the file is written (a secret always is).
+        let shown: Vec<Setting> = sis_settings(&config)
+            .into_iter()
+            .chain(lms_settings(&config))
+            .collect();
+        let changed: Vec<(&str, String)> = changes
+            .iter()
+            .filter(|(key, value)| {
+                shown.iter().any(|s| {
+                    s.key == *key
+                        && s.editable
+                        && match &s.value {
+                            SettingValue::Plain(was) => was != value,
+                            SettingValue::Secret { .. } => true,
+                        }
+                })
+            })
+            .map(|(key, value)| (key.as_str(), value.clone()))
+            .collect();
+        if changed.is_empty() {
+            return Ok(Saved {
+                message: "Nothing changed; nothing was saved.".to_owned(),
+                warnings: Vec::new(),
+            });
+        }
+        let keys: Vec<&str> = changed.iter().map(|(key, _)| *key).collect();
+        config::save_connection(&self.path, &revision.0, &changed, &*self.env).map_err(
+            |error| {
+                match failed(error) {
+                    // The configuration's message names the key at fault.
+                    ActionError::Refused(problems) => ActionError::Refused(
+                        problems
+                            .into_iter()
+                            .map(|problem| {
+                                match keys.iter().find(|key| problem.message.contains(**key)) {
+                                    Some(key) => Problem::of(*key, problem.message),
+                                    None => problem,
+                                }
+                            })
+                            .collect(),
+                    ),
+                    other => other,
+                }
+            },
+        )?;
+        Ok(Saved {
+            message: format!("Saved {}.", keys.join(", ")),
+            warnings: Vec::new(),
         })
     }
 

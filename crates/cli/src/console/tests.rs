@@ -273,3 +273,43 @@ async fn no_secret_reaches_any_page() {
         assert!(!body.contains(TOKEN), "the sign-in token reached a page");
     }
 }
+
+#[tokio::test]
+async fn a_connection_setting_is_checked_as_the_file_is_and_a_typed_secret_is_never_shown() {
+    let d = district().await;
+    let (_, page) = d.get("/configuration").await;
+    let (csrf, revision) = (hidden(&page, "csrf"), hidden(&page, "revision"));
+    let before = d.file();
+    let (status, refused) = d
+        .post(
+            "/configuration/connection",
+            &format!(
+                "csrf={csrf}&revision={revision}&set.schoology.base_url=ftp%3A%2F%2Fschoology"
+            ),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    let field = refused.find("name=\"set.schoology.base_url\"").unwrap();
+    let problem = refused
+        .find("schoology.base_url")
+        .and_then(|_| refused.find("has scheme"))
+        .unwrap_or_else(|| panic!("{refused}"));
+    assert!(
+        problem > field,
+        "the problem is beside its field: {refused}"
+    );
+    assert_eq!(d.file(), before, "nothing was saved");
+    let typed = "a-new-secret-typed-in-the-console";
+    let (status, saved) = d
+        .post(
+            "/configuration/connection",
+            &format!("csrf={csrf}&revision={revision}&secret.schoology.consumer_secret={typed}"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    assert!(saved.contains("Saved schoology.consumer_secret"), "{saved}");
+    assert!(!saved.contains(typed), "the secret typed is never shown");
+    assert!(d.file().contains(typed), "it is in the file");
+    let (_, again) = d.get("/configuration").await;
+    assert!(!again.contains(typed));
+}

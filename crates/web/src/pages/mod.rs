@@ -26,7 +26,9 @@ pub(crate) use grades::{check_grades, grades, pass_back};
 pub(crate) use logs::{run, run_export, runs};
 pub(crate) use mapping::{add_period, save_schools, save_terms, schools, suggested_school, terms};
 pub(crate) use prep::{prep, prep_apply, prep_csv};
-pub(crate) use settings::{acting_user, check, configuration, save_timing, take_acting_user};
+pub(crate) use settings::{
+    acting_user, check, configuration, save_connection, save_timing, take_acting_user,
+};
 pub(crate) use sync::{courses, dry_run, progress, save_selection, sections, start_sync, users};
 
 use crate::Console;

@@ -10,21 +10,34 @@ use maud::{Markup, html};
 use super::{Fields, Said, Shared, SignedIn, page, unavailable};
 use crate::actions::{ConfigurationView, EndCheck, Setting, SettingValue, Timing};
 
-fn settings_table(settings: &[Setting]) -> Markup {
+/// The field of a plain setting in the connection form.
+pub(crate) const SET: &str = "set.";
+/// The field of a secret in the connection form (write-only).
+pub(crate) const SECRET: &str = "secret.";
+
+fn settings_table(settings: &[Setting], said: &Said) -> Markup {
     html! {
         table.settings {
             tbody {
                 @for setting in settings {
                     tr {
-                        th scope="row" { code { (setting.key) } }
+                        th scope="row" { label for=(setting.key) { code { (setting.key) } } }
                         td {
-                            @match &setting.value {
-                                SettingValue::Plain(value) => { (value) }
-                                SettingValue::Secret { set, from } => {
+                            @match (&setting.value, setting.editable) {
+                                (SettingValue::Plain(value), true) => {
+                                    input id=(setting.key) name={ (SET) (setting.key) } value=(value);
+                                }
+                                (SettingValue::Plain(value), false) => { (value) }
+                                (SettingValue::Secret { set, from }, editable) => {
                                     strong { @if *set { "set" } @else { "not set" } }
                                     " (a secret: never shown; read from " (from) ")"
+                                    @if editable {
+                                        br;
+                                        input id=(setting.key) type="password" name={ (SECRET) (setting.key) } value="" autocomplete="new-password" placeholder="type a new one to replace it";
+                                    }
                                 }
                             }
+                            (said.beside(&setting.key))
                         }
                     }
                 }
@@ -61,10 +74,16 @@ fn configuration_page(
         html! {
             (said.render())
             p { "The configuration file " code { (view.path) } " is the single source of truth: what is saved here is written to its managed part, as the CLI writes it." }
-            h2 { "The SIS" }
-            (settings_table(&view.sis))
-            h2 { "Schoology" }
-            (settings_table(&view.lms))
+            form.connection method="post" action="/configuration/connection" {
+                input type="hidden" name="csrf" value=(csrf);
+                input type="hidden" name="revision" value=(view.revision.0);
+                h2 { "The SIS" }
+                (settings_table(&view.sis, said))
+                h2 { "Schoology" }
+                (settings_table(&view.lms, said))
+                button type="submit" { "Save connection settings" }
+                " A secret typed here is written to the file; a secret set in the environment still wins over it."
+            }
             form method="post" action="/configuration/check" {
                 input type="hidden" name="csrf" value=(csrf);
                 button type="submit" { "Check" }
@@ -126,6 +145,41 @@ pub(crate) async fn check(
             &view.timing,
         )
         .into_response(),
+        Err(error) => unavailable("Configuration", signed.csrf(), &error),
+    }
+}
+
+/// `POST /configuration/connection`: the ends' settings; an empty secret
+/// field leaves the secret as it is.
+pub(crate) async fn save_connection(
+    State(console): Shared,
+    signed: SignedIn,
+    Form(form): Form<Fields>,
+) -> Response {
+    if let Some(refused) = signed.refused(form.get("csrf")) {
+        return refused;
+    }
+    let changes: Vec<(String, String)> = form
+        .prefixed(SET)
+        .map(|(key, value)| (key.to_owned(), value.trim().to_owned()))
+        .chain(
+            form.prefixed(SECRET)
+                .filter(|(_, value)| !value.is_empty())
+                .map(|(key, value)| (key.to_owned(), value.to_owned())),
+        )
+        .collect();
+    let said = Said::of(
+        console
+            .actions
+            .save_connection(&form.revision(), changes)
+            .await,
+    );
+    match console.actions.configuration().await {
+        Ok(view) => (
+            said.status(),
+            configuration_page(&view, signed.csrf(), &said, None, &view.timing),
+        )
+            .into_response(),
         Err(error) => unavailable("Configuration", signed.csrf(), &error),
     }
 }

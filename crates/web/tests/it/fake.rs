@@ -69,10 +69,12 @@ impl Actions for FakeActions {
                     set: true,
                     from: "the environment".to_owned(),
                 },
+                editable: true,
             }],
             lms: vec![Setting {
                 key: "schoology.base_url".to_owned(),
                 value: SettingValue::Plain("https://api.schoology.com/v1".to_owned()),
+                editable: true,
             }],
             timing: Timing {
                 mode: "manual".to_owned(),
@@ -82,6 +84,16 @@ impl Actions for FakeActions {
             next_sync: "none (manual mode)".to_owned(),
             history: Vec::new(),
         })
+    }
+
+    async fn save_connection(
+        &self,
+        revision: &Revision,
+        changes: Vec<(String, String)>,
+    ) -> Result<Saved, ActionError> {
+        Self::fresh(revision)?;
+        self.called(format!("connection {changes:?}"));
+        Ok(saved("Saved."))
     }
 
     async fn check(&self) -> Vec<EndCheck> {

@@ -32,6 +32,10 @@ fn actions() -> Vec<(&'static str, String)> {
     vec![
         ("/configuration/check", String::new()),
         ("/configuration/timing", format!("{revision}&mode=manual")),
+        (
+            "/configuration/connection",
+            format!("{revision}&set.schoology.base_url=https://x"),
+        ),
         ("/acting-user", String::new()),
         ("/schools", format!("{revision}&building.101=b-9")),
         ("/schools/suggested", format!("{revision}&pair=101%0Ab-9")),
@@ -450,5 +454,33 @@ async fn grades_are_checked_and_passed_back_for_a_teacher_and_refused_without_on
     assert_eq!(
         fake.calls(),
         vec!["grades 7 false false", "grades 7 true true"]
+    );
+}
+
+#[tokio::test]
+async fn connection_settings_are_saved_and_an_empty_secret_field_keeps_the_secret() {
+    let (router, _, fake) = console_with_actions().await;
+    let cookie = signed_in(&router).await;
+    let csrf = csrf_of(&router, &cookie).await;
+    let page = text(send(&router, get("/configuration", Some(&cookie))).await).await;
+    assert!(
+        page.contains("type=\"password\" name=\"secret.eschoolplus.password\" value=\"\""),
+        "a secret field is write-only: {page}"
+    );
+    let saved = send(
+        &router,
+        post(
+            "/configuration/connection",
+            Some(&cookie),
+            &format!(
+                "csrf={csrf}&revision={REVISION}&set.schoology.base_url=https://x&secret.eschoolplus.password="
+            ),
+        ),
+    )
+    .await;
+    assert_eq!(saved.status(), StatusCode::OK);
+    assert_eq!(
+        fake.calls(),
+        vec!["connection [(\"schoology.base_url\", \"https://x\")]"]
     );
 }
