@@ -26,6 +26,7 @@ const TOKEN: &str = "console-test-token";
 struct District {
     router: Router,
     path: PathBuf,
+    store: rostersync_store::SqliteStore,
     secrets: [String; 2],
     cookie: String,
     _dir: tempfile::TempDir,
@@ -77,7 +78,7 @@ async fn district() -> District {
     });
     let store = rostersync_store::SqliteStore::open(dir.path().join("rostersync.db")).unwrap();
     let router = Console::new(
-        Arc::new(store),
+        Arc::new(store.clone()),
         Arc::new(FileActions::new(path.clone(), env)),
         chrono_tz::America::Chicago,
         SignInToken::new(TOKEN),
@@ -98,6 +99,7 @@ async fn district() -> District {
     District {
         router,
         path,
+        store,
         secrets,
         cookie,
         _dir: dir,
@@ -312,4 +314,42 @@ async fn a_connection_setting_is_checked_as_the_file_is_and_a_typed_secret_is_ne
     assert!(d.file().contains(typed), "it is in the file");
     let (_, again) = d.get("/configuration").await;
     assert!(!again.contains(typed));
+}
+
+#[tokio::test]
+async fn a_sync_started_in_the_console_waits_for_the_lock_the_cli_or_the_service_holds() {
+    use rostersync_ports::{LockAttempt, StateStore as _};
+
+    let d = district().await;
+    // Another process (the service, say) holds the lock of every scope.
+    let taken = d
+        .store
+        .try_lock(
+            rostersync_core::SyncScope::All,
+            "rostersync run on another host",
+            crate::wire::now(),
+            chrono::Duration::minutes(10),
+        )
+        .await
+        .unwrap();
+    assert!(matches!(taken, LockAttempt::Taken(_)), "{taken:?}");
+    let (_, page) = d.get("/users").await;
+    let csrf = hidden(&page, "csrf");
+    let (status, _) = d.post("/sync", &format!("csrf={csrf}&scope=users")).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let mut ended = String::new();
+    for _ in 0..2000 {
+        let (_, progress) = d.get("/progress").await;
+        if progress.contains("The sync ended") {
+            ended = progress;
+            break;
+        }
+        tokio::task::yield_now().await;
+    }
+    assert!(
+        ended.contains("another host") || ended.contains("lock"),
+        "the console's sync was refused for the lock: {ended}"
+    );
+    let runs = d.store.runs(10).await.unwrap();
+    assert!(runs.is_empty(), "nothing ran: {runs:?}");
 }
