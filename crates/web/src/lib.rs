@@ -1,14 +1,16 @@
 //! The local web console of rostersync: a browser view over the same store
-//! the CLI uses, signed in with a one-time token printed at start.
+//! the CLI uses, signed in with a one-time token printed at start or the
+//! console password, whose argon2 hash is in the configuration.
 //!
-//! What it has today: sign-in and sign-out (a one-time token, sessions in
-//! HttpOnly, SameSite=Strict cookies that expire, a CSRF token on every
-//! state-changing request, sign-in attempts rate-limited), security headers
-//! on every answer (a CSP without inline script, `frame-ancestors 'none'`),
-//! and the Logs tab: the runs, and one run's records with their reasons.
+//! What it has today: sign-in and sign-out (the one-time token or the
+//! password in one field, sessions in HttpOnly, SameSite=Strict cookies that
+//! expire, a CSRF token on every state-changing request, failed sign-ins of
+//! either kind rate-limited), security headers on every answer (a CSP
+//! without inline script, `frame-ancestors 'none'`), and the Logs tab: the runs, and one run's records with their reasons.
 //! The engine and the CLI know nothing of HTTP; the binary wires this crate.
 
 mod pages;
+mod password;
 mod security;
 mod session;
 
@@ -19,6 +21,7 @@ use axum::routing::{get, post};
 use chrono_tz::Tz;
 use rostersync_ports::StateStore;
 
+pub use password::{ConsolePassword, PasswordError, hash_password};
 pub use session::{SESSION_COOKIE, SignInToken};
 
 /// What the console serves from.
@@ -45,6 +48,13 @@ impl Console {
             zone,
             sessions: session::Sessions::new(token),
         }
+    }
+
+    /// Signs in with the password `password` is the hash of, too.
+    #[must_use]
+    pub fn with_password(mut self, password: ConsolePassword) -> Self {
+        self.sessions.set_password(password);
+        self
     }
 
     /// The console's routes, with the security headers on every answer.

@@ -1,6 +1,6 @@
 //! Route tests of the console, each request sent with `oneshot` to the
-//! router over an in-memory store: signed-out access, sign-in, CSRF, the
-//! security headers, and the Logs tab.
+//! router over an in-memory store: signed-out access, sign-in with the token
+//! or the password, CSRF, the security headers, and the Logs tab.
 
 // Set-up code outside `#[test]` functions: a failure there is a broken test.
 #![allow(clippy::unwrap_used)]
@@ -13,12 +13,19 @@ use axum::http::{Request, StatusCode, header};
 use rostersync_core::SyncScope;
 use rostersync_engine::fakes::MemStore;
 use rostersync_ports::{OutcomeStatus, RecordOutcome, RunRecord, RunStatus, StateStore, Trigger};
-use rostersync_web::{Console, SESSION_COOKIE, SignInToken};
+use rostersync_web::{Console, ConsolePassword, SESSION_COOKIE, SignInToken, hash_password};
 use tower::ServiceExt as _;
 
 const TOKEN: &str = "0123456789abcdef";
+const PASSWORD: &str = "correct-horse-battery-staple";
 
 async fn console() -> (Router, Arc<MemStore>) {
+    let (console, store) = console_over_a_run().await;
+    (console.router(), store)
+}
+
+/// The console (token [`TOKEN`]) over a store holding one run.
+async fn console_over_a_run() -> (Console, Arc<MemStore>) {
     let store = Arc::new(MemStore::new());
     let run = store
         .start_run(&RunRecord {
@@ -46,13 +53,12 @@ async fn console() -> (Router, Arc<MemStore>) {
         }])
         .await
         .unwrap();
-    let router = Console::new(
+    let console = Console::new(
         store.clone(),
         chrono_tz::America::Chicago,
         SignInToken::new(TOKEN),
-    )
-    .router();
-    (router, store)
+    );
+    (console, store)
 }
 
 async fn send(router: &Router, request: Request<Body>) -> axum::response::Response {
@@ -197,4 +203,80 @@ async fn signing_out_needs_the_csrf_token_and_ends_the_session() {
     );
     let after = send(&router, get("/logs", Some(&cookie))).await;
     assert_eq!(after.status(), StatusCode::SEE_OTHER, "the session is over");
+}
+
+#[tokio::test]
+async fn the_password_signs_in_and_wrong_ones_count_toward_the_same_limit() {
+    let hash = hash_password(PASSWORD).unwrap();
+    let (console, _) = console_over_a_run().await;
+    let router = console
+        .with_password(ConsolePassword::parse(&hash).unwrap())
+        .router();
+    let mut bodies = Vec::new();
+    let form = send(&router, get("/sign-in", None)).await;
+    assert_eq!(form.status(), StatusCode::OK);
+    let form = text(form).await;
+    assert!(
+        form.contains("The sign-in token printed at start, or the console password"),
+        "{form}"
+    );
+    bodies.push(form);
+
+    let signed = send(
+        &router,
+        post("/sign-in", None, &format!("token={PASSWORD}")),
+    )
+    .await;
+    assert_eq!(signed.status(), StatusCode::SEE_OTHER);
+    let cookie = signed.headers()[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let logs = send(&router, get("/logs", Some(&cookie))).await;
+    assert_eq!(logs.status(), StatusCode::OK);
+    bodies.push(text(logs).await);
+
+    // Four wrong passwords, then the token still signs in: one limit for both.
+    for _ in 0..4 {
+        let refused = send(&router, post("/sign-in", None, "token=correct-horse")).await;
+        assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+        assert!(refused.headers().get(header::SET_COOKIE).is_none());
+        bodies.push(text(refused).await);
+    }
+    let token = send(&router, post("/sign-in", None, &format!("token={TOKEN}"))).await;
+    assert_eq!(token.status(), StatusCode::SEE_OTHER);
+    let fifth = send(&router, post("/sign-in", None, "token=battery")).await;
+    assert_eq!(fifth.status(), StatusCode::UNAUTHORIZED);
+    let held = send(
+        &router,
+        post("/sign-in", None, &format!("token={PASSWORD}")),
+    )
+    .await;
+    assert_eq!(held.status(), StatusCode::TOO_MANY_REQUESTS);
+    bodies.push(text(held).await);
+
+    for body in &bodies {
+        assert!(
+            !body.contains(PASSWORD),
+            "the password never reaches a page"
+        );
+        assert!(!body.contains(&hash), "the hash never reaches a page");
+        assert!(!body.contains("argon2"), "{body}");
+    }
+}
+
+#[tokio::test]
+async fn without_a_password_configured_only_the_token_signs_in() {
+    let (router, _) = console().await;
+    let form = text(send(&router, get("/sign-in", None)).await).await;
+    assert!(!form.contains("console password"), "{form}");
+    let refused = send(
+        &router,
+        post("/sign-in", None, &format!("token={PASSWORD}")),
+    )
+    .await;
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
 }
