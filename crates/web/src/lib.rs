@@ -6,13 +6,16 @@
 //! password in one field, sessions in HttpOnly, SameSite=Strict cookies that
 //! expire, a CSRF token on every state-changing request, failed sign-ins of
 //! either kind rate-limited), security headers on every answer (a CSP
-//! without inline script, `frame-ancestors 'none'`), and the Logs tab: the runs, and one run's records with their reasons.
+//! without inline script, `frame-ancestors 'none'`), HTTPS from a PEM
+//! certificate and key ([`serve_tls`], which also marks cookies `Secure`),
+//! and the Logs tab: the runs, and one run's records with their reasons.
 //! The engine and the CLI know nothing of HTTP; the binary wires this crate.
 
 mod pages;
 mod password;
 mod security;
 mod session;
+mod tls;
 
 use std::sync::Arc;
 
@@ -23,6 +26,7 @@ use rostersync_ports::StateStore;
 
 pub use password::{ConsolePassword, PasswordError, hash_password};
 pub use session::{SESSION_COOKIE, SignInToken};
+pub use tls::{Tls, TlsError, TlsFiles, serve_tls};
 
 /// What the console serves from.
 pub struct Console {
