@@ -83,6 +83,10 @@ async fn dispatch(cli: &Cli, out: Out) -> anyhow::Result<u8> {
         Command::Demo { size, sis } => demo::run(*size, *sis, out).await,
         Command::Completions { shell } => manual::completions(*shell),
         Command::Man { dir } => manual::man_pages(dir, out),
+        Command::Serve {
+            hash_password: true,
+            ..
+        } => commands::serve::hash_password(out),
         command => {
             let config = config::load(path)?;
             output::set_zone(config.zone);
