@@ -260,6 +260,23 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn password_tries_made_at_once_are_held_by_the_limit_too() {
+        let phc = crate::password::hash_password("open sesame").unwrap();
+        let mut sessions = Sessions::new(SignInToken::new("right"));
+        sessions.set_password(ConsolePassword::parse(&phc).unwrap());
+        let sessions = std::sync::Arc::new(sessions);
+        let t0 = Instant::now();
+        let mut tries = tokio::task::JoinSet::new();
+        for _ in 0..MAX_FAILURES + 3 {
+            let sessions = std::sync::Arc::clone(&sessions);
+            tries.spawn(async move { outcome(&sessions, "guess", t0).await });
+        }
+        let outcomes = tries.join_all().await;
+        let count = |word: &str| outcomes.iter().filter(|o| **o == word).count();
+        assert_eq!((count("refused"), count("limited")), (MAX_FAILURES, 3));
+    }
+
+    #[tokio::test]
     async fn a_session_expires_and_signing_out_ends_it() {
         let sessions = Sessions::new(SignInToken::new("right"));
         let t0 = Instant::now();
