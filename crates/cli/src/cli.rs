@@ -126,16 +126,23 @@ pub(crate) enum Command {
     #[command(subcommand)]
     Logs(LogsCommand),
     /// The web console on this machine: prints its address and a one-time
-    /// sign-in token, and serves until stopped (today: the Logs tab).
+    /// sign-in token, and serves until stopped (today: the Logs tab). The
+    /// console password (`[console] password_hash`) signs in too; with
+    /// `[console] tls_certificate` and `tls_key` it serves HTTPS.
     Serve {
-        /// The address to serve on; only 127.0.0.1 (or ::1) unless
-        /// --insecure-http.
+        /// The address to serve on; only 127.0.0.1 (or ::1) unless the
+        /// configuration sets TLS or --insecure-http is given.
         #[arg(long, default_value = "127.0.0.1:8460")]
         address: String,
-        /// Serve plain HTTP on an address other machines reach (TLS is not
-        /// built yet); the log warns about it.
+        /// Serve plain HTTP on an address other machines reach, without TLS;
+        /// the log warns about it.
         #[arg(long)]
         insecure_http: bool,
+        /// Read the console password from one line of standard input, print
+        /// its argon2 hash for `[console] password_hash`, and exit without
+        /// serving (no configuration is read).
+        #[arg(long, conflicts_with_all = ["address", "insecure_http"])]
+        hash_password: bool,
     },
     /// What the last drift check found: records edited, deleted or
     /// unenrolled in the LMS by hand, and what the sync did about each.

@@ -25,9 +25,12 @@ use rostersync_core::schedule::{ScheduleMode, Window};
 use rostersync_core::{MappingConfig, MappingSpec};
 use serde::{Deserialize, Serialize};
 
+mod console;
 mod managed;
 mod shape;
 mod sis;
+
+pub(crate) use console::ConsoleSettings;
 
 pub(crate) use sis::{
     AdapterKind, CsvSettings, ONEROSTER_SECRET_ENV, RestAuth, RestProfile, RestSettings,
@@ -167,6 +170,7 @@ struct RawConfig {
     grades_by_section: std::collections::BTreeMap<String, GradeSettings>,
     #[serde(default)]
     grades_by_course: std::collections::BTreeMap<String, GradeSettings>,
+    console: Option<console::RawConsole>,
 }
 
 /// The part of the file the commands rewrite.
@@ -304,6 +308,8 @@ pub(crate) struct Config {
     pub(crate) grades_by_section: std::collections::BTreeMap<String, GradeSettings>,
     /// Settings of the sections of one course (by SIS course key).
     pub(crate) grades_by_course: std::collections::BTreeMap<String, GradeSettings>,
+    /// The web console (`[console]`).
+    pub(crate) console: ConsoleSettings,
 }
 
 impl Config {
@@ -500,6 +506,7 @@ pub(crate) fn parse(
     let grades = raw.grades;
     let grades_by_section = raw.grades_by_section;
     let grades_by_course = raw.grades_by_course;
+    let console = console::console(raw.console, base_dir, &mut problems);
     let mapping = match MappingConfig::new(raw.mapping) {
         Ok(mapping) => Some(mapping),
         Err(errors) => {
@@ -550,6 +557,7 @@ pub(crate) fn parse(
         grades,
         grades_by_section,
         grades_by_course,
+        console,
     })
 }
 
@@ -938,6 +946,18 @@ path = "rostersync.db"
 [district]
 # The district's IANA time zone: it sets "today" and the schedule window.
 time_zone = "America/Chicago"
+
+# [console]
+# The web console (`rostersync serve`). Sign-in takes the one-time token it
+# prints at start, or the password whose argon2 hash is here; make the hash
+# with `rostersync serve --hash-password` (it reads the password on stdin).
+# password_hash = "$argon2id$v=19$m=19456,t=2,p=1$SALT$HASH"
+# HTTPS: the certificate chain and its private key, PEM files relative to
+# this file. With them the console may serve an address other machines reach
+# (`rostersync serve --address 0.0.0.0:8460`); without them it needs
+# --insecure-http to, and sends passwords and sessions unencrypted.
+# tls_certificate = "console-cert.pem"
+# tls_key = "console-key.pem"
 
 # [schedule] and [mapping] below are written by the commands:
 #   rostersync schedule set daily --window 00:00-03:00

@@ -89,6 +89,10 @@ async fn dispatch(cli: &Cli, out: Out) -> anyhow::Result<u8> {
         } => demo::run(*size, *sis, serve.then_some(address.as_str()), out).await,
         Command::Completions { shell } => manual::completions(*shell),
         Command::Man { dir } => manual::man_pages(dir, out),
+        Command::Serve {
+            hash_password: true,
+            ..
+        } => commands::serve::hash_password(out),
         command => {
             let config = config::load(path)?;
             output::set_zone(config.zone);

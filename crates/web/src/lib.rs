@@ -1,18 +1,23 @@
 //! The local web console of rostersync: a browser view over the same store
-//! the CLI uses, signed in with a one-time token printed at start.
+//! the CLI uses, signed in with a one-time token printed at start or the
+//! console password, whose argon2 hash is in the configuration.
 //!
-//! What it has today: sign-in and sign-out (a one-time token, sessions in
-//! HttpOnly, SameSite=Strict cookies that expire, a CSRF token on every
-//! state-changing request, sign-in attempts rate-limited), security headers
-//! on every answer (a CSP without inline script, `frame-ancestors 'none'`),
+//! What it has today: sign-in and sign-out (the one-time token or the
+//! password in one field, sessions in HttpOnly, SameSite=Strict cookies that
+//! expire, a CSRF token on every state-changing request, failed sign-ins of
+//! either kind rate-limited), security headers on every answer (a CSP
+//! without inline script, `frame-ancestors 'none'`), HTTPS from a PEM
+//! certificate and key ([`serve_tls`], which also marks cookies `Secure`),
 //! and the Logs tab: the runs, and one run's records with their reasons.
 //! The engine and the CLI know nothing of HTTP; the binary wires this crate.
 
 mod actions;
 mod live;
 mod pages;
+mod password;
 mod security;
 mod session;
+mod tls;
 
 use std::sync::Arc;
 
@@ -27,7 +32,9 @@ pub use actions::{
     SelectionView, Setting, SettingValue, SyncEnd, TermRow, TermsView, Timing,
 };
 pub use live::Snapshot;
+pub use password::{ConsolePassword, PasswordError, hash_password};
 pub use session::{SESSION_COOKIE, SignInToken};
+pub use tls::{Tls, TlsError, TlsFiles, serve_tls};
 
 /// What the console serves from.
 pub struct Console {
@@ -63,6 +70,13 @@ impl Console {
             sessions: session::Sessions::new(token),
             live: Arc::default(),
         }
+    }
+
+    /// Signs in with the password `password` is the hash of, too.
+    #[must_use]
+    pub fn with_password(mut self, password: ConsolePassword) -> Self {
+        self.sessions.set_password(password);
+        self
     }
 
     /// The console's routes, with the security headers on every answer.

@@ -1,6 +1,6 @@
-//! Sign-in with a one-time token, sessions kept in memory behind an
-//! HttpOnly, SameSite=Strict cookie that expires, a CSRF token per session,
-//! and a limit on failed sign-ins.
+//! Sign-in with a one-time token or the console password, sessions kept in
+//! memory behind an HttpOnly, SameSite=Strict cookie that expires, a CSRF
+//! token per session, and a limit on failed sign-ins (of either kind).
 
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
@@ -8,6 +8,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use crate::WebError;
+use crate::password::ConsolePassword;
 
 /// The cookie that carries the session id.
 pub const SESSION_COOKIE: &str = "rs_session";
@@ -79,7 +80,7 @@ pub(crate) struct Session {
 pub(crate) enum SignIn {
     /// Signed in: the new session's id.
     Accepted(String),
-    /// Wrong token.
+    /// Neither the token nor the password.
     Refused,
     /// Too many failures lately: try again later.
     Limited,
@@ -88,6 +89,7 @@ pub(crate) enum SignIn {
 /// The sessions of one console.
 pub(crate) struct Sessions {
     token: SignInToken,
+    password: Option<ConsolePassword>,
     state: Mutex<State>,
 }
 
@@ -97,12 +99,40 @@ struct State {
     failures: VecDeque<Instant>,
 }
 
+impl State {
+    /// A new session from `now`; its id.
+    fn open(&mut self, now: Instant) -> Result<SignIn, WebError> {
+        let id = random_hex()?;
+        let csrf = random_hex()?;
+        self.sessions.retain(|_, s| s.expires > now);
+        self.sessions.insert(
+            id.clone(),
+            Session {
+                csrf,
+                expires: now + SESSION_LIFETIME,
+            },
+        );
+        Ok(SignIn::Accepted(id))
+    }
+}
+
 impl Sessions {
     pub(crate) fn new(token: SignInToken) -> Self {
         Sessions {
             token,
+            password: None,
             state: Mutex::new(State::default()),
         }
+    }
+
+    /// Takes the console password too.
+    pub(crate) fn set_password(&mut self, password: ConsolePassword) {
+        self.password = Some(password);
+    }
+
+    /// Whether a console password signs in too.
+    pub(crate) fn has_password(&self) -> bool {
+        self.password.is_some()
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
@@ -111,34 +141,40 @@ impl Sessions {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Signs in with `token` at `now`.
-    pub(crate) fn sign_in(&self, token: &str, now: Instant) -> Result<SignIn, WebError> {
-        let mut state = self.state();
-        while state
-            .failures
-            .front()
-            .is_some_and(|at| now.saturating_duration_since(*at) >= FAILURE_WINDOW)
+    /// Signs in at `now` with `given`: the token, or the console password.
+    /// A try that is not the token counts as a failure before the password
+    /// is checked (slowly, off the runtime), so that tries made meanwhile are
+    /// held by the limit too; a right password takes its failure back.
+    pub(crate) async fn sign_in(&self, given: &str, now: Instant) -> Result<SignIn, WebError> {
         {
-            state.failures.pop_front();
-        }
-        if state.failures.len() >= MAX_FAILURES {
-            return Ok(SignIn::Limited);
-        }
-        if !same(token.trim(), self.token.expose()) {
+            let mut state = self.state();
+            while state
+                .failures
+                .front()
+                .is_some_and(|at| now.saturating_duration_since(*at) >= FAILURE_WINDOW)
+            {
+                state.failures.pop_front();
+            }
+            if state.failures.len() >= MAX_FAILURES {
+                return Ok(SignIn::Limited);
+            }
+            if same(given.trim(), self.token.expose()) {
+                return state.open(now);
+            }
             state.failures.push_back(now);
+        }
+        let verified = match &self.password {
+            Some(password) => password.verifies(given).await,
+            None => false,
+        };
+        let mut state = self.state();
+        if !verified {
             return Ok(SignIn::Refused);
         }
-        let id = random_hex()?;
-        let csrf = random_hex()?;
-        state.sessions.retain(|_, s| s.expires > now);
-        state.sessions.insert(
-            id.clone(),
-            Session {
-                csrf,
-                expires: now + SESSION_LIFETIME,
-            },
-        );
-        Ok(SignIn::Accepted(id))
+        if let Some(at) = state.failures.iter().rposition(|at| *at == now) {
+            state.failures.remove(at);
+        }
+        state.open(now)
     }
 
     /// The session of `id`, if it is signed in and not expired at `now`.
@@ -187,32 +223,64 @@ pub(crate) fn csrf_matches(session: &Session, given: &str) -> bool {
 mod tests {
     use super::*;
 
-    #[test]
-    fn five_failures_within_a_minute_hold_the_sixth_even_with_the_right_token() {
+    /// What signing in with `given` at `at` came to, in a word.
+    async fn outcome(sessions: &Sessions, given: &str, at: Instant) -> &'static str {
+        match sessions.sign_in(given, at).await.unwrap() {
+            SignIn::Accepted(_) => "accepted",
+            SignIn::Refused => "refused",
+            SignIn::Limited => "limited",
+        }
+    }
+
+    #[tokio::test]
+    async fn five_failures_within_a_minute_hold_the_sixth_even_with_the_right_token() {
         let sessions = Sessions::new(SignInToken::new("right"));
         let t0 = Instant::now();
         for _ in 0..MAX_FAILURES {
-            assert!(matches!(
-                sessions.sign_in("wrong", t0).unwrap(),
-                SignIn::Refused
-            ));
+            assert_eq!(outcome(&sessions, "wrong", t0).await, "refused");
         }
-        assert!(matches!(
-            sessions.sign_in("right", t0).unwrap(),
-            SignIn::Limited
-        ));
+        assert_eq!(outcome(&sessions, "right", t0).await, "limited");
         let later = t0 + FAILURE_WINDOW;
-        assert!(matches!(
-            sessions.sign_in("right", later).unwrap(),
-            SignIn::Accepted(_)
-        ));
+        assert_eq!(outcome(&sessions, "right", later).await, "accepted");
     }
 
-    #[test]
-    fn a_session_expires_and_signing_out_ends_it() {
+    #[tokio::test]
+    async fn the_password_signs_in_without_counting_as_a_failure() {
+        let phc = crate::password::hash_password("open sesame").unwrap();
+        let mut sessions = Sessions::new(SignInToken::new("right"));
+        sessions.set_password(ConsolePassword::parse(&phc).unwrap());
+        let t0 = Instant::now();
+        for _ in 0..MAX_FAILURES - 1 {
+            assert_eq!(outcome(&sessions, "open sesame", t0).await, "accepted");
+        }
+        for _ in 0..MAX_FAILURES {
+            assert_eq!(outcome(&sessions, "open sesam", t0).await, "refused");
+        }
+        assert_eq!(outcome(&sessions, "open sesame", t0).await, "limited");
+    }
+
+    #[tokio::test]
+    async fn password_tries_made_at_once_are_held_by_the_limit_too() {
+        let phc = crate::password::hash_password("open sesame").unwrap();
+        let mut sessions = Sessions::new(SignInToken::new("right"));
+        sessions.set_password(ConsolePassword::parse(&phc).unwrap());
+        let sessions = std::sync::Arc::new(sessions);
+        let t0 = Instant::now();
+        let mut tries = tokio::task::JoinSet::new();
+        for _ in 0..MAX_FAILURES + 3 {
+            let sessions = std::sync::Arc::clone(&sessions);
+            tries.spawn(async move { outcome(&sessions, "guess", t0).await });
+        }
+        let outcomes = tries.join_all().await;
+        let count = |word: &str| outcomes.iter().filter(|o| **o == word).count();
+        assert_eq!((count("refused"), count("limited")), (MAX_FAILURES, 3));
+    }
+
+    #[tokio::test]
+    async fn a_session_expires_and_signing_out_ends_it() {
         let sessions = Sessions::new(SignInToken::new("right"));
         let t0 = Instant::now();
-        let SignIn::Accepted(id) = sessions.sign_in("right", t0).unwrap() else {
+        let SignIn::Accepted(id) = sessions.sign_in("right", t0).await.unwrap() else {
             panic!("refused");
         };
         assert!(sessions.session(&id, t0).is_some());

@@ -30,6 +30,7 @@ pub(crate) async fn run(command: &Command, config: &Config, out: Out) -> anyhow:
         Command::Serve {
             address,
             insecure_http,
+            ..
         } => serve::serve(address, *insecure_http, config, out).await,
         Command::Grades(command) => grades::grades(command, config, out).await,
         Command::Init { .. }

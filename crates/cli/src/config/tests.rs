@@ -343,3 +343,71 @@ fn the_drift_check_day_and_policy_are_read_and_a_bad_day_is_named() {
         "{message}"
     );
 }
+
+/// The template with a `[console]` table of `keys` above the marker.
+fn with_console(keys: &str) -> String {
+    template().replacen(
+        MANAGED_MARKER,
+        &format!("[console]\n{keys}\n{MANAGED_MARKER}"),
+        1,
+    )
+}
+
+#[test]
+fn the_console_table_reads_its_hash_and_tls_files_beside_the_file() {
+    let phc = rostersync_web::hash_password("open sesame").unwrap();
+    let text = with_console(&format!(
+        "password_hash = \"{phc}\"\ntls_certificate = \"tls/console.pem\"\ntls_key = \"/etc/ssl/console.key\"\n"
+    ));
+    let config = parse(Path::new("/etc/rostersync/r.toml"), &text, &no_env).unwrap();
+    assert_eq!(
+        config.console.password,
+        Some(rostersync_web::ConsolePassword::parse(&phc).unwrap())
+    );
+    let tls = config.console.tls.as_ref().unwrap();
+    assert_eq!(
+        tls.certificate,
+        Path::new("/etc/rostersync/tls/console.pem")
+    );
+    assert_eq!(tls.key, Path::new("/etc/ssl/console.key"));
+    let shown = format!("{config:?}");
+    assert!(
+        !shown.contains(&phc) && !shown.contains("argon2"),
+        "{shown}"
+    );
+
+    let without = parse(Path::new("r.toml"), &template(), &no_env).unwrap();
+    assert!(without.console.password.is_none() && without.console.tls.is_none());
+}
+
+#[test]
+fn a_bad_console_hash_or_a_certificate_without_its_key_is_named() {
+    let error = |keys: &str| {
+        parse(Path::new("r.toml"), &with_console(keys), &no_env)
+            .unwrap_err()
+            .to_string()
+    };
+    for bad in [
+        "hunter2",
+        "$2b$12$R9h/cIPz0gi.URNNX3kh2O",
+        "$argon2id$v=19$m=8",
+    ] {
+        let message = error(&format!("password_hash = \"{bad}\"\n"));
+        assert!(
+            message.contains("console.password_hash is not an argon2 password hash"),
+            "{message}"
+        );
+        assert!(message.contains("--hash-password"), "{message}");
+        assert!(!message.contains(bad), "the hash is not echoed: {message}");
+    }
+    for half in ["tls_certificate = \"c.pem\"\n", "tls_key = \"k.pem\"\n"] {
+        let message = error(half);
+        assert!(
+            message.contains("console.tls_certificate and console.tls_key go together"),
+            "{message}"
+        );
+    }
+    let message = error("password = \"plain\"\n");
+    assert!(message.contains("key `console.password`"), "{message}");
+    assert!(!message.contains("plain"), "{message}");
+}

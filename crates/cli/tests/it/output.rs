@@ -3,9 +3,10 @@
 //! refused, never silently overriding `--format`; hints that fit the error;
 //! every configuration problem at once; real runs numbered without the dry
 //! runs between them; logs that are plain off a terminal and show the HTTP
-//! libraries only at `-vvvv`; completions, man pages and the version; and a
-//! simulator configuration (`rostersync-sim --write-config`) that `check`
-//! accepts.
+//! libraries only at `-vvvv`; completions, man pages and the version; the
+//! console's address and sign-in line, over HTTP on loopback or HTTPS, and
+//! the console password's hash; and a simulator configuration
+//! (`rostersync-sim --write-config`) that `check` accepts.
 
 use std::path::Path;
 
@@ -110,7 +111,7 @@ fn the_hint_fits_the_error() {
         &["serve", "--address", "0.0.0.0:8460"],
         &[
             "reachable from other machines",
-            "no TLS yet",
+            "sets no TLS certificate",
             "hint: serve on 127.0.0.1",
         ],
     );
@@ -383,38 +384,58 @@ fn the_simulators_write_a_configuration_that_check_accepts() {
     runtime.block_on(serving.stop());
 }
 
-#[test]
-fn serve_prints_its_address_and_a_token_and_answers_on_loopback() {
-    use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+/// A console started by a test, stopped however the test ends.
+struct Console(std::process::Child);
 
-    let dir = tempfile::tempdir().unwrap();
-    config_with(dir.path(), |text| text);
-    /// Stops the console however the test ends.
-    struct Stop(std::process::Child);
-    impl Drop for Stop {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
+impl Drop for Console {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
     }
+}
+
+/// Starts `rostersync serve ARGS` in `dir`: the console, the address it
+/// printed (what follows "the console is at ") and its sign-in line.
+fn start_console(dir: &Path, args: &[&str]) -> (Console, String, String) {
+    use std::io::{BufRead as _, BufReader};
+
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_rostersync"))
-        .current_dir(dir.path())
-        .args(["serve", "--address", "127.0.0.1:0"])
+        .current_dir(dir)
+        .arg("serve")
+        .args(args)
         .env_remove("ROSTERSYNC_CONFIG")
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
     let stdout = child.stdout.take().unwrap();
-    let console = Stop(child);
+    let console = Console(child);
     let mut lines = BufReader::new(stdout).lines();
     let at = lines.next().unwrap().unwrap();
-    let token_line = lines.next().unwrap().unwrap();
+    let sign_in = lines.next().unwrap().unwrap();
     let address = at
-        .strip_prefix("the console is at http://")
+        .strip_prefix("the console is at ")
+        .unwrap_or_else(|| panic!("{at}"))
+        .to_owned();
+    (console, address, sign_in)
+}
+
+#[test]
+fn serve_prints_its_address_and_a_token_and_answers_on_loopback() {
+    use std::io::{Read as _, Write as _};
+
+    let dir = tempfile::tempdir().unwrap();
+    config_with(dir.path(), |text| text);
+    let (console, at, token_line) = start_console(dir.path(), &["--address", "127.0.0.1:0"]);
+    let address = at
+        .strip_prefix("http://")
         .and_then(|rest| rest.strip_suffix('/'))
         .unwrap_or_else(|| panic!("{at}"))
         .to_owned();
+    assert!(
+        token_line.starts_with("sign in with this one-time token"),
+        "{token_line}"
+    );
     let token = token_line.rsplit(' ').next().unwrap();
     assert_eq!(token.len(), 64, "{token_line}");
     assert!(token.bytes().all(|b| b.is_ascii_hexdigit()), "{token_line}");
@@ -511,4 +532,119 @@ fn demo_serve_leaves_the_console_up_on_the_synced_district() {
         logs.contains("href=\"/logs/1\"") && logs.contains("href=\"/logs/2\""),
         "{logs}"
     );
+}
+
+/// Runs `rostersync serve --hash-password` in `dir` with `input` on stdin.
+fn hash_password(dir: &Path, input: &str) -> std::process::Output {
+    use std::io::Write as _;
+
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_rostersync"))
+        .current_dir(dir)
+        .args(["serve", "--hash-password"])
+        .env_remove("ROSTERSYNC_CONFIG")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn serve_hash_password_prints_a_hash_of_the_line_read_and_never_the_password() {
+    use argon2::password_hash::{PasswordHash, PasswordVerifier as _};
+
+    const PASSWORD: &str = "Tr0ub4dor & 3, with spaces";
+    // No configuration in this folder: none is needed.
+    let dir = tempfile::tempdir().unwrap();
+    let output = hash_password(dir.path(), &format!("{PASSWORD}\n"));
+    let (out, err) = (stdout(&output), stderr(&output));
+    assert_eq!(code(&output), 0, "{err}");
+    let phc = out.lines().next().unwrap();
+    assert!(phc.starts_with("$argon2id$v=19$"), "{out}");
+    assert!(
+        out.contains(&format!("[console]\npassword_hash = \"{phc}\"\n")),
+        "{out}"
+    );
+    let hash = PasswordHash::new(phc).unwrap();
+    let argon2 = argon2::Argon2::default();
+    assert!(argon2.verify_password(PASSWORD.as_bytes(), &hash).is_ok());
+    assert!(argon2.verify_password(b"Tr0ub4dor & 3", &hash).is_err());
+    for text in [&out, &err] {
+        assert!(
+            !text.contains("Tr0ub4dor"),
+            "the password is never printed: {text}"
+        );
+    }
+
+    let empty = hash_password(dir.path(), "\n");
+    assert_eq!(code(&empty), 2, "{}", stderr(&empty));
+    assert!(stderr(&empty).contains("no password on standard input"));
+    assert!(stdout(&empty).is_empty());
+}
+
+#[test]
+fn with_tls_the_console_serves_https_on_any_address_and_a_missing_key_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let made = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned()]).unwrap();
+    std::fs::create_dir(dir.path().join("tls")).unwrap();
+    std::fs::write(dir.path().join("tls/console.pem"), made.cert.pem()).unwrap();
+    let phc = rostersync_web::hash_password("open sesame").unwrap();
+    config_with(dir.path(), |text| {
+        text.replace(
+            "# [console]\n",
+            &format!(
+                "[console]\npassword_hash = \"{phc}\"\ntls_certificate = \"tls/console.pem\"\ntls_key = \"tls/console.key\"\n"
+            ),
+        )
+    });
+    // The key is not there yet: a configuration problem naming the file.
+    let missing = rostersync(dir.path(), &["serve"], &[]);
+    let err = stderr(&missing);
+    assert_eq!(code(&missing), 2, "{err}");
+    assert!(
+        err.contains("console.key") && err.contains("cannot be read"),
+        "{err}"
+    );
+    assert!(err.contains(&format!("hint: {CONFIG_HINT}")), "{err}");
+
+    std::fs::write(
+        dir.path().join("tls/console.key"),
+        made.signing_key.serialize_pem(),
+    )
+    .unwrap();
+    // An address other machines reach needs no --insecure-http with TLS.
+    let (console, at, sign_in) = start_console(dir.path(), &["--address", "0.0.0.0:0"]);
+    let port = at
+        .strip_prefix("https://0.0.0.0:")
+        .and_then(|rest| rest.strip_suffix('/'))
+        .unwrap_or_else(|| panic!("{at}"));
+    assert!(
+        sign_in.starts_with("sign in with the console password, or this one-time token"),
+        "{sign_in}"
+    );
+    let client = reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(made.cert.pem().as_bytes()).unwrap())
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let runtime = Runtime::new().unwrap();
+    let signed = runtime
+        .block_on(
+            client
+                .post(format!("https://127.0.0.1:{port}/sign-in"))
+                .form(&[("token", "open sesame")])
+                .send(),
+        )
+        .unwrap();
+    drop(console);
+    assert_eq!(signed.status(), reqwest::StatusCode::SEE_OTHER);
+    let cookie = signed.headers()["set-cookie"].to_str().unwrap();
+    assert!(cookie.contains("; Secure"), "{cookie}");
 }

@@ -259,14 +259,19 @@ pub(crate) async fn home(State(console): Shared, headers: HeaderMap) -> Response
     }
 }
 
-fn sign_in_page(message: Option<&str>) -> Markup {
+fn sign_in_page(console: &Console, message: Option<&str>) -> Markup {
+    let what = if console.sessions.has_password() {
+        "The sign-in token printed at start, or the console password"
+    } else {
+        "The sign-in token the console printed when it started"
+    };
     page(
         "Sign in",
         None,
         html! {
             @if let Some(message) = message { p.problem { (message) } }
             form method="post" action="/sign-in" {
-                label for="token" { "The sign-in token the console printed when it started" }
+                label for="token" { (what) }
                 br;
                 input id="token" name="token" type="password" autocomplete="off" required;
                 button type="submit" { "Sign in" }
@@ -276,8 +281,8 @@ fn sign_in_page(message: Option<&str>) -> Markup {
 }
 
 /// `GET /sign-in`.
-pub(crate) async fn sign_in_form() -> Markup {
-    sign_in_page(None)
+pub(crate) async fn sign_in_form(State(console): Shared) -> Markup {
+    sign_in_page(&console, None)
 }
 
 #[derive(Deserialize)]
@@ -285,9 +290,9 @@ pub(crate) struct SignInForm {
     token: String,
 }
 
-/// `POST /sign-in`.
+/// `POST /sign-in`: the one field takes the token or the password.
 pub(crate) async fn sign_in(State(console): Shared, Form(form): Form<SignInForm>) -> Response {
-    match console.sessions.sign_in(&form.token, Instant::now()) {
+    match console.sessions.sign_in(&form.token, Instant::now()).await {
         Ok(SignIn::Accepted(id)) => (
             StatusCode::SEE_OTHER,
             [
@@ -298,19 +303,23 @@ pub(crate) async fn sign_in(State(console): Shared, Form(form): Form<SignInForm>
             .into_response(),
         Ok(SignIn::Refused) => {
             tracing::warn!("a sign-in to the console was refused");
+            let message = if console.sessions.has_password() {
+                "That is neither the token the console printed when it started nor the console password."
+            } else {
+                "That is not the token the console printed when it started."
+            };
             (
                 StatusCode::UNAUTHORIZED,
-                sign_in_page(Some(
-                    "That is not the token the console printed when it started.",
-                )),
+                sign_in_page(&console, Some(message)),
             )
                 .into_response()
         }
         Ok(SignIn::Limited) => (
             StatusCode::TOO_MANY_REQUESTS,
-            sign_in_page(Some(
-                "Too many wrong tokens in the last minute: wait a minute and try again.",
-            )),
+            sign_in_page(
+                &console,
+                Some("Too many wrong tries in the last minute: wait a minute and try again."),
+            ),
         )
             .into_response(),
         Err(error) => (StatusCode::INTERNAL_SERVER_ERROR, error.to_string()).into_response(),
