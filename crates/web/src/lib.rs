@@ -1,15 +1,18 @@
-//! The local web console of rostersync: a browser view over the same store
-//! the CLI uses, signed in with a one-time token printed at start or the
-//! console password, whose argon2 hash is in the configuration.
+//! The local web console of rostersync: a browser view over the same store,
+//! configuration file and engine the CLI uses, signed in with a one-time
+//! token printed at start or the console password, whose argon2 hash is in
+//! the configuration.
 //!
-//! What it has today: sign-in and sign-out (the one-time token or the
-//! password in one field, sessions in HttpOnly, SameSite=Strict cookies that
-//! expire, a CSRF token on every state-changing request, failed sign-ins of
-//! either kind rate-limited), security headers on every answer (a CSP
-//! without inline script, `frame-ancestors 'none'`), HTTPS from a PEM
-//! certificate and key ([`serve_tls`], which also marks cookies `Secure`),
-//! and the Logs tab: the runs, and one run's records with their reasons.
-//! The engine and the CLI know nothing of HTTP; the binary wires this crate.
+//! Every tab (Configuration, Acting user, Schools, Terms, Data prep, Users,
+//! Courses, Sections, Logs, Grades) acts through [`Actions`], which the
+//! binary implements with the CLI's own code; a sync started here is
+//! watched live on the Progress page. Around them: sessions in HttpOnly,
+//! SameSite=Strict cookies that expire, a CSRF token on every
+//! state-changing request, failed sign-ins rate-limited, security headers
+//! on every answer (a CSP without inline script, `frame-ancestors 'none'`),
+//! and HTTPS from a PEM certificate and key ([`serve_tls`], which also
+//! marks cookies `Secure`). The engine and the CLI's commands know nothing
+//! of HTTP; the binary wires this crate.
 
 mod actions;
 mod live;
