@@ -11,6 +11,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 use rostersync_core::SyncScope;
+use rostersync_ports::RunStatus;
 
 use super::{Fields, Said, Shared, SignedIn, framed, page, redirect, unavailable};
 use crate::Console;
@@ -276,11 +277,32 @@ fn minutes(duration: Duration) -> String {
 /// `GET /progress`: the console's sync, live; reloads itself each second
 /// while it runs.
 pub(crate) async fn progress(State(console): Shared, signed: SignedIn) -> Response {
+    // Runs still going that this console did not start (the CLI, the
+    // service): the lock keeps them apart from the console's.
+    let elsewhere: Vec<_> = console
+        .store
+        .runs(20)
+        .await
+        .map(|runs| {
+            runs.into_iter()
+                .filter(|run| run.status == RunStatus::Running)
+                .collect()
+        })
+        .unwrap_or_default();
+    let others = html! {
+        @for run in &elsewhere {
+            p.elsewhere { "Run " a href={ "/logs/" (run.id) } { (run.id) } " (" (run.trigger.as_str()) " " (run.scope.to_string()) ") is running; it holds the sync lock for its objects." }
+        }
+    };
     let Some(shown) = console.live.snapshot(Instant::now()) else {
-        return page(
+        return framed(
             "Progress",
             Some(signed.csrf()),
-            html! { p { "No sync was started from this console since it started. " a href="/logs" { "The runs" } " lists every sync, wherever it was started." } },
+            (!elsewhere.is_empty()).then_some(5),
+            html! {
+                p { "No sync was started from this console since it started. " a href="/logs" { "The runs" } " lists every sync, wherever it was started." }
+                (others)
+            },
         )
         .into_response();
     };
@@ -307,6 +329,7 @@ pub(crate) async fn progress(State(console): Shared, signed: SignedIn) -> Respon
                 }
             }
             @if shown.total > 0 { progress max=(shown.total) value=(shown.settled) {} }
+            @if shown.end.is_some() { (others) }
             @if let Some(end) = &shown.end {
                 p.end class=(if end.ok { "ok" } else { "problem" }) { "The sync ended: " (end.status) "." }
                 @if let Some(run) = end.run {

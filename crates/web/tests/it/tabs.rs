@@ -484,3 +484,33 @@ async fn connection_settings_are_saved_and_an_empty_secret_field_keeps_the_secre
         vec!["connection [(\"schoology.base_url\", \"https://x\")]"]
     );
 }
+
+#[tokio::test]
+async fn the_progress_page_names_a_run_started_elsewhere_that_holds_the_lock() {
+    use rostersync_ports::{RunRecord, RunStatus, StateStore as _, Trigger};
+
+    let (router, store, _) = console_with_actions().await;
+    let cookie = signed_in(&router).await;
+    let quiet = text(send(&router, get("/progress", Some(&cookie))).await).await;
+    assert!(!quiet.contains("is running"), "{quiet}");
+    store
+        .start_run(&RunRecord {
+            id: 0,
+            trigger: Trigger::Scheduled,
+            scope: rostersync_core::SyncScope::All,
+            acting_user: "Ada Admin (1)".to_owned(),
+            forced: false,
+            started_at: chrono::DateTime::UNIX_EPOCH,
+            finished_at: None,
+            status: RunStatus::Running,
+            summary: Default::default(),
+            message: None,
+        })
+        .await
+        .unwrap();
+    let page = text(send(&router, get("/progress", Some(&cookie))).await).await;
+    assert!(
+        page.contains("href=\"/logs/2\"") && page.contains("is running"),
+        "{page}"
+    );
+}
