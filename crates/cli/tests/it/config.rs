@@ -197,23 +197,13 @@ fn the_service_stops_cleanly_on_sigterm() {
 #[cfg(unix)]
 #[test]
 fn the_service_takes_up_a_changed_configuration_and_keeps_the_last_good_one() {
-    use std::io::{BufRead as _, BufReader};
-    use std::sync::mpsc;
     use std::time::Duration;
 
     let dir = tempfile::tempdir().unwrap();
     config_with(dir.path(), |text| text);
     let path = dir.path().join("rostersync.toml");
     let mut child = start_service(dir.path(), "1");
-    let (sender, lines) = mpsc::channel();
-    let service_stderr = child.stderr.take().unwrap();
-    std::thread::spawn(move || {
-        for line in BufReader::new(service_stderr).lines().map_while(Result::ok) {
-            if sender.send(line).is_err() {
-                break;
-            }
-        }
-    });
+    let lines = crate::lines_of(child.stderr.take().unwrap());
     // The first line that contains `text`, within a minute.
     let expect = |text: &str| -> String {
         loop {

@@ -31,6 +31,16 @@ pub(crate) fn start(runtime: &Runtime) -> Sims {
     start_district(runtime, generate(DistrictSize::Tiny, 7, school_year()))
 }
 
+/// Both simulators, configured and mapped, the acting user taken.
+pub(crate) fn ready(runtime: &Runtime, dir: &Path) -> Sims {
+    let sims = start(runtime);
+    configure(dir, &sims);
+    let mut admin = Admin::of(dir, &sims);
+    admin.ok(&["acting-user", "take"]);
+    map_everything(&mut admin, &sims);
+    sims
+}
+
 /// Both simulators over `district`.
 pub(crate) fn start_district(runtime: &Runtime, district: District) -> Sims {
     runtime.block_on(async {

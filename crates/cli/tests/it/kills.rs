@@ -8,14 +8,13 @@
 #![cfg(unix)]
 
 use std::collections::BTreeSet;
-use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use rostersync_sim::schoology::State;
 use tokio::runtime::Runtime;
 
-use crate::flow::{Admin, Sims, configure, map_everything, start};
+use crate::flow::{Admin, ready};
 
 /// What a roster is, by SIS keys: accounts, sections with their course,
 /// enrollments with their role, grading periods by title.
@@ -94,16 +93,6 @@ impl Roster {
         );
         roster
     }
-}
-
-/// Both simulators, configured and mapped, the acting user taken.
-fn ready(runtime: &Runtime, dir: &Path) -> Sims {
-    let sims = start(runtime);
-    configure(dir, &sims);
-    let mut admin = Admin::of(dir, &sims);
-    admin.ok(&["acting-user", "take"]);
-    map_everything(&mut admin, &sims);
-    sims
 }
 
 /// Kills `rostersync sync all` once the `pass + 1`-th `method` write on

@@ -17,8 +17,12 @@ mod sloppy_sync;
 mod source;
 mod stops;
 
+#[cfg(unix)]
+use std::io::{BufRead as _, BufReader};
 use std::path::Path;
 use std::process::{Command, Output};
+#[cfg(unix)]
+use std::sync::mpsc;
 
 /// The eSchoolPLUS password the simulators use in these tests.
 pub(crate) const ESP_PASSWORD: &str = "esp-Pa55word-never-shown";
@@ -48,6 +52,21 @@ pub(crate) fn stdout(output: &Output) -> String {
 /// Standard error as text.
 pub(crate) fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// The lines `reader` gives, sent on a channel by a thread of their own, so
+/// that a test can wait for one within a time limit (`recv_timeout`).
+#[cfg(unix)]
+pub(crate) fn lines_of(reader: impl std::io::Read + Send + 'static) -> mpsc::Receiver<String> {
+    let (sender, lines) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(reader).lines().map_while(Result::ok) {
+            if sender.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    lines
 }
 
 /// The exit code.

@@ -4,14 +4,13 @@
 
 #![cfg(unix)]
 
-use std::io::{BufRead as _, BufReader};
 use std::process::{Command, Stdio};
-use std::sync::mpsc;
 use std::time::Duration;
 
 use tokio::runtime::Runtime;
 
 use crate::flow::{Admin, configure, map_everything, start};
+use crate::lines_of;
 
 /// Sends SIGTERM to the process `pid`.
 fn terminate(pid: u32) {
@@ -47,15 +46,7 @@ fn a_second_signal_stops_the_service_mid_sync_and_the_next_sync_starts_at_once()
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let (sender, lines) = mpsc::channel();
-    let service_stderr = service.stderr.take().unwrap();
-    std::thread::spawn(move || {
-        for line in BufReader::new(service_stderr).lines().map_while(Result::ok) {
-            if sender.send(line).is_err() {
-                break;
-            }
-        }
-    });
+    let lines = lines_of(service.stderr.take().unwrap());
     let mut seen = Vec::new();
     let mut expect = |text: &str| -> String {
         loop {
