@@ -89,11 +89,16 @@ fn pairs(form: &Fields, prefix: &str) -> Vec<(String, Option<String>)> {
         .collect()
 }
 
-/// The one pair a "Map as suggested" button carries: "record\ntarget".
+/// The one pair a "Map as suggested" button carries: "record\ntarget". A
+/// browser sends that line break as CRLF, as it sends every line break of
+/// a form.
 fn suggested_pair(form: &Fields) -> Vec<(String, Option<String>)> {
     form.get("pair")
         .and_then(|pair| pair.split_once('\n'))
-        .map(|(key, target)| vec![(key.to_owned(), Some(target.to_owned()))])
+        .map(|(key, target)| {
+            let key = key.strip_suffix('\r').unwrap_or(key);
+            vec![(key.to_owned(), Some(target.to_owned()))]
+        })
         .unwrap_or_default()
 }
 
@@ -236,4 +241,21 @@ pub(crate) async fn add_period(
             .await,
     );
     terms_page(&console, signed.csrf(), &said).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_suggested_pair_is_read_whether_its_line_break_came_as_lf_or_as_a_browsers_crlf() {
+        for pair in ["101\n9001", "101\r\n9001"] {
+            let form = Fields(vec![("pair".to_owned(), pair.to_owned())]);
+            assert_eq!(
+                suggested_pair(&form),
+                vec![("101".to_owned(), Some("9001".to_owned()))],
+                "{pair:?}"
+            );
+        }
+    }
 }
