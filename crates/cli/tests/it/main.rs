@@ -6,6 +6,8 @@
 
 mod check;
 mod config;
+/// The web console in headless Chromium, through chromedriver.
+mod console_browser;
 mod flow;
 mod grades;
 mod kills;
