@@ -49,20 +49,20 @@ pub(crate) async fn runs(axum::extract::State(console): Shared, signed: SignedIn
                             @let writes: u64 = counts.clone().map(|c| c.create + c.update + c.link + c.remove).sum();
                             @let warnings: u64 = counts.map(|c| c.warnings).sum();
                             tr {
-                                td { a href={ "/logs/" (run.id) } { (run.id) } }
-                                td { (local(run.started_at, &console)) }
-                                td { (run.trigger.as_str()) }
-                                td { (run.scope.to_string()) }
-                                td { (run.status.as_str()) }
-                                td { (writes) }
-                                td { (warnings) }
-                                td {
+                                td data-label="run" { a href={ "/logs/" (run.id) } { (run.id) } }
+                                td data-label="started" { (local(run.started_at, &console)) }
+                                td data-label="trigger" { (run.trigger.as_str()) }
+                                td data-label="scope" { (run.scope.to_string()) }
+                                td data-label="status" { (run.status.as_str()) }
+                                td data-label="planned writes" { (writes) }
+                                td data-label="warnings" { (warnings) }
+                                td data-label="SIS records" {
                                     @match reads.get(&run.id) {
                                         Some(read) => { (read.read) " read, " (read.unreadable + read.left_out) " not read" }
                                         None => "-",
                                     }
                                 }
-                                td { (run.acting_user) }
+                                td data-label="acting user" { (run.acting_user) }
                             }
                         }
                     }
@@ -274,10 +274,10 @@ pub(crate) async fn run(
                     tbody {
                         @for o in &outcomes {
                             tr {
-                                td { (o.status.as_str()) }
-                                td { (o.entity.to_string()) }
-                                td { (o.key) }
-                                td { (o.reason.as_deref().unwrap_or("")) }
+                                td data-label="status" { (o.status.as_str()) }
+                                td data-label="object" { (o.entity.to_string()) }
+                                td data-label="key" { (o.key) }
+                                td data-label="reason" { (o.reason.as_deref().unwrap_or("")) }
                             }
                         }
                     }

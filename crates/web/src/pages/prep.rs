@@ -72,7 +72,7 @@ async fn prep_page(console: &Console, csrf: &str, filter: &PrepFilter, said: &Sa
                 thead { tr { @for column in CSV_HEADER { th { (column) } } } }
                 tbody {
                     @for row in rows.iter().take(SHOWN) {
-                        tr { @for field in row { td { (field) } } }
+                        tr { @for (column, field) in CSV_HEADER.iter().zip(row) { td data-label=(column) { (field) } } }
                     }
                 }
             }
