@@ -34,6 +34,10 @@ pub enum PgStoreError {
         detail: String,
     },
 
+    /// The TLS settings could not be made (the CA file).
+    #[error("cannot set up TLS to the PostgreSQL store: {0}")]
+    Tls(String),
+
     /// No connection could be had from the pool.
     #[error("cannot connect to the PostgreSQL store {target}: {source}")]
     Connect {
@@ -114,6 +118,7 @@ impl PgStoreError {
             | PgStoreError::PasswordInUrl
             | PgStoreError::District(_)
             | PgStoreError::Pool { .. }
+            | PgStoreError::Tls(_)
             | PgStoreError::NewerVersion { .. }
             | PgStoreError::Decode { .. }
             | PgStoreError::Json { .. }

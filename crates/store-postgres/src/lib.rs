@@ -30,9 +30,11 @@
 //!   round-trips to the nanosecond.
 //! - Connection: a URL (or `key=value` string) from the configuration and the
 //!   password from the environment ([`PASSWORD_ENV`]); a URL that carries a
-//!   password is refused, and no `Debug` or error shows it. No TLS yet: the
-//!   connection is plain, for a database on the same host or a private
-//!   network.
+//!   password is refused, and no `Debug` or error shows it.
+//! - TLS: rustls on ring, as the `sslmode` of the connection string says
+//!   (`prefer` by default, `require`, `disable`); the server's certificate
+//!   is checked against Mozilla's roots, or the CA file given with
+//!   [`PgOptions::ca_certificate`].
 //!
 //! [`StateStore`]: rostersync_ports::StateStore
 

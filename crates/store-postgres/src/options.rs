@@ -3,6 +3,7 @@
 //! no `Debug` shows.
 
 use std::fmt;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use crate::error::PgStoreError;
@@ -45,6 +46,7 @@ pub struct PgOptions {
     pub(crate) district: String,
     pub(crate) password: Option<Password>,
     pub(crate) pool_size: usize,
+    pub(crate) ca_file: Option<PathBuf>,
 }
 
 impl fmt::Debug for PgOptions {
@@ -54,6 +56,7 @@ impl fmt::Debug for PgOptions {
             .field("district", &self.district)
             .field("password", &self.password)
             .field("pool_size", &self.pool_size)
+            .field("ca_file", &self.ca_file)
             .finish()
     }
 }
@@ -79,6 +82,7 @@ impl PgOptions {
             district: district.to_owned(),
             password: None,
             pool_size: 4,
+            ca_file: None,
         })
     }
 
@@ -99,6 +103,15 @@ impl PgOptions {
     /// How many connections the pool keeps at most (at least 1; 4 unless set).
     pub fn pool_size(mut self, size: usize) -> PgOptions {
         self.pool_size = size.max(1);
+        self
+    }
+
+    /// Trusts the certificates of this PEM file (the server's CA, or its own
+    /// self-signed certificate) instead of Mozilla's roots. Whether TLS is
+    /// used is the connection string's `sslmode`: `prefer` (the default)
+    /// when the server offers it, `require` always, `disable` never.
+    pub fn ca_certificate(mut self, path: impl AsRef<Path>) -> PgOptions {
+        self.ca_file = Some(path.as_ref().to_owned());
         self
     }
 

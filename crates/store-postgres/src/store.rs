@@ -6,8 +6,11 @@ use std::sync::Arc;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject;
 use tokio_postgres::types::FromSql;
-use tokio_postgres::{IsolationLevel, NoTls, Row};
+use tokio_postgres::{IsolationLevel, Row};
+use tokio_postgres_rustls::MakeRustlsConnect;
 
 use crate::error::PgStoreError;
 use crate::options::PgOptions;
@@ -45,7 +48,7 @@ impl PgStore {
         let target = options.target();
         let manager = Manager::from_config(
             options.client_config(),
-            NoTls,
+            tls(&options)?,
             ManagerConfig {
                 recycling_method: RecyclingMethod::Fast,
             },
@@ -116,6 +119,39 @@ impl PgStore {
                 source,
             })
     }
+}
+
+/// The TLS connector: rustls on ring, trusting the CA file of `options` or
+/// else Mozilla's roots. Whether it is used is the `sslmode`.
+fn tls(options: &PgOptions) -> Result<MakeRustlsConnect, PgStoreError> {
+    let mut roots = rustls::RootCertStore::empty();
+    match &options.ca_file {
+        Some(path) => {
+            let unreadable = |error: &dyn std::fmt::Display| {
+                PgStoreError::Tls(format!(
+                    "the CA file {} cannot be read: {error}",
+                    path.display()
+                ))
+            };
+            for certificate in CertificateDer::pem_file_iter(path).map_err(|e| unreadable(&e))? {
+                roots
+                    .add(certificate.map_err(|e| unreadable(&e))?)
+                    .map_err(|e| unreadable(&e))?;
+            }
+            if roots.is_empty() {
+                return Err(unreadable(&"it holds no certificate"));
+            }
+        }
+        None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),
+    }
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|error| PgStoreError::Tls(error.to_string()))?
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    Ok(MakeRustlsConnect::new(config))
 }
 
 /// A read-only transaction that sees one consistent state.

@@ -7,7 +7,8 @@
 //! `initdb` and `pg_ctl` run as `nobody` through `runuser`. Readiness is
 //! `pg_ctl start -w`, which polls the server until it accepts connections
 //! and gives up after its `-t` timeout. Missing binaries fail the test with
-//! what to install; nothing is skipped.
+//! what to install; nothing is skipped. A server may also offer TLS, with a
+//! self-signed certificate made for the test.
 
 use std::net::TcpListener;
 use std::os::unix::fs::MetadataExt;
@@ -87,15 +88,51 @@ fn free_port() -> u16 {
 impl Server {
     /// Creates and starts a server, with the database [`DATABASE`].
     pub(crate) async fn start() -> Server {
+        Server::start_with(false).await
+    }
+
+    /// Creates and starts a server that also offers TLS, with a
+    /// self-signed certificate for 127.0.0.1 ([`Server::certificate`]).
+    pub(crate) async fn start_tls() -> Server {
+        Server::start_with(true).await
+    }
+
+    /// The server's certificate (PEM), when it offers TLS.
+    pub(crate) fn certificate(&self) -> PathBuf {
+        self.dir.path().join("server.crt")
+    }
+
+    async fn start_with(tls: bool) -> Server {
         let bin = binaries();
         let dir = tempfile::tempdir().unwrap();
         let user = is_root().then(|| "nobody".to_owned());
         let password_file = dir.path().join("password");
         std::fs::write(&password_file, PASSWORD).unwrap();
         std::fs::create_dir(dir.path().join("socket")).unwrap();
+        let mut owned = vec![
+            dir.path().to_owned(),
+            password_file.clone(),
+            dir.path().join("socket"),
+        ];
+        let mut settings = String::new();
+        if tls {
+            let made = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned()]).unwrap();
+            let (certificate, key) = (dir.path().join("server.crt"), dir.path().join("server.key"));
+            std::fs::write(&certificate, made.cert.pem()).unwrap();
+            std::fs::write(&key, made.signing_key.serialize_pem()).unwrap();
+            // The server refuses a key others may read.
+            std::fs::set_permissions(&key, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+                .unwrap();
+            settings = format!(
+                " -c ssl=on -c ssl_cert_file={} -c ssl_key_file={}",
+                certificate.display(),
+                key.display()
+            );
+            owned.extend([certificate, key]);
+        }
         if let Some(user) = &user {
             let (uid, gid) = ids_of(user);
-            for path in [dir.path(), &password_file, &dir.path().join("socket")] {
+            for path in &owned {
                 std::os::unix::fs::chown(path, Some(uid), Some(gid)).unwrap();
             }
         }
@@ -129,7 +166,7 @@ impl Server {
         for _ in 0..3 {
             server.port = free_port();
             let options = format!(
-                "-F -p {} -h 127.0.0.1 -k {}",
+                "-F -p {} -h 127.0.0.1 -k {}{settings}",
                 server.port,
                 server.dir.path().join("socket").display()
             );
