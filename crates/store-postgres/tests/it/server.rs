@@ -104,8 +104,16 @@ impl Server {
 
     async fn start_with(tls: bool) -> Server {
         let bin = binaries();
-        let dir = tempfile::tempdir().unwrap();
         let user = is_root().then(|| "nobody".to_owned());
+        // As root the folder goes in /tmp, which `nobody` can reach whatever
+        // TMPDIR says; its unix socket path stays short there too.
+        let dir = match user {
+            Some(_) => tempfile::Builder::new()
+                .prefix("rostersync-pg-")
+                .tempdir_in("/tmp")
+                .unwrap(),
+            None => tempfile::tempdir().unwrap(),
+        };
         let password_file = dir.path().join("password");
         std::fs::write(&password_file, PASSWORD).unwrap();
         std::fs::create_dir(dir.path().join("socket")).unwrap();
