@@ -1,4 +1,4 @@
-//! The SIS conformance kit: one reusable check that any [`SisSource`] yields
+//! The conformance kits: one reusable check that any [`SisSource`] yields
 //! the roster it should, with every link resolvable, statuses marked rather
 //! than records dropped, malformed records as problems, every record read
 //! or accounted for (given how many the source holds), and stable reads.
@@ -9,8 +9,18 @@
 //! let violations = check_sis_source(&source, &request, &expected).await;
 //! assert!(violations.is_empty(), "{violations:#?}");
 //! ```
+//!
+//! and the [`StateStore`](crate::StateStore) suite ([`check_state_store`]),
+//! which every store passes: each check runs on a new store the caller makes.
+//!
+//! ```text
+//! assert_state_store(|| async { SqliteStore::open_in_memory().unwrap() }).await;
+//! ```
 
 mod checks;
+mod store;
+
+pub use store::{STORE_CHECKS, assert_state_store, check_state_store, sample_links};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;

@@ -312,6 +312,23 @@ pub struct KeptShadow {
     pub landed: Vec<rostersync_core::model::links::LandedWrite>,
 }
 
+impl KeptShadow {
+    /// The shadow a store read back from its parts, or `None` when it keeps
+    /// none of them.
+    pub fn of(
+        shadow: Option<String>,
+        plan: Option<String>,
+        landed: Vec<rostersync_core::model::links::LandedWrite>,
+    ) -> Option<KeptShadow> {
+        let kept = KeptShadow {
+            shadow,
+            plan,
+            landed,
+        };
+        (kept != KeptShadow::default()).then_some(kept)
+    }
+}
+
 /// The state store.
 ///
 /// # Contract

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 use rostersync_core::entity::Entity;
 use rostersync_core::ids::{CourseKey, PersonKey, SectionKey, TermKey};
-use rostersync_core::model::links::{Link, LinkChanges, LinkOrigin, Links};
+use rostersync_core::model::links::{LinkChanges, LinkOrigin, Links};
 use rusqlite::{Connection, params};
 
 use crate::codec::Named;
@@ -39,31 +39,11 @@ pub(crate) fn load(conn: &Connection) -> Result<Links, StoreError> {
             "entity_links.origin",
             row.get(3).map_err(StoreError::sql(what))?,
         )?;
-        match entity {
-            Entity::GradingPeriod => {
-                links
-                    .grading_periods
-                    .insert(key.into(), Link::new(id.into(), origin));
-            }
-            Entity::User => {
-                links.users.insert(key.into(), Link::new(id.into(), origin));
-            }
-            Entity::Course => {
-                links
-                    .courses
-                    .insert(key.into(), Link::new(id.into(), origin));
-            }
-            Entity::Section => {
-                links
-                    .sections
-                    .insert(key.into(), Link::new(id.into(), origin));
-            }
-            Entity::Enrollment | Entity::GuardianLink | Entity::GradeItem | Entity::Score => {
-                return Err(StoreError::Decode {
-                    column: "entity_links.entity",
-                    value: entity.as_str().to_owned(),
-                });
-            }
+        if !links.insert_record_link(entity, key, id, origin) {
+            return Err(StoreError::Decode {
+                column: "entity_links.entity",
+                value: entity.as_str().to_owned(),
+            });
         }
     }
     links.enrollments = load_pairs(

@@ -57,14 +57,7 @@ pub(crate) fn load(conn: &Connection) -> Result<Option<KeptShadow>, StoreError> 
         };
         landed.push(LandedWrite { entity, key, id });
     }
-    if shadow.is_none() && plan.is_none() && landed.is_empty() {
-        return Ok(None);
-    }
-    Ok(Some(KeptShadow {
-        shadow,
-        plan,
-        landed,
-    }))
+    Ok(KeptShadow::of(shadow, plan, landed))
 }
 
 /// Replaces the shadow and the plan, and forgets the landed writes.

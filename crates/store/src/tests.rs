@@ -3,8 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use rostersync_core::entity::Entity;
-use rostersync_core::ids::{CourseId, GradingPeriodId, SectionId, UserId};
-use rostersync_core::model::links::{Link, LinkOrigin, Links};
+use rostersync_core::model::links::Links;
 use rostersync_core::plan::{EntityCounts, PlanSummary};
 use rostersync_core::scope::SyncScope;
 use rostersync_ports::{RunRecord, RunStatus, Trigger};
@@ -76,42 +75,5 @@ fn summary() -> PlanSummary {
 
 /// Links of every kind and origin.
 fn sample_links() -> Links {
-    let mut links = Links::default();
-    links.grading_periods.insert(
-        "T1".into(),
-        Link::new(GradingPeriodId::new("900"), LinkOrigin::Created),
-    );
-    links.users.insert(
-        "P1".into(),
-        Link::new(UserId::new("11"), LinkOrigin::Created),
-    );
-    links.users.insert(
-        "P2".into(),
-        Link::new(UserId::new("12"), LinkOrigin::UniqueId),
-    );
-    links.users.insert(
-        "P3".into(),
-        Link::new(UserId::new("13"), LinkOrigin::Matched),
-    );
-    links.courses.insert(
-        "C1".into(),
-        Link::new(CourseId::new("21"), LinkOrigin::Created),
-    );
-    links.sections.insert(
-        "S1".into(),
-        Link::new(SectionId::new("31"), LinkOrigin::Matched),
-    );
-    links
-        .enrollments
-        .insert(("S1".into(), "P1".into()), LinkOrigin::Created);
-    links
-        .enrollments
-        .insert(("S1".into(), "P2".into()), LinkOrigin::UniqueId);
-    links
-        .guardian_links
-        .insert(("P3".into(), "P1".into()), LinkOrigin::Created);
-    links
-        .withheld_emails
-        .insert("P2".into(), "p2@elsewhere.example.org".into());
-    links
+    rostersync_ports::conformance::sample_links()
 }

@@ -18,6 +18,7 @@ const CORE: &str = "rostersync-core";
 const PORTS: &str = "rostersync-ports";
 const ENGINE: &str = "rostersync-engine";
 const STORE: &str = "rostersync-store";
+const STORE_PG: &str = "rostersync-store-postgres";
 const SIM: &str = "rostersync-sim";
 /// The retry policy the SIS clients share.
 const RETRY: &str = "rostersync-retry";
@@ -117,7 +118,7 @@ const RULES: &[Rule] = &[
         why: "only clients speak HTTP",
     },
     Rule {
-        subject: Subject::Named(&[STORE]),
+        subject: Subject::Named(&[STORE, STORE_PG]),
         forbid: Forbid::Named(CLIENTS),
         kinds: ALL,
         transitive: true,

@@ -179,6 +179,41 @@ impl LinkChanges {
 }
 
 impl Links {
+    /// Adds (or replaces) the link of one record by its entity, as a store
+    /// reads it back: a grading period, user, course or section. Returns
+    /// `false`, adding nothing, for an entity whose links are not kept by
+    /// one key (enrollments, guardian links, grade items, scores).
+    pub fn insert_record_link(
+        &mut self,
+        entity: crate::entity::Entity,
+        key: String,
+        id: String,
+        origin: LinkOrigin,
+    ) -> bool {
+        use crate::entity::Entity;
+        match entity {
+            Entity::GradingPeriod => {
+                self.grading_periods
+                    .insert(key.into(), Link::new(id.into(), origin));
+            }
+            Entity::User => {
+                self.users.insert(key.into(), Link::new(id.into(), origin));
+            }
+            Entity::Course => {
+                self.courses
+                    .insert(key.into(), Link::new(id.into(), origin));
+            }
+            Entity::Section => {
+                self.sections
+                    .insert(key.into(), Link::new(id.into(), origin));
+            }
+            Entity::Enrollment | Entity::GuardianLink | Entity::GradeItem | Entity::Score => {
+                return false;
+            }
+        }
+        true
+    }
+
     /// Applies changes: removals first, then upserts.
     pub fn apply_changes(&mut self, changes: &LinkChanges) {
         let remove = &changes.remove;

@@ -1,6 +1,7 @@
 //! Tests of the store on files on disk: opening, migrating and refusing
-//! files, and two stores sharing one file.
+//! files, two stores sharing one file, and the `StateStore` conformance suite.
 
+mod conformance;
 mod files;
 mod two_stores;
 

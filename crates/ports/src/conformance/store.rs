@@ -1,0 +1,222 @@
+//! The `StateStore` conformance suite: every method's contract as the SQLite
+//! store keeps it, checked on fresh stores, each check an assertion that can
+//! fail.
+//!
+//! Each check runs on a store of its own (from the caller's `fresh`), so one
+//! check's rows never decide another's. A check stops at its first failure
+//! and reports it as one [`Violation`] named after the check.
+
+mod coord;
+mod records;
+
+use std::fmt::Debug;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+
+use chrono::{DateTime, Utc};
+use futures::FutureExt;
+use rostersync_core::ids::{CourseId, GradingPeriodId, SectionId, UserId};
+use rostersync_core::model::links::{Link, LinkOrigin, Links};
+use rostersync_core::plan::PlanSummary;
+use rostersync_core::scope::SyncScope;
+
+use super::Violation;
+use crate::error::{ErrorKind, PortResult};
+use crate::store::{RunRecord, RunStatus, StateStore, Trigger};
+use coord::{journal, lease_too_long, lock_race, locks, queue, schedule, settings, shadow};
+use records::{
+    finish_unknown_run, link_changes, links, outcomes, outcomes_of_unknown_run, runs, source,
+};
+
+/// One check's verdict: the first thing that was wrong, in words.
+pub(super) type Step = Result<(), String>;
+
+/// The names of the checks, in the order they run.
+pub const STORE_CHECKS: [&str; 15] = [
+    "links",
+    "link_changes",
+    "runs",
+    "finish_unknown_run",
+    "outcomes",
+    "outcomes_of_unknown_run",
+    "source",
+    "settings",
+    "schedule",
+    "queue",
+    "locks",
+    "lock_race",
+    "lease_too_long",
+    "journal",
+    "shadow",
+];
+
+/// Runs every check of the suite, each on a new empty store from `fresh`,
+/// and returns every way the stores break the [`StateStore`] contract.
+pub async fn check_state_store<S, F, Fut>(mut fresh: F) -> Vec<Violation>
+where
+    S: StateStore,
+    F: FnMut() -> Fut,
+    Fut: Future<Output = S>,
+{
+    let mut out = Vec::new();
+    for check in STORE_CHECKS {
+        let store = fresh().await;
+        // A store that panics fails the check; the other checks still run.
+        let verdict = AssertUnwindSafe(run_check(check, &store))
+            .catch_unwind()
+            .await
+            .unwrap_or_else(|panic| {
+                let message = panic
+                    .downcast_ref::<&str>()
+                    .map(|text| (*text).to_owned())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_default();
+                Err(format!("the store panicked: {message}"))
+            });
+        if let Err(detail) = verdict {
+            out.push(Violation { check, detail });
+        }
+    }
+    out
+}
+
+/// Runs the check named `check` on `store`.
+async fn run_check(check: &str, store: &dyn StateStore) -> Step {
+    match check {
+        "links" => links(store).await,
+        "link_changes" => link_changes(store).await,
+        "runs" => runs(store).await,
+        "finish_unknown_run" => finish_unknown_run(store).await,
+        "outcomes" => outcomes(store).await,
+        "outcomes_of_unknown_run" => outcomes_of_unknown_run(store).await,
+        "source" => source(store).await,
+        "settings" => settings(store).await,
+        "schedule" => schedule(store).await,
+        "queue" => queue(store).await,
+        "locks" => locks(store).await,
+        "lock_race" => lock_race(store).await,
+        "lease_too_long" => lease_too_long(store).await,
+        "journal" => journal(store).await,
+        "shadow" => shadow(store).await,
+        _ => Err(format!("no check is named {check:?}")),
+    }
+}
+
+/// [`check_state_store`], panicking with every violation when there is one.
+///
+/// # Panics
+///
+/// When a store breaks the contract.
+pub async fn assert_state_store<S, F, Fut>(fresh: F)
+where
+    S: StateStore,
+    F: FnMut() -> Fut,
+    Fut: Future<Output = S>,
+{
+    let violations = check_state_store(fresh).await;
+    if !violations.is_empty() {
+        let lines: Vec<String> = violations.iter().map(ToString::to_string).collect();
+        panic!(
+            "the state store breaks {} conformance check(s):\n{}",
+            violations.len(),
+            lines.join("\n")
+        );
+    }
+}
+
+/// The value of a call that must succeed.
+pub(super) fn call<T>(what: &str, result: PortResult<T>) -> Result<T, String> {
+    result.map_err(|error| format!("{what} failed: {error}"))
+}
+
+/// Equal, or a step that says how not.
+pub(super) fn same<T: PartialEq + Debug>(what: &str, got: T, want: T) -> Step {
+    if got == want {
+        Ok(())
+    } else {
+        Err(format!("{what}: got {got:?}, want {want:?}"))
+    }
+}
+
+/// True, or a step that says what was not.
+pub(super) fn holds(what: &str, condition: bool) -> Step {
+    if condition {
+        Ok(())
+    } else {
+        Err(format!("{what}: not so"))
+    }
+}
+
+/// A call that must fail with `kind`.
+pub(super) fn refused<T: Debug>(what: &str, result: PortResult<T>, kind: ErrorKind) -> Step {
+    match result {
+        Ok(value) => Err(format!("{what}: succeeded with {value:?}, want {kind:?}")),
+        Err(error) if error.kind() == kind => Ok(()),
+        Err(error) => Err(format!(
+            "{what}: failed as {:?} ({error}), want {kind:?}",
+            error.kind()
+        )),
+    }
+}
+
+/// A time from RFC 3339 text written in this module.
+pub(super) fn at(text: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|time| time.with_timezone(&Utc))
+        .unwrap_or_default()
+}
+
+/// A run that has just started.
+pub(super) fn started(scope: SyncScope, trigger: Trigger, started: &str) -> RunRecord {
+    RunRecord {
+        id: 0,
+        trigger,
+        scope,
+        acting_user: "admin@district.example".to_owned(),
+        forced: false,
+        started_at: at(started),
+        finished_at: None,
+        status: RunStatus::Running,
+        summary: PlanSummary::default(),
+        message: None,
+    }
+}
+
+/// Links of every kind and origin, with an e-mail withheld.
+pub fn sample_links() -> Links {
+    let mut links = Links::default();
+    links.grading_periods.insert(
+        "T1".into(),
+        Link::new(GradingPeriodId::new("900"), LinkOrigin::Created),
+    );
+    for (key, id, origin) in [
+        ("P1", "11", LinkOrigin::Created),
+        ("P2", "12", LinkOrigin::UniqueId),
+        ("P3", "13", LinkOrigin::Matched),
+    ] {
+        links
+            .users
+            .insert(key.into(), Link::new(UserId::new(id), origin));
+    }
+    links.courses.insert(
+        "C1".into(),
+        Link::new(CourseId::new("21"), LinkOrigin::Created),
+    );
+    links.sections.insert(
+        "S1".into(),
+        Link::new(SectionId::new("31"), LinkOrigin::Matched),
+    );
+    links
+        .enrollments
+        .insert(("S1".into(), "P1".into()), LinkOrigin::Created);
+    links
+        .enrollments
+        .insert(("S1".into(), "P2".into()), LinkOrigin::UniqueId);
+    links
+        .guardian_links
+        .insert(("P3".into(), "P1".into()), LinkOrigin::Created);
+    links
+        .withheld_emails
+        .insert("P2".into(), "p2@elsewhere.example.org".into());
+    links
+}

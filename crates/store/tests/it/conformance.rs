@@ -1,0 +1,23 @@
+//! The `StateStore` conformance suite on the SQLite store: in memory, and on
+//! a file on disk (WAL, as the binary opens it).
+
+use rostersync_ports::conformance::assert_state_store;
+use rostersync_store::SqliteStore;
+
+use super::temp_store_path;
+
+#[tokio::test]
+async fn an_in_memory_store_passes_the_suite() {
+    assert_state_store(|| async { SqliteStore::open_in_memory().expect("in-memory store") }).await;
+}
+
+#[tokio::test]
+async fn a_store_on_disk_passes_the_suite() {
+    let mut dirs = Vec::new();
+    assert_state_store(|| {
+        let (dir, path) = temp_store_path();
+        dirs.push(dir);
+        async move { SqliteStore::open(&path).expect("open") }
+    })
+    .await;
+}
