@@ -99,6 +99,26 @@ pub enum PgStoreError {
     #[error("store: a lease of {0} is too long")]
     LeaseTooLong(chrono::Duration),
 
+    /// A time outside what the shared queue keeps (1677 to 2262).
+    #[error("store: the time {0} is out of the range the shared queue keeps")]
+    TimeOutOfRange(chrono::DateTime<chrono::Utc>),
+
+    /// The worker id is empty or too long.
+    #[error("the worker id {0:?} is not valid: it must be 1 to 200 characters")]
+    Worker(String),
+
+    /// A worker renewed or finished a shared job it does not hold.
+    #[error(
+        "store: job {job} is not held by worker {worker:?} (finished, never taken by it, or its \
+         lease ran out and the job was taken again); the worker must stop working on it"
+    )]
+    NotHeld {
+        /// The job.
+        job: i64,
+        /// The worker that asked.
+        worker: String,
+    },
+
     /// A count beyond what the database keeps.
     #[error("store: the count {0} is too large to keep")]
     TooLarge(u64),
@@ -123,7 +143,10 @@ impl PgStoreError {
             | PgStoreError::Decode { .. }
             | PgStoreError::Json { .. }
             | PgStoreError::LeaseTooLong(_)
+            | PgStoreError::TimeOutOfRange(_)
+            | PgStoreError::Worker(_)
             | PgStoreError::TooLarge(_) => ErrorKind::Invalid,
+            PgStoreError::NotHeld { .. } => ErrorKind::Conflict,
             PgStoreError::UnknownRun(_) => ErrorKind::NotFound,
             PgStoreError::Postgres { source, .. } => postgres_kind(source),
         }

@@ -35,6 +35,14 @@
 //!   (`prefer` by default, `require`, `disable`); the server's certificate
 //!   is checked against Mozilla's roots, or the CA file given with
 //!   [`PgOptions::ca_certificate`].
+//! - Shared queue: [`SharedQueue`] (from [`SharedQueue::open`] or
+//!   [`PgStore::shared_queue`]) is one job queue for every district on the
+//!   database. Workers take the oldest due job with `SELECT ... FOR UPDATE
+//!   SKIP LOCKED` under a lease they renew, never a job of a district that
+//!   already has one running; a job whose lease ends is taken again by
+//!   another worker, up to [`MAX_ATTEMPTS`], and [`SharedQueue::pool`]
+//!   counts queued, running and failed jobs by district and the workers
+//!   seen. The per-district queue of [`StateStore`] is unchanged.
 //!
 //! [`StateStore`]: rostersync_ports::StateStore
 
@@ -45,11 +53,16 @@ mod coord;
 mod error;
 mod links;
 mod options;
+mod queue;
 mod runs;
 mod schema;
 mod store;
 
 pub use error::PgStoreError;
 pub use options::{PASSWORD_ENV, Password, PgOptions};
+pub use queue::{
+    DistrictJobs, JobOutcome, MAX_ATTEMPTS, PoolStatus, RunningJob, SharedJob, SharedQueue,
+    WorkerSeen,
+};
 pub use schema::SCHEMA_VERSION;
 pub use store::PgStore;

@@ -61,6 +61,14 @@ impl fmt::Debug for PgOptions {
     }
 }
 
+/// Refuses an empty or over-long district id.
+pub(crate) fn check_district(district: &str) -> Result<(), PgStoreError> {
+    if district.is_empty() || district.chars().count() > MAX_DISTRICT {
+        return Err(PgStoreError::District(district.to_owned()));
+    }
+    Ok(())
+}
+
 impl PgOptions {
     /// Options for `district` on the database at `url`: a `postgres://` URL
     /// or a `key=value` connection string, without a password.
@@ -74,9 +82,7 @@ impl PgOptions {
         if config.get_password().is_some() {
             return Err(PgStoreError::PasswordInUrl);
         }
-        if district.is_empty() || district.chars().count() > MAX_DISTRICT {
-            return Err(PgStoreError::District(district.to_owned()));
-        }
+        check_district(district)?;
         Ok(PgOptions {
             config,
             district: district.to_owned(),

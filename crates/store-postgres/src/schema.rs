@@ -2,8 +2,10 @@
 //! and the check that refuses a database migrated by a newer build.
 //!
 //! The version is the one row of `rostersync_schema`; a database without
-//! that table is new. Every table has a `district` column first in its
-//! primary key, so one database serves many districts.
+//! that table is new. Every table of a district's state has a `district`
+//! column first in its primary key, so one database serves many districts;
+//! the shared queue's tables (version 2) are the exception, since they serve
+//! every district at once: a job row names its district in a column.
 //!
 //! A migration, once released, is never edited: databases in the field were
 //! made by it. A change is a new migration at the end of [`MIGRATIONS`].
@@ -157,14 +159,47 @@ CREATE TABLE shadow_landed (
 );
 ";
 
+/// Version 2: the queue shared by all districts and workers (`queue.rs`),
+/// and the workers' heartbeats. Times are nanoseconds since the Unix epoch,
+/// so that statements compare and order them (RFC 3339 text with a variable
+/// fraction does not sort) and they still round-trip exactly.
+const V2: &str = "
+CREATE TABLE shared_jobs (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    district TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    trigger TEXT NOT NULL,
+    not_before_ns BIGINT NOT NULL,
+    state TEXT NOT NULL DEFAULT 'queued'
+        CHECK (state IN ('queued', 'taken', 'done', 'failed')),
+    worker TEXT,
+    lease_until_ns BIGINT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    message TEXT,
+    CHECK (state <> 'taken' OR (worker IS NOT NULL AND lease_until_ns IS NOT NULL))
+);
+CREATE INDEX shared_jobs_due ON shared_jobs (state, not_before_ns, id);
+CREATE INDEX shared_jobs_by_district ON shared_jobs (district, state);
+CREATE TABLE workers (
+    worker TEXT PRIMARY KEY,
+    seen_ns BIGINT NOT NULL
+);
+";
+
 /// Every migration, in order; the last one's version is the current schema.
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    sql: V1,
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        sql: V1,
+    },
+    Migration {
+        version: 2,
+        sql: V2,
+    },
+];
 
 /// The schema version this build writes and understands.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// The advisory lock key every migration holds (`"rsyn"` as bytes), so two
 /// processes opening one database at once migrate it once.

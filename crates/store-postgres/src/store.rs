@@ -14,6 +14,7 @@ use tokio_postgres_rustls::MakeRustlsConnect;
 
 use crate::error::PgStoreError;
 use crate::options::PgOptions;
+use crate::queue::SharedQueue;
 use crate::schema;
 
 /// rostersync's state for one district in a PostgreSQL database.
@@ -45,49 +46,18 @@ impl PgStore {
     /// schema is newer than this build's (the database is left unchanged),
     /// or when a migration fails (then nothing of it is applied).
     pub async fn open(options: PgOptions) -> Result<PgStore, PgStoreError> {
-        let target = options.target();
-        let manager = Manager::from_config(
-            options.client_config(),
-            tls(&options)?,
-            ManagerConfig {
-                recycling_method: RecyclingMethod::Fast,
-            },
-        );
-        let pool = Pool::builder(manager)
-            .max_size(options.pool_size)
-            .build()
-            .map_err(|error| PgStoreError::Pool {
-                target: target.clone(),
-                detail: error.to_string(),
-            })?;
-        let store = PgStore {
+        let (pool, target) = connect(&options).await?;
+        Ok(PgStore {
             pool,
             district: Arc::from(options.district.as_str()),
-            target: Arc::from(target.as_str()),
-        };
-        let mut client = store.client().await?;
-        // Judge the database before writing anything to it.
-        let probe = client
-            .build_transaction()
-            .read_only(true)
-            .start()
-            .await
-            .map_err(PgStoreError::pg("begin to read the schema version"))?;
-        schema::check(schema::version(&probe).await?, &target)?;
-        probe
-            .rollback()
-            .await
-            .map_err(PgStoreError::pg("end reading the schema version"))?;
-        let tx = client
-            .transaction()
-            .await
-            .map_err(PgStoreError::pg("begin a schema migration"))?;
-        schema::migrate(&tx, &target).await?;
-        tx.commit()
-            .await
-            .map_err(PgStoreError::pg("commit a schema migration"))?;
-        drop(client);
-        Ok(store)
+            target,
+        })
+    }
+
+    /// The queue shared by all districts on this store's database, through
+    /// this store's pool.
+    pub fn shared_queue(&self) -> SharedQueue {
+        SharedQueue::new(self.pool.clone(), Arc::clone(&self.target))
     }
 
     /// The district this store reads and writes.
@@ -111,14 +81,62 @@ impl PgStore {
 
     /// A connection from the pool.
     pub(crate) async fn client(&self) -> Result<deadpool_postgres::Client, PgStoreError> {
-        self.pool
-            .get()
-            .await
-            .map_err(|source| PgStoreError::Connect {
-                target: self.target.to_string(),
-                source,
-            })
+        client(&self.pool, &self.target).await
     }
+}
+
+/// A connection from `pool`, to the database `target`.
+pub(crate) async fn client(
+    pool: &Pool,
+    target: &str,
+) -> Result<deadpool_postgres::Client, PgStoreError> {
+    pool.get().await.map_err(|source| PgStoreError::Connect {
+        target: target.to_owned(),
+        source,
+    })
+}
+
+/// The pool of `options`, on a database whose schema it has brought up to
+/// date in one transaction, and the database as messages name it.
+pub(crate) async fn connect(options: &PgOptions) -> Result<(Pool, Arc<str>), PgStoreError> {
+    let target = options.target();
+    let manager = Manager::from_config(
+        options.client_config(),
+        tls(options)?,
+        ManagerConfig {
+            recycling_method: RecyclingMethod::Fast,
+        },
+    );
+    let pool = Pool::builder(manager)
+        .max_size(options.pool_size)
+        .build()
+        .map_err(|error| PgStoreError::Pool {
+            target: target.clone(),
+            detail: error.to_string(),
+        })?;
+    let mut client = client(&pool, &target).await?;
+    // Judge the database before writing anything to it.
+    let probe = client
+        .build_transaction()
+        .read_only(true)
+        .start()
+        .await
+        .map_err(PgStoreError::pg("begin to read the schema version"))?;
+    schema::check(schema::version(&probe).await?, &target)?;
+    probe
+        .rollback()
+        .await
+        .map_err(PgStoreError::pg("end reading the schema version"))?;
+    let tx = client
+        .transaction()
+        .await
+        .map_err(PgStoreError::pg("begin a schema migration"))?;
+    schema::migrate(&tx, &target).await?;
+    tx.commit()
+        .await
+        .map_err(PgStoreError::pg("commit a schema migration"))?;
+    drop(client);
+    Ok((pool, Arc::from(target.as_str())))
 }
 
 /// The TLS connector: rustls on ring, trusting the CA file of `options` or
