@@ -1,6 +1,7 @@
 //! The schema: applied once at start, kept on reopening, migrated once by
-//! two stores opening a new database at once, and a newer one refused with
-//! the database untouched.
+//! two stores opening a new database at once, a version 1 database brought
+//! to the shared queue's version 2, and a newer one refused with the
+//! database untouched.
 
 use rostersync_ports::StateStore;
 use rostersync_store_postgres::{PgStore, PgStoreError, SCHEMA_VERSION};
@@ -77,4 +78,45 @@ async fn a_schema_newer_than_this_build_is_refused_untouched() {
         after.get::<_, Option<String>>(2)
     );
     assert_eq!(after.get::<_, i64>(0), newer);
+}
+
+#[tokio::test]
+async fn a_version_1_database_gains_the_shared_queue_and_keeps_its_rows() {
+    let server = Server::start().await;
+    let store = server.store("d1").await;
+    store.save_setting("mapping", "{\"v\":1}").await.unwrap();
+    drop(store);
+    // What version 1 left: no shared queue.
+    let client = server.client().await;
+    client
+        .batch_execute(
+            "DROP TABLE shared_jobs; DROP TABLE workers;
+             UPDATE rostersync_schema SET version = 1",
+        )
+        .await
+        .unwrap();
+
+    let store = server.store("d1").await;
+    assert_eq!(store.schema_version().await.unwrap(), SCHEMA_VERSION);
+    assert_eq!(
+        store.setting("mapping").await.unwrap().as_deref(),
+        Some("{\"v\":1}")
+    );
+    let queue = store.shared_queue();
+    let now = chrono::DateTime::from_timestamp(1_795_000_000, 0).unwrap();
+    let id = queue
+        .put(
+            "d1",
+            rostersync_core::scope::SyncScope::All,
+            rostersync_ports::Trigger::Manual,
+            now,
+        )
+        .await
+        .unwrap();
+    let job = queue
+        .take("worker", now, chrono::Duration::minutes(1))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((job.id, job.district.as_str()), (id, "d1"));
 }
