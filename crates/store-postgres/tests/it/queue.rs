@@ -428,3 +428,73 @@ async fn a_job_stays_with_its_district_and_a_busy_district_holds_back_no_other()
         PgStoreError::Worker(_)
     ));
 }
+
+/// The figure of M15's queue throughput: jobs taken (and finished) per
+/// second by 4 workers on their own pools, over 1000 jobs of 100 districts.
+/// Printed (`--nocapture`), not asserted: only that every job was taken once.
+#[tokio::test]
+async fn four_workers_take_a_thousand_jobs_and_the_rate_is_printed() {
+    let server = Server::start().await;
+    let scheduler = queue(&server).await;
+    let now = t0();
+    for round in 0..10 {
+        for district in 0..100 {
+            let scope = SyncScope::ALL[(round + district) % SyncScope::ALL.len()];
+            scheduler
+                .put(
+                    &format!("district-{district}"),
+                    scope,
+                    Trigger::Scheduled,
+                    now,
+                )
+                .await
+                .unwrap();
+        }
+    }
+    let mut workers = Vec::new();
+    for index in 0..4 {
+        workers.push((format!("worker-{index}"), queue(&server).await));
+    }
+    let started = std::time::Instant::now();
+    let runs = workers.iter().map(|(worker, queue)| async move {
+        let mut taken = Vec::new();
+        // Bounded: a take returns None only when every due district is
+        // running elsewhere; the others finish their jobs meanwhile.
+        for _ in 0..100_000 {
+            match queue.take(worker, now, Duration::minutes(5)).await.unwrap() {
+                Some(job) => {
+                    queue
+                        .finish(job.id, worker, &JobOutcome::Done)
+                        .await
+                        .unwrap();
+                    taken.push(job.id);
+                }
+                None => {
+                    let pool = queue.pool(now, Duration::minutes(1)).await.unwrap();
+                    let left: u64 = pool
+                        .districts
+                        .values()
+                        .map(|jobs| jobs.queued + jobs.running.len() as u64)
+                        .sum();
+                    if left == 0 {
+                        break;
+                    }
+                }
+            }
+        }
+        taken
+    });
+    let taken: Vec<Vec<i64>> = futures::future::join_all(runs).await;
+    let elapsed = started.elapsed();
+    let mut all: Vec<i64> = taken.into_iter().flatten().collect();
+    let total = all.len();
+    all.sort_unstable();
+    all.dedup();
+    assert_eq!((all.len(), total), (1000, 1000));
+    println!(
+        "shared queue: 1000 jobs of 100 districts taken and finished by 4 workers in {:.3} s: \
+         {:.0} jobs/s",
+        elapsed.as_secs_f64(),
+        1000.0 / elapsed.as_secs_f64()
+    );
+}
