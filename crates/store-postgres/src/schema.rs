@@ -178,7 +178,9 @@ CREATE TABLE shared_jobs (
     message TEXT,
     CHECK (state <> 'taken' OR (worker IS NOT NULL AND lease_until_ns IS NOT NULL))
 );
-CREATE INDEX shared_jobs_due ON shared_jobs (state, not_before_ns, id);
+-- Only open jobs: finished ones pile up and no take reads them.
+CREATE INDEX shared_jobs_open ON shared_jobs (not_before_ns, id)
+    WHERE state IN ('queued', 'taken');
 CREATE INDEX shared_jobs_by_district ON shared_jobs (district, state);
 CREATE TABLE workers (
     worker TEXT PRIMARY KEY,
