@@ -57,6 +57,8 @@ mod queue;
 mod runs;
 mod schema;
 mod store;
+#[cfg(feature = "test-util")]
+pub mod test_server;
 
 pub use error::PgStoreError;
 pub use options::{PASSWORD_ENV, Password, PgOptions};

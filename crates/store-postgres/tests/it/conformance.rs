@@ -4,7 +4,7 @@
 
 use rostersync_ports::conformance::assert_state_store;
 
-use crate::server::Server;
+use rostersync_store_postgres::test_server::Server;
 
 #[tokio::test]
 async fn the_postgres_store_passes_the_suite() {

@@ -4,7 +4,7 @@
 use rostersync_ports::{ErrorKind, PortError};
 use rostersync_store_postgres::{Password, PgOptions, PgStore, PgStoreError};
 
-use crate::server::{DATABASE, PASSWORD, Server};
+use rostersync_store_postgres::test_server::{DATABASE, PASSWORD, Server};
 
 #[test]
 fn a_url_with_a_password_is_refused_without_repeating_it() {

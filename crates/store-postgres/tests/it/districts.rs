@@ -13,7 +13,7 @@ use rostersync_ports::{
     SourceFilter, SourceProblem, StateStore, Trigger,
 };
 
-use crate::server::Server;
+use rostersync_store_postgres::test_server::Server;
 
 fn at(text: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(text)

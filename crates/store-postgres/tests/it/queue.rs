@@ -14,7 +14,7 @@ use rostersync_store_postgres::{
     JobOutcome, PgStoreError, RunningJob, SharedJob, SharedQueue, WorkerSeen,
 };
 
-use crate::server::Server;
+use rostersync_store_postgres::test_server::Server;
 
 fn at(text: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(text)

@@ -6,7 +6,7 @@
 use rostersync_ports::StateStore;
 use rostersync_store_postgres::{PgStore, PgStoreError, SCHEMA_VERSION};
 
-use crate::server::Server;
+use rostersync_store_postgres::test_server::Server;
 
 #[tokio::test]
 async fn stores_opening_a_new_database_at_once_migrate_it_once_and_reopen_it() {

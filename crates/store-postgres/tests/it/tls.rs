@@ -4,7 +4,7 @@
 use rostersync_ports::{ErrorKind, PortError, StateStore};
 use rostersync_store_postgres::{Password, PgOptions, PgStore, PgStoreError};
 
-use crate::server::{DATABASE, PASSWORD, Server};
+use rostersync_store_postgres::test_server::{DATABASE, PASSWORD, Server};
 
 fn require_tls(server: &Server) -> PgOptions {
     let url = format!("{}?sslmode=require", server.url(DATABASE));

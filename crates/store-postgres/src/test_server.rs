@@ -9,27 +9,32 @@
 //! and gives up after its `-t` timeout. Missing binaries fail the test with
 //! what to install; nothing is skipped. A server may also offer TLS, with a
 //! self-signed certificate made for the test.
+//!
+//! Behind the `test-util` feature, for this crate's tests and the binary's;
+//! a harness that cannot start its server fails the test, so it unwraps.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::net::TcpListener;
 use std::os::unix::fs::MetadataExt;
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
-use rostersync_store_postgres::{Password, PgOptions, PgStore};
+use crate::{Password, PgOptions, PgStore};
 use tempfile::TempDir;
 
 /// The superuser's password (connections over TCP must give it).
-pub(crate) const PASSWORD: &str = "test-only-secret-7f3a";
+pub const PASSWORD: &str = "test-only-secret-7f3a";
 
 /// The database the tests' stores use.
-pub(crate) const DATABASE: &str = "rostersync";
+pub const DATABASE: &str = "rostersync";
 
 /// How long `pg_ctl` waits for the server to start or stop, in seconds.
 const WAIT_SECONDS: &str = "60";
 
 /// A running private server.
 #[derive(Debug)]
-pub(crate) struct Server {
+pub struct Server {
     bin: PathBuf,
     data: PathBuf,
     port: u16,
@@ -87,18 +92,18 @@ fn free_port() -> u16 {
 
 impl Server {
     /// Creates and starts a server, with the database [`DATABASE`].
-    pub(crate) async fn start() -> Server {
+    pub async fn start() -> Server {
         Server::start_with(false).await
     }
 
     /// Creates and starts a server that also offers TLS, with a
     /// self-signed certificate for 127.0.0.1 ([`Server::certificate`]).
-    pub(crate) async fn start_tls() -> Server {
+    pub async fn start_tls() -> Server {
         Server::start_with(true).await
     }
 
     /// The server's certificate (PEM), when it offers TLS.
-    pub(crate) fn certificate(&self) -> PathBuf {
+    pub fn certificate(&self) -> PathBuf {
         self.dir.path().join("server.crt")
     }
 
@@ -230,24 +235,24 @@ impl Server {
 
     /// The URL of `database` on this server, as the superuser, without the
     /// password.
-    pub(crate) fn url(&self, database: &str) -> String {
+    pub fn url(&self, database: &str) -> String {
         format!("postgres://postgres@127.0.0.1:{}/{database}", self.port)
     }
 
     /// Options for `district` on [`DATABASE`], with the password.
-    pub(crate) fn options(&self, district: &str) -> PgOptions {
+    pub fn options(&self, district: &str) -> PgOptions {
         PgOptions::new(&self.url(DATABASE), district)
             .unwrap()
             .password(Password::new(PASSWORD))
     }
 
     /// The store of `district` on [`DATABASE`].
-    pub(crate) async fn store(&self, district: &str) -> PgStore {
+    pub async fn store(&self, district: &str) -> PgStore {
         PgStore::open(self.options(district)).await.unwrap()
     }
 
     /// A plain client on [`DATABASE`], for looking under the store.
-    pub(crate) async fn client(&self) -> tokio_postgres::Client {
+    pub async fn client(&self) -> tokio_postgres::Client {
         self.client_of(DATABASE).await
     }
 
