@@ -29,6 +29,7 @@ mod console;
 mod managed;
 mod shape;
 mod sis;
+mod store;
 mod write;
 
 pub(crate) use write::{
@@ -36,6 +37,7 @@ pub(crate) use write::{
 };
 
 pub(crate) use console::ConsoleSettings;
+pub(crate) use store::StoreSettings;
 
 pub(crate) use sis::{
     AdapterKind, CsvSettings, ONEROSTER_SECRET_ENV, RestAuth, RestProfile, RestSettings,
@@ -123,13 +125,6 @@ struct RawSchoology {
     email_conflicts: Option<String>,
 }
 
-/// `[store]` as written.
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct RawStore {
-    path: Option<PathBuf>,
-}
-
 /// `[district]` as written.
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
@@ -165,7 +160,7 @@ struct RawConfig {
     oneroster_csv: Option<sis::RawCsv>,
     oneroster_rest: Option<sis::RawRest>,
     schoology: Option<RawSchoology>,
-    store: Option<RawStore>,
+    store: Option<store::RawStore>,
     district: Option<RawDistrict>,
     schedule: Option<ScheduleSection>,
     #[serde(default)]
@@ -295,8 +290,8 @@ pub(crate) struct Config {
     pub(crate) school_year: Option<i32>,
     /// Schoology.
     pub(crate) schoology: SchoologySettings,
-    /// The state store file.
-    pub(crate) store_path: PathBuf,
+    /// The state store: the SQLite file or the PostgreSQL database.
+    pub(crate) store: StoreSettings,
     /// The district's time zone.
     pub(crate) zone: Tz,
     /// The schedule as written.
@@ -415,15 +410,7 @@ pub(crate) fn parse(
         district.time_zone,
         "set it to the district's IANA time zone, e.g. \"America/Chicago\"",
     );
-    let store_path = need(
-        &mut problems,
-        "store.path",
-        raw.store
-            .unwrap_or_default()
-            .path
-            .map(|p| p.display().to_string()),
-        "set it to the state store file, e.g. \"rostersync.db\"",
-    );
+    let store = store::store(raw.store, base_dir, env, &mut problems);
 
     let base_url = lms
         .base_url
@@ -522,16 +509,16 @@ pub(crate) fn parse(
         }
     };
 
-    let (Some(sis), Some(zone), Some(schedule), Some(mapping), true) = (
+    let (Some(sis), Some(zone), Some(schedule), Some(mapping), Some(store), true) = (
         sis,
         zone,
         schedule,
         mapping,
+        store,
         problems.is_empty() && shape.is_empty(),
     ) else {
         return Err(fail(shape::listed(&shape, &problems)));
     };
-    let store_path = base_dir.join(store_path);
     let consumer_secret = env(SCHOOLOGY_SECRET_ENV)
         .filter(|s| !s.is_empty())
         .map(Secret)
@@ -553,7 +540,7 @@ pub(crate) fn parse(
             system_admin_roles,
             email_conflicts,
         },
-        store_path,
+        store,
         zone,
         schedule_section,
         schedule,
@@ -819,6 +806,12 @@ rate_per_seconds = 5
 [store]
 # The state store (links, run logs, queue, schedule state), relative to this file.
 path = "rostersync.db"
+# Or, instead of path, a PostgreSQL database that many districts share: its
+# URL without a password (set ROSTERSYNC_PG_PASSWORD), with sslmode "require"
+# (or "prefer", the default, or "disable"), and this district's id, under
+# which all its rows are kept.
+# url = "postgres://rostersync@db.district.org:5432/rostersync?sslmode=require"
+# district = "district-42"
 
 [district]
 # The district's IANA time zone: it sets "today" and the schedule window.

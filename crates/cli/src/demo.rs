@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use rostersync_core::SyncScope;
 use rostersync_engine::RunOptions;
-use rostersync_ports::{OutcomeFilter, OutcomeStatus, StateStore as _, Trigger};
+use rostersync_ports::{OutcomeFilter, OutcomeStatus, Trigger};
 use rostersync_sim::district::{DistrictSize, generate, write_oneroster_csv};
 use rostersync_sim::eschoolplus::EspSim;
 use rostersync_sim::schoology::{RateLimit, SchoologySim};
@@ -149,7 +149,7 @@ pub(crate) async fn run(
         }
     }
     let config = load(&path)?;
-    let wired = wire::engine(&config, now)?;
+    let wired = wire::engine(&config, now).await?;
 
     out.line("\n== 3. data prep: match existing LMS records");
     let report = with_spinner("matching records", wired.engine.prep_report(now)).await?;

@@ -8,16 +8,19 @@ use rostersync_engine::{Engine, EngineOptions};
 use rostersync_eschoolplus::{Credentials as EspCredentials, EspAdapter, Options, Password};
 use rostersync_oneroster::rest::{Auth, RestConfig, Secret as RestSecret, plus360};
 use rostersync_oneroster::{OneRosterCsv, OneRosterRest};
-use rostersync_ports::{GradeSink, SisSource};
+use rostersync_ports::{GradeSink, RunRecord, SisSource, StateStore};
 use rostersync_schoology::{
     AdapterConfig, Client, Credentials as LmsCredentials, EmailConflicts, RateLimit, RetryPolicy,
     SchoologyLms, SignatureMethod,
 };
 use rostersync_store::SqliteStore;
+use rostersync_store_postgres::PgStore;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 use crate::config::{
     Config, ConfigError, EmailConflictSetting, EspSettings, RestAuth, RestProfile, RestSettings,
-    Secret, Signature, SisSettings,
+    Secret, Signature, SisSettings, StoreSettings,
 };
 
 /// The current instant.
@@ -226,23 +229,67 @@ fn schoology_with(config: &Config, secret: &str) -> anyhow::Result<SchoologyLms>
     Ok(SchoologyLms::new(client, adapter))
 }
 
-/// The state store.
-pub(crate) fn store(config: &Config) -> anyhow::Result<SqliteStore> {
-    SqliteStore::open(&config.store_path).map_err(|error| {
-        anyhow::Error::new(error).context(format!(
-            "cannot open the state store {} (store.path)",
-            config.store_path.display()
+/// The state store the configuration names: the SQLite file, or this
+/// district's rows on the PostgreSQL database (migrated when it lacks them).
+pub(crate) async fn store(config: &Config) -> anyhow::Result<Arc<dyn StateStore>> {
+    let opened: anyhow::Result<Arc<dyn StateStore>> = match &config.store {
+        StoreSettings::Sqlite(path) => match SqliteStore::open(path) {
+            Ok(store) => Ok(Arc::new(store)),
+            Err(error) => Err(error.into()),
+        },
+        StoreSettings::Postgres(options) => match PgStore::open(options.as_ref().clone()).await {
+            Ok(store) => Ok(Arc::new(store)),
+            Err(error) => Err(error.into()),
+        },
+    };
+    opened.map_err(|error| {
+        error.context(format!(
+            "cannot open the state store {} ({})",
+            config.store.describe(),
+            config.store.key()
         ))
     })
 }
 
+/// One run by id, or `None` when the store has no such run.
+pub(crate) async fn run(store: &dyn StateStore, id: i64) -> anyhow::Result<Option<RunRecord>> {
+    Ok(store
+        .runs(usize::MAX)
+        .await?
+        .into_iter()
+        .find(|run| run.id == id))
+}
+
+/// The setting saved under `name`, decoded, or `None` when none is saved.
+pub(crate) async fn setting<T: DeserializeOwned>(
+    store: &dyn StateStore,
+    name: &str,
+) -> anyhow::Result<Option<T>> {
+    let Some(json) = store.setting(name).await? else {
+        return Ok(None);
+    };
+    serde_json::from_str(&json)
+        .map(Some)
+        .map_err(|error| anyhow::anyhow!("the stored setting {name:?} cannot be read: {error}"))
+}
+
+/// Saves `value` as JSON under `name`, replacing any earlier value.
+pub(crate) async fn save_setting<T: Serialize + ?Sized>(
+    store: &dyn StateStore,
+    name: &str,
+    value: &T,
+) -> anyhow::Result<()> {
+    let json = serde_json::to_string(value)
+        .map_err(|error| anyhow::anyhow!("the setting {name:?} cannot be written: {error}"))?;
+    Ok(store.save_setting(name, &json).await?)
+}
+
 /// Everything a command that syncs needs.
-#[derive(Debug)]
 pub(crate) struct Wired {
     /// The engine.
     pub(crate) engine: Engine,
     /// The store (the engine holds a clone).
-    pub(crate) store: SqliteStore,
+    pub(crate) store: Arc<dyn StateStore>,
     /// The SIS adapter.
     pub(crate) sis: SisPorts,
     /// The Schoology adapter.
@@ -251,16 +298,26 @@ pub(crate) struct Wired {
     pub(crate) progress: ProgressBar,
 }
 
+impl std::fmt::Debug for Wired {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Wired")
+            .field("engine", &self.engine)
+            .field("sis", &self.sis)
+            .field("lms", &self.lms)
+            .finish_non_exhaustive()
+    }
+}
+
 /// The engine over both adapters and the store.
-pub(crate) fn engine(config: &Config, now: DateTime<Utc>) -> anyhow::Result<Wired> {
+pub(crate) async fn engine(config: &Config, now: DateTime<Utc>) -> anyhow::Result<Wired> {
     let sis = sis(config, now)?;
     let lms = schoology(config)?;
-    assemble(config, sis, lms)
+    assemble(config, sis, lms).await
 }
 
 /// An engine for commands that never call either end (the schedule): the
 /// secrets are used when set and not required otherwise.
-pub(crate) fn offline_engine(config: &Config, now: DateTime<Utc>) -> anyhow::Result<Wired> {
+pub(crate) async fn offline_engine(config: &Config, now: DateTime<Utc>) -> anyhow::Result<Wired> {
     let sis = sis_ports(config, now, false)?;
     let secret = config
         .schoology
@@ -268,12 +325,12 @@ pub(crate) fn offline_engine(config: &Config, now: DateTime<Utc>) -> anyhow::Res
         .as_ref()
         .map_or("", |s| s.expose());
     let lms = schoology_with(config, secret)?;
-    assemble(config, sis, lms)
+    assemble(config, sis, lms).await
 }
 
-fn assemble(config: &Config, sis: SisPorts, lms: SchoologyLms) -> anyhow::Result<Wired> {
+async fn assemble(config: &Config, sis: SisPorts, lms: SchoologyLms) -> anyhow::Result<Wired> {
     let lms = Arc::new(lms);
-    let store = store(config)?;
+    let store = store(config).await?;
     let options = EngineOptions {
         school_year: config.school_year,
         drift: config.drift,
@@ -283,7 +340,7 @@ fn assemble(config: &Config, sis: SisPorts, lms: SchoologyLms) -> anyhow::Result
     let engine = Engine::new(
         sis.source.clone(),
         lms.clone(),
-        Arc::new(store.clone()),
+        store.clone(),
         config.mapping.clone(),
         config.zone,
         options,

@@ -2,7 +2,7 @@
 //! shadow rostersync keeps of it) found, record by record.
 
 use rostersync_engine::{DriftCheck, LAST_DRIFT_CHECK};
-use rostersync_ports::{OutcomeFilter, OutcomeStatus, StateStore};
+use rostersync_ports::{OutcomeFilter, OutcomeStatus};
 use serde_json::json;
 
 use crate::EXIT_OK;
@@ -13,8 +13,8 @@ use crate::wire;
 
 /// `drift [--run N]`.
 pub(crate) async fn drift(run: Option<i64>, config: &Config, out: Out) -> anyhow::Result<u8> {
-    let store = wire::store(config)?;
-    let last: Option<DriftCheck> = match StateStore::setting(&store, LAST_DRIFT_CHECK).await? {
+    let store = wire::store(config).await?;
+    let last: Option<DriftCheck> = match store.setting(LAST_DRIFT_CHECK).await? {
         Some(json) => serde_json::from_str(&json).ok(),
         None => None,
     };
@@ -33,7 +33,7 @@ pub(crate) async fn drift(run: Option<i64>, config: &Config, out: Out) -> anyhow
             return Ok(EXIT_OK);
         }
     };
-    let Some(record) = store.run(run).await? else {
+    let Some(record) = wire::run(store.as_ref(), run).await? else {
         return Err(UsageError::new(format!("there is no run {run}"))
             .hint("`rostersync logs list` lists the runs".to_owned())
             .into());

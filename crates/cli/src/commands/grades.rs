@@ -10,7 +10,7 @@ use rostersync_core::ids::{CourseKey, GradingPeriodId, SectionKey, UserId};
 use rostersync_core::mapping::TermTarget;
 use rostersync_core::model::sis::Term;
 use rostersync_engine::{GradeOptions, GradeReport, Requester};
-use rostersync_ports::{GradeSource, RunStatus, SisRequest, StateStore};
+use rostersync_ports::{GradeSource, RunStatus, SisRequest};
 
 use crate::cli::{GradesArgs, GradesCommand, UsageError};
 use crate::config::{AdapterKind, Config, ConfigError};
@@ -67,7 +67,7 @@ pub(crate) async fn passback(
         .into());
     }
     let now = wire::now();
-    let wired = wire::engine(config, now)?;
+    let wired = wire::engine(config, now).await?;
     wired
         .sis
         .closing(pass_back(config, &wired, target, dry_run, overwrite, now))

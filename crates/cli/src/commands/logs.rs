@@ -5,7 +5,6 @@
 use rostersync_core::Entity;
 use rostersync_ports::{
     OutcomeFilter, OutcomeStatus, ProblemKind, RecordKind, SourceFilter, SourceProblem,
-    StateStore as _,
 };
 use serde_json::json;
 
@@ -18,7 +17,7 @@ use crate::wire;
 
 /// `logs list|show|export`.
 pub(crate) async fn logs(command: &LogsCommand, config: &Config, out: Out) -> anyhow::Result<u8> {
-    let store = wire::store(config)?;
+    let store = wire::store(config).await?;
     match command {
         LogsCommand::List { limit } => {
             let runs = store.runs(*limit).await?;
@@ -79,7 +78,7 @@ pub(crate) async fn logs(command: &LogsCommand, config: &Config, out: Out) -> an
         }
         LogsCommand::Show { run, status } => {
             let status = status_filter(status.as_deref())?;
-            let Some(record) = store.run(*run).await? else {
+            let Some(record) = wire::run(store.as_ref(), *run).await? else {
                 let ids: Vec<i64> = store
                     .runs(usize::MAX)
                     .await?
@@ -204,9 +203,10 @@ pub(crate) async fn logs(command: &LogsCommand, config: &Config, out: Out) -> an
                 entity,
             };
             let format = export_format(*format, out);
+            let outcomes = store.outcomes(&filter).await?;
             let text = match format {
-                ExportFormat::Csv => store.export_outcomes_csv(&filter).await?,
-                ExportFormat::Json => store.export_outcomes_json(&filter).await?,
+                ExportFormat::Csv => rostersync_store::outcomes_csv(&outcomes),
+                ExportFormat::Json => rostersync_store::outcomes_json(&outcomes)?,
             };
             out.text(&text);
             Ok(EXIT_OK)

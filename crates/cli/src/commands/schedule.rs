@@ -21,7 +21,7 @@ pub(crate) async fn schedule(
     out: Out,
 ) -> anyhow::Result<u8> {
     let now = wire::now();
-    let wired = wire::offline_engine(config, now)?;
+    let wired = wire::offline_engine(config, now).await?;
     match command {
         ScheduleCommand::Show => show(&wired.engine, &config.schedule, config, now, out).await,
         ScheduleCommand::Set(set) => {
@@ -122,18 +122,18 @@ async fn show(
 pub(crate) async fn service(config: &Config, interval: u64, out: Out) -> anyhow::Result<u8> {
     let now = wire::now();
     let mut config = config.clone();
-    let mut wired = wire::engine(&config, now)?;
+    let mut wired = wire::engine(&config, now).await?;
     let mut watched = Watched::new(&config.path);
     let mut shutdown = Shutdown::install()?;
     eprint_line(format!(
         "rostersync service started (store {}); stop with Ctrl-C or SIGTERM",
-        config.store_path.display()
+        config.store.describe()
     ));
     let mut code = EXIT_OK;
     loop {
         let now = wire::now();
         if let Some(reloaded) = watched.changed() {
-            match wire::engine(&reloaded, now) {
+            match wire::engine(&reloaded, now).await {
                 Ok(rewired) => {
                     wired = rewired;
                     config = reloaded;

@@ -65,7 +65,7 @@ pub(crate) async fn console(
             "the console serves plain HTTP to other machines: its sign-in token, password and sessions cross the network unencrypted"
         );
     }
-    let store = wire::store(config)?;
+    let store = wire::store(config).await?;
     let token = SignInToken::random()?;
     let listener = tokio::net::TcpListener::bind(address)
         .await
@@ -85,7 +85,7 @@ pub(crate) async fn console(
     // The console's pages say what happens; no spinner on this terminal.
     crate::output::set_quiet(true);
     let actions = FileActions::new(config.path.clone(), env);
-    let mut console = Console::new(Arc::new(store), Arc::new(actions), config.zone, token);
+    let mut console = Console::new(store, Arc::new(actions), config.zone, token);
     if let Some(password) = &config.console.password {
         console = console.with_password(password.clone());
     }

@@ -5,12 +5,12 @@ use std::collections::BTreeSet;
 
 use rostersync_eschoolplus::definitions::{self, Scope};
 use rostersync_eschoolplus::{DefinitionCheck, EspAdapter, EspError};
-use rostersync_ports::{ActingUser, ErrorKind, LmsTarget as _, PortError, StateStore as _};
+use rostersync_ports::{ActingUser, ErrorKind, LmsTarget as _, PortError};
 use serde::Serialize;
 
 use crate::cli::{ActingUserCommand, UsageError};
 use crate::commands::mapping;
-use crate::config::{self, Config, EspSettings, SisSettings};
+use crate::config::{self, Config, EspSettings, SisSettings, StoreSettings};
 use crate::output::{Out, with_spinner};
 use crate::wire;
 use crate::{EXIT_ERROR, EXIT_OK};
@@ -141,10 +141,12 @@ pub(crate) async fn check_sis(config: &Config) -> EndReport {
 /// What the last sync's SIS read found, from the store (never a new read),
 /// when there is a store with such a run.
 async fn last_read(config: &Config) -> Option<String> {
-    if !config.store_path.exists() {
-        return None;
+    if let StoreSettings::Sqlite(path) = &config.store {
+        if !path.exists() {
+            return None;
+        }
     }
-    let store = wire::store(config).ok()?;
+    let store = wire::store(config).await.ok()?;
     let runs = store.runs(20).await.ok()?;
     let ids: Vec<i64> = runs.iter().map(|run| run.id).collect();
     let reads = store.source_summaries(&ids).await.ok()?;
@@ -516,14 +518,14 @@ pub(crate) async fn acting_user(
     out: Out,
 ) -> anyhow::Result<u8> {
     let lms = wire::schoology(config)?;
-    let store = wire::store(config)?;
+    let store = wire::store(config).await?;
     let current = with_spinner(
         "asking Schoology who the credentials act as",
         lms.acting_user(),
     )
     .await
     .map_err(|error| anyhow::Error::new(error).context("cannot read the acting user"))?;
-    let recorded: Option<ActingUser> = store.setting(ACTING_USER_SETTING).await?;
+    let recorded: Option<ActingUser> = wire::setting(store.as_ref(), ACTING_USER_SETTING).await?;
     match command {
         ActingUserCommand::Show => {
             if out.json {
@@ -560,7 +562,7 @@ pub(crate) async fn acting_user(
                     rostersync_engine::EngineError::not_admin(&current),
                 ));
             }
-            store.save_setting(ACTING_USER_SETTING, &current).await?;
+            wire::save_setting(store.as_ref(), ACTING_USER_SETTING, &current).await?;
             if out.json {
                 out.json(&current)?;
             } else {

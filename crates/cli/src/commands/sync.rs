@@ -15,7 +15,7 @@ use crate::{EXIT_FAILURES, EXIT_OK, EXIT_THRESHOLD};
 /// `prep report|apply`.
 pub(crate) async fn prep(command: &PrepCommand, config: &Config, out: Out) -> anyhow::Result<u8> {
     let now = wire::now();
-    let wired = wire::engine(config, now)?;
+    let wired = wire::engine(config, now).await?;
     let read = wired
         .sis
         .closing(with_spinner(
@@ -106,7 +106,7 @@ pub(crate) fn scope(arg: ScopeArg) -> SyncScope {
 /// `sync SCOPE [--dry-run] [--force] [--full] [--queue]`.
 pub(crate) async fn sync(args: &SyncArgs, config: &Config, out: Out) -> anyhow::Result<u8> {
     let now = wire::now();
-    let wired = wire::engine(config, now)?;
+    let wired = wire::engine(config, now).await?;
     if args.queue {
         let job = wired
             .engine

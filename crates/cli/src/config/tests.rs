@@ -411,3 +411,112 @@ fn a_bad_console_hash_or_a_certificate_without_its_key_is_named() {
     assert!(message.contains("key `console.password`"), "{message}");
     assert!(!message.contains("plain"), "{message}");
 }
+
+/// The template with its `[store]` body replaced by `body`.
+fn with_store(body: &str) -> String {
+    template().replace("path = \"rostersync.db\"\n", &format!("{body}\n"))
+}
+
+fn store_error(body: &str) -> String {
+    parse(
+        Path::new("/etc/rostersync/r.toml"),
+        &with_store(body),
+        &no_env,
+    )
+    .unwrap_err()
+    .to_string()
+}
+
+#[test]
+fn the_store_is_the_sqlite_file_beside_the_configuration_by_default() {
+    let config = parse(Path::new("/etc/rostersync/r.toml"), &template(), &no_env).unwrap();
+    assert!(
+        matches!(&config.store, StoreSettings::Sqlite(path) if path == Path::new("/etc/rostersync/rostersync.db")),
+        "{:?}",
+        config.store
+    );
+    assert_eq!(config.store.key(), "store.path");
+}
+
+#[test]
+fn a_postgres_store_reads_its_url_and_district_and_its_password_from_the_environment() {
+    let body = "url = \"postgres://rostersync@db.example.org:5432/rostersync?sslmode=require\"\n\
+                district = \"district-42\"";
+    let env = |name: &str| (name == "ROSTERSYNC_PG_PASSWORD").then(|| "pg-secret-9".to_owned());
+    let config = parse(Path::new("r.toml"), &with_store(body), &env).unwrap();
+    let StoreSettings::Postgres(options) = &config.store else {
+        panic!("not PostgreSQL: {:?}", config.store);
+    };
+    assert_eq!(options.district(), "district-42");
+    assert_eq!(config.store.key(), "store.url");
+    let described = config.store.describe();
+    assert!(
+        described.contains("db.example.org") && described.contains("district-42"),
+        "{described}"
+    );
+    let shown = format!("{config:?}");
+    assert!(!shown.contains("pg-secret-9"), "{shown}");
+}
+
+#[test]
+fn a_store_url_without_its_district_is_refused() {
+    let error = store_error("url = \"postgres://rostersync@db.example.org/rostersync\"");
+    assert!(error.contains("store.district is missing"), "{error}");
+    let empty =
+        store_error("url = \"postgres://rostersync@db.example.org/rostersync\"\ndistrict = \"\"");
+    assert!(
+        empty.contains("store.district \"\" is not valid"),
+        "{empty}"
+    );
+}
+
+#[test]
+fn a_district_without_a_store_url_is_refused() {
+    let error = store_error("path = \"rostersync.db\"\ndistrict = \"district-42\"");
+    assert!(
+        error.contains("store.district goes with store.url"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_store_path_and_url_together_are_refused() {
+    let error = store_error(
+        "path = \"rostersync.db\"\nurl = \"postgres://rostersync@db.example.org/rostersync\"\n\
+         district = \"district-42\"",
+    );
+    assert!(
+        error.contains("store.path and store.url are both set"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_store_url_with_a_password_is_refused_without_showing_it() {
+    let error = store_error(
+        "url = \"postgres://rostersync:hunter2-pw@db.example.org/rostersync\"\n\
+         district = \"district-42\"",
+    );
+    assert!(
+        error.contains("store.url carries a password") && error.contains("ROSTERSYNC_PG_PASSWORD"),
+        "{error}"
+    );
+    assert!(!error.contains("hunter2-pw"), "{error}");
+}
+
+#[test]
+fn a_store_url_that_is_not_postgres_is_refused_and_a_missing_store_named() {
+    let error = store_error("url = \"postgres://db.example.org:notaport/x\"\ndistrict = \"d\"");
+    assert!(
+        error.contains("store.url is not a PostgreSQL URL"),
+        "{error}"
+    );
+    let missing = store_error("");
+    assert!(missing.contains("store.path is missing"), "{missing}");
+}
+
+#[test]
+fn an_unknown_store_key_is_still_reported() {
+    let error = store_error("path = \"rostersync.db\"\npassword = \"x\"");
+    assert!(error.contains("store.password"), "{error}");
+}

@@ -332,7 +332,7 @@ pub(super) async fn add_grading_period(
         .key
         .clone();
     let now = wire::now();
-    let wired = wire::engine(config, now).map_err(failed)?;
+    let wired = wire::engine(config, now).await.map_err(failed)?;
     let id = wired
         .sis
         .closing(wired.engine.create_grading_period(&key, now))

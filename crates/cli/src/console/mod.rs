@@ -178,7 +178,7 @@ fn lms_settings(config: &Config) -> Vec<Setting> {
                 lms.rate_per.as_secs()
             ),
         ),
-        plain("store.path", config.store_path.display()),
+        plain(config.store.key(), config.store.describe()),
         plain("district.time_zone", config.zone),
     ]
 }
@@ -231,7 +231,7 @@ impl Actions for FileActions {
     async fn configuration(&self) -> Result<ConfigurationView, ActionError> {
         let (config, revision) = self.load()?;
         let now = wire::now();
-        let wired = wire::offline_engine(&config, now).map_err(failed)?;
+        let wired = wire::offline_engine(&config, now).await.map_err(failed)?;
         let next = wired
             .engine
             .next_run(&config.schedule, now)
@@ -360,7 +360,7 @@ impl Actions for FileActions {
         )
         .map_err(failed)?;
         let now = wire::now();
-        let wired = wire::offline_engine(&config, now).map_err(failed)?;
+        let wired = wire::offline_engine(&config, now).await.map_err(failed)?;
         wired
             .engine
             .record_settings_saved(now)
@@ -389,12 +389,11 @@ impl Actions for FileActions {
     async fn acting_user(&self) -> Result<ActingUserView, ActionError> {
         let (config, _) = self.load()?;
         let lms = wire::schoology(&config).map_err(failed)?;
-        let store = wire::store(&config).map_err(failed)?;
+        let store = wire::store(&config).await.map_err(failed)?;
         let current = lms.acting_user().await.map_err(|error| {
             ActionError::Failed(format!("cannot read the acting user: {error}"))
         })?;
-        let recorded: Option<ActingUser> = store
-            .setting(ACTING_USER_SETTING)
+        let recorded: Option<ActingUser> = wire::setting(store.as_ref(), ACTING_USER_SETTING)
             .await
             .map_err(|e| ActionError::Failed(e.to_string()))?;
         Ok(ActingUserView {
@@ -408,7 +407,7 @@ impl Actions for FileActions {
     async fn take_acting_user(&self) -> Result<Saved, ActionError> {
         let (config, _) = self.load()?;
         let lms = wire::schoology(&config).map_err(failed)?;
-        let store = wire::store(&config).map_err(failed)?;
+        let store = wire::store(&config).await.map_err(failed)?;
         let current = lms.acting_user().await.map_err(|error| {
             ActionError::Failed(format!("cannot read the acting user: {error}"))
         })?;
@@ -417,8 +416,7 @@ impl Actions for FileActions {
                 rostersync_engine::EngineError::not_admin(&current).to_string(),
             )]));
         }
-        store
-            .save_setting(ACTING_USER_SETTING, &current)
+        wire::save_setting(store.as_ref(), ACTING_USER_SETTING, &current)
             .await
             .map_err(|e| ActionError::Failed(e.to_string()))?;
         Ok(Saved {

@@ -25,7 +25,7 @@ fn engine_failed(error: EngineError) -> ActionError {
 /// `prep report`: the summary, every record, and the CSV.
 pub(super) async fn prep_report(config: &Config) -> Result<PrepView, ActionError> {
     let now = wire::now();
-    let wired = wire::engine(config, now).map_err(failed)?;
+    let wired = wire::engine(config, now).await.map_err(failed)?;
     let read = wired
         .sis
         .closing(wired.engine.prep_read(now))
@@ -46,7 +46,7 @@ pub(super) async fn prep_report(config: &Config) -> Result<PrepView, ActionError
 /// `prep apply`: links what data prep matched, as a run in the log.
 pub(super) async fn prep_apply(config: &Config) -> Result<Saved, ActionError> {
     let now = wire::now();
-    let wired = wire::engine(config, now).map_err(failed)?;
+    let wired = wire::engine(config, now).await.map_err(failed)?;
     let outcome = wired
         .sis
         .closing(async {
@@ -88,7 +88,7 @@ fn reported(result: Result<RunReport, EngineError>) -> Result<RunReport, EngineE
 /// `sync SCOPE --dry-run`: the plan, nothing written.
 pub(super) async fn dry_run(config: &Config, scope: SyncScope) -> Result<PlanView, ActionError> {
     let now = wire::now();
-    let wired = wire::engine(config, now).map_err(failed)?;
+    let wired = wire::engine(config, now).await.map_err(failed)?;
     let mut options = RunOptions::at(now);
     options.dry_run = true;
     let report = reported(
@@ -116,7 +116,7 @@ pub(super) async fn sync(
     progress: Arc<dyn Progress>,
 ) -> SyncEnd {
     let now = wire::now();
-    let wired = match wire::engine(config, now) {
+    let wired = match wire::engine(config, now).await {
         Ok(wired) => wired,
         Err(error) => {
             return SyncEnd {

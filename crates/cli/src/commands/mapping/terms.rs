@@ -55,7 +55,7 @@ pub(crate) async fn terms(command: &TermsCommand, config: &Config, out: Out) -> 
         }
         TermsCommand::CreatePeriod { term } => {
             let now = wire::now();
-            let wired = wire::engine(config, now)?;
+            let wired = wire::engine(config, now).await?;
             let key = TermKey::new(term.as_str());
             let id = wired
                 .sis
