@@ -14,6 +14,8 @@ mod kills;
 mod mapping;
 mod oneroster;
 mod output;
+/// The binary on a PostgreSQL store shared by two districts.
+mod postgres;
 /// The sloppy OneRoster packages synced into Schoology, every record accounted for.
 mod sloppy_sync;
 mod source;

@@ -134,6 +134,7 @@ fn a_oneroster_csv_package_syncs_into_schoology_and_takes_no_grades() {
         dir: dir.path(),
         secret: lms.admin_credentials().secret.clone(),
         password: "no-SIS-password-is-used".to_owned(),
+        env: Vec::new(),
         seen: Vec::new(),
     };
     map_and_sync(&mut admin, &lms, "OneRoster CSV");
@@ -237,6 +238,7 @@ fn a_oneroster_rest_provider_syncs_into_schoology() {
         dir: dir.path(),
         secret: lms.admin_credentials().secret.clone(),
         password: ONEROSTER_SECRET.to_owned(),
+        env: Vec::new(),
         seen: Vec::new(),
     };
     map_and_sync(&mut admin, &lms, "OneRoster REST");

@@ -617,6 +617,7 @@ fn sync_twice(case: &Case, more: impl FnOnce(&mut Admin<'_>, &RunningSchoology, 
         dir,
         secret: lms.admin_credentials().secret.clone(),
         password: "no-SIS-password-is-used".to_owned(),
+        env: Vec::new(),
         seen: Vec::new(),
     };
     let check = admin.ok(&["check"]);

@@ -1,0 +1,77 @@
+//! The binary on a PostgreSQL store: two districts' configurations point at
+//! one private server (`rostersync_store_postgres::test_server`); district A
+//! syncs twice through the simulators (the second run plans no writes) and
+//! district B's run log stays empty.
+
+use std::path::Path;
+
+use rostersync_store_postgres::PASSWORD_ENV;
+use rostersync_store_postgres::test_server::{DATABASE, PASSWORD, Server};
+use tokio::runtime::Runtime;
+
+use crate::flow::{Admin, Sims, assert_no_writes_planned, configure, map_everything, start};
+use crate::{stderr, stdout};
+
+/// The configuration in `dir` pointed at `server`'s database for `district`
+/// instead of the SQLite file.
+fn use_postgres(dir: &Path, server: &Server, district: &str) {
+    let path = dir.join("rostersync.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let sqlite = "path = \"rostersync.db\"\n";
+    assert!(text.contains(sqlite), "{text}");
+    let url = format!("{}?sslmode=disable", server.url(DATABASE));
+    let store = format!("url = \"{url}\"\ndistrict = \"{district}\"\n");
+    std::fs::write(&path, text.replace(sqlite, &store)).unwrap();
+}
+
+/// An administrator of the district configured in `dir`, with the
+/// database's password in the environment.
+fn admin<'a>(dir: &'a Path, sims: &Sims) -> Admin<'a> {
+    let mut admin = Admin::of(dir, sims);
+    admin.env.push((PASSWORD_ENV, PASSWORD.to_owned()));
+    admin
+}
+
+fn runs(admin: &mut Admin<'_>) -> Vec<serde_json::Value> {
+    let listed: serde_json::Value =
+        serde_json::from_str(&admin.ok(&["logs", "list", "--json"])).unwrap();
+    listed.as_array().unwrap().clone()
+}
+
+#[test]
+fn two_districts_on_one_database_sync_and_log_apart() {
+    let runtime = Runtime::new().unwrap();
+    let server = runtime.block_on(Server::start());
+    let sims = start(&runtime);
+    let (dir_a, dir_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    for (dir, district) in [(dir_a.path(), "district-a"), (dir_b.path(), "district-b")] {
+        configure(dir, &sims);
+        use_postgres(dir, &server, district);
+    }
+
+    let mut a = admin(dir_a.path(), &sims);
+    a.ok(&["acting-user", "take"]);
+    map_everything(&mut a, &sims);
+    let first: serde_json::Value = serde_json::from_str(&a.ok(&["sync", "all", "--json"])).unwrap();
+    assert_eq!(first["status"], "succeeded", "{first}");
+    assert!(first["done"].as_u64().unwrap() > 100, "{first}");
+    let second = a.run(&["sync", "all", "--json"]);
+    assert_no_writes_planned(&second);
+    let a_runs = runs(&mut a);
+    assert!(a_runs.len() >= 2, "{a_runs:?}");
+    assert!(
+        !dir_a.path().join("rostersync.db").exists(),
+        "no SQLite file is made beside a PostgreSQL configuration"
+    );
+
+    let mut b = admin(dir_b.path(), &sims);
+    assert_eq!(runs(&mut b), Vec::<serde_json::Value>::new());
+    a.assert_no_secret();
+    for output in a.seen.iter().chain(&b.seen) {
+        let text = format!("{}{}", stdout(output), stderr(output));
+        assert!(
+            !text.contains(PASSWORD),
+            "the database password printed: {text}"
+        );
+    }
+}
