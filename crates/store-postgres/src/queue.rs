@@ -46,6 +46,10 @@ pub const MAX_ATTEMPTS: u32 = 5;
 /// and a 1); the second is a hash of the district.
 const TAKE_CLASS: i32 = 0x7273_7131;
 
+/// The first key of the advisory lock [`SharedQueue::put_once`] holds on a
+/// district (`"rsq"` and a 2).
+const PUT_CLASS: i32 = 0x7273_7132;
+
 /// The longest worker id.
 const MAX_WORKER: usize = 200;
 
@@ -285,6 +289,69 @@ impl SharedQueue {
             .await
             .map_err(PgStoreError::pg(what))?;
         Cells::of(&row, what).get(0)
+    }
+
+    /// Puts a job of `district` on the queue as [`put`](SharedQueue::put)
+    /// does, unless the district already has a job of `scope` that is open
+    /// (queued or taken) or was put due at or after `since` (for a schedule:
+    /// the window this job is for was already put). Takers of one district
+    /// are serialized by an advisory lock, so two workers deciding at once
+    /// put one job. Returns the new job's id, `None` when one was there.
+    ///
+    /// # Errors
+    ///
+    /// An invalid district id or time, or a database failure.
+    pub async fn put_once(
+        &self,
+        district: &str,
+        scope: SyncScope,
+        trigger: Trigger,
+        not_before: DateTime<Utc>,
+        since: DateTime<Utc>,
+    ) -> Result<Option<i64>, PgStoreError> {
+        check_district(district)?;
+        let what = "put a job on the shared queue once";
+        let mut client = self.client().await?;
+        let tx = client
+            .transaction()
+            .await
+            .map_err(PgStoreError::pg("begin a put"))?;
+        tx.execute(
+            "SELECT pg_advisory_xact_lock($1, hashtext($2))",
+            &[&PUT_CLASS, &district],
+        )
+        .await
+        .map_err(PgStoreError::pg(what))?;
+        let there = tx
+            .query_one(
+                "SELECT EXISTS (SELECT 1 FROM shared_jobs
+                                WHERE district = $1 AND scope = $2
+                                  AND (state IN ('queued', 'taken') OR not_before_ns >= $3))",
+                &[&district, &scope.as_str(), &nanos(since)?],
+            )
+            .await
+            .map_err(PgStoreError::pg(what))?;
+        if Cells::of(&there, what).get::<bool>(0)? {
+            return Ok(None);
+        }
+        let row = tx
+            .query_one(
+                "INSERT INTO shared_jobs (district, scope, trigger, not_before_ns)
+                 VALUES ($1, $2, $3, $4) RETURNING id",
+                &[
+                    &district,
+                    &scope.as_str(),
+                    &trigger.as_str(),
+                    &nanos(not_before)?,
+                ],
+            )
+            .await
+            .map_err(PgStoreError::pg(what))?;
+        let id = Cells::of(&row, what).get(0)?;
+        tx.commit()
+            .await
+            .map_err(PgStoreError::pg("commit a put"))?;
+        Ok(Some(id))
     }
 
     /// Takes the oldest job due at `now` of a district with no running job,

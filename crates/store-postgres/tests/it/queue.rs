@@ -498,3 +498,68 @@ async fn four_workers_take_a_thousand_jobs_and_the_rate_is_printed() {
         1000.0 / elapsed.as_secs_f64()
     );
 }
+
+#[tokio::test]
+async fn put_once_puts_one_job_per_district_scope_and_window_even_from_racing_workers() {
+    let server = Server::start().await;
+    let (first, second) = (queue(&server).await, queue(&server).await);
+    let window = t0() - Duration::minutes(5);
+    let (a, b) = tokio::join!(
+        first.put_once(
+            "district-a",
+            SyncScope::All,
+            Trigger::Scheduled,
+            t0(),
+            window
+        ),
+        second.put_once(
+            "district-a",
+            SyncScope::All,
+            Trigger::Scheduled,
+            t0(),
+            window
+        ),
+    );
+    let ids: Vec<i64> = [a.unwrap(), b.unwrap()].into_iter().flatten().collect();
+    assert_eq!(ids.len(), 1, "{ids:?}");
+    // Another district and another scope are apart.
+    for (district, scope) in [
+        ("district-b", SyncScope::All),
+        ("district-a", SyncScope::Users),
+    ] {
+        let put = first
+            .put_once(district, scope, Trigger::Scheduled, t0(), window)
+            .await
+            .unwrap();
+        assert!(put.is_some(), "{district} {scope}");
+    }
+    // Taken and finished, the window is still put: no second job for it.
+    let job = first
+        .take("worker-1", t0(), Duration::seconds(30))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(job.id, ids[0]);
+    first
+        .finish(job.id, "worker-1", &JobOutcome::Done)
+        .await
+        .unwrap();
+    let again = second
+        .put_once(
+            "district-a",
+            SyncScope::All,
+            Trigger::Scheduled,
+            t0(),
+            window,
+        )
+        .await
+        .unwrap();
+    assert_eq!(again, None);
+    // The next window is put.
+    let next = t0() + Duration::days(1);
+    let later = second
+        .put_once("district-a", SyncScope::All, Trigger::Scheduled, next, next)
+        .await
+        .unwrap();
+    assert!(later.is_some());
+}
