@@ -200,6 +200,31 @@ async fn see(tx: &Transaction<'_>, worker: &str, now: i64) -> Result<(), PgStore
     .map_err(PgStoreError::pg("record a worker's heartbeat"))
 }
 
+/// Inserts a queued job; returns its id.
+async fn insert(
+    tx: &Transaction<'_>,
+    district: &str,
+    scope: SyncScope,
+    trigger: Trigger,
+    not_before: DateTime<Utc>,
+) -> Result<i64, PgStoreError> {
+    let what = "put a job on the shared queue";
+    let row = tx
+        .query_one(
+            "INSERT INTO shared_jobs (district, scope, trigger, not_before_ns)
+             VALUES ($1, $2, $3, $4) RETURNING id",
+            &[
+                &district,
+                &scope.as_str(),
+                &trigger.as_str(),
+                &nanos(not_before)?,
+            ],
+        )
+        .await
+        .map_err(PgStoreError::pg(what))?;
+    Cells::of(&row, what).get(0)
+}
+
 /// The job a take returned.
 fn taken(row: &Row) -> Result<SharedJob, PgStoreError> {
     let what = "take a shared job";
@@ -272,23 +297,16 @@ impl SharedQueue {
         not_before: DateTime<Utc>,
     ) -> Result<i64, PgStoreError> {
         check_district(district)?;
-        let what = "put a job on the shared queue";
-        let row = self
-            .client()
-            .await?
-            .query_one(
-                "INSERT INTO shared_jobs (district, scope, trigger, not_before_ns)
-                 VALUES ($1, $2, $3, $4) RETURNING id",
-                &[
-                    &district,
-                    &scope.as_str(),
-                    &trigger.as_str(),
-                    &nanos(not_before)?,
-                ],
-            )
+        let mut client = self.client().await?;
+        let tx = client
+            .transaction()
             .await
-            .map_err(PgStoreError::pg(what))?;
-        Cells::of(&row, what).get(0)
+            .map_err(PgStoreError::pg("begin a put"))?;
+        let id = insert(&tx, district, scope, trigger, not_before).await?;
+        tx.commit()
+            .await
+            .map_err(PgStoreError::pg("commit a put"))?;
+        Ok(id)
     }
 
     /// Puts a job of `district` on the queue as [`put`](SharedQueue::put)
@@ -334,20 +352,7 @@ impl SharedQueue {
         if Cells::of(&there, what).get::<bool>(0)? {
             return Ok(None);
         }
-        let row = tx
-            .query_one(
-                "INSERT INTO shared_jobs (district, scope, trigger, not_before_ns)
-                 VALUES ($1, $2, $3, $4) RETURNING id",
-                &[
-                    &district,
-                    &scope.as_str(),
-                    &trigger.as_str(),
-                    &nanos(not_before)?,
-                ],
-            )
-            .await
-            .map_err(PgStoreError::pg(what))?;
-        let id = Cells::of(&row, what).get(0)?;
+        let id = insert(&tx, district, scope, trigger, not_before).await?;
         tx.commit()
             .await
             .map_err(PgStoreError::pg("commit a put"))?;
