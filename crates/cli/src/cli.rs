@@ -121,6 +121,29 @@ pub(crate) enum Command {
         /// Seconds between two scheduler checks.
         #[arg(long, default_value_t = 60)]
         interval: u64,
+        /// Work the queue shared by many districts instead: every `*.toml`
+        /// in this folder is one district's configuration, each with
+        /// `[store] url` and `district` on one database (no configuration
+        /// file is read).
+        #[arg(long, value_name = "DIR")]
+        districts: Option<PathBuf>,
+        /// This worker's name in `status --districts` (default: host name
+        /// and process id).
+        #[arg(long, requires = "districts")]
+        worker: Option<String>,
+        /// Put the due scheduled syncs on the shared queue, work until
+        /// nothing is left to take, then exit.
+        #[arg(long, requires = "districts")]
+        once: bool,
+        /// Seconds a job is leased for (renewed every third of it).
+        #[arg(long, hide = true, default_value_t = crate::commands::workers::LEASE_SECONDS)]
+        lease: u64,
+    },
+    /// The workers and each district's jobs on the shared queue.
+    Status {
+        /// The folder of district configurations, as `run --districts`.
+        #[arg(long, value_name = "DIR")]
+        districts: PathBuf,
     },
     /// Run logs.
     #[command(subcommand)]

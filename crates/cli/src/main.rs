@@ -93,6 +93,23 @@ async fn dispatch(cli: &Cli, out: Out) -> anyhow::Result<u8> {
             hash_password: true,
             ..
         } => commands::serve::hash_password(out),
+        Command::Run {
+            districts: Some(dir),
+            worker,
+            once,
+            interval,
+            lease,
+        } => {
+            let args = commands::workers::WorkerArgs {
+                dir,
+                worker: worker.as_deref(),
+                once: *once,
+                interval: *interval,
+                lease: *lease,
+            };
+            commands::workers::run(&args, out).await
+        }
+        Command::Status { districts } => commands::workers::status(districts, out).await,
         command => {
             let config = config::load(path)?;
             output::set_zone(config.zone);

@@ -8,6 +8,7 @@ pub(crate) mod schedule;
 pub(crate) mod serve;
 pub(crate) mod setup;
 pub(crate) mod sync;
+pub(crate) mod workers;
 
 use crate::cli::Command;
 use crate::config::Config;
@@ -24,7 +25,7 @@ pub(crate) async fn run(command: &Command, config: &Config, out: Out) -> anyhow:
         Command::Prep(command) => sync::prep(command, config, out).await,
         Command::Sync(args) => sync::sync(args, config, out).await,
         Command::Schedule(command) => schedule::schedule(command, config, out).await,
-        Command::Run { interval } => schedule::service(config, *interval, out).await,
+        Command::Run { interval, .. } => schedule::service(config, *interval, out).await,
         Command::Logs(command) => logs::logs(command, config, out).await,
         Command::Drift { run } => drift::drift(*run, config, out).await,
         Command::Serve {
@@ -34,6 +35,7 @@ pub(crate) async fn run(command: &Command, config: &Config, out: Out) -> anyhow:
         } => serve::serve(address, *insecure_http, config, out).await,
         Command::Grades(command) => grades::grades(command, config, out).await,
         Command::Init { .. }
+        | Command::Status { .. }
         | Command::Demo { .. }
         | Command::Completions { .. }
         | Command::Man { .. } => {

@@ -291,7 +291,7 @@ fn report_job(next: Result<NextJob, rostersync_engine::EngineError>, out: Out) -
 
 /// SIGINT (Ctrl-C) and, on Unix, SIGTERM, listened to from the moment it is
 /// installed, so a signal that comes early is never lost.
-struct Shutdown {
+pub(crate) struct Shutdown {
     #[cfg(unix)]
     interrupt: tokio::signal::unix::Signal,
     #[cfg(unix)]
@@ -300,7 +300,7 @@ struct Shutdown {
 
 impl Shutdown {
     /// Starts listening.
-    fn install() -> std::io::Result<Shutdown> {
+    pub(crate) fn install() -> std::io::Result<Shutdown> {
         #[cfg(unix)]
         {
             use tokio::signal::unix::{SignalKind, signal};
@@ -316,7 +316,7 @@ impl Shutdown {
     }
 
     /// Resolves on the next signal.
-    async fn recv(&mut self) {
+    pub(crate) async fn recv(&mut self) {
         #[cfg(unix)]
         {
             tokio::select! {

@@ -20,6 +20,8 @@ mod postgres;
 mod sloppy_sync;
 mod source;
 mod stops;
+/// Worker processes on the queue shared by many districts.
+mod workers;
 
 #[cfg(unix)]
 use std::io::{BufRead as _, BufReader};

@@ -14,7 +14,7 @@ use crate::{stderr, stdout};
 
 /// The configuration in `dir` pointed at `server`'s database for `district`
 /// instead of the SQLite file.
-fn use_postgres(dir: &Path, server: &Server, district: &str) {
+pub(crate) fn use_postgres(dir: &Path, server: &Server, district: &str) {
     let path = dir.join("rostersync.toml");
     let text = std::fs::read_to_string(&path).unwrap();
     let sqlite = "path = \"rostersync.db\"\n";
@@ -26,7 +26,7 @@ fn use_postgres(dir: &Path, server: &Server, district: &str) {
 
 /// An administrator of the district configured in `dir`, with the
 /// database's password in the environment.
-fn admin<'a>(dir: &'a Path, sims: &Sims) -> Admin<'a> {
+pub(crate) fn admin<'a>(dir: &'a Path, sims: &Sims) -> Admin<'a> {
     let mut admin = Admin::of(dir, sims);
     admin.env.push((PASSWORD_ENV, PASSWORD.to_owned()));
     admin

@@ -1,0 +1,447 @@
+//! `run --districts DIR` (a worker of the queue shared by many districts on
+//! one PostgreSQL database) and `status --districts DIR` (the pool).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration as StdDuration;
+
+use chrono::{DateTime, Duration, Utc};
+use rostersync_core::schedule::{self, Decision};
+use rostersync_engine::RunOptions;
+use rostersync_store_postgres::{
+    DistrictJobs, JobOutcome, PgOptions, PgStoreError, SharedJob, SharedQueue,
+};
+use serde_json::json;
+
+use crate::commands::schedule::Shutdown;
+use crate::config::{self, Config, StoreSettings};
+use crate::output::{Out, eprint_line};
+use crate::wire::{self, Wired};
+use crate::{EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK};
+
+/// The lease a worker takes a job under unless `--lease` says otherwise.
+pub(crate) const LEASE_SECONDS: u64 = 120;
+
+/// A worker is listed alive when seen within this many seconds.
+const ALIVE_SECONDS: i64 = 300;
+
+/// `run --districts DIR`'s settings.
+#[derive(Debug)]
+pub(crate) struct WorkerArgs<'a> {
+    /// The folder of district configurations.
+    pub(crate) dir: &'a Path,
+    /// This worker's id (default: host name and process id).
+    pub(crate) worker: Option<&'a str>,
+    /// Enqueue what is due, work until nothing is left to take, then exit.
+    pub(crate) once: bool,
+    /// Seconds between two checks.
+    pub(crate) interval: u64,
+    /// Seconds a job is leased for (renewed every third of it).
+    pub(crate) lease: u64,
+}
+
+/// One district's configuration as loaded from the folder.
+struct DistrictConfig {
+    /// The district id (`[store] district`).
+    id: String,
+    config: Config,
+    options: PgOptions,
+}
+
+/// The configurations in `dir` on one database; a file that does not load,
+/// uses SQLite, names another database or repeats a district is reported
+/// with its name and skipped.
+fn load_districts(dir: &Path) -> anyhow::Result<Vec<DistrictConfig>> {
+    let entries = std::fs::read_dir(dir)
+        .map_err(|error| anyhow::anyhow!("cannot read the folder {}: {error}", dir.display()))?;
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+        .filter(|path| path.extension().is_some_and(|ext| ext == "toml") && path.is_file())
+        .collect();
+    paths.sort();
+    let mut districts: Vec<DistrictConfig> = Vec::new();
+    for path in paths {
+        let skip = |why: String| {
+            eprint_line(format!("{}: skipped: {why}", path.display()));
+        };
+        let config = match config::load(&path) {
+            Ok(config) => config,
+            Err(error) => {
+                skip(error.to_string().replace("\n  - ", " - "));
+                continue;
+            }
+        };
+        let StoreSettings::Postgres(options) = &config.store else {
+            skip(
+                "its [store] is a SQLite file; a worker needs [store] url and district".to_owned(),
+            );
+            continue;
+        };
+        let options = options.as_ref().clone();
+        if let Some(first) = districts.first() {
+            if first.options.target() != options.target() {
+                skip(format!(
+                    "its database {} is not {} (of {})",
+                    options.target(),
+                    first.options.target(),
+                    first.config.path.display()
+                ));
+                continue;
+            }
+        }
+        let id = options.district().to_owned();
+        if let Some(other) = districts.iter().find(|d| d.id == id) {
+            skip(format!(
+                "district {id} is configured already by {}",
+                other.config.path.display()
+            ));
+            continue;
+        }
+        districts.push(DistrictConfig {
+            id,
+            config,
+            options,
+        });
+    }
+    Ok(districts)
+}
+
+/// The shared queue of the districts' database.
+async fn open_queue(districts: &[DistrictConfig], dir: &Path) -> anyhow::Result<SharedQueue> {
+    let Some(first) = districts.first() else {
+        anyhow::bail!(
+            "no usable district configuration (*.toml with [store] url and district) in {}",
+            dir.display()
+        );
+    };
+    SharedQueue::open(first.options.clone())
+        .await
+        .map_err(|error| {
+            anyhow::anyhow!(
+                "cannot open the shared queue on {}: {error}",
+                first.options.target()
+            )
+        })
+}
+
+/// The default worker id: the host name and the process id.
+fn default_worker() -> String {
+    let host = std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .map(|name| name.trim().to_owned())
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| "worker".to_owned());
+    format!("{host}-{}", std::process::id())
+}
+
+/// A district with its engine.
+struct District {
+    id: String,
+    config: Config,
+    wired: Wired,
+}
+
+/// `run --districts DIR`: puts each district's due scheduled sync on the
+/// shared queue, takes jobs and runs them under a renewed lease, until
+/// SIGINT or SIGTERM (after the job in hand), or with `--once` until nothing
+/// is left to take.
+pub(crate) async fn run(args: &WorkerArgs<'_>, out: Out) -> anyhow::Result<u8> {
+    let mut shutdown = Shutdown::install()?;
+    let loaded = load_districts(args.dir)?;
+    let queue = open_queue(&loaded, args.dir).await?;
+    let worker = args.worker.map_or_else(default_worker, str::to_owned);
+    let lease = Duration::seconds(i64::try_from(args.lease.max(3)).unwrap_or(i64::MAX / 2));
+    let mut districts = Vec::new();
+    for loaded in loaded {
+        match wire::engine(&loaded.config, wire::now()).await {
+            Ok(wired) => districts.push(District {
+                id: loaded.id,
+                config: loaded.config,
+                wired,
+            }),
+            Err(error) => eprint_line(format!(
+                "{}: skipped: {error:#}",
+                loaded.config.path.display()
+            )),
+        }
+    }
+    eprint_line(format!(
+        "rostersync worker {worker} started on {} for {} districts; stop with Ctrl-C or SIGTERM",
+        queue_target(&districts),
+        districts.len()
+    ));
+    let mut code = EXIT_OK;
+    loop {
+        let now = wire::now();
+        if let Err(error) = queue.seen(&worker, now).await {
+            eprint_line(format!("the heartbeat could not be recorded: {error}"));
+        }
+        for district in &districts {
+            if let Err(error) = enqueue_due(&queue, district, now).await {
+                eprint_line(format!(
+                    "district {}: scheduler check failed: {error}",
+                    district.id
+                ));
+                code = EXIT_ERROR;
+            }
+        }
+        loop {
+            let job = match queue.take(&worker, wire::now(), lease).await {
+                Ok(Some(job)) => job,
+                Ok(None) => break,
+                Err(error) => {
+                    eprint_line(format!("the shared queue could not be read: {error}"));
+                    code = EXIT_ERROR;
+                    break;
+                }
+            };
+            let Some(district) = districts.iter().find(|d| d.id == job.district) else {
+                let reason = format!("no configuration of district {} here", job.district);
+                eprint_line(format!("job {}: {reason}", job.id));
+                let _ = queue
+                    .finish(job.id, &worker, &JobOutcome::Failed(reason))
+                    .await;
+                continue;
+            };
+            let work = work_job(&queue, district, &job, &worker, lease, out);
+            tokio::pin!(work);
+            tokio::select! {
+                () = &mut work => {}
+                () = shutdown.recv() => {
+                    eprint_line("stopping: letting the job in hand finish (signal again to stop now; another worker resumes it)");
+                    tokio::select! {
+                        () = &mut work => {
+                            eprint_line("stopped");
+                            return Ok(code);
+                        }
+                        () = shutdown.recv() => {}
+                    }
+                    match district.wired.engine.abandon(wire::now()).await {
+                        Ok(_) => eprint_line(format!(
+                            "stopped during job {} of district {}: its run is marked interrupted; another worker resumes it when the lease ends",
+                            job.id, district.id
+                        )),
+                        Err(error) => eprint_line(format!(
+                            "stopped during job {}; the run could not be closed ({error})",
+                            job.id
+                        )),
+                    }
+                    return Ok(EXIT_INTERRUPTED);
+                }
+            }
+            district.wired.sis.close().await;
+        }
+        if args.once {
+            return Ok(code);
+        }
+        let pause = StdDuration::from_secs(args.interval.max(1));
+        tokio::select! {
+            () = tokio::time::sleep(pause) => {}
+            () = shutdown.recv() => {
+                eprint_line("stopped");
+                return Ok(code);
+            }
+        }
+    }
+}
+
+fn queue_target(districts: &[District]) -> String {
+    districts
+        .first()
+        .map_or_else(String::new, |d| d.config.store.describe())
+}
+
+/// Puts the district's scheduled sync on the shared queue when its schedule
+/// says one is due, once per window, and records the enqueue.
+async fn enqueue_due(
+    queue: &SharedQueue,
+    district: &District,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    let store = &district.wired.store;
+    let mut state = store.schedule_state().await?;
+    let decision = schedule::decide(&district.config.schedule, &state, now);
+    let Decision::Enqueue { occurrence, .. } = decision else {
+        return Ok(());
+    };
+    let since = occurrence.start.with_timezone(&Utc);
+    let put = queue
+        .put_once(
+            &district.id,
+            rostersync_core::SyncScope::All,
+            rostersync_ports::Trigger::Scheduled,
+            now,
+            since,
+        )
+        .await?;
+    if let Some(job) = put {
+        eprint_line(format!(
+            "district {}: scheduled sync put on the shared queue as job {job}",
+            district.id
+        ));
+    }
+    state.last_scheduled_enqueue = Some(now);
+    store.save_schedule_state(&state).await?;
+    Ok(())
+}
+
+/// Runs `job` with the district's engine, renewing the lease every third
+/// of it; a refused renewal stops the run (another worker owns the job
+/// now). Finishes the job with the outcome.
+async fn work_job(
+    queue: &SharedQueue,
+    district: &District,
+    job: &SharedJob,
+    worker: &str,
+    lease: Duration,
+    out: Out,
+) {
+    eprint_line(format!(
+        "job {} (district {}, {}, attempt {}) taken by {worker}",
+        job.id, district.id, job.scope, job.attempts
+    ));
+    let engine = &district.wired.engine;
+    // Boxed, so that dropping it when the lease is lost stops the run.
+    let mut run = Box::pin(engine.run(job.scope, job.trigger, RunOptions::at(wire::now())));
+    let every = lease
+        .to_std()
+        .unwrap_or(StdDuration::from_secs(LEASE_SECONDS))
+        / 3;
+    let mut renewals = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    let result = loop {
+        tokio::select! {
+            result = &mut run => break result,
+            _ = renewals.tick() => match queue.renew(job.id, worker, wire::now(), lease).await {
+                Ok(_) => {}
+                Err(PgStoreError::NotHeld { .. }) => {
+                    eprint_line(format!(
+                        "job {}: the lease was lost to another worker; stopping the run",
+                        job.id
+                    ));
+                    drop(run);
+                    if let Err(error) = engine.abandon(wire::now()).await {
+                        eprint_line(format!("job {}: the run could not be closed ({error})", job.id));
+                    }
+                    return;
+                }
+                Err(error) => eprint_line(format!("job {}: the lease could not be renewed ({error}); trying again", job.id)),
+            },
+        }
+    };
+    let outcome = match result {
+        Ok(report) => {
+            eprint_line(format!(
+                "job {} (district {}): {}, {} records written",
+                job.id,
+                district.id,
+                report.status.as_str(),
+                report.done
+            ));
+            if !out.json {
+                let _ = crate::commands::sync::print_report(&report, out);
+            }
+            JobOutcome::Done
+        }
+        Err(error) => {
+            eprint_line(format!(
+                "job {} (district {}) failed: {error}",
+                job.id, district.id
+            ));
+            JobOutcome::Failed(error.to_string())
+        }
+    };
+    if let Err(error) = queue.finish(job.id, worker, &outcome).await {
+        eprint_line(format!("job {} could not be finished: {error}", job.id));
+    }
+}
+
+/// `status --districts DIR`: the workers and each district's jobs.
+pub(crate) async fn status(dir: &Path, out: Out) -> anyhow::Result<u8> {
+    let districts = load_districts(dir)?;
+    let queue = open_queue(&districts, dir).await?;
+    let now = wire::now();
+    let mut pool = queue.pool(now, Duration::seconds(ALIVE_SECONDS)).await?;
+    for district in &districts {
+        pool.districts.entry(district.id.clone()).or_default();
+    }
+    if out.json {
+        let jobs: BTreeMap<&String, serde_json::Value> = pool
+            .districts
+            .iter()
+            .map(|(id, jobs)| (id, district_json(jobs)))
+            .collect();
+        out.json(&json!({
+            "workers": pool.workers.iter().map(|w| json!({
+                "worker": w.worker,
+                "seen": w.seen,
+                "alive": w.alive,
+            })).collect::<Vec<_>>(),
+            "districts": jobs,
+        }))?;
+        return Ok(EXIT_OK);
+    }
+    let alive = pool.workers.iter().filter(|w| w.alive).count();
+    out.line(format!("workers alive: {alive} of {}", pool.workers.len()));
+    let rows: Vec<Vec<String>> = pool
+        .workers
+        .iter()
+        .map(|w| {
+            vec![
+                w.worker.clone(),
+                crate::output::local_time(w.seen, chrono_tz::UTC),
+                if w.alive { "alive" } else { "gone" }.to_owned(),
+            ]
+        })
+        .collect();
+    if !rows.is_empty() {
+        out.table(&["worker", "last seen", "state"], &rows);
+    }
+    let rows: Vec<Vec<String>> = pool
+        .districts
+        .iter()
+        .map(|(id, jobs)| {
+            vec![
+                id.clone(),
+                jobs.queued.to_string(),
+                jobs.running
+                    .iter()
+                    .map(|r| format!("job {} on {}", r.job, r.worker))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                jobs.stalled.to_string(),
+                jobs.done.to_string(),
+                jobs.failed.to_string(),
+                jobs.last_failure.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    out.table(
+        &[
+            "district",
+            "queued",
+            "running",
+            "stalled",
+            "done",
+            "failed",
+            "last failure",
+        ],
+        &rows,
+    );
+    Ok(EXIT_OK)
+}
+
+fn district_json(jobs: &DistrictJobs) -> serde_json::Value {
+    json!({
+        "queued": jobs.queued,
+        "running": jobs.running.iter().map(|r| json!({
+            "job": r.job,
+            "worker": r.worker,
+            "lease_until": r.lease_until,
+        })).collect::<Vec<_>>(),
+        "stalled": jobs.stalled,
+        "done": jobs.done,
+        "failed": jobs.failed,
+        "last_failure": jobs.last_failure,
+    })
+}

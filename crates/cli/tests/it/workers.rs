@@ -1,0 +1,158 @@
+//! Worker processes on the queue shared by many districts: three districts'
+//! configurations on one private PostgreSQL server, each over simulators of
+//! its own with a scheduled sync due now; two `run --districts DIR --once`
+//! workers sync every district exactly once, and `status --districts DIR`
+//! shows nothing left queued or running.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use chrono::{DateTime, Duration, Utc};
+use rostersync_store_postgres::PASSWORD_ENV;
+use rostersync_store_postgres::test_server::{PASSWORD, Server};
+use tokio::runtime::Runtime;
+
+use crate::flow::{Sims, configure, map_everything, start};
+use crate::postgres::{admin, use_postgres};
+use crate::{ESP_PASSWORD, code, rostersync, stderr, stdout};
+
+/// The configuration in `dir` with its Schoology secret in the file (one
+/// worker serves districts of different secrets) and a daily window open
+/// now, in UTC.
+fn schedule_now(dir: &Path, sims: &Sims) -> String {
+    let text = std::fs::read_to_string(dir.join("rostersync.toml")).unwrap();
+    let key = format!("consumer_key = \"{}\"\n", sims.lms.admin_credentials().key);
+    assert!(text.contains(&key), "{text}");
+    let manual = "mode = \"manual\"\n";
+    assert!(text.contains(manual), "{text}");
+    let now: DateTime<Utc> = std::time::SystemTime::now().into();
+    let window = format!(
+        "{}-{}",
+        (now - Duration::hours(1)).format("%H:%M"),
+        (now + Duration::hours(2)).format("%H:%M")
+    );
+    text.replace(
+        &key,
+        &format!(
+            "{key}consumer_secret = \"{}\"\n",
+            sims.lms.admin_credentials().secret
+        ),
+    )
+    .replace(
+        manual,
+        &format!("mode = \"daily\"\nwindow = \"{window}\"\ntime_zone = \"UTC\"\n"),
+    )
+}
+
+fn worker(dir: &Path, name: &str) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_rostersync"))
+        .current_dir(dir)
+        .args(["run", "--districts", ".", "--once", "--worker", name])
+        .env_remove("ROSTERSYNC_SCHOOLOGY_SECRET")
+        .env_remove("ROSTERSYNC_ONEROSTER_SECRET")
+        .env_remove("ROSTERSYNC_CONFIG")
+        .env_remove("ROSTERSYNC_LOG")
+        .env("ROSTERSYNC_ESP_PASSWORD", ESP_PASSWORD)
+        .env(PASSWORD_ENV, PASSWORD)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+#[test]
+fn two_workers_sync_three_scheduled_districts_once_each() {
+    let runtime = Runtime::new().unwrap();
+    let server = runtime.block_on(Server::start());
+    let districts = tempfile::tempdir().unwrap();
+    let names = ["district-a", "district-b", "district-c"];
+    let mut all = Vec::new();
+    for name in names {
+        let sims = start(&runtime);
+        let dir = tempfile::tempdir().unwrap();
+        configure(dir.path(), &sims);
+        use_postgres(dir.path(), &server, name);
+        let mut admin = admin(dir.path(), &sims);
+        admin.ok(&["acting-user", "take"]);
+        map_everything(&mut admin, &sims);
+        assert_eq!(
+            sims.lms.counters().records_written,
+            1,
+            "the grading period alone"
+        );
+        let text = schedule_now(dir.path(), &sims);
+        std::fs::write(districts.path().join(format!("{name}.toml")), text).unwrap();
+        all.push((name, sims, dir));
+    }
+    // One bad file is named and skipped.
+    std::fs::write(districts.path().join("broken.toml"), "[store\n").unwrap();
+
+    let workers: Vec<_> = ["worker-1", "worker-2"]
+        .into_iter()
+        .map(|name| worker(districts.path(), name))
+        .collect();
+    let mut logs = String::new();
+    for child in workers {
+        let output = child.wait_with_output().unwrap();
+        let log = format!("{}{}", stdout(&output), stderr(&output));
+        assert_eq!(code(&output), 0, "{log}");
+        assert!(log.contains("broken.toml: skipped"), "{log}");
+        logs.push_str(&log);
+    }
+
+    let mut written = BTreeSet::new();
+    for (name, sims, dir) in &all {
+        let mut admin = admin(dir.path(), sims);
+        let listed: serde_json::Value =
+            serde_json::from_str(&admin.ok(&["logs", "list", "--json"])).unwrap();
+        let runs = listed.as_array().unwrap();
+        assert_eq!(runs.len(), 1, "{name}: {listed}\n{logs}");
+        assert_eq!(runs[0]["run"]["trigger"], "scheduled", "{name}: {listed}");
+        assert_eq!(runs[0]["run"]["status"], "succeeded", "{name}: {listed}");
+        // Each district's LMS holds what one sync makes: the same generated
+        // district, so the same records written, and no user twice.
+        let counters = sims.lms.counters();
+        assert!(counters.records_written > 100, "{name}: {counters:?}");
+        written.insert(counters.records_written);
+        let state = sims.lms.state();
+        let uids: Vec<_> = state
+            .users
+            .iter()
+            .filter_map(|u| u.school_uid.clone())
+            .collect();
+        let unique: BTreeSet<_> = uids.iter().collect();
+        assert_eq!(unique.len(), uids.len(), "{name}: a user written twice");
+        // A second sync plans no writes.
+        let again = admin.run(&["sync", "all", "--json"]);
+        crate::flow::assert_no_writes_planned(&again);
+    }
+    assert_eq!(
+        written.len(),
+        1,
+        "the districts' writes differ: {written:?}"
+    );
+
+    let status = rostersync(
+        districts.path(),
+        &["status", "--districts", ".", "--json"],
+        &[(PASSWORD_ENV, PASSWORD)],
+    );
+    assert_eq!(code(&status), 0, "{}", stderr(&status));
+    let status: serde_json::Value = serde_json::from_str(&stdout(&status)).unwrap();
+    for name in names {
+        let jobs = &status["districts"][name];
+        assert_eq!(jobs["queued"], 0, "{status}");
+        assert_eq!(jobs["running"], serde_json::json!([]), "{status}");
+        assert_eq!(jobs["stalled"], 0, "{status}");
+        assert_eq!(jobs["failed"], 0, "{status}");
+        assert_eq!(jobs["done"], 1, "{status}");
+    }
+    let seen: BTreeSet<&str> = status["workers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["worker"].as_str().unwrap())
+        .collect();
+    assert_eq!(seen, BTreeSet::from(["worker-1", "worker-2"]), "{status}");
+}
