@@ -19,7 +19,7 @@ use crate::flow::{Admin, ready};
 /// What a roster is, by SIS keys: accounts, sections with their course,
 /// enrollments with their role, grading periods by title.
 #[derive(Debug, PartialEq, Eq)]
-struct Roster {
+pub(crate) struct Roster {
     users: BTreeSet<String>,
     sections: BTreeSet<(String, String)>,
     enrollments: BTreeSet<(String, String, bool)>,
@@ -28,7 +28,7 @@ struct Roster {
 
 impl Roster {
     /// The roster of `state`, asserting that no SIS key is held twice.
-    fn of(state: &State) -> Roster {
+    pub(crate) fn of(state: &State) -> Roster {
         let uid = |id: u64| {
             state
                 .users

@@ -2,7 +2,9 @@
 //! configurations on one private PostgreSQL server, each over simulators of
 //! its own with a scheduled sync due now; two `run --districts DIR --once`
 //! workers sync every district exactly once, and `status --districts DIR`
-//! shows nothing left queued or running.
+//! shows nothing left queued or running. A worker killed mid-run leaves its
+//! job to another once its lease ends, and the district ends as one clean
+//! sync leaves it.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -14,6 +16,7 @@ use rostersync_store_postgres::test_server::{PASSWORD, Server};
 use tokio::runtime::Runtime;
 
 use crate::flow::{Sims, configure, map_everything, start};
+use crate::kills::Roster;
 use crate::postgres::{admin, use_postgres};
 use crate::{ESP_PASSWORD, code, rostersync, stderr, stdout};
 
@@ -45,10 +48,11 @@ fn schedule_now(dir: &Path, sims: &Sims) -> String {
     )
 }
 
-fn worker(dir: &Path, name: &str) -> std::process::Child {
+fn worker(dir: &Path, name: &str, more: &[&str]) -> std::process::Child {
     Command::new(env!("CARGO_BIN_EXE_rostersync"))
         .current_dir(dir)
         .args(["run", "--districts", ".", "--once", "--worker", name])
+        .args(more)
         .env_remove("ROSTERSYNC_SCHOOLOGY_SECRET")
         .env_remove("ROSTERSYNC_ONEROSTER_SECRET")
         .env_remove("ROSTERSYNC_CONFIG")
@@ -90,7 +94,7 @@ fn two_workers_sync_three_scheduled_districts_once_each() {
 
     let workers: Vec<_> = ["worker-1", "worker-2"]
         .into_iter()
-        .map(|name| worker(districts.path(), name))
+        .map(|name| worker(districts.path(), name, &[]))
         .collect();
     let mut logs = String::new();
     for child in workers {
@@ -155,4 +159,86 @@ fn two_workers_sync_three_scheduled_districts_once_each() {
         .map(|w| w["worker"].as_str().unwrap())
         .collect();
     assert_eq!(seen, BTreeSet::from(["worker-1", "worker-2"]), "{status}");
+}
+
+/// `status --districts DIR --json`.
+fn status(dir: &Path) -> serde_json::Value {
+    let status = rostersync(
+        dir,
+        &["status", "--districts", ".", "--json"],
+        &[(PASSWORD_ENV, PASSWORD)],
+    );
+    assert_eq!(code(&status), 0, "{}", stderr(&status));
+    serde_json::from_str(&stdout(&status)).unwrap()
+}
+
+#[test]
+fn a_worker_killed_mid_run_leaves_its_job_to_another_that_finishes_it_once() {
+    let runtime = Runtime::new().unwrap();
+    let clean_dir = tempfile::tempdir().unwrap();
+    let clean_sims = crate::flow::ready(&runtime, clean_dir.path());
+    crate::flow::Admin::of(clean_dir.path(), &clean_sims).ok(&["sync", "all"]);
+    let clean = Roster::of(&clean_sims.lms.state());
+
+    let server = runtime.block_on(Server::start());
+    let districts = tempfile::tempdir().unwrap();
+    let sims = start(&runtime);
+    let dir = tempfile::tempdir().unwrap();
+    configure(dir.path(), &sims);
+    use_postgres(dir.path(), &server, "district-k");
+    let mut admin = admin(dir.path(), &sims);
+    admin.ok(&["acting-user", "take"]);
+    map_everything(&mut admin, &sims);
+    let text = schedule_now(dir.path(), &sims);
+    std::fs::write(districts.path().join("district-k.toml"), text).unwrap();
+
+    // worker-1 is killed once its second user write was applied.
+    let held = sims.lms.hold_answer("POST", "users", 1);
+    let mut first = worker(districts.path(), "worker-1", &["--lease", "3"]);
+    runtime
+        .block_on(async {
+            tokio::time::timeout(std::time::Duration::from_secs(120), held.notified()).await
+        })
+        .expect("worker-1 never wrote its second users batch");
+    first.kill().unwrap();
+    first.wait().unwrap();
+    assert_ne!(
+        Roster::of(&sims.lms.state()),
+        clean,
+        "killed after the work"
+    );
+
+    // Its lease ends within 3 seconds; the job is then stalled.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let now = status(districts.path());
+        if now["districts"]["district-k"]["stalled"] == 1 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "never stalled: {now}");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let second = worker(districts.path(), "worker-2", &["--lease", "3"])
+        .wait_with_output()
+        .unwrap();
+    let log = format!("{}{}", stdout(&second), stderr(&second));
+    assert_eq!(code(&second), 0, "{log}");
+    assert!(log.contains("attempt 2) taken by worker-2"), "{log}");
+
+    assert_eq!(Roster::of(&sims.lms.state()), clean);
+    assert_eq!(sims.lms.counters().deletes, 0, "nothing was deleted");
+    let listed: serde_json::Value =
+        serde_json::from_str(&admin.ok(&["logs", "list", "--json"])).unwrap();
+    let statuses: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|run| run["run"]["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["succeeded", "interrupted"], "{listed}");
+    let after = status(districts.path());
+    let jobs = &after["districts"]["district-k"];
+    assert_eq!(jobs["done"], 1, "{after}");
+    assert_eq!(jobs["stalled"], 0, "{after}");
+    assert_eq!(jobs["queued"], 0, "{after}");
 }
