@@ -152,6 +152,11 @@ pub(crate) async fn run(args: &WorkerArgs<'_>, out: Out) -> anyhow::Result<u8> {
     let queue = open_queue(&loaded, args.dir).await?;
     let worker = args.worker.map_or_else(default_worker, str::to_owned);
     let lease = Duration::seconds(i64::try_from(args.lease.max(3)).unwrap_or(i64::MAX / 2));
+    // A worker name the queue refuses is said once, before any work.
+    queue
+        .seen(&worker, wire::now())
+        .await
+        .map_err(|error| anyhow::anyhow!("worker {worker:?} cannot join the pool: {error}"))?;
     let mut districts = Vec::new();
     for loaded in loaded {
         match wire::engine(&loaded.config, wire::now()).await {

@@ -76,6 +76,11 @@ fn two_workers_sync_three_scheduled_districts_once_each() {
         let sims = start(&runtime);
         let dir = tempfile::tempdir().unwrap();
         configure(dir.path(), &sims);
+        if name == "district-a" {
+            // A district on SQLite is named and skipped.
+            let sqlite = std::fs::read_to_string(dir.path().join("rostersync.toml")).unwrap();
+            std::fs::write(districts.path().join("sqlite.toml"), sqlite).unwrap();
+        }
         use_postgres(dir.path(), &server, name);
         let mut admin = admin(dir.path(), &sims);
         admin.ok(&["acting-user", "take"]);
@@ -102,6 +107,10 @@ fn two_workers_sync_three_scheduled_districts_once_each() {
         let log = format!("{}{}", stdout(&output), stderr(&output));
         assert_eq!(code(&output), 0, "{log}");
         assert!(log.contains("broken.toml: skipped"), "{log}");
+        assert!(
+            log.contains("sqlite.toml: skipped: its [store] is a SQLite file"),
+            "{log}"
+        );
         logs.push_str(&log);
     }
 
@@ -159,6 +168,19 @@ fn two_workers_sync_three_scheduled_districts_once_each() {
         .map(|w| w["worker"].as_str().unwrap())
         .collect();
     assert_eq!(seen, BTreeSet::from(["worker-1", "worker-2"]), "{status}");
+    let table = rostersync(
+        districts.path(),
+        &["status", "--districts", "."],
+        &[(PASSWORD_ENV, PASSWORD)],
+    );
+    let table = stdout(&table);
+    assert!(table.contains("workers alive: 2 of 2"), "{table}");
+    for name in names {
+        assert!(
+            table.lines().any(|line| line.starts_with(name)),
+            "{name}: {table}"
+        );
+    }
 }
 
 /// `status --districts DIR --json`.
