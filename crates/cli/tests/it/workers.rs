@@ -1,7 +1,7 @@
-//! Worker processes on the queue shared by many districts: three districts'
-//! configurations on one private PostgreSQL server, each over simulators of
-//! its own with a scheduled sync due now; two `run --districts DIR --once`
-//! workers sync every district exactly once, and `status --districts DIR`
+//! Worker processes on the queue shared by many districts: twelve
+//! districts' configurations on one private PostgreSQL server, each over
+//! simulators of its own with a scheduled sync due now; three `run
+//! --districts DIR --once` workers sync every district exactly once, and `status --districts DIR`
 //! shows nothing left queued or running. A worker killed mid-run leaves its
 //! job to another once its lease ends, and the district ends as one clean
 //! sync leaves it.
@@ -66,17 +66,18 @@ fn worker(dir: &Path, name: &str, more: &[&str]) -> std::process::Child {
 }
 
 #[test]
-fn two_workers_sync_three_scheduled_districts_once_each() {
+fn three_workers_sync_twelve_scheduled_districts_once_each() {
     let runtime = Runtime::new().unwrap();
     let server = runtime.block_on(Server::start());
     let districts = tempfile::tempdir().unwrap();
-    let names = ["district-a", "district-b", "district-c"];
+    let names: Vec<String> = (1..=12).map(|n| format!("district-{n:02}")).collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
     let mut all = Vec::new();
-    for name in names {
+    for &name in &names {
         let sims = start(&runtime);
         let dir = tempfile::tempdir().unwrap();
         configure(dir.path(), &sims);
-        if name == "district-a" {
+        if name == "district-01" {
             // A district on SQLite is named and skipped.
             let sqlite = std::fs::read_to_string(dir.path().join("rostersync.toml")).unwrap();
             std::fs::write(districts.path().join("sqlite.toml"), sqlite).unwrap();
@@ -97,7 +98,7 @@ fn two_workers_sync_three_scheduled_districts_once_each() {
     // One bad file is named and skipped.
     std::fs::write(districts.path().join("broken.toml"), "[store\n").unwrap();
 
-    let workers: Vec<_> = ["worker-1", "worker-2"]
+    let workers: Vec<_> = ["worker-1", "worker-2", "worker-3"]
         .into_iter()
         .map(|name| worker(districts.path(), name, &[]))
         .collect();
@@ -153,7 +154,7 @@ fn two_workers_sync_three_scheduled_districts_once_each() {
     );
     assert_eq!(code(&status), 0, "{}", stderr(&status));
     let status: serde_json::Value = serde_json::from_str(&stdout(&status)).unwrap();
-    for name in names {
+    for &name in &names {
         let jobs = &status["districts"][name];
         assert_eq!(jobs["queued"], 0, "{status}");
         assert_eq!(jobs["running"], serde_json::json!([]), "{status}");
@@ -167,15 +168,19 @@ fn two_workers_sync_three_scheduled_districts_once_each() {
         .iter()
         .map(|w| w["worker"].as_str().unwrap())
         .collect();
-    assert_eq!(seen, BTreeSet::from(["worker-1", "worker-2"]), "{status}");
+    assert_eq!(
+        seen,
+        BTreeSet::from(["worker-1", "worker-2", "worker-3"]),
+        "{status}"
+    );
     let table = rostersync(
         districts.path(),
         &["status", "--districts", "."],
         &[(PASSWORD_ENV, PASSWORD)],
     );
     let table = stdout(&table);
-    assert!(table.contains("workers alive: 2 of 2"), "{table}");
-    for name in names {
+    assert!(table.contains("workers alive: 3 of 3"), "{table}");
+    for &name in &names {
         assert!(
             table.lines().any(|line| line.starts_with(name)),
             "{name}: {table}"
