@@ -14,6 +14,7 @@ mod daily_sync;
 mod initial_sync;
 mod schoology_pace;
 mod schoology_rate;
+mod stores;
 mod synced;
 
 use std::process::ExitCode;
@@ -26,7 +27,7 @@ use rostersync_sim::district::{District, DistrictSize, generate, lms_snapshot_em
 use serde_json::{Value, json};
 
 /// Every scenario, in the order `--list` prints them.
-const SCENARIOS: [&str; 7] = [
+const SCENARIOS: [&str; 8] = [
     "plan-initial",
     "plan-steady",
     "render-dry-run",
@@ -34,6 +35,7 @@ const SCENARIOS: [&str; 7] = [
     schoology_pace::NAME,
     daily_sync::NAME,
     initial_sync::NAME,
+    stores::NAME,
 ];
 
 fn main() -> ExitCode {
@@ -95,6 +97,9 @@ fn run(scenario: &str, size: DistrictSize) -> Result<Value, String> {
     }
     if scenario == initial_sync::NAME {
         return initial_sync::run(size);
+    }
+    if scenario == stores::NAME {
+        return stores::run(size);
     }
     let setup = Instant::now();
     let mut district = generate(size, 1, 2026);
