@@ -66,14 +66,7 @@ impl LiveSync {
 
     /// Records how the sync ended.
     pub(crate) fn end(&self, end: SyncEnd) {
-        if let Some(state) = self
-            .0
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .as_mut()
-        {
-            state.end = Some(end);
-        }
+        self.update(|state| state.end = Some(end));
     }
 
     /// What to show now.

@@ -42,11 +42,7 @@ pub(crate) fn save_managed_at(
     schedule: &ScheduleSection,
     mapping: &MappingSpec,
 ) -> anyhow::Result<()> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|error| ConfigError::new(format!("cannot read {}: {error}", path.display())))?;
-    if expected.is_some_and(|expected| revision(&text) != expected) {
-        return Err(StaleFile(path.to_owned()).into());
-    }
+    let text = read_at(path, expected)?;
     let fresh = toml::to_string(&Managed { schedule, mapping })?;
     let (head, written) = match text.find(MANAGED_MARKER) {
         Some(at) => {
@@ -70,16 +66,48 @@ pub(crate) fn save_managed_at(
         ))
     })?;
     let new_text = format!("{head}{MANAGED_MARKER}\n{managed}");
-    // Check that the result still reads back before replacing the file.
-    parse(path, &new_text, &|_| None).map_err(|error| {
-        ConfigError::new(format!(
+    replace_checked(path, &new_text, &|_| None).map_err(|error| match error {
+        ReplaceError::Invalid(error) => ConfigError::new(format!(
             "the change would make the configuration invalid: {error}"
         ))
-    })?;
+        .into(),
+        ReplaceError::Io(error) => error.into(),
+    })
+}
+
+/// The file's text, refused with [`StaleFile`] when `expected` is given and
+/// the file is no longer at that revision.
+fn read_at(path: &Path, expected: Option<&str>) -> anyhow::Result<String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|error| ConfigError::new(format!("cannot read {}: {error}", path.display())))?;
+    if expected.is_some_and(|expected| revision(&text) != expected) {
+        return Err(StaleFile(path.to_owned()).into());
+    }
+    Ok(text)
+}
+
+/// Replaces the file with `new_text` once it reads back as a valid
+/// configuration (secrets from `env`); the file is untouched otherwise.
+fn replace_checked(
+    path: &Path,
+    new_text: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<(), ReplaceError> {
+    parse(path, new_text, env).map_err(ReplaceError::Invalid)?;
     let temp = path.with_extension("toml.tmp");
-    std::fs::write(&temp, new_text)?;
-    std::fs::rename(&temp, path)?;
-    Ok(())
+    std::fs::write(&temp, new_text).map_err(ReplaceError::Io)?;
+    std::fs::rename(&temp, path).map_err(ReplaceError::Io)
+}
+
+/// Why [`replace_checked`] left the file as it was.
+#[derive(Debug, thiserror::Error)]
+enum ReplaceError {
+    /// The new text is not a valid configuration.
+    #[error("{0}")]
+    Invalid(ConfigError),
+    /// The file could not be written.
+    #[error("{0}")]
+    Io(std::io::Error),
 }
 
 /// The connection settings the console may change: text values of the
@@ -108,11 +136,7 @@ pub(crate) fn save_connection(
     changes: &[(&str, String)],
     env: &dyn Fn(&str) -> Option<String>,
 ) -> anyhow::Result<()> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|error| ConfigError::new(format!("cannot read {}: {error}", path.display())))?;
-    if revision(&text) != expected {
-        return Err(StaleFile(path.to_owned()).into());
-    }
+    let text = read_at(path, Some(expected))?;
     let mut document: toml_edit::DocumentMut = text.parse()?;
     for (key, value) in changes {
         let Some((table, name)) = key
@@ -129,10 +153,9 @@ pub(crate) fn save_connection(
         };
         table.insert(name, toml_edit::value(value.as_str()));
     }
-    let new_text = document.to_string();
-    parse(path, &new_text, env)?;
-    let temp = path.with_extension("toml.tmp");
-    std::fs::write(&temp, new_text)?;
-    std::fs::rename(&temp, path)?;
-    Ok(())
+    replace_checked(path, &document.to_string(), env).map_err(|error| match error {
+        // The configuration's own error, which names the key at fault.
+        ReplaceError::Invalid(error) => error.into(),
+        ReplaceError::Io(error) => error.into(),
+    })
 }

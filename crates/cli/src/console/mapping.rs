@@ -13,7 +13,7 @@ use rostersync_web::{
     SelectionView, TermRow, TermsView,
 };
 
-use super::{failed, saved};
+use super::{failed, saved, unchanged};
 use crate::commands::mapping::{
     Ends, mapping_warnings, read_ends, role_target, save_at, unmapped_note, verdict,
 };
@@ -107,14 +107,6 @@ pub(super) async fn schools(
 /// The field a pair's problem is shown beside.
 fn field(prefix: &str, key: &str) -> String {
     format!("{prefix}{key}")
-}
-
-/// What saving a form that changes nothing says.
-fn unchanged() -> Saved {
-    Saved {
-        message: "Nothing changed; nothing was saved.".to_owned(),
-        warnings: Vec::new(),
-    }
 }
 
 /// The (record, target) pairs of a form that differ from `mapping`.

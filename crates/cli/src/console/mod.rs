@@ -70,6 +70,19 @@ impl FileActions {
         Ok((config, Revision(config::revision(&text))))
     }
 
+    /// The store, and who the credentials act as.
+    async fn acting(
+        &self,
+    ) -> Result<(Arc<dyn rostersync_ports::StateStore>, ActingUser), ActionError> {
+        let (config, _) = self.load()?;
+        let lms = wire::schoology(&config).map_err(failed)?;
+        let store = wire::store(&config).await.map_err(failed)?;
+        let current = lms.acting_user().await.map_err(|error| {
+            ActionError::Failed(format!("cannot read the acting user: {error}"))
+        })?;
+        Ok((store, current))
+    }
+
     /// The configuration, when the file is still at `revision`; else
     /// [`ActionError::Stale`].
     fn load_at(&self, revision: &Revision) -> Result<Config, ActionError> {
@@ -78,6 +91,14 @@ impl FileActions {
             return Err(ActionError::Stale);
         }
         Ok(config)
+    }
+}
+
+/// What saving a form that changes nothing says.
+fn unchanged() -> Saved {
+    Saved {
+        message: "Nothing changed; nothing was saved.".to_owned(),
+        warnings: Vec::new(),
     }
 }
 
@@ -276,10 +297,7 @@ impl Actions for FileActions {
         changes: Vec<(String, String)>,
     ) -> Result<Saved, ActionError> {
         let _writing = self.writing.lock().await;
-        let (config, now) = self.load()?;
-        if now != *revision {
-            return Err(ActionError::Stale);
-        }
+        let config = self.load_at(revision)?;
         // Only what differs from the file is written (a secret always is).
         let shown: Vec<Setting> = sis_settings(&config)
             .into_iter()
@@ -300,10 +318,7 @@ impl Actions for FileActions {
             .map(|(key, value)| (key.as_str(), value.clone()))
             .collect();
         if changed.is_empty() {
-            return Ok(Saved {
-                message: "Nothing changed; nothing was saved.".to_owned(),
-                warnings: Vec::new(),
-            });
+            return Ok(unchanged());
         }
         let keys: Vec<&str> = changed.iter().map(|(key, _)| *key).collect();
         config::save_connection(&self.path, &revision.0, &changed, &*self.env).map_err(
@@ -387,12 +402,7 @@ impl Actions for FileActions {
     }
 
     async fn acting_user(&self) -> Result<ActingUserView, ActionError> {
-        let (config, _) = self.load()?;
-        let lms = wire::schoology(&config).map_err(failed)?;
-        let store = wire::store(&config).await.map_err(failed)?;
-        let current = lms.acting_user().await.map_err(|error| {
-            ActionError::Failed(format!("cannot read the acting user: {error}"))
-        })?;
+        let (store, current) = self.acting().await?;
         let recorded: Option<ActingUser> = wire::setting(store.as_ref(), ACTING_USER_SETTING)
             .await
             .map_err(|e| ActionError::Failed(e.to_string()))?;
@@ -405,12 +415,7 @@ impl Actions for FileActions {
     }
 
     async fn take_acting_user(&self) -> Result<Saved, ActionError> {
-        let (config, _) = self.load()?;
-        let lms = wire::schoology(&config).map_err(failed)?;
-        let store = wire::store(&config).await.map_err(failed)?;
-        let current = lms.acting_user().await.map_err(|error| {
-            ActionError::Failed(format!("cannot read the acting user: {error}"))
-        })?;
+        let (store, current) = self.acting().await?;
         if !current.is_system_admin {
             return Err(ActionError::Refused(vec![Problem::whole(
                 rostersync_engine::EngineError::not_admin(&current).to_string(),
