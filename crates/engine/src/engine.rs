@@ -214,6 +214,28 @@ impl Engine {
         options: RunOptions,
     ) -> Result<RunReport, EngineError> {
         let calls_before = self.lms.call_stats();
+        let mut report = self
+            .paced(self.run_checked(scope, trigger, options))
+            .await?;
+        if let (Some(before), Some(after)) = (calls_before, self.lms.call_stats()) {
+            report.lms_calls = Some(LmsCalls::between(&before, &after));
+        }
+        if report.status == RunStatus::StoppedByThreshold {
+            return Err(EngineError::ThresholdExceeded {
+                report: Box::new(report),
+            });
+        }
+        Ok(report)
+    }
+
+    /// [`Engine::run`] from the acting user's check on, under the lock of
+    /// `scope`.
+    async fn run_checked(
+        &self,
+        scope: SyncScope,
+        trigger: Trigger,
+        options: RunOptions,
+    ) -> Result<RunReport, EngineError> {
         let acting = self.require_admin().await?;
         let what = if options.dry_run {
             format!("{scope} dry run")
@@ -223,16 +245,8 @@ impl Engine {
         let held = self.hold(scope, &what, options.now).await?;
         let result = self.run_locked(trigger, options, &acting, &held).await;
         let unlocked = self.release(held).await;
-        let mut report = result?;
+        let report = result?;
         unlocked?;
-        if let (Some(before), Some(after)) = (calls_before, self.lms.call_stats()) {
-            report.lms_calls = Some(LmsCalls::between(&before, &after));
-        }
-        if report.status == RunStatus::StoppedByThreshold {
-            return Err(EngineError::ThresholdExceeded {
-                report: Box::new(report),
-            });
-        }
         Ok(report)
     }
 

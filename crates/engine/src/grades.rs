@@ -90,6 +90,19 @@ impl Engine {
         requester: &Requester,
         options: GradeOptions,
     ) -> Result<GradeReport, EngineError> {
+        self.paced(self.grades_checked(source, sink, settings, section, requester, options))
+            .await
+    }
+
+    async fn grades_checked(
+        &self,
+        source: &dyn GradeSource,
+        sink: &dyn GradeSink,
+        settings: &GradeSettings,
+        section: &SectionKey,
+        requester: &Requester,
+        options: GradeOptions,
+    ) -> Result<GradeReport, EngineError> {
         let acting = self.require_admin().await?;
         if let Requester::Teacher(user) = requester {
             let admins = source

@@ -19,6 +19,7 @@
 #![forbid(unsafe_code)]
 
 mod apply;
+mod call_memory;
 mod engine;
 mod error;
 mod first_updates;
@@ -37,6 +38,7 @@ mod shadow;
 #[cfg(any(test, feature = "test-util"))]
 pub mod fakes;
 
+pub use call_memory::{CALL_MEMORY, keep_lms_calls, recall_lms_calls};
 pub use engine::{Clock, Engine};
 pub use error::EngineError;
 pub use grades::{GradeOptions, GradeReport, Requester, written_setting};

@@ -158,6 +158,9 @@ impl Engine {
         let Some(active) = self.active.take() else {
             return Ok(None);
         };
+        // The work dropped may have called the LMS: its calls count for the
+        // district's next run.
+        crate::call_memory::keep_lms_calls(&*self.store, &*self.lms).await;
         if let Some(run) = active.run {
             let record = self
                 .store

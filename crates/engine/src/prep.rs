@@ -72,6 +72,10 @@ impl Engine {
     ///
     /// As [`Engine::prep_report`].
     pub async fn prep_read(&self, now: DateTime<Utc>) -> Result<PrepRead, EngineError> {
+        self.paced(self.prep_read_checked(now)).await
+    }
+
+    async fn prep_read_checked(&self, now: DateTime<Utc>) -> Result<PrepRead, EngineError> {
         self.require_admin().await?;
         let (sis_read, lms_snapshot) = self.snapshots(SyncScope::All, now).await?;
         let links = self.store.links().await.map_err(store("read links"))?;
@@ -91,6 +95,14 @@ impl Engine {
     ///
     /// [`EngineError::NotAdmin`], [`EngineError::AlreadyRunning`], or a port error.
     pub async fn prep_apply(
+        &self,
+        report: &MatchReport,
+        now: DateTime<Utc>,
+    ) -> Result<PrepOutcome, EngineError> {
+        self.paced(self.prep_apply_checked(report, now)).await
+    }
+
+    async fn prep_apply_checked(
         &self,
         report: &MatchReport,
         now: DateTime<Utc>,
@@ -326,6 +338,15 @@ impl Engine {
     /// [`EngineError::UnknownTerm`], [`EngineError::PeriodTitleTaken`], or a
     /// port error (a refused create is an [`EngineError::Lms`]).
     pub async fn create_grading_period(
+        &self,
+        term: &TermKey,
+        now: DateTime<Utc>,
+    ) -> Result<GradingPeriodId, EngineError> {
+        self.paced(self.create_grading_period_checked(term, now))
+            .await
+    }
+
+    async fn create_grading_period_checked(
         &self,
         term: &TermKey,
         now: DateTime<Utc>,

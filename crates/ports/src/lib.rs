@@ -18,8 +18,8 @@ mod store;
 pub use error::{ErrorKind, PortError, PortResult};
 pub use grades::{GradeSink, GradeSource};
 pub use lms::{
-    ActingUser, CourseWrite, LmsCallStats, LmsDirectory, LmsOutcome, LmsRequest, LmsTarget,
-    LmsWrite, NestedSection, SectionWrite, WriteOutcome, WriteResult, WriteWarning,
+    ActingUser, CallMemory, CourseWrite, LmsCallStats, LmsDirectory, LmsOutcome, LmsRequest,
+    LmsTarget, LmsWrite, NestedSection, SectionWrite, WriteOutcome, WriteResult, WriteWarning,
 };
 pub use sis::{
     ProblemGroup, ProblemKind, RecordKind, SisRead, SisRequest, SisSource, SourceProblem,

@@ -287,6 +287,45 @@ pub trait LmsTarget: Send + Sync {
     fn call_stats(&self) -> Option<LmsCallStats> {
         None
     }
+
+    /// What this adapter remembers of its recent calls, for the next run of
+    /// the district wherever it runs (see [`CallMemory`]). `None` by default:
+    /// an adapter that does not pace its calls has nothing to carry.
+    fn call_memory(&self) -> Option<CallMemory> {
+        None
+    }
+
+    /// Takes into account the calls another adapter of the same district
+    /// made (as its [`LmsTarget::call_memory`] kept them), so that its calls
+    /// and this adapter's together keep to the rate limit. An adapter
+    /// ignores its own memory. Does nothing by default.
+    fn recall_calls(&self, memory: &CallMemory) {
+        let _ = memory;
+    }
+}
+
+/// What an LMS adapter remembers of its calls, kept in the store between
+/// runs: a district's rate limit is the LMS's, not one process's, so the run
+/// after this one (in another process, perhaps on another machine) counts
+/// these calls against its first window and starts at the pace this one
+/// learned. Times are wall-clock: workers on several machines need their
+/// clocks in step (NTP).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CallMemory {
+    /// Which adapter kept it (unique per adapter built), so that an
+    /// adapter does not count its own calls twice.
+    pub origin: String,
+    /// When the last window's calls were sent (or are booked to go),
+    /// oldest first.
+    pub calls: Vec<chrono::DateTime<chrono::Utc>>,
+    /// The pace the adapter had come to, in requests per second.
+    pub pace_per_second: f64,
+    /// The highest rate the LMS showed it allows (its 429s), in requests
+    /// per second; the configured limit until one came.
+    pub ceiling_per_second: f64,
+    /// Nothing may be sent before this (a `Retry-After` the LMS named).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paused_until: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// What an LMS adapter's calls came to, counted from its start.

@@ -446,6 +446,13 @@ impl RunningSchoology {
         self.shared.hold.arm(method, route, pass)
     }
 
+    /// When each authenticated request of consumer `key` arrived, admitted
+    /// or refused, in order: a test compares them with when a client was
+    /// told it may call.
+    pub fn arrivals(&self, key: &str) -> Vec<std::time::Instant> {
+        lock(&self.shared.meter).arrivals(key)
+    }
+
     /// What was counted so far.
     pub fn counters(&self) -> Counters {
         lock(&self.shared.meter).counters.clone()

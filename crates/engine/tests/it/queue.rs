@@ -3,12 +3,11 @@
 
 use chrono::{Duration, TimeZone as _, Utc};
 use rostersync_core::SyncScope;
-use rostersync_core::ids::UserId;
 use rostersync_core::schedule::{Decision, ScheduleMode, Window};
 use rostersync_engine::{EngineError, MAX_JOB_ATTEMPTS, NextJob, RunReport};
-use rostersync_ports::{ActingUser, Job, RunStatus, StateStore, Trigger};
+use rostersync_ports::{Job, RunStatus, StateStore, Trigger};
 
-use crate::support::World;
+use crate::support::{World, teacher};
 
 #[tokio::test]
 async fn the_queue_runs_jobs_in_order() {
@@ -294,12 +293,7 @@ async fn a_job_that_fails_for_good_is_dropped_at_once() {
         .enqueue(SyncScope::All, Trigger::Scheduled, world.now())
         .await
         .unwrap();
-    world.lms.set_acting_user(ActingUser {
-        id: UserId::new("77"),
-        name: "Tom Teacher".to_owned(),
-        is_system_admin: false,
-        role_title: Some("Teacher".to_owned()),
-    });
+    world.lms.set_acting_user(teacher("Teacher"));
     let (done, result) = ran(&world).await;
     assert_eq!(done, job);
     let error = result.unwrap_err();

@@ -3,12 +3,11 @@
 
 use rostersync_core::SyncScope;
 use rostersync_core::entity::Entity;
-use rostersync_core::ids::UserId;
 use rostersync_core::plan::PlanSummary;
 use rostersync_engine::{EngineError, MAX_BATCH, RunOptions};
-use rostersync_ports::{ActingUser, OutcomeFilter, OutcomeStatus, RunStatus, StateStore, Trigger};
+use rostersync_ports::{OutcomeFilter, OutcomeStatus, RunStatus, StateStore, Trigger};
 
-use crate::support::{World, has_duplicates, keyed};
+use crate::support::{World, has_duplicates, keyed, teacher};
 
 #[tokio::test]
 async fn first_sync_makes_the_lms_hold_exactly_the_plan() {
@@ -189,12 +188,7 @@ async fn real_runs_are_numbered_one_after_the_other_whatever_dry_runs_happen_bet
 #[tokio::test]
 async fn a_non_admin_acting_user_is_refused_before_any_sis_read() {
     let world = World::tiny();
-    world.lms.set_acting_user(ActingUser {
-        id: UserId::new("77"),
-        name: "Tom Teacher".to_owned(),
-        is_system_admin: false,
-        role_title: Some("District Superuser".to_owned()),
-    });
+    world.lms.set_acting_user(teacher("District Superuser"));
     let error = world
         .engine
         .run(SyncScope::All, Trigger::Manual, RunOptions::at(world.now()))

@@ -195,3 +195,13 @@ pub(crate) fn killed_run(started_at: chrono::DateTime<chrono::Utc>) -> rostersyn
         message: None,
     }
 }
+
+/// A teacher (id 77) whose role has `title`: not a System Administrator.
+pub(crate) fn teacher(title: &str) -> rostersync_ports::ActingUser {
+    rostersync_ports::ActingUser {
+        id: rostersync_core::ids::UserId::new("77"),
+        name: "Tom Teacher".to_owned(),
+        is_system_admin: false,
+        role_title: Some(title.to_owned()),
+    }
+}

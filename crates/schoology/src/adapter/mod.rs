@@ -17,8 +17,8 @@ use rostersync_core::ids::{SectionKey, UserId};
 use rostersync_core::model::grades::LmsGradebook;
 use rostersync_core::model::lms::{LmsSection, LmsSnapshot};
 use rostersync_ports::{
-    ActingUser, ErrorKind, GradeSource, LmsCallStats, LmsDirectory, LmsOutcome, LmsRequest,
-    LmsTarget, LmsWrite, PortError, PortResult,
+    ActingUser, CallMemory, ErrorKind, GradeSource, LmsCallStats, LmsDirectory, LmsOutcome,
+    LmsRequest, LmsTarget, LmsWrite, PortError, PortResult,
 };
 
 pub use acting::DEFAULT_SYSTEM_ADMIN_ROLES;
@@ -174,6 +174,14 @@ impl LmsTarget for SchoologyLms {
             limit_per_second: self.client.rate_limit().per_second(),
             pace_per_second: stats.rate_per_second,
         })
+    }
+
+    fn call_memory(&self) -> Option<CallMemory> {
+        Some(self.client.call_memory())
+    }
+
+    fn recall_calls(&self, memory: &CallMemory) {
+        self.client.recall_calls(memory);
     }
 }
 

@@ -136,6 +136,7 @@ impl ClientBuilder {
                 concurrency: self.concurrency,
                 retry: self.retry,
                 rate_limit: self.rate_limit,
+                origin: super::memory::origin(),
             }),
         })
     }

@@ -3,6 +3,7 @@
 
 mod builder;
 mod limiter;
+mod memory;
 mod pace;
 mod retry;
 mod send;
@@ -41,6 +42,8 @@ pub(crate) struct Inner {
     concurrency: usize,
     retry: RetryPolicy,
     rate_limit: RateLimit,
+    /// Names this client in its [`rostersync_ports::CallMemory`].
+    origin: String,
 }
 
 impl fmt::Debug for Client {

@@ -69,6 +69,20 @@ pub(crate) struct Ticket {
     cost: u32,
 }
 
+/// What one pace remembers for another of the same key (see
+/// [`Pace::remembered`] and [`Pace::recall`]).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Remembered {
+    /// When its requests of the last window were booked to go, oldest first.
+    pub(crate) booked: Vec<Instant>,
+    /// Its rate, in requests per second.
+    pub(crate) rate: f64,
+    /// The limit the server showed it.
+    pub(crate) ceiling: f64,
+    /// Nothing goes before this.
+    pub(crate) paused_until: Option<Instant>,
+}
+
 /// How much longer than the limit's window `quota` requests are spread over.
 const WINDOW_MARGIN: Duration = Duration::from_millis(25);
 
@@ -307,6 +321,65 @@ impl Pace {
         }
     }
 
+    /// What another client of the same key did, for [`Pace::recall`]: its
+    /// bookings of the last window, its rate and ceiling, and its pause.
+    pub(crate) fn remembered(&self, now: Instant) -> Remembered {
+        let from = now.checked_sub(self.per + WINDOW_MARGIN);
+        Remembered {
+            booked: self
+                .booked
+                .iter()
+                .copied()
+                .filter(|at| from.is_none_or(|from| *at > from))
+                .collect(),
+            rate: self.rate,
+            ceiling: self.ceiling,
+            paused_until: self.paused_until.filter(|until| *until > now),
+        }
+    }
+
+    /// Counts another client's calls (see [`Pace::remembered`]) as if this
+    /// pace had booked them: no window holds more than the quota of both
+    /// together, the next request keeps its spacing after the last of
+    /// them, the rate and the ceiling come down to theirs when lower, and
+    /// their pause holds here too. Calls older than a window change
+    /// nothing.
+    pub(crate) fn recall(&mut self, other: &Remembered, now: Instant) {
+        let from = now.checked_sub(self.per + WINDOW_MARGIN);
+        let mut booked: Vec<Instant> = self
+            .booked
+            .iter()
+            .copied()
+            .chain(
+                other
+                    .booked
+                    .iter()
+                    .copied()
+                    .filter(|at| from.is_none_or(|from| *at > from)),
+            )
+            .collect();
+        booked.sort_unstable();
+        let keep = booked.len().saturating_sub(self.quota);
+        self.booked = booked.into_iter().skip(keep).collect();
+        if other.rate.is_finite() && other.rate > 0.0 && other.rate < self.rate {
+            self.rate = other.rate.max(self.floor);
+            self.epoch += 1;
+            self.successes = 0;
+            self.stats.rate = self.rate;
+        }
+        if let Some(last) = self.booked.back() {
+            let interval = Duration::from_secs_f64(1.0 / self.rate);
+            let after = *last + interval;
+            self.next = Some(self.next.map_or(after, |next| next.max(after)));
+        }
+        if other.ceiling.is_finite() && other.ceiling > 0.0 && other.ceiling < self.ceiling {
+            self.ceiling = other.ceiling.max(self.floor);
+        }
+        if let Some(until) = other.paused_until.filter(|until| *until > now) {
+            self.paused_until = Some(self.paused_until.map_or(until, |p| p.max(until)));
+        }
+    }
+
     /// What the pace saw so far; `now` closes the busy time of requests
     /// still under way.
     pub(crate) fn stats(&self, now: Instant) -> PaceStats {
@@ -427,6 +500,64 @@ mod tests {
                 "request {i} shares a window with ten others: {times:?}"
             );
         }
+    }
+
+    /// The most of `times` that fall in one window of `per` (a request
+    /// `per` or more after another is in another window).
+    fn busiest_window(times: &[Instant], per: Duration) -> usize {
+        let mut sorted = times.to_vec();
+        sorted.sort_unstable();
+        (0..sorted.len())
+            .map(|i| {
+                sorted[i..]
+                    .iter()
+                    .take_while(|at| at.duration_since(sorted[i]) < per)
+                    .count()
+            })
+            .max()
+            .unwrap_or(0)
+    }
+
+    #[test]
+    fn a_pace_that_recalls_another_keeps_the_quota_of_both_together() {
+        let per = Duration::from_secs(1);
+        let t0 = Instant::now();
+        let mut first = Pace::new(&limit(10, 1).with_burst(3));
+        let early: Vec<Instant> = (0..10).map(|_| first.reserve(false, t0).at).collect();
+        let t1 = t0 + Duration::from_millis(800);
+        // A new pace that knows nothing of them would send three at once
+        // into a window that holds ten already.
+        let mut unaware = Pace::new(&limit(10, 1).with_burst(3));
+        let blind: Vec<Instant> = (0..10).map(|_| unaware.reserve(false, t1).at).collect();
+        let both = [early.clone(), blind].concat();
+        assert!(busiest_window(&both, per) > 10, "{both:?}");
+        // One that recalls them waits for them to leave the window.
+        let mut second = Pace::new(&limit(10, 1).with_burst(3));
+        second.recall(&first.remembered(t1), t1);
+        let later: Vec<Instant> = (0..30).map(|_| second.reserve(false, t1).at).collect();
+        let both = [early, later.clone()].concat();
+        assert_eq!(busiest_window(&both, per), 10, "{both:?}");
+        assert!(later[0] >= t0 + per + WINDOW_MARGIN, "{later:?}");
+        // Bookings a window old are not remembered; a quiet pace has none.
+        let quiet = t1 + Duration::from_secs(10);
+        assert!(second.remembered(quiet).booked.is_empty());
+    }
+
+    #[test]
+    fn a_recalled_pace_keeps_the_lower_rate_and_the_pause_the_other_learned() {
+        let t0 = Instant::now();
+        let mut first = Pace::new(&limit(10, 1));
+        let ticket = first.reserve(false, t0);
+        first.rate_limited(ticket, Some(Duration::from_secs(3)), t0);
+        assert_eq!(first.rate(), 5.0);
+        let mut second = Pace::new(&limit(10, 1));
+        second.recall(&first.remembered(t0), t0);
+        assert_eq!(second.rate(), 5.0);
+        assert!(second.reserve(false, t0).at >= t0 + Duration::from_secs(3));
+        // A faster memory never speeds a slower pace up.
+        let fresh = Pace::new(&limit(10, 1));
+        second.recall(&fresh.remembered(t0), t0);
+        assert_eq!(second.rate(), 5.0);
     }
 
     #[test]

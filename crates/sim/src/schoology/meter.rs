@@ -80,6 +80,8 @@ struct KeyMeter {
     spent: VecDeque<(Instant, u32)>,
     /// Every authenticated request, for the peak.
     seen: VecDeque<Instant>,
+    /// When every authenticated request arrived, in order.
+    arrivals: Vec<Instant>,
 }
 
 impl Meter {
@@ -99,6 +101,15 @@ impl Meter {
             .or_default() += 1;
     }
 
+    /// When each authenticated request of `key` arrived (admitted or
+    /// refused), in order.
+    pub(crate) fn arrivals(&self, key: &str) -> Vec<Instant> {
+        self.keys
+            .get(key)
+            .map(|meter| meter.arrivals.clone())
+            .unwrap_or_default()
+    }
+
     /// Admits one authenticated request of `key`, or says how many seconds
     /// to wait.
     pub(crate) fn admit(&mut self, key: &str, write: bool) -> Result<(), u64> {
@@ -113,6 +124,7 @@ impl Meter {
             meter.seen.pop_front();
         }
         meter.seen.push_back(now);
+        meter.arrivals.push(now);
         let seen = meter.seen.len() as u64;
         let peak = self
             .counters
