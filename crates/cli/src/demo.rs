@@ -135,18 +135,9 @@ pub(crate) async fn run(
     }
 
     out.line("\n== 2. map schools, terms and roles, as an administrator would");
-    for step in mapping_steps() {
-        out.line(format!("$ rostersync {}", step.words));
-        // Each command reads the file as the one before left it.
-        let config = load(&path)?;
-        let code = match &step.command {
-            MappingStep::Schools(command) => mapping::schools(command, &config, out).await?,
-            MappingStep::Terms(command) => mapping::terms(command, &config, out).await?,
-            MappingStep::Roles(command) => mapping::roles(command, &config, out).await?,
-        };
-        if code != EXIT_OK {
-            return Ok(code);
-        }
+    let code = map_everything(&path, &load, out).await?;
+    if code != EXIT_OK {
+        return Ok(code);
     }
     let config = load(&path)?;
     let wired = wire::engine(&config, now).await?;
@@ -252,6 +243,30 @@ pub(crate) async fn run(
     }
     drop(lms);
     Ok(if nothing { EXIT_OK } else { EXIT_ERROR })
+}
+
+/// Maps the district of the configuration at `path` with the commands an
+/// administrator runs ([`mapping_steps`]), each printed and each reading the
+/// file as the one before left it (`load` reads it). Returns the first exit
+/// code that is not OK, or OK.
+pub(crate) async fn map_everything(
+    path: &Path,
+    load: &dyn Fn(&Path) -> anyhow::Result<Config>,
+    out: Out,
+) -> anyhow::Result<u8> {
+    for step in mapping_steps() {
+        out.line(format!("$ rostersync {}", step.words));
+        let config = load(path)?;
+        let code = match &step.command {
+            MappingStep::Schools(command) => mapping::schools(command, &config, out).await?,
+            MappingStep::Terms(command) => mapping::terms(command, &config, out).await?,
+            MappingStep::Roles(command) => mapping::roles(command, &config, out).await?,
+        };
+        if code != EXIT_OK {
+            return Ok(code);
+        }
+    }
+    Ok(EXIT_OK)
 }
 
 /// One mapping command the demo runs, with its words on the command line.

@@ -12,6 +12,8 @@ mod console;
 mod demo;
 mod manual;
 mod output;
+#[cfg(test)]
+mod sim_district;
 mod source;
 mod wire;
 

@@ -1,5 +1,7 @@
 //! Wiring: the adapters, the store and the engine built from a [`Config`].
 
+mod paced;
+
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -22,6 +24,8 @@ use crate::config::{
     Config, ConfigError, EmailConflictSetting, EspSettings, RestAuth, RestProfile, RestSettings,
     Secret, Signature, SisSettings, StoreSettings,
 };
+
+pub(crate) use paced::PacedLms;
 
 /// The current instant.
 pub(crate) fn now() -> DateTime<Utc> {

@@ -176,7 +176,7 @@ pub(crate) async fn read_ends(config: &Config, terms: bool) -> anyhow::Result<En
     let now = wire::now();
     let year = wire::school_year(config, now);
     let sis = wire::sis(config, now)?;
-    let lms = wire::schoology(config)?;
+    let lms = wire::PacedLms::open(config).await?;
     let (schools, terms, directory) = sis
         .closing(with_spinner("reading both ends", async {
             tokio::join!(
@@ -192,6 +192,7 @@ pub(crate) async fn read_ends(config: &Config, terms: bool) -> anyhow::Result<En
             )
         }))
         .await;
+    lms.done().await;
     Ok(Ends {
         year,
         schools: schools.map_err(|e| anyhow::Error::new(e).context("reading SIS schools"))?,

@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use rostersync_eschoolplus::definitions::{self, Scope};
 use rostersync_eschoolplus::{DefinitionCheck, EspAdapter, EspError};
 use rostersync_ports::{ActingUser, ErrorKind, LmsTarget as _, PortError};
+use rostersync_schoology::SchoologyLms;
 use serde::Serialize;
 
 use crate::cli::{ActingUserCommand, UsageError};
@@ -437,13 +438,20 @@ fn is_tls(error: &(dyn std::error::Error + 'static)) -> bool {
 
 pub(crate) async fn check_lms(config: &Config) -> EndReport {
     let mut report = EndReport::new("Schoology");
-    let lms = match wire::schoology(config) {
+    let lms = match wire::PacedLms::open(config).await {
         Ok(lms) => lms,
         Err(error) => {
             report.failed("configuration", error.to_string());
             return report;
         }
     };
+    check_lms_calls(config, &lms, &mut report).await;
+    lms.done().await;
+    report
+}
+
+/// The calls of [`check_lms`]: the acting user, then the directory.
+async fn check_lms_calls(config: &Config, lms: &SchoologyLms, report: &mut EndReport) {
     match lms.acting_user().await {
         Ok(acting) if acting.is_system_admin => report.passed(
             "acting_user",
@@ -461,11 +469,11 @@ pub(crate) async fn check_lms(config: &Config) -> EndReport {
                 config.schoology.consumer_key,
                 acting.describe()
             ));
-            return report;
+            return;
         }
         Err(error) => {
             report.failed("acting_user", lms_words(&error, config));
-            return report;
+            return;
         }
     }
     match lms.directory().await {
@@ -486,7 +494,6 @@ pub(crate) async fn check_lms(config: &Config) -> EndReport {
             format!("cannot read the directory: {}", lms_words(&error, config)),
         ),
     }
-    report
 }
 
 /// A Schoology failure in words an administrator can act on.
@@ -517,14 +524,16 @@ pub(crate) async fn acting_user(
     config: &Config,
     out: Out,
 ) -> anyhow::Result<u8> {
-    let lms = wire::schoology(config)?;
+    let lms = wire::PacedLms::open(config).await?;
     let store = wire::store(config).await?;
     let current = with_spinner(
         "asking Schoology who the credentials act as",
         lms.acting_user(),
     )
-    .await
-    .map_err(|error| anyhow::Error::new(error).context("cannot read the acting user"))?;
+    .await;
+    lms.done().await;
+    let current = current
+        .map_err(|error| anyhow::Error::new(error).context("cannot read the acting user"))?;
     let recorded: Option<ActingUser> = wire::setting(store.as_ref(), ACTING_USER_SETTING).await?;
     match command {
         ActingUserCommand::Show => {

@@ -151,7 +151,8 @@ pub(crate) async fn run(args: &WorkerArgs<'_>, out: Out) -> anyhow::Result<u8> {
     let loaded = load_districts(args.dir)?;
     let queue = open_queue(&loaded, args.dir).await?;
     let worker = args.worker.map_or_else(default_worker, str::to_owned);
-    let lease = Duration::seconds(i64::try_from(args.lease.max(3)).unwrap_or(i64::MAX / 2));
+    let lease =
+        Duration::seconds(i64::try_from(least_lease(&loaded, args.lease)).unwrap_or(i64::MAX / 2));
     // A worker name the queue refuses is said once, before any work.
     queue
         .seen(&worker, wire::now())
@@ -249,6 +250,27 @@ pub(crate) async fn run(args: &WorkerArgs<'_>, out: Out) -> anyhow::Result<u8> {
             }
         }
     }
+}
+
+/// The lease jobs are taken under: `asked`, but at least 3 seconds and two
+/// of any district's rate-limit windows. A worker renews its lease every
+/// third of it, so a worker that dies made its last call at least two
+/// thirds of a lease (over a window) before another can take its job: the
+/// calls it made after it last kept them in the store (at the end of its
+/// run) never share a window with the next worker's.
+fn least_lease(districts: &[DistrictConfig], asked: u64) -> u64 {
+    districts
+        .iter()
+        .map(|district| least_lease_of(&district.config, asked))
+        .max()
+        .unwrap_or(asked.max(3))
+}
+
+/// [`least_lease`] for one district.
+fn least_lease_of(config: &Config, asked: u64) -> u64 {
+    asked
+        .max(3)
+        .max(config.schoology.rate_per.as_secs().saturating_mul(2))
 }
 
 fn queue_target(districts: &[District]) -> String {
@@ -450,3 +472,6 @@ fn district_json(jobs: &DistrictJobs) -> serde_json::Value {
         "last_failure": jobs.last_failure,
     })
 }
+
+#[cfg(test)]
+mod tests;

@@ -460,10 +460,10 @@ pub(super) async fn save_selection(
     if !change.roles.is_empty() {
         let lms_roles = {
             use rostersync_ports::LmsTarget as _;
-            wire::schoology(config)
-                .map_err(failed)?
-                .directory()
-                .await
+            let lms = wire::PacedLms::open(config).await.map_err(failed)?;
+            let directory = lms.directory().await;
+            lms.done().await;
+            directory
                 .map_err(|error| ActionError::Failed(format!("reading the LMS roles: {error}")))?
                 .roles
         };

@@ -75,9 +75,11 @@ impl FileActions {
         &self,
     ) -> Result<(Arc<dyn rostersync_ports::StateStore>, ActingUser), ActionError> {
         let (config, _) = self.load()?;
-        let lms = wire::schoology(&config).map_err(failed)?;
+        let lms = wire::PacedLms::open(&config).await.map_err(failed)?;
         let store = wire::store(&config).await.map_err(failed)?;
-        let current = lms.acting_user().await.map_err(|error| {
+        let current = lms.acting_user().await;
+        lms.done().await;
+        let current = current.map_err(|error| {
             ActionError::Failed(format!("cannot read the acting user: {error}"))
         })?;
         Ok((store, current))

@@ -10,15 +10,12 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use rostersync_sim::district::{DistrictSize, generate};
-use rostersync_sim::eschoolplus::{EspSim, RunningEsp};
-use rostersync_sim::schoology::{RateLimit, RunningSchoology, SchoologySim};
 use rostersync_web::{Console, SignInToken};
 use tower::ServiceExt as _;
 
-use super::{Env, FileActions};
-use crate::config::{self, ESP_PASSWORD_ENV, SCHOOLOGY_SECRET_ENV};
-use crate::demo::{demo_config, esp_table};
+use super::FileActions;
+use crate::config;
+use crate::sim_district::SimDistrict;
 
 const TOKEN: &str = "console-test-token";
 
@@ -30,52 +27,16 @@ struct District {
     secrets: [String; 2],
     cookie: String,
     _dir: tempfile::TempDir,
-    _esp: RunningEsp,
-    _lms: RunningSchoology,
+    _sims: SimDistrict,
 }
 
 async fn district() -> District {
-    let year = 2027;
-    let district = generate(DistrictSize::Tiny, 2026, year);
-    let esp = EspSim::builder()
-        .district(&district)
-        .task_polls(1)
-        .start()
-        .await
-        .unwrap();
-    let lms = SchoologySim::builder()
-        .directory(&district.lms_directory)
-        .rate_limit(RateLimit {
-            quota: 500,
-            window: Duration::from_secs(5),
-            write_cost: 1,
-        })
-        .start()
-        .await
-        .unwrap();
+    let sims = SimDistrict::start(500, Duration::from_secs(5), &[]).await;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("rostersync.toml");
-    let sis = esp_table(&esp.url(), esp.site_code(), esp.login_name(), year);
-    std::fs::write(
-        &path,
-        demo_config(
-            &sis,
-            &lms.url(),
-            &lms.admin_credentials().key,
-            &lms.school_id(),
-        ),
-    )
-    .unwrap();
-    let secrets = [
-        esp.password().to_owned(),
-        lms.admin_credentials().secret.clone(),
-    ];
-    let [password, secret] = secrets.clone();
-    let env: Env = Arc::new(move |name: &str| match name {
-        ESP_PASSWORD_ENV => Some(password.clone()),
-        SCHOOLOGY_SECRET_ENV => Some(secret.clone()),
-        _ => None,
-    });
+    std::fs::write(&path, &sims.config).unwrap();
+    let secrets = sims.secrets();
+    let env = sims.env.clone();
     let store = rostersync_store::SqliteStore::open(dir.path().join("rostersync.db")).unwrap();
     let router = Console::new(
         Arc::new(store.clone()),
@@ -103,8 +64,7 @@ async fn district() -> District {
         secrets,
         cookie,
         _dir: dir,
-        _esp: esp,
-        _lms: lms,
+        _sims: sims,
     }
 }
 

@@ -11,9 +11,10 @@ pub(crate) async fn roles(command: &RolesCommand, config: &Config, out: Out) -> 
             let (given, rest) = split_schools(*all, args, 2)?;
             let schools = mapped_schools(spec, *all, given)?;
             let role = parse_value::<SisRoleArg>(&rest[0], "SIS role")?.sis();
-            let lms = wire::schoology(config)?;
-            let roles = with_spinner("reading LMS roles", lms.directory())
-                .await
+            let lms = wire::PacedLms::open(config).await?;
+            let directory = with_spinner("reading LMS roles", lms.directory()).await;
+            lms.done().await;
+            let roles = directory
                 .map_err(|e| anyhow::Error::new(e).context("reading the LMS roles"))?
                 .roles;
             let target = role_target(&roles, &rest[1])?;
@@ -107,11 +108,12 @@ fn kinds(spec: &mut MappingSpec, kind: Kind) -> Vec<&mut BTreeSet<SchoolKey>> {
 
 async fn show_roles(config: &Config, out: Out) -> anyhow::Result<u8> {
     let spec = config.mapping.spec();
-    let lms_roles = match wire::schoology(config) {
-        Ok(lms) => with_spinner("reading LMS roles", lms.directory())
-            .await
-            .map(|d| d.roles)
-            .map_err(|e| e.to_string()),
+    let lms_roles = match wire::PacedLms::open(config).await {
+        Ok(lms) => {
+            let directory = with_spinner("reading LMS roles", lms.directory()).await;
+            lms.done().await;
+            directory.map(|d| d.roles).map_err(|e| e.to_string())
+        }
         Err(error) => Err(error.to_string()),
     };
     if out.json {
