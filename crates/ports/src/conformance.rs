@@ -141,11 +141,18 @@ pub async fn check_sis_source(
 ///
 /// When the source breaks the contract or differs from `expected`.
 pub async fn assert_sis_source(source: &dyn SisSource, request: &SisRequest, expected: &Expected) {
-    let violations = check_sis_source(source, request, expected).await;
+    fail_on(
+        "the SIS source",
+        &check_sis_source(source, request, expected).await,
+    );
+}
+
+/// Panics with every violation of `subject` when there is one.
+fn fail_on(subject: &str, violations: &[Violation]) {
     if !violations.is_empty() {
         let lines: Vec<String> = violations.iter().map(ToString::to_string).collect();
         panic!(
-            "the SIS source breaks {} conformance check(s):\n{}",
+            "{subject} breaks {} conformance check(s):\n{}",
             violations.len(),
             lines.join("\n")
         );

@@ -1,12 +1,13 @@
 //! The `StateStore` conformance suite: every method's contract as the SQLite
 //! store keeps it, checked on fresh stores, each check an assertion that can
-//! fail.
+//! fail; and awkward text kept to the byte through the exports.
 //!
 //! Each check runs on a store of its own (from the caller's `fresh`), so one
 //! check's rows never decide another's. A check stops at its first failure
 //! and reports it as one [`Violation`] named after the check.
 
 mod coord;
+mod export;
 mod records;
 
 use std::fmt::Debug;
@@ -20,10 +21,11 @@ use rostersync_core::model::links::{Link, LinkOrigin, Links};
 use rostersync_core::plan::PlanSummary;
 use rostersync_core::scope::SyncScope;
 
-use super::Violation;
+use super::{Violation, fail_on};
 use crate::error::{ErrorKind, PortResult};
 use crate::store::{RunRecord, RunStatus, StateStore, Trigger};
 use coord::{journal, lease_too_long, lock_race, locks, queue, schedule, settings, shadow};
+use export::export;
 use records::{
     finish_unknown_run, link_changes, links, outcomes, outcomes_of_unknown_run, runs, source,
 };
@@ -31,8 +33,8 @@ use records::{
 /// One check's verdict: the first thing that was wrong, in words.
 pub(super) type Step = Result<(), String>;
 
-/// The names of the checks, in the order they run.
-pub const STORE_CHECKS: [&str; 15] = [
+/// The names of the checks on one store, in the order they run.
+pub const STORE_CHECKS: [&str; 16] = [
     "links",
     "link_changes",
     "runs",
@@ -40,6 +42,7 @@ pub const STORE_CHECKS: [&str; 15] = [
     "outcomes",
     "outcomes_of_unknown_run",
     "source",
+    "export",
     "settings",
     "schedule",
     "queue",
@@ -61,23 +64,26 @@ where
     let mut out = Vec::new();
     for check in STORE_CHECKS {
         let store = fresh().await;
-        // A store that panics fails the check; the other checks still run.
-        let verdict = AssertUnwindSafe(run_check(check, &store))
-            .catch_unwind()
-            .await
-            .unwrap_or_else(|panic| {
-                let message = panic
-                    .downcast_ref::<&str>()
-                    .map(|text| (*text).to_owned())
-                    .or_else(|| panic.downcast_ref::<String>().cloned())
-                    .unwrap_or_default();
-                Err(format!("the store panicked: {message}"))
-            });
-        if let Err(detail) = verdict {
-            out.push(Violation { check, detail });
-        }
+        out.extend(verdict(check, run_check(check, &store)).await);
     }
     out
+}
+
+/// The violation of `check`, if `step` finds one. A store that panics fails
+/// the check; the other checks still run.
+async fn verdict(check: &'static str, step: impl Future<Output = Step>) -> Option<Violation> {
+    let verdict = AssertUnwindSafe(step)
+        .catch_unwind()
+        .await
+        .unwrap_or_else(|panic| {
+            let message = panic
+                .downcast_ref::<&str>()
+                .map(|text| (*text).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            Err(format!("the store panicked: {message}"))
+        });
+    verdict.err().map(|detail| Violation { check, detail })
 }
 
 /// Runs the check named `check` on `store`.
@@ -90,6 +96,7 @@ async fn run_check(check: &str, store: &dyn StateStore) -> Step {
         "outcomes" => outcomes(store).await,
         "outcomes_of_unknown_run" => outcomes_of_unknown_run(store).await,
         "source" => source(store).await,
+        "export" => export(store).await,
         "settings" => settings(store).await,
         "schedule" => schedule(store).await,
         "queue" => queue(store).await,
@@ -113,15 +120,7 @@ where
     F: FnMut() -> Fut,
     Fut: Future<Output = S>,
 {
-    let violations = check_state_store(fresh).await;
-    if !violations.is_empty() {
-        let lines: Vec<String> = violations.iter().map(ToString::to_string).collect();
-        panic!(
-            "the state store breaks {} conformance check(s):\n{}",
-            violations.len(),
-            lines.join("\n")
-        );
-    }
+    fail_on("the state store", &check_state_store(fresh).await);
 }
 
 /// The value of a call that must succeed.

@@ -182,6 +182,22 @@ pub(super) async fn finish_unknown_run(store: &dyn StateStore) -> Step {
     )
 }
 
+/// Whether `filter` selects `outcome`.
+pub(super) fn outcome_matches(filter: &OutcomeFilter, outcome: &RecordOutcome) -> bool {
+    filter.run.is_none_or(|run| outcome.run == run)
+        && filter.status.is_none_or(|status| outcome.status == status)
+        && filter.entity.is_none_or(|entity| outcome.entity == entity)
+}
+
+/// Whether `filter` selects `found`.
+pub(super) fn problem_matches(filter: &SourceFilter, found: &RunSourceProblem) -> bool {
+    filter.run.is_none_or(|run| found.run == run)
+        && filter.kind.is_none_or(|kind| found.problem.kind == kind)
+        && filter
+            .record
+            .is_none_or(|record| found.problem.record == Some(record))
+}
+
 fn outcome(run: i64, entity: Entity, key: &str, status: OutcomeStatus) -> RecordOutcome {
     RecordOutcome {
         run,
@@ -253,11 +269,7 @@ pub(super) async fn outcomes(store: &dyn StateStore) -> Step {
     for filter in filters {
         let want: Vec<RecordOutcome> = all
             .iter()
-            .filter(|o| {
-                filter.run.is_none_or(|run| o.run == run)
-                    && filter.status.is_none_or(|status| o.status == status)
-                    && filter.entity.is_none_or(|entity| o.entity == entity)
-            })
+            .filter(|o| outcome_matches(&filter, o))
             .cloned()
             .collect();
         same(
@@ -399,13 +411,7 @@ pub(super) async fn source(store: &dyn StateStore) -> Step {
     for filter in filters {
         let want: Vec<RunSourceProblem> = all
             .iter()
-            .filter(|p| {
-                filter.run.is_none_or(|run| p.run == run)
-                    && filter.kind.is_none_or(|kind| p.problem.kind == kind)
-                    && filter
-                        .record
-                        .is_none_or(|record| p.problem.record == Some(record))
-            })
+            .filter(|p| problem_matches(&filter, p))
             .cloned()
             .collect();
         same(
