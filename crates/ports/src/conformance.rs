@@ -16,11 +16,22 @@
 //! ```text
 //! assert_state_store(|| async { SqliteStore::open_in_memory().unwrap() }).await;
 //! ```
+//!
+//! A store that more than one process (or pool) shares also passes
+//! [`check_shared_state_store`]: each check runs on two handles the caller
+//! opens onto one new, empty store.
+//!
+//! ```text
+//! assert_shared_state_store(|| async { (open(&path), open(&path)) }).await;
+//! ```
 
 mod checks;
 mod store;
 
-pub use store::{STORE_CHECKS, assert_state_store, check_state_store, sample_links};
+pub use store::{
+    SHARED_STORE_CHECKS, STORE_CHECKS, assert_shared_state_store, assert_state_store,
+    check_shared_state_store, check_state_store, sample_links,
+};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;

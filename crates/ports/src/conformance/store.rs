@@ -1,14 +1,19 @@
 //! The `StateStore` conformance suite: every method's contract as the SQLite
 //! store keeps it, checked on fresh stores, each check an assertion that can
-//! fail; and awkward text kept to the byte through the exports.
+//! fail; awkward text kept to the byte through the exports; and, on two
+//! handles of one store (as two processes or two pools hold it), the lock
+//! and a race for it, the journal, the queue, settings, runs, and whole
+//! transactions read while the other handle writes.
 //!
-//! Each check runs on a store of its own (from the caller's `fresh`), so one
-//! check's rows never decide another's. A check stops at its first failure
-//! and reports it as one [`Violation`] named after the check.
+//! Each check runs on a store of its own (from the caller's `fresh`, or a
+//! pair of handles from `open`), so one check's rows never decide another's.
+//! A check stops at its first failure and reports it as one [`Violation`]
+//! named after the check.
 
 mod coord;
 mod export;
 mod records;
+mod shared;
 
 use std::fmt::Debug;
 use std::future::Future;
@@ -28,6 +33,10 @@ use coord::{journal, lease_too_long, lock_race, locks, queue, schedule, settings
 use export::export;
 use records::{
     finish_unknown_run, link_changes, links, outcomes, outcomes_of_unknown_run, runs, source,
+};
+use shared::{
+    journal_across, lock_across, lock_race_across, queue_across, runs_across, settings_across,
+    transactions_across,
 };
 
 /// One check's verdict: the first thing that was wrong, in words.
@@ -53,6 +62,18 @@ pub const STORE_CHECKS: [&str; 16] = [
     "shadow",
 ];
 
+/// The names of the checks on two handles of one store, in the order they
+/// run.
+pub const SHARED_STORE_CHECKS: [&str; 7] = [
+    "lock_across",
+    "lock_race_across",
+    "journal_across",
+    "queue_across",
+    "settings_across",
+    "runs_across",
+    "transactions_across",
+];
+
 /// Runs every check of the suite, each on a new empty store from `fresh`,
 /// and returns every way the stores break the [`StateStore`] contract.
 pub async fn check_state_store<S, F, Fut>(mut fresh: F) -> Vec<Violation>
@@ -65,6 +86,24 @@ where
     for check in STORE_CHECKS {
         let store = fresh().await;
         out.extend(verdict(check, run_check(check, &store)).await);
+    }
+    out
+}
+
+/// Runs every check on two handles of one store, each pair from `open`:
+/// two independent handles (their own connections or pools, as two
+/// processes would hold) onto one new, empty store. Returns every way the
+/// handles break the [`StateStore`] contract between them.
+pub async fn check_shared_state_store<S, F, Fut>(mut open: F) -> Vec<Violation>
+where
+    S: StateStore,
+    F: FnMut() -> Fut,
+    Fut: Future<Output = (S, S)>,
+{
+    let mut out = Vec::new();
+    for check in SHARED_STORE_CHECKS {
+        let (a, b) = open().await;
+        out.extend(verdict(check, run_shared_check(check, &a, &b)).await);
     }
     out
 }
@@ -109,6 +148,20 @@ async fn run_check(check: &str, store: &dyn StateStore) -> Step {
     }
 }
 
+/// Runs the check named `check` on two handles `a` and `b` of one store.
+async fn run_shared_check(check: &str, a: &dyn StateStore, b: &dyn StateStore) -> Step {
+    match check {
+        "lock_across" => lock_across(a, b).await,
+        "lock_race_across" => lock_race_across(a, b).await,
+        "journal_across" => journal_across(a, b).await,
+        "queue_across" => queue_across(a, b).await,
+        "settings_across" => settings_across(a, b).await,
+        "runs_across" => runs_across(a, b).await,
+        "transactions_across" => transactions_across(a, b).await,
+        _ => Err(format!("no check is named {check:?}")),
+    }
+}
+
 /// [`check_state_store`], panicking with every violation when there is one.
 ///
 /// # Panics
@@ -121,6 +174,24 @@ where
     Fut: Future<Output = S>,
 {
     fail_on("the state store", &check_state_store(fresh).await);
+}
+
+/// [`check_shared_state_store`], panicking with every violation when there
+/// is one.
+///
+/// # Panics
+///
+/// When two handles of a store break the contract between them.
+pub async fn assert_shared_state_store<S, F, Fut>(open: F)
+where
+    S: StateStore,
+    F: FnMut() -> Fut,
+    Fut: Future<Output = (S, S)>,
+{
+    fail_on(
+        "the state store, on two handles,",
+        &check_shared_state_store(open).await,
+    );
 }
 
 /// The value of a call that must succeed.
