@@ -1,7 +1,8 @@
 //! The `StateStore` conformance suite on the SQLite store: in memory, and on
-//! a file on disk (WAL, as the binary opens it).
+//! a file on disk (WAL, as the binary opens it); and the checks across two
+//! stores opened on one file, as two processes would open it.
 
-use rostersync_ports::conformance::assert_state_store;
+use rostersync_ports::conformance::{assert_shared_state_store, assert_state_store};
 use rostersync_store::SqliteStore;
 
 use super::temp_store_path;
@@ -18,6 +19,20 @@ async fn a_store_on_disk_passes_the_suite() {
         let (dir, path) = temp_store_path();
         dirs.push(dir);
         async move { SqliteStore::open(&path).expect("open") }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn two_stores_on_one_file_pass_the_checks_across_handles() {
+    let mut dirs = Vec::new();
+    assert_shared_state_store(|| {
+        let (dir, path) = temp_store_path();
+        dirs.push(dir);
+        async move {
+            let first = SqliteStore::open(&path).expect("open");
+            (first, SqliteStore::open(&path).expect("open again"))
+        }
     })
     .await;
 }
