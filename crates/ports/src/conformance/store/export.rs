@@ -6,16 +6,16 @@
 use std::fmt::Debug;
 
 use rostersync_core::entity::{Action, Entity};
-use rostersync_core::scope::SyncScope;
 use serde::de::DeserializeOwned;
 
-use super::records::{outcome_matches, problem_matches};
-use super::{Step, call, same, started};
+use super::records::{
+    outcome_filters, outcome_matches, problem_matches, selected, source_filters, two_runs,
+};
+use super::{Step, call, same};
 use crate::export::{outcomes_csv, outcomes_json, source_problems_csv, source_problems_json};
 use crate::sis::{ProblemKind, RecordKind, SourceProblem};
 use crate::store::{
     OutcomeFilter, OutcomeStatus, RecordOutcome, RunSourceProblem, SourceFilter, StateStore,
-    Trigger,
 };
 
 /// Text with quotes, a comma and both line ends inside.
@@ -93,15 +93,7 @@ fn outcome(
 }
 
 pub(super) async fn export(store: &dyn StateStore) -> Step {
-    let run = |text| started(SyncScope::All, Trigger::Manual, text);
-    let first = call(
-        "start_run",
-        store.start_run(&run("2026-11-28T02:00:00Z")).await,
-    )?;
-    let second = call(
-        "start_run",
-        store.start_run(&run("2026-11-28T03:00:00Z")).await,
-    )?;
+    let (first, second) = two_runs(store).await?;
     let long = long_text();
     let padded_key = format!(" {NAME} ");
     let drift = format!("title \"{NAME}\" differs\n");
@@ -174,43 +166,21 @@ pub(super) async fn export(store: &dyn StateStore) -> Step {
         call("record_outcomes", store.record_outcomes(batch).await)?;
     }
     let all: Vec<RecordOutcome> = of_first.iter().chain(&of_second).cloned().collect();
-    let failed = OutcomeFilter {
-        status: Some(OutcomeStatus::Failed),
-        ..OutcomeFilter::default()
-    };
-    let filters = [
-        OutcomeFilter::default(),
-        OutcomeFilter {
-            run: Some(second),
-            ..OutcomeFilter::default()
-        },
-        failed.clone(),
-        OutcomeFilter {
-            run: Some(first),
-            status: Some(OutcomeStatus::Skipped),
-            entity: Some(Entity::User),
-        },
-        OutcomeFilter {
-            entity: Some(Entity::User),
-            ..OutcomeFilter::default()
-        },
-    ];
-    for filter in filters {
-        let want: Vec<RecordOutcome> = all
-            .iter()
-            .filter(|o| outcome_matches(&filter, o))
-            .cloned()
-            .collect();
+    for filter in outcome_filters(first, second) {
         let got = call("outcomes", store.outcomes(&filter).await)?;
         exported(
             &format!("outcomes of {filter:?}"),
             &got,
-            &want,
+            &selected(&all, &filter, outcome_matches),
             outcomes_csv,
             outcomes_json,
         )?;
     }
     // The failed outcomes' CSV spelled out: RFC 4180 quoting, nothing else.
+    let failed = OutcomeFilter {
+        status: Some(OutcomeStatus::Failed),
+        ..OutcomeFilter::default()
+    };
     let got = call("outcomes", store.outcomes(&failed).await)?;
     let long_field = long.replace('"', "\"\"");
     same_text(
@@ -285,38 +255,20 @@ async fn source_problems(store: &dyn StateStore, (first, second): (i64, i64), lo
     };
     let mut all = with_run(first, &of_first);
     all.extend(with_run(second, &of_second));
-    let left_out = SourceFilter {
-        kind: Some(ProblemKind::LeftOut),
-        ..SourceFilter::default()
-    };
-    let filters = [
-        SourceFilter::default(),
-        SourceFilter {
-            run: Some(second),
-            ..SourceFilter::default()
-        },
-        left_out.clone(),
-        SourceFilter {
-            run: Some(first),
-            kind: Some(ProblemKind::Warning),
-            record: Some(RecordKind::Person),
-        },
-    ];
-    for filter in filters {
-        let want: Vec<RunSourceProblem> = all
-            .iter()
-            .filter(|p| problem_matches(&filter, p))
-            .cloned()
-            .collect();
+    for filter in source_filters(first, second) {
         let got = call("source_problems", store.source_problems(&filter).await)?;
         exported(
             &format!("source problems of {filter:?}"),
             &got,
-            &want,
+            &selected(&all, &filter, problem_matches),
             source_problems_csv,
             source_problems_json,
         )?;
     }
+    let left_out = SourceFilter {
+        kind: Some(ProblemKind::LeftOut),
+        ..SourceFilter::default()
+    };
     let got = call("source_problems", store.source_problems(&left_out).await)?;
     let long_field = long.replace('"', "\"\"");
     same_text(

@@ -260,28 +260,27 @@ pub(super) async fn queue_across(a: &dyn StateStore, b: &dyn StateStore) -> Step
 }
 
 pub(super) async fn settings_across(a: &dyn StateStore, b: &dyn StateStore) -> Step {
-    call(
-        "save_setting through a",
-        a.save_setting("mapping", "{\"schools\":[\"Zoë\"]}").await,
-    )?;
-    same(
-        "the setting through b",
-        call("setting through b", b.setting("mapping").await)?,
-        Some("{\"schools\":[\"Zoë\"]}".to_owned()),
-    )?;
-    call(
-        "save_setting through b",
-        b.save_setting("mapping", "{\"schools\":[]}").await,
-    )?;
-    same(
-        "the setting through a after b replaced it",
-        call("setting through a", a.setting("mapping").await)?,
-        Some("{\"schools\":[]}".to_owned()),
-    )?;
+    // Saved through one handle, replacing what the other saved, read
+    // through the other.
+    let saves = [
+        ("a", a, b, "{\"schools\":[\"Zoë\"]}"),
+        ("b", b, a, "{\"schools\":[]}"),
+    ];
+    for (name, saver, reader, json) in saves {
+        call(
+            &format!("save_setting through {name}"),
+            saver.save_setting("mapping", json).await,
+        )?;
+        same(
+            &format!("the setting saved through {name}, through the other"),
+            call("setting", reader.setting("mapping").await)?,
+            Some(json.to_owned()),
+        )?;
+    }
     let state = ScheduleState {
-        last_manual_sync: Some(at("2026-11-27T15:04:05.000000001Z")),
-        last_settings_save: None,
-        last_scheduled_enqueue: Some(at("2026-11-28T06:00:00Z")),
+        last_manual_sync: None,
+        last_settings_save: Some(at("2026-11-28T09:30:00.000000007Z")),
+        last_scheduled_enqueue: Some(at("2026-11-28T10:00:00Z")),
     };
     call(
         "save_schedule_state through b",
