@@ -9,14 +9,18 @@ use rostersync_ports::conformance::{
 
 use rostersync_store_postgres::test_server::Server;
 
+/// The name of one more district.
+fn next_district(districts: &mut usize) -> String {
+    *districts += 1;
+    format!("district-{districts}")
+}
+
 #[tokio::test]
 async fn the_postgres_store_passes_the_suite() {
     let server = Server::start().await;
     let mut districts = 0;
     assert_state_store(|| {
-        districts += 1;
-        let district = format!("district-{districts}");
-        let server = &server;
+        let (server, district) = (&server, next_district(&mut districts));
         async move { server.store(&district).await }
     })
     .await;
@@ -28,9 +32,7 @@ async fn two_stores_of_one_district_pass_the_checks_across_handles() {
     let server = Server::start().await;
     let mut districts = 0;
     assert_shared_state_store(|| {
-        districts += 1;
-        let district = format!("district-{districts}");
-        let server = &server;
+        let (server, district) = (&server, next_district(&mut districts));
         async move { (server.store(&district).await, server.store(&district).await) }
     })
     .await;
