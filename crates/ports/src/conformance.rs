@@ -16,11 +16,22 @@
 //! ```text
 //! assert_state_store(|| async { SqliteStore::open_in_memory().unwrap() }).await;
 //! ```
+//!
+//! A store that more than one process (or pool) shares also passes
+//! [`check_shared_state_store`]: each check runs on two handles the caller
+//! opens onto one new, empty store.
+//!
+//! ```text
+//! assert_shared_state_store(|| async { (open(&path), open(&path)) }).await;
+//! ```
 
 mod checks;
 mod store;
 
-pub use store::{STORE_CHECKS, assert_state_store, check_state_store, sample_links};
+pub use store::{
+    SHARED_STORE_CHECKS, STORE_CHECKS, assert_shared_state_store, assert_state_store,
+    check_shared_state_store, check_state_store, sample_links,
+};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -141,11 +152,18 @@ pub async fn check_sis_source(
 ///
 /// When the source breaks the contract or differs from `expected`.
 pub async fn assert_sis_source(source: &dyn SisSource, request: &SisRequest, expected: &Expected) {
-    let violations = check_sis_source(source, request, expected).await;
+    fail_on(
+        "the SIS source",
+        &check_sis_source(source, request, expected).await,
+    );
+}
+
+/// Panics with every violation of `subject` when there is one.
+fn fail_on(subject: &str, violations: &[Violation]) {
     if !violations.is_empty() {
         let lines: Vec<String> = violations.iter().map(ToString::to_string).collect();
         panic!(
-            "the SIS source breaks {} conformance check(s):\n{}",
+            "{subject} breaks {} conformance check(s):\n{}",
             violations.len(),
             lines.join("\n")
         );

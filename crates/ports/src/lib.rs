@@ -1,5 +1,6 @@
 //! The seams of rostersync: async traits between the engine and the outside
-//! world, and `PortError`, the one error every seam returns.
+//! world, and `PortError`, the one error every seam returns; and [`export`],
+//! the CSV and JSON of what any state store keeps of runs.
 //!
 //! A new SIS adapter depends on this crate and `rostersync-core` only.
 //! Every trait states its contract in its docs: what `apply` may assume on a
@@ -10,6 +11,7 @@
 #[cfg(feature = "test-util")]
 pub mod conformance;
 mod error;
+pub mod export;
 mod grades;
 mod lms;
 mod sis;

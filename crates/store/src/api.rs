@@ -36,7 +36,7 @@ use serde::de::DeserializeOwned;
 
 use crate::error::StoreError;
 use crate::store::SqliteStore;
-use crate::{coord, export, links, runs, settings, source};
+use crate::{coord, links, runs, settings, source};
 use rostersync_core::model::links::LinkChanges;
 use rostersync_ports::{
     JournalEntry, LockAttempt, RunSourceProblem, SourceFilter, SourceProblem, SourceSummary,
@@ -192,7 +192,7 @@ impl SqliteStore {
     pub async fn export_outcomes_csv(&self, filter: &OutcomeFilter) -> Result<String, StoreError> {
         let filter = filter.clone();
         let found = self.read(move |tx| runs::outcomes(tx, &filter)).await?;
-        Ok(export::outcomes_csv(&found))
+        Ok(rostersync_ports::export::outcomes_csv(&found))
     }
 
     /// The outcomes matching `filter` as a JSON array (see
@@ -204,7 +204,10 @@ impl SqliteStore {
     pub async fn export_outcomes_json(&self, filter: &OutcomeFilter) -> Result<String, StoreError> {
         let filter = filter.clone();
         let found = self.read(move |tx| runs::outcomes(tx, &filter)).await?;
-        export::outcomes_json(&found)
+        rostersync_ports::export::outcomes_json(&found).map_err(|source| StoreError::Json {
+            what: "outcome export".to_owned(),
+            source,
+        })
     }
 }
 

@@ -35,7 +35,6 @@ mod api;
 mod codec;
 mod coord;
 mod error;
-mod export;
 mod links;
 mod runs;
 mod schema;
@@ -48,12 +47,14 @@ mod store;
 mod tests;
 
 pub use error::StoreError;
-pub use export::{
+// The exports live in `rostersync_ports::export`, the same for every store;
+// they keep their names here for this crate's callers.
+pub use rostersync_core::model::links::{LinkChanges, LinkRemovals};
+pub use rostersync_ports::LockAttempt;
+pub use rostersync_ports::export::{
     CSV_HEADER, SOURCE_CSV_HEADER, csv_field, outcomes_csv, outcomes_json, source_problems_csv,
     source_problems_json,
 };
-pub use rostersync_core::model::links::{LinkChanges, LinkRemovals};
-pub use rostersync_ports::LockAttempt;
 pub use schema::SCHEMA_VERSION;
 pub use settings::{MAPPING_SETTING, TIMING_SETTING};
 pub use store::{BUSY_TIMEOUT, SqliteStore};

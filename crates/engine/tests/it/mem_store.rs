@@ -1,5 +1,6 @@
 //! `MemStore` against the `StateStore` conformance suite: where it diverges
 //! from the stores on disk, named, so a change in either shows here.
+//! The checks across two handles are not run: no second handle can share a `MemStore`'s memory.
 
 use rostersync_engine::fakes::MemStore;
 use rostersync_ports::conformance::{STORE_CHECKS, check_state_store};

@@ -1,13 +1,19 @@
 //! The `StateStore` conformance suite: every method's contract as the SQLite
 //! store keeps it, checked on fresh stores, each check an assertion that can
-//! fail.
+//! fail; awkward text kept to the byte through the exports; and, on two
+//! handles of one store (as two processes or two pools hold it), the lock
+//! and a race for it, the journal, the queue, settings, runs, and whole
+//! transactions read while the other handle writes.
 //!
-//! Each check runs on a store of its own (from the caller's `fresh`), so one
-//! check's rows never decide another's. A check stops at its first failure
-//! and reports it as one [`Violation`] named after the check.
+//! Each check runs on a store of its own (from the caller's `fresh`, or a
+//! pair of handles from `open`), so one check's rows never decide another's.
+//! A check stops at its first failure and reports it as one [`Violation`]
+//! named after the check.
 
 mod coord;
+mod export;
 mod records;
+mod shared;
 
 use std::fmt::Debug;
 use std::future::Future;
@@ -20,19 +26,24 @@ use rostersync_core::model::links::{Link, LinkOrigin, Links};
 use rostersync_core::plan::PlanSummary;
 use rostersync_core::scope::SyncScope;
 
-use super::Violation;
+use super::{Violation, fail_on};
 use crate::error::{ErrorKind, PortResult};
 use crate::store::{RunRecord, RunStatus, StateStore, Trigger};
 use coord::{journal, lease_too_long, lock_race, locks, queue, schedule, settings, shadow};
+use export::export;
 use records::{
     finish_unknown_run, link_changes, links, outcomes, outcomes_of_unknown_run, runs, source,
+};
+use shared::{
+    journal_across, lock_across, lock_race_across, queue_across, runs_across, settings_across,
+    transactions_across,
 };
 
 /// One check's verdict: the first thing that was wrong, in words.
 pub(super) type Step = Result<(), String>;
 
-/// The names of the checks, in the order they run.
-pub const STORE_CHECKS: [&str; 15] = [
+/// The names of the checks on one store, in the order they run.
+pub const STORE_CHECKS: [&str; 16] = [
     "links",
     "link_changes",
     "runs",
@@ -40,6 +51,7 @@ pub const STORE_CHECKS: [&str; 15] = [
     "outcomes",
     "outcomes_of_unknown_run",
     "source",
+    "export",
     "settings",
     "schedule",
     "queue",
@@ -48,6 +60,18 @@ pub const STORE_CHECKS: [&str; 15] = [
     "lease_too_long",
     "journal",
     "shadow",
+];
+
+/// The names of the checks on two handles of one store, in the order they
+/// run.
+pub const SHARED_STORE_CHECKS: [&str; 7] = [
+    "lock_across",
+    "lock_race_across",
+    "journal_across",
+    "queue_across",
+    "settings_across",
+    "runs_across",
+    "transactions_across",
 ];
 
 /// Runs every check of the suite, each on a new empty store from `fresh`,
@@ -61,23 +85,44 @@ where
     let mut out = Vec::new();
     for check in STORE_CHECKS {
         let store = fresh().await;
-        // A store that panics fails the check; the other checks still run.
-        let verdict = AssertUnwindSafe(run_check(check, &store))
-            .catch_unwind()
-            .await
-            .unwrap_or_else(|panic| {
-                let message = panic
-                    .downcast_ref::<&str>()
-                    .map(|text| (*text).to_owned())
-                    .or_else(|| panic.downcast_ref::<String>().cloned())
-                    .unwrap_or_default();
-                Err(format!("the store panicked: {message}"))
-            });
-        if let Err(detail) = verdict {
-            out.push(Violation { check, detail });
-        }
+        out.extend(verdict(check, run_check(check, &store)).await);
     }
     out
+}
+
+/// Runs every check on two handles of one store, each pair from `open`:
+/// two independent handles (their own connections or pools, as two
+/// processes would hold) onto one new, empty store. Returns every way the
+/// handles break the [`StateStore`] contract between them.
+pub async fn check_shared_state_store<S, F, Fut>(mut open: F) -> Vec<Violation>
+where
+    S: StateStore,
+    F: FnMut() -> Fut,
+    Fut: Future<Output = (S, S)>,
+{
+    let mut out = Vec::new();
+    for check in SHARED_STORE_CHECKS {
+        let (a, b) = open().await;
+        out.extend(verdict(check, run_shared_check(check, &a, &b)).await);
+    }
+    out
+}
+
+/// The violation of `check`, if `step` finds one. A store that panics fails
+/// the check; the other checks still run.
+async fn verdict(check: &'static str, step: impl Future<Output = Step>) -> Option<Violation> {
+    let verdict = AssertUnwindSafe(step)
+        .catch_unwind()
+        .await
+        .unwrap_or_else(|panic| {
+            let message = panic
+                .downcast_ref::<&str>()
+                .map(|text| (*text).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            Err(format!("the store panicked: {message}"))
+        });
+    verdict.err().map(|detail| Violation { check, detail })
 }
 
 /// Runs the check named `check` on `store`.
@@ -90,6 +135,7 @@ async fn run_check(check: &str, store: &dyn StateStore) -> Step {
         "outcomes" => outcomes(store).await,
         "outcomes_of_unknown_run" => outcomes_of_unknown_run(store).await,
         "source" => source(store).await,
+        "export" => export(store).await,
         "settings" => settings(store).await,
         "schedule" => schedule(store).await,
         "queue" => queue(store).await,
@@ -98,6 +144,20 @@ async fn run_check(check: &str, store: &dyn StateStore) -> Step {
         "lease_too_long" => lease_too_long(store).await,
         "journal" => journal(store).await,
         "shadow" => shadow(store).await,
+        _ => Err(format!("no check is named {check:?}")),
+    }
+}
+
+/// Runs the check named `check` on two handles `a` and `b` of one store.
+async fn run_shared_check(check: &str, a: &dyn StateStore, b: &dyn StateStore) -> Step {
+    match check {
+        "lock_across" => lock_across(a, b).await,
+        "lock_race_across" => lock_race_across(a, b).await,
+        "journal_across" => journal_across(a, b).await,
+        "queue_across" => queue_across(a, b).await,
+        "settings_across" => settings_across(a, b).await,
+        "runs_across" => runs_across(a, b).await,
+        "transactions_across" => transactions_across(a, b).await,
         _ => Err(format!("no check is named {check:?}")),
     }
 }
@@ -113,15 +173,25 @@ where
     F: FnMut() -> Fut,
     Fut: Future<Output = S>,
 {
-    let violations = check_state_store(fresh).await;
-    if !violations.is_empty() {
-        let lines: Vec<String> = violations.iter().map(ToString::to_string).collect();
-        panic!(
-            "the state store breaks {} conformance check(s):\n{}",
-            violations.len(),
-            lines.join("\n")
-        );
-    }
+    fail_on("the state store", &check_state_store(fresh).await);
+}
+
+/// [`check_shared_state_store`], panicking with every violation when there
+/// is one.
+///
+/// # Panics
+///
+/// When two handles of a store break the contract between them.
+pub async fn assert_shared_state_store<S, F, Fut>(open: F)
+where
+    S: StateStore,
+    F: FnMut() -> Fut,
+    Fut: Future<Output = (S, S)>,
+{
+    fail_on(
+        "the state store, on two handles,",
+        &check_shared_state_store(open).await,
+    );
 }
 
 /// The value of a call that must succeed.

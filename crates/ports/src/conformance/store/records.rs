@@ -13,7 +13,7 @@ use super::{Step, at, call, holds, refused, same, sample_links, started};
 use crate::error::ErrorKind;
 use crate::sis::{ProblemKind, RecordKind, SourceProblem};
 use crate::store::{
-    OutcomeFilter, OutcomeStatus, RecordOutcome, RunRecord, RunSourceProblem, RunStatus,
+    OutcomeFilter, OutcomeStatus, RecordOutcome, RunId, RunRecord, RunSourceProblem, RunStatus,
     SourceFilter, SourceSummary, StateStore, Trigger,
 };
 
@@ -182,6 +182,93 @@ pub(super) async fn finish_unknown_run(store: &dyn StateStore) -> Step {
     )
 }
 
+/// Two runs started an hour apart.
+pub(super) async fn two_runs(store: &dyn StateStore) -> Result<(RunId, RunId), String> {
+    let mut ids = [0; 2];
+    for (id, start) in ids
+        .iter_mut()
+        .zip(["2026-11-28T02:00:00Z", "2026-11-28T03:00:00Z"])
+    {
+        let run = started(SyncScope::All, Trigger::Manual, start);
+        *id = call("start_run", store.start_run(&run).await)?;
+    }
+    Ok((ids[0], ids[1]))
+}
+
+/// The outcome filters the checks read with: none, each field alone, all
+/// three, and a run never started.
+pub(super) fn outcome_filters(first: RunId, second: RunId) -> [OutcomeFilter; 6] {
+    [
+        OutcomeFilter::default(),
+        OutcomeFilter {
+            run: Some(second),
+            ..OutcomeFilter::default()
+        },
+        OutcomeFilter {
+            status: Some(OutcomeStatus::Failed),
+            ..OutcomeFilter::default()
+        },
+        OutcomeFilter {
+            entity: Some(Entity::User),
+            ..OutcomeFilter::default()
+        },
+        OutcomeFilter {
+            run: Some(first),
+            status: Some(OutcomeStatus::Failed),
+            entity: Some(Entity::User),
+        },
+        OutcomeFilter {
+            run: Some(second + 100),
+            ..OutcomeFilter::default()
+        },
+    ]
+}
+
+/// The source filters the checks read with: none, run and kind alone, and
+/// all three.
+pub(super) fn source_filters(first: RunId, second: RunId) -> [SourceFilter; 4] {
+    [
+        SourceFilter::default(),
+        SourceFilter {
+            run: Some(second),
+            ..SourceFilter::default()
+        },
+        SourceFilter {
+            kind: Some(ProblemKind::LeftOut),
+            ..SourceFilter::default()
+        },
+        SourceFilter {
+            run: Some(first),
+            kind: Some(ProblemKind::Unreadable),
+            record: Some(RecordKind::Person),
+        },
+    ]
+}
+
+/// What `filter` selects of `all`, in order.
+pub(super) fn selected<T: Clone, F>(all: &[T], filter: &F, matches: fn(&F, &T) -> bool) -> Vec<T> {
+    all.iter()
+        .filter(|item| matches(filter, item))
+        .cloned()
+        .collect()
+}
+
+/// Whether `filter` selects `outcome`.
+pub(super) fn outcome_matches(filter: &OutcomeFilter, outcome: &RecordOutcome) -> bool {
+    filter.run.is_none_or(|run| outcome.run == run)
+        && filter.status.is_none_or(|status| outcome.status == status)
+        && filter.entity.is_none_or(|entity| outcome.entity == entity)
+}
+
+/// Whether `filter` selects `found`.
+pub(super) fn problem_matches(filter: &SourceFilter, found: &RunSourceProblem) -> bool {
+    filter.run.is_none_or(|run| found.run == run)
+        && filter.kind.is_none_or(|kind| found.problem.kind == kind)
+        && filter
+            .record
+            .is_none_or(|record| found.problem.record == Some(record))
+}
+
 fn outcome(run: i64, entity: Entity, key: &str, status: OutcomeStatus) -> RecordOutcome {
     RecordOutcome {
         run,
@@ -194,15 +281,7 @@ fn outcome(run: i64, entity: Entity, key: &str, status: OutcomeStatus) -> Record
 }
 
 pub(super) async fn outcomes(store: &dyn StateStore) -> Step {
-    let run = |text| started(SyncScope::All, Trigger::Manual, text);
-    let first = call(
-        "start_run",
-        store.start_run(&run("2026-11-28T02:00:00Z")).await,
-    )?;
-    let second = call(
-        "start_run",
-        store.start_run(&run("2026-11-28T03:00:00Z")).await,
-    )?;
+    let (first, second) = two_runs(store).await?;
     let of_second = vec![
         outcome(second, Entity::User, "P9", OutcomeStatus::Failed),
         outcome(second, Entity::Course, "C1", OutcomeStatus::Done),
@@ -226,44 +305,11 @@ pub(super) async fn outcomes(store: &dyn StateStore) -> Step {
         store.record_outcomes(&of_first[2..]).await,
     )?;
     let all: Vec<RecordOutcome> = of_first.iter().chain(&of_second).cloned().collect();
-    let filters = [
-        OutcomeFilter::default(),
-        OutcomeFilter {
-            run: Some(second),
-            ..OutcomeFilter::default()
-        },
-        OutcomeFilter {
-            status: Some(OutcomeStatus::Failed),
-            ..OutcomeFilter::default()
-        },
-        OutcomeFilter {
-            entity: Some(Entity::User),
-            ..OutcomeFilter::default()
-        },
-        OutcomeFilter {
-            run: Some(first),
-            status: Some(OutcomeStatus::Failed),
-            entity: Some(Entity::User),
-        },
-        OutcomeFilter {
-            run: Some(second + 100),
-            ..OutcomeFilter::default()
-        },
-    ];
-    for filter in filters {
-        let want: Vec<RecordOutcome> = all
-            .iter()
-            .filter(|o| {
-                filter.run.is_none_or(|run| o.run == run)
-                    && filter.status.is_none_or(|status| o.status == status)
-                    && filter.entity.is_none_or(|entity| o.entity == entity)
-            })
-            .cloned()
-            .collect();
+    for filter in outcome_filters(first, second) {
         same(
             &format!("outcomes of {filter:?}"),
             call("outcomes", store.outcomes(&filter).await)?,
-            want,
+            selected(&all, &filter, outcome_matches),
         )?;
     }
     same(
@@ -322,15 +368,7 @@ fn problem(kind: ProblemKind, record: Option<RecordKind>, location: &str) -> Sou
 }
 
 pub(super) async fn source(store: &dyn StateStore) -> Step {
-    let run = |text| started(SyncScope::All, Trigger::Manual, text);
-    let first = call(
-        "start_run",
-        store.start_run(&run("2026-11-28T02:00:00Z")).await,
-    )?;
-    let second = call(
-        "start_run",
-        store.start_run(&run("2026-11-28T03:00:00Z")).await,
-    )?;
+    let (first, second) = two_runs(store).await?;
     let of_first = vec![
         problem(
             ProblemKind::Unreadable,
@@ -380,38 +418,11 @@ pub(super) async fn source(store: &dyn StateStore) -> Step {
         .into_iter()
         .chain(with_run(second, &of_second))
         .collect();
-    let filters = [
-        SourceFilter::default(),
-        SourceFilter {
-            run: Some(second),
-            ..SourceFilter::default()
-        },
-        SourceFilter {
-            kind: Some(ProblemKind::LeftOut),
-            ..SourceFilter::default()
-        },
-        SourceFilter {
-            run: Some(first),
-            kind: Some(ProblemKind::Unreadable),
-            record: Some(RecordKind::Person),
-        },
-    ];
-    for filter in filters {
-        let want: Vec<RunSourceProblem> = all
-            .iter()
-            .filter(|p| {
-                filter.run.is_none_or(|run| p.run == run)
-                    && filter.kind.is_none_or(|kind| p.problem.kind == kind)
-                    && filter
-                        .record
-                        .is_none_or(|record| p.problem.record == Some(record))
-            })
-            .cloned()
-            .collect();
+    for filter in source_filters(first, second) {
         same(
             &format!("source problems of {filter:?}"),
             call("source_problems", store.source_problems(&filter).await)?,
-            want,
+            selected(&all, &filter, problem_matches),
         )?;
     }
     let mut want = BTreeMap::new();

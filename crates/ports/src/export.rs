@@ -1,13 +1,17 @@
 //! Exports of outcomes and of source problems: CSV (RFC 4180 quoting, `\n`
 //! line ends, like the core's match report) and JSON (an array of objects,
 //! as serde writes [`RecordOutcome`] and [`RunSourceProblem`]).
+//!
+//! They format what any [`StateStore`](crate::StateStore) returns, so every
+//! store (and the binary and the console, whichever store they open) exports
+//! the same bytes.
 
 use std::borrow::Cow;
 
-use rostersync_ports::{RecordOutcome, RunSourceProblem};
+use rostersync_core::entity::Action;
 
-use crate::codec::Named;
-use crate::error::StoreError;
+use crate::sis::RecordKind;
+use crate::store::{RecordOutcome, RunSourceProblem};
 
 /// The columns of [`outcomes_csv`].
 pub const CSV_HEADER: [&str; 6] = ["run", "entity", "key", "action", "status", "reason"];
@@ -55,10 +59,10 @@ pub fn outcomes_csv(outcomes: &[RecordOutcome]) -> String {
             &mut out,
             [
                 run.as_str(),
-                outcome.entity.name(),
+                outcome.entity.as_str(),
                 &outcome.key,
-                outcome.action.map(Named::name).unwrap_or_default(),
-                outcome.status.name(),
+                outcome.action.map(Action::as_str).unwrap_or_default(),
+                outcome.status.as_str(),
                 outcome.reason.as_deref().unwrap_or_default(),
             ],
         );
@@ -70,13 +74,10 @@ pub fn outcomes_csv(outcomes: &[RecordOutcome]) -> String {
 ///
 /// # Errors
 ///
-/// Never in practice (every field is plain data); the error is kept rather
-/// than hidden.
-pub fn outcomes_json(outcomes: &[RecordOutcome]) -> Result<String, StoreError> {
-    serde_json::to_string_pretty(outcomes).map_err(|source| StoreError::Json {
-        what: "outcome export".to_owned(),
-        source,
-    })
+/// Never in practice (every field is plain data); serde's error is kept
+/// rather than hidden.
+pub fn outcomes_json(outcomes: &[RecordOutcome]) -> Result<String, serde_json::Error> {
+    serde_json::to_string_pretty(outcomes)
 }
 
 /// The columns of [`source_problems_csv`].
@@ -96,8 +97,8 @@ pub fn source_problems_csv(problems: &[RunSourceProblem]) -> String {
             &mut out,
             [
                 run.as_str(),
-                problem.kind.name(),
-                problem.record.map(Named::name).unwrap_or_default(),
+                problem.kind.as_str(),
+                problem.record.map(RecordKind::as_str).unwrap_or_default(),
                 &problem.location,
                 problem.key.as_deref().unwrap_or_default(),
                 problem.field.as_deref().unwrap_or_default(),
@@ -113,10 +114,10 @@ pub fn source_problems_csv(problems: &[RunSourceProblem]) -> String {
 ///
 /// # Errors
 ///
-/// Never in practice; the error is kept rather than hidden.
-pub fn source_problems_json(problems: &[RunSourceProblem]) -> Result<String, StoreError> {
-    serde_json::to_string_pretty(problems).map_err(|source| StoreError::Json {
-        what: "source problem export".to_owned(),
-        source,
-    })
+/// Never in practice; serde's error is kept rather than hidden.
+pub fn source_problems_json(problems: &[RunSourceProblem]) -> Result<String, serde_json::Error> {
+    serde_json::to_string_pretty(problems)
 }
+
+#[cfg(test)]
+mod tests;
