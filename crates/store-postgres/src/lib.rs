@@ -59,6 +59,7 @@ mod schema;
 mod store;
 #[cfg(feature = "test-util")]
 pub mod test_server;
+mod text;
 
 pub use error::PgStoreError;
 pub use options::{PASSWORD_ENV, Password, PgOptions};

@@ -5,6 +5,7 @@
 //! identity filled in the order of the array they came in) and are listed
 //! in run then record order.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use rostersync_core::entity::{Action, Entity};
@@ -18,6 +19,7 @@ use tokio_postgres::{Row, Transaction};
 
 use crate::error::PgStoreError;
 use crate::store::{Cells, count, named, parse_opt_time, parse_time, stored_count, time_text};
+use crate::text::{kept, kept_opt};
 
 fn summary_text(summary: &PlanSummary) -> Result<String, PgStoreError> {
     serde_json::to_string(summary).map_err(|source| PgStoreError::Json {
@@ -42,13 +44,13 @@ pub(crate) async fn start(
                 &district,
                 &run.trigger.as_str(),
                 &run.scope.as_str(),
-                &run.acting_user,
+                &kept(&run.acting_user),
                 &run.forced,
                 &time_text(run.started_at),
                 &run.finished_at.map(time_text),
                 &run.status.as_str(),
                 &summary_text(&run.summary)?,
-                &run.message,
+                &kept_opt(run.message.as_deref()),
             ],
         )
         .await
@@ -74,7 +76,7 @@ pub(crate) async fn finish(
                 &run.finished_at.map(time_text),
                 &run.status.as_str(),
                 &summary_text(&run.summary)?,
-                &run.message,
+                &kept_opt(run.message.as_deref()),
             ],
         )
         .await
@@ -148,13 +150,16 @@ pub(crate) async fn record(
 ) -> Result<(), PgStoreError> {
     let runs: Vec<i64> = outcomes.iter().map(|o| o.run).collect();
     let entities: Vec<&str> = outcomes.iter().map(|o| o.entity.as_str()).collect();
-    let keys: Vec<&str> = outcomes.iter().map(|o| o.key.as_str()).collect();
+    let keys: Vec<Cow<'_, str>> = outcomes.iter().map(|o| kept(&o.key)).collect();
     let actions: Vec<Option<&str>> = outcomes
         .iter()
         .map(|o| o.action.map(Action::as_str))
         .collect();
     let statuses: Vec<&str> = outcomes.iter().map(|o| o.status.as_str()).collect();
-    let reasons: Vec<Option<&str>> = outcomes.iter().map(|o| o.reason.as_deref()).collect();
+    let reasons: Vec<Option<Cow<'_, str>>> = outcomes
+        .iter()
+        .map(|o| kept_opt(o.reason.as_deref()))
+        .collect();
     tx.execute(
         "INSERT INTO outcomes (district, run, entity, key, action, status, reason)
          SELECT $1, run, entity, key, action, status, reason
@@ -261,11 +266,14 @@ pub(crate) async fn record_source(
         .iter()
         .map(|p| p.record.map(RecordKind::as_str))
         .collect();
-    let locations: Vec<&str> = problems.iter().map(|p| p.location.as_str()).collect();
-    let keys: Vec<Option<&str>> = problems.iter().map(|p| p.key.as_deref()).collect();
-    let fields: Vec<Option<&str>> = problems.iter().map(|p| p.field.as_deref()).collect();
-    let reasons: Vec<Option<&str>> = problems.iter().map(|p| p.reason.as_deref()).collect();
-    let messages: Vec<&str> = problems.iter().map(|p| p.message.as_str()).collect();
+    let locations: Vec<Cow<'_, str>> = problems.iter().map(|p| kept(&p.location)).collect();
+    let optional = |text: fn(&SourceProblem) -> Option<&str>| -> Vec<Option<Cow<'_, str>>> {
+        problems.iter().map(|p| kept_opt(text(p))).collect()
+    };
+    let keys = optional(|p| p.key.as_deref());
+    let fields = optional(|p| p.field.as_deref());
+    let reasons = optional(|p| p.reason.as_deref());
+    let messages: Vec<Cow<'_, str>> = problems.iter().map(|p| kept(&p.message)).collect();
     tx.execute(
         "INSERT INTO source_problems (district, run, kind, record, location, key, field, reason,
                                       message)

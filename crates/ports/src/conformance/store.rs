@@ -32,7 +32,8 @@ use crate::store::{RunRecord, RunStatus, StateStore, Trigger};
 use coord::{journal, lease_too_long, lock_race, locks, queue, schedule, settings, shadow};
 use export::export;
 use records::{
-    finish_unknown_run, link_changes, links, outcomes, outcomes_of_unknown_run, runs, source,
+    finish_unknown_run, link_changes, links, nul_in_text, outcomes, outcomes_of_unknown_run, runs,
+    source,
 };
 use shared::{
     journal_across, lock_across, lock_race_across, queue_across, runs_across, settings_across,
@@ -43,7 +44,7 @@ use shared::{
 pub(super) type Step = Result<(), String>;
 
 /// The names of the checks on one store, in the order they run.
-pub const STORE_CHECKS: [&str; 16] = [
+pub const STORE_CHECKS: [&str; 17] = [
     "links",
     "link_changes",
     "runs",
@@ -51,6 +52,7 @@ pub const STORE_CHECKS: [&str; 16] = [
     "outcomes",
     "outcomes_of_unknown_run",
     "source",
+    "nul_in_text",
     "export",
     "settings",
     "schedule",
@@ -135,6 +137,7 @@ async fn run_check(check: &str, store: &dyn StateStore) -> Step {
         "outcomes" => outcomes(store).await,
         "outcomes_of_unknown_run" => outcomes_of_unknown_run(store).await,
         "source" => source(store).await,
+        "nul_in_text" => nul_in_text(store).await,
         "export" => export(store).await,
         "settings" => settings(store).await,
         "schedule" => schedule(store).await,

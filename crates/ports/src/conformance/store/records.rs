@@ -447,3 +447,107 @@ pub(super) async fn source(store: &dyn StateStore) -> Step {
         },
     )
 }
+
+/// `text` as a store that cannot hold NUL keeps it: each NUL as U+FFFD.
+fn nul_kept(text: &str) -> String {
+    text.replace('\0', "\u{FFFD}")
+}
+
+/// Whether `got` is `want` as given, or as [`nul_kept`] keeps it.
+fn kept_as_given_or_marked<T: PartialEq + std::fmt::Debug>(
+    what: &str,
+    got: &T,
+    given: &T,
+    marked: &T,
+) -> Step {
+    holds(
+        &format!("{what}: got {got:?}, want {given:?} or {marked:?}"),
+        got == given || got == marked,
+    )
+}
+
+/// A NUL in any text a run records (a key read from a damaged file, an
+/// error message) is kept with its record, as given or as U+FFFD: a store
+/// whose text cannot hold NUL never refuses the record, or the batch with
+/// it.
+pub(super) async fn nul_in_text(store: &dyn StateStore) -> Step {
+    let mut run = started(SyncScope::All, Trigger::Manual, "2026-11-28T02:00:00Z");
+    run.acting_user = "Ada\0Admin (1)".to_owned();
+    run.id = call("start_run", store.start_run(&run).await)?;
+    run.status = RunStatus::Failed;
+    run.finished_at = Some(at("2026-11-28T02:05:00Z"));
+    run.message = Some("the LMS said: bad\0byte".to_owned());
+    call("finish_run", store.finish_run(&run).await)?;
+    let given = vec![
+        RecordOutcome {
+            reason: Some("refused: \0 in the name".to_owned()),
+            ..outcome(run.id, Entity::User, "P\0-1", OutcomeStatus::Skipped)
+        },
+        outcome(run.id, Entity::User, "P2", OutcomeStatus::Done),
+    ];
+    call("record_outcomes", store.record_outcomes(&given).await)?;
+    let problem = SourceProblem {
+        location: "users.csv line\0 4".to_owned(),
+        message: "a NUL\0 in a field".to_owned(),
+        kind: ProblemKind::Unreadable,
+        record: Some(RecordKind::Person),
+        key: Some("P\0-3".to_owned()),
+        field: Some("given\0Name".to_owned()),
+        reason: Some("unreadable\0".to_owned()),
+    };
+    call(
+        "record_source",
+        store
+            .record_source(run.id, 3, std::slice::from_ref(&problem))
+            .await,
+    )?;
+
+    let mut marked_run = run.clone();
+    marked_run.acting_user = nul_kept(&run.acting_user);
+    marked_run.message = run.message.as_deref().map(nul_kept);
+    let runs = call("runs", store.runs(10).await)?;
+    same("runs kept", runs.len(), 1)?;
+    kept_as_given_or_marked("the run", &runs[0], &run, &marked_run)?;
+    let marked: Vec<RecordOutcome> = given
+        .iter()
+        .map(|outcome| RecordOutcome {
+            key: nul_kept(&outcome.key),
+            reason: outcome.reason.as_deref().map(nul_kept),
+            ..outcome.clone()
+        })
+        .collect();
+    let got = call("outcomes", store.outcomes(&OutcomeFilter::default()).await)?;
+    kept_as_given_or_marked("the outcomes", &got, &given, &marked)?;
+    let text = |text: &Option<String>| text.as_deref().map(nul_kept);
+    let marked_problem = SourceProblem {
+        location: nul_kept(&problem.location),
+        message: nul_kept(&problem.message),
+        key: text(&problem.key),
+        field: text(&problem.field),
+        reason: text(&problem.reason),
+        ..problem.clone()
+    };
+    let got = call(
+        "source_problems",
+        store.source_problems(&SourceFilter::default()).await,
+    )?;
+    let found = |problem: &SourceProblem| {
+        vec![RunSourceProblem {
+            run: run.id,
+            problem: problem.clone(),
+        }]
+    };
+    kept_as_given_or_marked(
+        "the source problems",
+        &got,
+        &found(&problem),
+        &found(&marked_problem),
+    )?;
+    same(
+        "the source summary",
+        call("source_summaries", store.source_summaries(&[run.id]).await)?
+            .get(&run.id)
+            .copied(),
+        Some(SourceSummary::of(3, &[problem])),
+    )
+}
