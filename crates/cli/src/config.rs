@@ -812,6 +812,11 @@ path = "rostersync.db"
 # which all its rows are kept.
 # url = "postgres://rostersync@db.district.org:5432/rostersync?sslmode=require"
 # district = "district-42"
+# With sslmode "require", the server's certificate is checked against the
+# public roots, or against this certificate authority (PEM), relative to
+# this file; and how many connections one process keeps at most (4).
+# ca_certificate = "db-ca.pem"
+# pool_size = 4
 
 [district]
 # The district's IANA time zone: it sets "today" and the schedule window.

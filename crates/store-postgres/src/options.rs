@@ -121,6 +121,17 @@ impl PgOptions {
         self
     }
 
+    /// The most connections the pool keeps.
+    pub fn connections(&self) -> usize {
+        self.pool_size
+    }
+
+    /// The certificate authority the server's certificate is checked
+    /// against, when one is set.
+    pub fn ca_file(&self) -> Option<&Path> {
+        self.ca_file.as_deref()
+    }
+
     /// The district this store is opened for.
     pub fn district(&self) -> &str {
         &self.district

@@ -1,6 +1,7 @@
 //! `[store]`: the embedded SQLite file (`path`, the default) or a PostgreSQL
-//! database (`url` and `district`), never both; the database's password
-//! comes from the environment, never from the URL.
+//! database (`url` and `district`, with `ca_certificate` and `pool_size`
+//! when needed), never both; the database's password comes from the
+//! environment, never from the URL.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -15,7 +16,12 @@ pub(super) struct RawStore {
     path: Option<PathBuf>,
     url: Option<String>,
     district: Option<String>,
+    ca_certificate: Option<PathBuf>,
+    pool_size: Option<usize>,
 }
+
+/// The most connections `store.pool_size` may ask for.
+const MOST_CONNECTIONS: usize = 64;
 
 /// Where the state is kept.
 #[derive(Clone)]
@@ -75,6 +81,13 @@ pub(super) fn store(
             None
         }
         (Some(path), None) => {
+            if raw.ca_certificate.is_some() || raw.pool_size.is_some() {
+                problems.push(
+                    "store.ca_certificate and store.pool_size go with store.url: a SQLite file \
+                     (store.path) has no server to reach; remove them"
+                        .to_owned(),
+                );
+            }
             if raw.district.is_some() {
                 problems.push(
                     "store.district goes with store.url: a SQLite file (store.path) holds one \
@@ -91,7 +104,32 @@ pub(super) fn store(
             }
             Some(StoreSettings::Sqlite(base_dir.join(path)))
         }
-        (None, Some(url)) => postgres(&url, raw.district, env, problems),
+        (None, Some(url)) => {
+            let options = postgres(&url, raw.district, env, problems)?;
+            let options = match raw.ca_certificate {
+                Some(file) if file.as_os_str().is_empty() => {
+                    problems.push(
+                        "store.ca_certificate is empty: set it to the PEM file of the \
+                         certificate authority that signed the server's certificate, or remove it"
+                            .to_owned(),
+                    );
+                    return None;
+                }
+                Some(file) => options.ca_certificate(base_dir.join(file)),
+                None => options,
+            };
+            match raw.pool_size {
+                Some(size) if size == 0 || size > MOST_CONNECTIONS => {
+                    problems.push(format!(
+                        "store.pool_size {size} is out of range: 1 to {MOST_CONNECTIONS} \
+                         connections (4 by default)"
+                    ));
+                    None
+                }
+                Some(size) => Some(StoreSettings::Postgres(Box::new(options.pool_size(size)))),
+                None => Some(StoreSettings::Postgres(Box::new(options))),
+            }
+        }
         (None, None) => {
             problems.push(
                 "store.path is missing: set it to the state store file, e.g. \"rostersync.db\" \
@@ -109,7 +147,7 @@ fn postgres(
     district: Option<String>,
     env: &dyn Fn(&str) -> Option<String>,
     problems: &mut Vec<String>,
-) -> Option<StoreSettings> {
+) -> Option<PgOptions> {
     let Some(district) = district else {
         problems.push(
             "store.district is missing: with store.url set it to this district's id, e.g. \
@@ -119,12 +157,12 @@ fn postgres(
         return None;
     };
     match PgOptions::new(url.trim(), district.trim()) {
-        Ok(options) => Some(StoreSettings::Postgres(Box::new(
+        Ok(options) => Some(
             match env(PASSWORD_ENV).filter(|password| !password.is_empty()) {
                 Some(password) => options.password(Password::new(password)),
                 None => options,
             },
-        ))),
+        ),
         Err(PgStoreError::PasswordInUrl) => {
             problems.push(format!(
                 "store.url carries a password: remove it from the URL and set the environment \

@@ -459,6 +459,42 @@ fn a_postgres_store_reads_its_url_and_district_and_its_password_from_the_environ
 }
 
 #[test]
+fn a_postgres_store_takes_a_certificate_authority_beside_the_file_and_a_pool_size() {
+    let url = "url = \"postgres://rostersync@db.example.org/rostersync?sslmode=require\"\n\
+               district = \"district-42\"\n";
+    let body = format!("{url}ca_certificate = \"tls/db-ca.pem\"\npool_size = 12");
+    let config = parse(
+        Path::new("/etc/rostersync/r.toml"),
+        &with_store(&body),
+        &no_env,
+    )
+    .unwrap();
+    let StoreSettings::Postgres(options) = &config.store else {
+        panic!("not PostgreSQL: {:?}", config.store);
+    };
+    assert_eq!(
+        options.ca_file(),
+        Some(Path::new("/etc/rostersync/tls/db-ca.pem"))
+    );
+    assert_eq!(options.connections(), 12);
+    for (size, refused) in [("0", true), ("65", true), ("64", false)] {
+        let body = format!("{url}pool_size = {size}");
+        let parsed = parse(Path::new("r.toml"), &with_store(&body), &no_env);
+        assert_eq!(parsed.is_err(), refused, "pool_size {size}");
+        if let Err(error) = parsed {
+            assert!(error.to_string().contains("store.pool_size"), "{error}");
+        }
+    }
+    let empty = store_error(&format!("{url}ca_certificate = \"\""));
+    assert!(empty.contains("store.ca_certificate is empty"), "{empty}");
+    let sqlite = store_error("path = \"rostersync.db\"\npool_size = 2");
+    assert!(
+        sqlite.contains("store.ca_certificate and store.pool_size go with store.url"),
+        "{sqlite}"
+    );
+}
+
+#[test]
 fn a_store_url_without_its_district_is_refused() {
     let error = store_error("url = \"postgres://rostersync@db.example.org/rostersync\"");
     assert!(error.contains("store.district is missing"), "{error}");

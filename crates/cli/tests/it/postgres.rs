@@ -1,7 +1,8 @@
 //! The binary on a PostgreSQL store: two districts' configurations point at
 //! one private server (`rostersync_store_postgres::test_server`); district A
 //! syncs twice through the simulators (the second run plans no writes) and
-//! district B's run log stays empty.
+//! district B's run log stays empty. A server behind TLS with a self-signed
+//! certificate is refused until `store.ca_certificate` names its authority.
 
 use std::path::Path;
 
@@ -74,4 +75,37 @@ fn two_districts_on_one_database_sync_and_log_apart() {
             "the database password printed: {text}"
         );
     }
+}
+
+#[test]
+fn a_database_behind_tls_is_reached_with_the_configured_certificate_authority() {
+    let runtime = Runtime::new().unwrap();
+    let server = runtime.block_on(Server::start_tls());
+    let sims = start(&runtime);
+    let dir = tempfile::tempdir().unwrap();
+    configure(dir.path(), &sims);
+    use_postgres(dir.path(), &server, "district-tls");
+    let path = dir.path().join("rostersync.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let text = text.replace("sslmode=disable", "sslmode=require");
+    std::fs::write(&path, &text).unwrap();
+    let mut admin = admin(dir.path(), &sims);
+    // The test server's certificate is self-signed: the public roots refuse it.
+    let refused = admin.run(&["logs", "list"]);
+    assert_ne!(crate::code(&refused), 0);
+    assert!(
+        stderr(&refused).contains("cannot open the state store"),
+        "{}",
+        stderr(&refused)
+    );
+    // With its authority named beside the file, the store opens over TLS.
+    std::fs::copy(server.certificate(), dir.path().join("db-ca.pem")).unwrap();
+    let district = "district = \"district-tls\"\n";
+    let text = text.replace(
+        district,
+        &format!("{district}ca_certificate = \"db-ca.pem\"\npool_size = 2\n"),
+    );
+    std::fs::write(&path, text).unwrap();
+    admin.ok(&["acting-user", "take"]);
+    assert_eq!(runs(&mut admin), Vec::<serde_json::Value>::new());
 }
