@@ -314,9 +314,20 @@ impl std::fmt::Debug for Wired {
 
 /// The engine over both adapters and the store.
 pub(crate) async fn engine(config: &Config, now: DateTime<Utc>) -> anyhow::Result<Wired> {
+    engine_leased(config, now, EngineOptions::default().lease).await
+}
+
+/// [`engine`] whose sync lock lasts `lease` unless renewed: a worker's
+/// engine holds it as long as its job, so that a dead worker's lock lapses
+/// when its job does.
+pub(crate) async fn engine_leased(
+    config: &Config,
+    now: DateTime<Utc>,
+    lease: chrono::Duration,
+) -> anyhow::Result<Wired> {
     let sis = sis(config, now)?;
     let lms = schoology(config)?;
-    assemble(config, sis, lms).await
+    assemble(config, sis, lms, lease).await
 }
 
 /// An engine for commands that never call either end (the schedule): the
@@ -329,15 +340,21 @@ pub(crate) async fn offline_engine(config: &Config, now: DateTime<Utc>) -> anyho
         .as_ref()
         .map_or("", |s| s.expose());
     let lms = schoology_with(config, secret)?;
-    assemble(config, sis, lms).await
+    assemble(config, sis, lms, EngineOptions::default().lease).await
 }
 
-async fn assemble(config: &Config, sis: SisPorts, lms: SchoologyLms) -> anyhow::Result<Wired> {
+async fn assemble(
+    config: &Config,
+    sis: SisPorts,
+    lms: SchoologyLms,
+    lease: chrono::Duration,
+) -> anyhow::Result<Wired> {
     let lms = Arc::new(lms);
     let store = store(config).await?;
     let options = EngineOptions {
         school_year: config.school_year,
         drift: config.drift,
+        lease,
         ..EngineOptions::default()
     };
     let progress = crate::output::record_counter();

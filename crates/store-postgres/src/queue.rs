@@ -77,6 +77,18 @@ pub enum JobOutcome {
     Done,
     /// The sync failed, for this reason.
     Failed(String),
+    /// The sync did not run, or failed for a reason that may pass: the job
+    /// goes back on the queue, due at `not_before`, with `reason` as its
+    /// message. Unless `counted`, this take is not counted among its
+    /// attempts (the district's lock was held by another run, say).
+    Later {
+        /// When it may be taken again.
+        not_before: DateTime<Utc>,
+        /// Why it waits.
+        reason: String,
+        /// Whether this take counts among its attempts.
+        counted: bool,
+    },
 }
 
 /// A job taken under a lease.
@@ -106,6 +118,8 @@ pub struct DistrictJobs {
     pub failed: u64,
     /// Why the latest failed job failed.
     pub last_failure: Option<String>,
+    /// Why the first queued job that was put back waits, if one was.
+    pub waiting: Option<String>,
 }
 
 /// A worker and its latest heartbeat.
@@ -527,20 +541,39 @@ impl SharedQueue {
         outcome: &JobOutcome,
     ) -> Result<(), PgStoreError> {
         check_worker(worker)?;
-        let (state, message) = match outcome {
-            JobOutcome::Done => ("done", None),
-            JobOutcome::Failed(reason) => ("failed", Some(reason.as_str())),
-        };
-        let finished = self
-            .client()
-            .await?
-            .execute(
-                "UPDATE shared_jobs SET state = $3, message = $4, lease_until_ns = NULL
-                 WHERE id = $1 AND worker = $2 AND state = 'taken'",
-                &[&job, &worker, &state, &message],
-            )
-            .await
-            .map_err(PgStoreError::pg("finish a shared job"))?;
+        let client = self.client().await?;
+        let finished = match outcome {
+            JobOutcome::Done | JobOutcome::Failed(_) => {
+                let (state, message) = match outcome {
+                    JobOutcome::Failed(reason) => ("failed", Some(reason.as_str())),
+                    _ => ("done", None),
+                };
+                client
+                    .execute(
+                        "UPDATE shared_jobs SET state = $3, message = $4, lease_until_ns = NULL
+                         WHERE id = $1 AND worker = $2 AND state = 'taken'",
+                        &[&job, &worker, &state, &message],
+                    )
+                    .await
+            }
+            JobOutcome::Later {
+                not_before,
+                reason,
+                counted,
+            } => {
+                let uncounted: i32 = if *counted { 0 } else { 1 };
+                client
+                    .execute(
+                        "UPDATE shared_jobs SET state = 'queued', not_before_ns = $3,
+                                message = $4, lease_until_ns = NULL,
+                                attempts = GREATEST(attempts - $5, 0)
+                         WHERE id = $1 AND worker = $2 AND state = 'taken'",
+                        &[&job, &worker, &nanos(*not_before)?, &reason, &uncounted],
+                    )
+                    .await
+            }
+        }
+        .map_err(PgStoreError::pg("finish a shared job"))?;
         if finished == 0 {
             return Err(PgStoreError::NotHeld {
                 job,
@@ -645,6 +678,18 @@ impl SharedQueue {
                 .entry(cells.get(0)?)
                 .or_default()
                 .last_failure = cells.get(1)?;
+        }
+        let waiting = tx
+            .query(
+                "SELECT DISTINCT ON (district) district, message FROM shared_jobs
+                 WHERE state = 'queued' AND message IS NOT NULL ORDER BY district, id",
+                &[],
+            )
+            .await
+            .map_err(PgStoreError::pg(what))?;
+        for row in &waiting {
+            let cells = Cells::of(row, what);
+            status.districts.entry(cells.get(0)?).or_default().waiting = cells.get(1)?;
         }
         let workers = tx
             .query("SELECT worker, seen_ns FROM workers ORDER BY worker", &[])

@@ -7,9 +7,9 @@ use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Duration, Utc};
 use rostersync_core::schedule::{self, Decision};
-use rostersync_engine::RunOptions;
+use rostersync_engine::{EngineError, RunOptions, RunReport};
 use rostersync_store_postgres::{
-    DistrictJobs, JobOutcome, PgOptions, PgStoreError, SharedJob, SharedQueue,
+    DistrictJobs, JobOutcome, MAX_ATTEMPTS, PgOptions, PgStoreError, SharedJob, SharedQueue,
 };
 use serde_json::json;
 
@@ -160,7 +160,7 @@ pub(crate) async fn run(args: &WorkerArgs<'_>, out: Out) -> anyhow::Result<u8> {
         .map_err(|error| anyhow::anyhow!("worker {worker:?} cannot join the pool: {error}"))?;
     let mut districts = Vec::new();
     for loaded in loaded {
-        match wire::engine(&loaded.config, wire::now()).await {
+        match wire::engine_leased(&loaded.config, wire::now(), lease).await {
             Ok(wired) => districts.push(District {
                 id: loaded.id,
                 config: loaded.config,
@@ -356,7 +356,7 @@ async fn work_job(
             },
         }
     };
-    let outcome = match result {
+    match &result {
         Ok(report) => {
             eprint_line(format!(
                 "job {} (district {}): {}, {} records written",
@@ -366,21 +366,74 @@ async fn work_job(
                 report.done
             ));
             if !out.json {
-                let _ = crate::commands::sync::print_report(&report, out);
+                let _ = crate::commands::sync::print_report(report, out);
             }
-            JobOutcome::Done
         }
-        Err(error) => {
-            eprint_line(format!(
-                "job {} (district {}) failed: {error}",
-                job.id, district.id
-            ));
-            JobOutcome::Failed(error.to_string())
-        }
-    };
+        Err(error) => eprint_line(format!(
+            "job {} (district {}) failed: {error}",
+            job.id, district.id
+        )),
+    }
+    let outcome = job_outcome(&result, job, wire::now());
+    if let JobOutcome::Later { not_before, .. } = &outcome {
+        eprint_line(format!(
+            "job {} (district {}) goes back on the queue until {}",
+            job.id,
+            district.id,
+            crate::output::local_time(*not_before, chrono_tz::UTC)
+        ));
+    }
     if let Err(error) = queue.finish(job.id, worker, &outcome).await {
         eprint_line(format!("job {} could not be finished: {error}", job.id));
     }
+}
+
+/// How long a job waits when the district's lock is held by another run.
+const LOCK_WAIT_SECONDS: i64 = 60;
+
+/// What becomes of `job` after its run ended with `result` at `now`: done;
+/// back on the queue for a minute, its take not counted, when another run
+/// held the district's lock; back on the queue a minute per attempt so far
+/// when it failed for a reason that may pass (the SIS or LMS unavailable or
+/// rate limiting, the lock lost), until its last attempt fails it; failed
+/// otherwise.
+fn job_outcome(
+    result: &Result<RunReport, EngineError>,
+    job: &SharedJob,
+    now: DateTime<Utc>,
+) -> JobOutcome {
+    match result {
+        Ok(_) => JobOutcome::Done,
+        Err(error @ EngineError::AlreadyRunning { .. }) => JobOutcome::Later {
+            not_before: now + Duration::seconds(LOCK_WAIT_SECONDS),
+            reason: format!("waits: {}", in_full(error)),
+            counted: false,
+        },
+        Err(error) if error.is_transient() && job.attempts < MAX_ATTEMPTS => JobOutcome::Later {
+            not_before: now + Duration::seconds(LOCK_WAIT_SECONDS * i64::from(job.attempts)),
+            reason: format!(
+                "attempt {} of {MAX_ATTEMPTS} failed: {}",
+                job.attempts,
+                in_full(error)
+            ),
+            counted: true,
+        },
+        Err(error) if error.is_transient() => JobOutcome::Failed(format!(
+            "gave up after {} attempts: {}",
+            job.attempts,
+            in_full(error)
+        )),
+        Err(error) => JobOutcome::Failed(in_full(error)),
+    }
+}
+
+/// An error with each of its causes, as `status` shows why a job waits or
+/// failed.
+fn in_full(error: &EngineError) -> String {
+    anyhow::Chain::new(error)
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(": ")
 }
 
 /// `status --districts DIR`: the workers and each district's jobs.
@@ -440,6 +493,7 @@ pub(crate) async fn status(dir: &Path, out: Out) -> anyhow::Result<u8> {
                 jobs.done.to_string(),
                 jobs.failed.to_string(),
                 jobs.last_failure.clone().unwrap_or_default(),
+                jobs.waiting.clone().unwrap_or_default(),
             ]
         })
         .collect();
@@ -452,6 +506,7 @@ pub(crate) async fn status(dir: &Path, out: Out) -> anyhow::Result<u8> {
             "done",
             "failed",
             "last failure",
+            "waiting",
         ],
         &rows,
     );
@@ -470,6 +525,7 @@ fn district_json(jobs: &DistrictJobs) -> serde_json::Value {
         "done": jobs.done,
         "failed": jobs.failed,
         "last_failure": jobs.last_failure,
+        "waiting": jobs.waiting,
     })
 }
 

@@ -1,7 +1,8 @@
 //! The queue shared by all districts and workers: every job taken once by
 //! takers on their own pools, never two running jobs of one district, a dead
-//! worker's job taken again once its lease passes, the attempts cap, the
-//! pool's counts, and each job kept to the district it was put for.
+//! worker's job taken again once its lease passes, a job put back to wait,
+//! the attempts cap, the pool's counts, and each job kept to the district it
+//! was put for.
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -349,6 +350,67 @@ async fn a_job_taken_too_often_fails_with_the_reason_and_the_pool_counts_it() {
     let taken = queue.take("worker-7", far, lease).await.unwrap().unwrap();
     assert_eq!(taken.district, "district-a");
     assert_ne!(taken.id, doomed);
+}
+
+#[tokio::test]
+async fn a_job_put_back_waits_until_its_time_counting_its_attempt_only_when_asked() {
+    let server = Server::start().await;
+    let queue = queue(&server).await;
+    let lease = Duration::seconds(30);
+    let id = queue
+        .put("district-a", SyncScope::All, Trigger::Scheduled, t0())
+        .await
+        .unwrap();
+    let job = queue.take("worker-1", t0(), lease).await.unwrap().unwrap();
+    assert_eq!((job.id, job.attempts), (id, 1));
+    // Another run held the district's lock: back on the queue for a minute,
+    // the take not counted; only the worker that holds the job may say so.
+    let wait = |counted| JobOutcome::Later {
+        not_before: t0() + Duration::minutes(1),
+        reason: "the sync lock is held by another run".to_owned(),
+        counted,
+    };
+    not_held(
+        queue
+            .finish(id, "worker-2", &wait(false))
+            .await
+            .unwrap_err(),
+        id,
+        "worker-2",
+    );
+    queue.finish(id, "worker-1", &wait(false)).await.unwrap();
+    let pool = queue.pool(t0(), Duration::minutes(5)).await.unwrap();
+    let jobs = &pool.districts["district-a"];
+    assert_eq!((jobs.queued, jobs.running.len(), jobs.failed), (1, 0, 0));
+    assert_eq!(
+        jobs.waiting.as_deref(),
+        Some("the sync lock is held by another run")
+    );
+    let before = t0() + Duration::seconds(59);
+    assert!(
+        queue
+            .take("worker-2", before, lease)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let again = t0() + Duration::minutes(1);
+    let job = queue.take("worker-2", again, lease).await.unwrap().unwrap();
+    assert_eq!((job.id, job.attempts), (id, 1), "the wait was not counted");
+    // A failure that may pass counts its attempt.
+    queue.finish(id, "worker-2", &wait(true)).await.unwrap();
+    let job = queue.take("worker-3", again, lease).await.unwrap().unwrap();
+    assert_eq!((job.id, job.attempts), (id, 2));
+    queue
+        .finish(id, "worker-3", &JobOutcome::Done)
+        .await
+        .unwrap();
+    let pool = queue.pool(again, Duration::minutes(5)).await.unwrap();
+    let jobs = &pool.districts["district-a"];
+    assert_eq!(
+        (jobs.queued, jobs.done, jobs.waiting.as_deref()),
+        (0, 1, None)
+    );
 }
 
 #[tokio::test]

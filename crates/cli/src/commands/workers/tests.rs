@@ -174,3 +174,64 @@ async fn kept_calls(district: &District) -> CallMemory {
         .unwrap()
         .unwrap()
 }
+
+#[test]
+fn a_job_waits_for_a_held_lock_uncounted_retries_what_may_pass_and_fails_the_rest() {
+    use rostersync_ports::{ErrorKind, PortError};
+    let now = wire::now();
+    let job = |attempts| SharedJob {
+        id: 7,
+        district: "district-a".to_owned(),
+        scope: SyncScope::All,
+        trigger: Trigger::Scheduled,
+        attempts,
+        lease_until: now,
+    };
+    let held = Err(EngineError::AlreadyRunning {
+        scope: SyncScope::All,
+        holder: "host-b process 12 (run 4)".to_owned(),
+    });
+    let JobOutcome::Later {
+        not_before,
+        reason,
+        counted,
+    } = job_outcome(&held, &job(3), now)
+    else {
+        panic!("a held lock is waited for");
+    };
+    assert_eq!(
+        (not_before - now, counted),
+        (Duration::seconds(LOCK_WAIT_SECONDS), false)
+    );
+    assert!(reason.contains("host-b process 12"), "{reason}");
+
+    let unavailable = || {
+        Err(EngineError::Lms {
+            what: "read users",
+            source: PortError::new(ErrorKind::Unavailable, "503 from Schoology"),
+        })
+    };
+    let JobOutcome::Later {
+        not_before,
+        reason,
+        counted,
+    } = job_outcome(&unavailable(), &job(2), now)
+    else {
+        panic!("an unavailable LMS is tried again");
+    };
+    assert_eq!((not_before - now, counted), (Duration::seconds(120), true));
+    assert!(reason.starts_with("attempt 2 of 5 failed"), "{reason}");
+    let last = job_outcome(&unavailable(), &job(MAX_ATTEMPTS), now);
+    assert!(
+        matches!(&last, JobOutcome::Failed(reason) if reason.starts_with("gave up after 5 attempts") && reason.contains("503")),
+        "{last:?}"
+    );
+    let refused = Err(EngineError::Lms {
+        what: "write users",
+        source: PortError::new(ErrorKind::Auth, "401"),
+    });
+    assert!(matches!(
+        job_outcome(&refused, &job(1), now),
+        JobOutcome::Failed(_)
+    ));
+}
