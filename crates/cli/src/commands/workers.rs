@@ -1,6 +1,8 @@
 //! `run --districts DIR` (a worker of the queue shared by many districts on
 //! one PostgreSQL database) and `status --districts DIR` (the pool).
 
+mod folder;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration as StdDuration;
@@ -9,15 +11,16 @@ use chrono::{DateTime, Duration, Utc};
 use rostersync_core::schedule::{self, Decision};
 use rostersync_engine::{EngineError, RunOptions, RunReport};
 use rostersync_store_postgres::{
-    DistrictJobs, JobOutcome, MAX_ATTEMPTS, PgOptions, PgStoreError, SharedJob, SharedQueue,
+    DistrictJobs, JobOutcome, MAX_ATTEMPTS, PgStoreError, SharedJob, SharedQueue,
 };
 use serde_json::json;
 
 use crate::commands::schedule::Shutdown;
-use crate::config::{self, Config, StoreSettings};
+use crate::config::Config;
 use crate::output::{Out, eprint_line};
 use crate::wire::{self, Wired};
 use crate::{EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK};
+use folder::{Change, DistrictConfig, Folder, load_districts};
 
 /// The lease a worker takes a job under unless `--lease` says otherwise.
 pub(crate) const LEASE_SECONDS: u64 = 120;
@@ -38,72 +41,6 @@ pub(crate) struct WorkerArgs<'a> {
     pub(crate) interval: u64,
     /// Seconds a job is leased for (renewed every third of it).
     pub(crate) lease: u64,
-}
-
-/// One district's configuration as loaded from the folder.
-struct DistrictConfig {
-    /// The district id (`[store] district`).
-    id: String,
-    config: Config,
-    options: PgOptions,
-}
-
-/// The configurations in `dir` on one database; a file that does not load,
-/// uses SQLite, names another database or repeats a district is reported
-/// with its name and skipped.
-fn load_districts(dir: &Path) -> anyhow::Result<Vec<DistrictConfig>> {
-    let entries = std::fs::read_dir(dir)
-        .map_err(|error| anyhow::anyhow!("cannot read the folder {}: {error}", dir.display()))?;
-    let mut paths: Vec<PathBuf> = entries
-        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
-        .filter(|path| path.extension().is_some_and(|ext| ext == "toml") && path.is_file())
-        .collect();
-    paths.sort();
-    let mut districts: Vec<DistrictConfig> = Vec::new();
-    for path in paths {
-        let skip = |why: String| {
-            eprint_line(format!("{}: skipped: {why}", path.display()));
-        };
-        let config = match config::load(&path) {
-            Ok(config) => config,
-            Err(error) => {
-                skip(error.to_string().replace("\n  - ", " - "));
-                continue;
-            }
-        };
-        let StoreSettings::Postgres(options) = &config.store else {
-            skip(
-                "its [store] is a SQLite file; a worker needs [store] url and district".to_owned(),
-            );
-            continue;
-        };
-        let options = options.as_ref().clone();
-        if let Some(first) = districts.first() {
-            if first.options.target() != options.target() {
-                skip(format!(
-                    "its database {} is not {} (of {})",
-                    options.target(),
-                    first.options.target(),
-                    first.config.path.display()
-                ));
-                continue;
-            }
-        }
-        let id = options.district().to_owned();
-        if let Some(other) = districts.iter().find(|d| d.id == id) {
-            skip(format!(
-                "district {id} is configured already by {}",
-                other.config.path.display()
-            ));
-            continue;
-        }
-        districts.push(DistrictConfig {
-            id,
-            config,
-            options,
-        });
-    }
-    Ok(districts)
 }
 
 /// The shared queue of the districts' database.
@@ -148,8 +85,13 @@ struct District {
 /// is left to take.
 pub(crate) async fn run(args: &WorkerArgs<'_>, out: Out) -> anyhow::Result<u8> {
     let mut shutdown = Shutdown::install()?;
-    let loaded = load_districts(args.dir)?;
+    let mut folder = Folder::new(args.dir);
+    let loaded = folder::loaded(folder.changes(None, &[])?);
     let queue = open_queue(&loaded, args.dir).await?;
+    let target = loaded
+        .first()
+        .map(|district| district.options.target())
+        .unwrap_or_default();
     let worker = args.worker.map_or_else(default_worker, str::to_owned);
     let lease =
         Duration::seconds(i64::try_from(least_lease(&loaded, args.lease)).unwrap_or(i64::MAX / 2));
@@ -159,26 +101,33 @@ pub(crate) async fn run(args: &WorkerArgs<'_>, out: Out) -> anyhow::Result<u8> {
         .await
         .map_err(|error| anyhow::anyhow!("worker {worker:?} cannot join the pool: {error}"))?;
     let mut districts = Vec::new();
-    for loaded in loaded {
-        match wire::engine_leased(&loaded.config, wire::now(), lease).await {
-            Ok(wired) => districts.push(District {
-                id: loaded.id,
-                config: loaded.config,
-                wired,
-            }),
-            Err(error) => eprint_line(format!(
-                "{}: skipped: {error:#}",
-                loaded.config.path.display()
-            )),
-        }
-    }
+    serve(
+        &mut districts,
+        loaded
+            .into_iter()
+            .map(|district| Change::Loaded(Box::new(district)))
+            .collect(),
+        lease,
+    )
+    .await;
     eprint_line(format!(
         "rostersync worker {worker} started on {} for {} districts; stop with Ctrl-C or SIGTERM",
         queue_target(&districts),
         districts.len()
     ));
     let mut code = EXIT_OK;
+    let mut first = true;
     loop {
+        if !std::mem::take(&mut first) {
+            let served: Vec<(String, PathBuf)> = districts
+                .iter()
+                .map(|district| (district.id.clone(), district.config.path.clone()))
+                .collect();
+            match folder.changes(Some(&target), &served) {
+                Ok(changes) => serve(&mut districts, changes, lease).await,
+                Err(error) => eprint_line(format!("{error}; serving the districts as they were")),
+            }
+        }
         let now = wire::now();
         if let Err(error) = queue.seen(&worker, now).await {
             eprint_line(format!("the heartbeat could not be recorded: {error}"));
@@ -271,6 +220,57 @@ fn least_lease_of(config: &Config, asked: u64) -> u64 {
     asked
         .max(3)
         .max(config.schoology.rate_per.as_secs().saturating_mul(2))
+}
+
+/// Applies the folder's `changes` to the districts served: a district
+/// added or changed is wired (a changed one keeps its last configuration
+/// when it cannot be), a removed one is served no more.
+async fn serve(districts: &mut Vec<District>, changes: Vec<Change>, lease: Duration) {
+    for change in changes {
+        match change {
+            Change::Removed(path) => {
+                if let Some(at) = districts.iter().position(|d| d.config.path == path) {
+                    let gone = districts.remove(at);
+                    eprint_line(format!(
+                        "{}: removed; district {} is served no more",
+                        path.display(),
+                        gone.id
+                    ));
+                }
+            }
+            Change::Loaded(loaded) => {
+                let at = districts
+                    .iter()
+                    .position(|d| d.config.path == loaded.config.path);
+                let path = loaded.config.path.display().to_string();
+                match wire::engine_leased(&loaded.config, wire::now(), lease).await {
+                    Ok(wired) => {
+                        let district = District {
+                            id: loaded.id,
+                            config: loaded.config,
+                            wired,
+                        };
+                        match at {
+                            Some(at) => {
+                                eprint_line(format!(
+                                    "{path}: reloaded; district {} is served as it now says",
+                                    district.id
+                                ));
+                                districts[at] = district;
+                            }
+                            None => districts.push(district),
+                        }
+                    }
+                    Err(error) => eprint_line(match at {
+                        Some(_) => format!(
+                            "{path}: changed but cannot be used ({error:#}); its district keeps the configuration it had"
+                        ),
+                        None => format!("{path}: skipped: {error:#}"),
+                    }),
+                }
+            }
+        }
+    }
 }
 
 fn queue_target(districts: &[District]) -> String {

@@ -4,7 +4,8 @@
 //! --districts DIR --once` workers sync every district exactly once, and `status --districts DIR`
 //! shows nothing left queued or running. A worker killed mid-run leaves its
 //! job to another once its lease ends, and the district ends as one clean
-//! sync leaves it.
+//! sync leaves it. A running worker serves districts added, changed and
+//! removed in its folder.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -235,7 +236,9 @@ fn a_worker_killed_mid_run_leaves_its_job_to_another_that_finishes_it_once() {
         "killed after the work"
     );
 
-    // Its lease ends within 3 seconds; the job is then stalled.
+    // Its lease ends within 10 seconds (at least two of the district's
+    // 5-second rate-limit windows, whatever `--lease` asks); the job is then
+    // stalled.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     loop {
         let now = status(districts.path());
@@ -268,4 +271,100 @@ fn a_worker_killed_mid_run_leaves_its_job_to_another_that_finishes_it_once() {
     assert_eq!(jobs["done"], 1, "{after}");
     assert_eq!(jobs["stalled"], 0, "{after}");
     assert_eq!(jobs["queued"], 0, "{after}");
+}
+
+/// The next line of `lines` that holds `text`, the lines before it added to
+/// `seen`; fails after a minute without one.
+fn line_with(lines: &std::sync::mpsc::Receiver<String>, text: &str, seen: &mut String) -> String {
+    loop {
+        let line = lines
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .unwrap_or_else(|_| panic!("no line with {text:?}; the worker said:\n{seen}"));
+        seen.push_str(&line);
+        seen.push('\n');
+        if line.contains(text) {
+            return line;
+        }
+    }
+}
+
+#[test]
+fn a_running_worker_serves_districts_as_its_folder_changes() {
+    let runtime = Runtime::new().unwrap();
+    let server = runtime.block_on(Server::start());
+    let districts = tempfile::tempdir().unwrap();
+    let mut kept = Vec::new();
+    let mut district = |name: &str| {
+        let sims = start(&runtime);
+        let dir = tempfile::tempdir().unwrap();
+        configure(dir.path(), &sims);
+        use_postgres(dir.path(), &server, name);
+        let mut admin = admin(dir.path(), &sims);
+        admin.ok(&["acting-user", "take"]);
+        map_everything(&mut admin, &sims);
+        let text = schedule_now(dir.path(), &sims);
+        kept.push((sims, dir));
+        text
+    };
+    let (a, b) = (district("district-a"), district("district-b"));
+    let (file_a, file_b) = (
+        districts.path().join("a.toml"),
+        districts.path().join("b.toml"),
+    );
+    std::fs::write(&file_a, &a).unwrap();
+
+    let mut serving = Command::new(env!("CARGO_BIN_EXE_rostersync"))
+        .current_dir(districts.path())
+        .args([
+            "run",
+            "--districts",
+            ".",
+            "--interval",
+            "1",
+            "--worker",
+            "w",
+        ])
+        .env_remove("ROSTERSYNC_CONFIG")
+        .env("ROSTERSYNC_ESP_PASSWORD", ESP_PASSWORD)
+        .env(PASSWORD_ENV, PASSWORD)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let lines = crate::lines_of(serving.stderr.take().unwrap());
+    let mut seen = String::new();
+    line_with(&lines, "for 1 districts", &mut seen);
+    line_with(&lines, "(district district-a): succeeded", &mut seen);
+    // A district added while the worker runs is served at its next check.
+    std::fs::write(&file_b, &b).unwrap();
+    line_with(&lines, "(district district-b): succeeded", &mut seen);
+    // A file broken while served is said once, and its district kept.
+    std::fs::write(&file_a, "[store\n").unwrap();
+    let said = line_with(&lines, "a.toml: skipped", &mut seen);
+    assert!(said.contains("keeps the configuration it had"), "{said}");
+    // Mended, it is served as it now says; removed, it is served no more.
+    std::fs::write(&file_a, &a).unwrap();
+    line_with(&lines, "a.toml: reloaded; district district-a", &mut seen);
+    std::fs::remove_file(&file_b).unwrap();
+    line_with(
+        &lines,
+        "b.toml: removed; district district-b is served no more",
+        &mut seen,
+    );
+    let terminated = Command::new("kill")
+        .args(["-TERM", &serving.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(terminated.success());
+    assert!(serving.wait().unwrap().success(), "{seen}");
+    assert_eq!(
+        seen.matches("a.toml: skipped").count(),
+        1,
+        "said once: {seen}"
+    );
+
+    let now = status(districts.path());
+    assert_eq!(now["districts"]["district-a"]["done"], 1, "{now}");
+    // B's job ran before its file was removed; the queue keeps its record.
+    assert_eq!(now["districts"]["district-b"]["done"], 1, "{now}");
 }

@@ -16,6 +16,7 @@ use rostersync_store_postgres::PASSWORD_ENV;
 use rostersync_store_postgres::test_server::{DATABASE, PASSWORD, Server};
 
 use super::*;
+use crate::config;
 use crate::demo::map_everything;
 use crate::sim_district::SimDistrict;
 
