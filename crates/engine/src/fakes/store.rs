@@ -10,9 +10,9 @@ use rostersync_core::model::links::LinkChanges;
 use rostersync_core::schedule::ScheduleState;
 use rostersync_core::{Links, SyncScope};
 use rostersync_ports::{
-    Job, JournalEntry, KeptShadow, Lease, LockAttempt, OutcomeFilter, PortResult, RecordOutcome,
-    RunId, RunRecord, RunSourceProblem, SourceFilter, SourceProblem, SourceSummary, StateStore,
-    Trigger,
+    ErrorKind, Job, JournalEntry, KeptShadow, Lease, LockAttempt, OutcomeFilter, PortError,
+    PortResult, RecordOutcome, RunId, RunRecord, RunSourceProblem, SourceFilter, SourceProblem,
+    SourceSummary, StateStore, Trigger,
 };
 
 use super::sis::lock;
@@ -86,15 +86,28 @@ impl StateStore for MemStore {
     }
 
     async fn record_outcomes(&self, outcomes: &[RecordOutcome]) -> PortResult<()> {
-        lock(&self.state).outcomes.extend_from_slice(outcomes);
+        let mut state = lock(&self.state);
+        if let Some(unknown) = outcomes.iter().find(|o| !state.started(o.run)) {
+            return Err(never_started(unknown.run));
+        }
+        state.outcomes.extend_from_slice(outcomes);
         Ok(())
     }
 
     async fn finish_run(&self, run: &RunRecord) -> PortResult<()> {
         let mut state = lock(&self.state);
-        if let Some(stored) = state.runs.iter_mut().find(|r| r.id == run.id) {
-            *stored = run.clone();
-        }
+        let Some(stored) = state.runs.iter_mut().find(|r| r.id == run.id) else {
+            return Err(PortError::new(
+                ErrorKind::NotFound,
+                format!("run {} was never started", run.id),
+            ));
+        };
+        // What a run learns as it goes; what it started as is kept.
+        stored.forced = run.forced;
+        stored.finished_at = run.finished_at;
+        stored.status = run.status;
+        stored.summary = run.summary.clone();
+        stored.message.clone_from(&run.message);
         Ok(())
     }
 
@@ -166,6 +179,12 @@ impl StateStore for MemStore {
         now: DateTime<Utc>,
         lease: Duration,
     ) -> PortResult<LockAttempt> {
+        let Some(expires_at) = now.checked_add_signed(lease) else {
+            return Err(PortError::new(
+                ErrorKind::Invalid,
+                "the lease ends beyond the time range",
+            ));
+        };
         let mut state = lock(&self.state);
         let blocker = state
             .leases
@@ -180,7 +199,7 @@ impl StateStore for MemStore {
         let taken = Lease {
             scope,
             holder: holder.to_owned(),
-            expires_at: now + lease,
+            expires_at,
         };
         state.leases.push(taken.clone());
         Ok(LockAttempt::Taken(taken))
@@ -195,6 +214,9 @@ impl StateStore for MemStore {
 
     async fn journal(&self, run: RunId, entry: &str) -> PortResult<i64> {
         let mut state = lock(&self.state);
+        if !state.started(run) {
+            return Err(never_started(run));
+        }
         state.next_entry += 1;
         let id = state.next_entry;
         state.journal.insert(id, (run, entry.to_owned()));
@@ -289,4 +311,16 @@ impl StateStore for MemStore {
             .filter_map(|run| state.source.get(run).map(|(summary, _)| (*run, *summary)))
             .collect())
     }
+}
+
+impl State {
+    /// Whether run `id` was started.
+    fn started(&self, id: RunId) -> bool {
+        self.runs.iter().any(|run| run.id == id)
+    }
+}
+
+/// The refusal of what names a run never started.
+fn never_started(run: RunId) -> PortError {
+    PortError::new(ErrorKind::Invalid, format!("run {run} was never started"))
 }
