@@ -93,8 +93,7 @@ pub(crate) async fn run(args: &WorkerArgs<'_>, out: Out) -> anyhow::Result<u8> {
         .map(|district| district.options.target())
         .unwrap_or_default();
     let worker = args.worker.map_or_else(default_worker, str::to_owned);
-    let lease =
-        Duration::seconds(i64::try_from(least_lease(&loaded, args.lease)).unwrap_or(i64::MAX / 2));
+    let mut lease = seconds(least_lease(&loaded, args.lease));
     // A worker name the queue refuses is said once, before any work.
     queue
         .seen(&worker, wire::now())
@@ -124,7 +123,18 @@ pub(crate) async fn run(args: &WorkerArgs<'_>, out: Out) -> anyhow::Result<u8> {
                 .map(|district| (district.id.clone(), district.config.path.clone()))
                 .collect();
             match folder.changes(Some(&target), &served) {
-                Ok(changes) => serve(&mut districts, changes, lease).await,
+                Ok(changes) => {
+                    // A district added with a longer rate-limit window
+                    // lengthens the lease of the jobs taken from now on.
+                    let longest = changes.iter().filter_map(|change| match change {
+                        Change::Loaded(district) => {
+                            Some(least_lease_of(&district.config, args.lease))
+                        }
+                        Change::Removed(_) => None,
+                    });
+                    lease = longest.map(seconds).fold(lease, Duration::max);
+                    serve(&mut districts, changes, lease).await;
+                }
                 Err(error) => eprint_line(format!("{error}; serving the districts as they were")),
             }
         }
@@ -213,6 +223,14 @@ fn least_lease(districts: &[DistrictConfig], asked: u64) -> u64 {
         .map(|district| least_lease_of(&district.config, asked))
         .max()
         .unwrap_or(asked.max(3))
+}
+
+/// The longest lease a worker takes a job under: a week.
+const MOST_LEASE_SECONDS: u64 = 7 * 24 * 3600;
+
+/// A lease of `count` seconds, at most [`MOST_LEASE_SECONDS`].
+fn seconds(count: u64) -> Duration {
+    Duration::seconds(i64::try_from(count.min(MOST_LEASE_SECONDS)).unwrap_or(0))
 }
 
 /// [`least_lease`] for one district.

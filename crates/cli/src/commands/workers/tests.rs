@@ -68,6 +68,7 @@ async fn a_districts_jobs_moving_between_workers_keep_its_rate_limit() {
     assert_eq!(map_everything(&path, &load, quiet).await.unwrap(), EXIT_OK);
     let config = load(&path).unwrap();
     assert_eq!(least_lease_of(&config, 3), 2 * WINDOW_SECONDS);
+    assert_eq!(seconds(u64::MAX), Duration::seconds(7 * 24 * 3600));
 
     // Two workers: each wires its own engine, client and pool.
     let worker = |name: &'static str| {
