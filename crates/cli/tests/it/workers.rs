@@ -288,6 +288,14 @@ fn line_with(lines: &std::sync::mpsc::Receiver<String>, text: &str, seen: &mut S
     }
 }
 
+/// Writes `text` to `path` whole, as an administrator's tool should (a
+/// worker never reads half a file): into a file beside it, then renamed.
+fn replace(path: &Path, text: &str) {
+    let beside = path.with_extension("partial");
+    std::fs::write(&beside, text).unwrap();
+    std::fs::rename(&beside, path).unwrap();
+}
+
 #[test]
 fn a_running_worker_serves_districts_as_its_folder_changes() {
     let runtime = Runtime::new().unwrap();
@@ -311,7 +319,7 @@ fn a_running_worker_serves_districts_as_its_folder_changes() {
         districts.path().join("a.toml"),
         districts.path().join("b.toml"),
     );
-    std::fs::write(&file_a, &a).unwrap();
+    replace(&file_a, &a);
 
     let mut serving = Command::new(env!("CARGO_BIN_EXE_rostersync"))
         .current_dir(districts.path())
@@ -336,14 +344,14 @@ fn a_running_worker_serves_districts_as_its_folder_changes() {
     line_with(&lines, "for 1 districts", &mut seen);
     line_with(&lines, "(district district-a): succeeded", &mut seen);
     // A district added while the worker runs is served at its next check.
-    std::fs::write(&file_b, &b).unwrap();
+    replace(&file_b, &b);
     line_with(&lines, "(district district-b): succeeded", &mut seen);
     // A file broken while served is said once, and its district kept.
-    std::fs::write(&file_a, "[store\n").unwrap();
+    replace(&file_a, "[store\n");
     let said = line_with(&lines, "a.toml: skipped", &mut seen);
     assert!(said.contains("keeps the configuration it had"), "{said}");
     // Mended, it is served as it now says; removed, it is served no more.
-    std::fs::write(&file_a, &a).unwrap();
+    replace(&file_a, &a);
     line_with(&lines, "a.toml: reloaded; district district-a", &mut seen);
     std::fs::remove_file(&file_b).unwrap();
     line_with(
