@@ -62,7 +62,7 @@ pub mod test_server;
 mod text;
 
 pub use error::PgStoreError;
-pub use options::{PASSWORD_ENV, Password, PgOptions};
+pub use options::{CONNECT_TIMEOUT, PASSWORD_ENV, Password, PgOptions};
 pub use queue::{
     DistrictJobs, JobOutcome, MAX_ATTEMPTS, PoolStatus, RunningJob, SharedJob, SharedQueue,
     WorkerSeen,

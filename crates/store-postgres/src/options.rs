@@ -61,6 +61,11 @@ impl fmt::Debug for PgOptions {
     }
 }
 
+/// How long a connection attempt may take unless the URL says
+/// (`connect_timeout`): a database host that does not answer is said, not
+/// waited for as long as the system would.
+pub const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Refuses an empty or over-long district id.
 pub(crate) fn check_district(district: &str) -> Result<(), PgStoreError> {
     if district.is_empty() || district.chars().count() > MAX_DISTRICT {
@@ -78,9 +83,12 @@ impl PgOptions {
     /// A string that cannot be read, one that carries a password (set
     /// [`PASSWORD_ENV`] instead), and an empty or over-long district id.
     pub fn new(url: &str, district: &str) -> Result<PgOptions, PgStoreError> {
-        let config = tokio_postgres::Config::from_str(url).map_err(PgStoreError::Url)?;
+        let mut config = tokio_postgres::Config::from_str(url).map_err(PgStoreError::Url)?;
         if config.get_password().is_some() {
             return Err(PgStoreError::PasswordInUrl);
+        }
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(CONNECT_TIMEOUT);
         }
         check_district(district)?;
         Ok(PgOptions {

@@ -13,7 +13,7 @@ use tokio_postgres::{IsolationLevel, Row};
 use tokio_postgres_rustls::MakeRustlsConnect;
 
 use crate::error::PgStoreError;
-use crate::options::PgOptions;
+use crate::options::{CONNECT_TIMEOUT, PgOptions};
 use crate::queue::SharedQueue;
 use crate::schema;
 
@@ -107,8 +107,13 @@ pub(crate) async fn connect(options: &PgOptions) -> Result<(Pool, Arc<str>), PgS
             recycling_method: RecyclingMethod::Fast,
         },
     );
+    // A server that takes the connection but never answers is given up on
+    // too, not waited for: the whole connection (TCP, TLS and the startup
+    // exchange) is bounded.
     let pool = Pool::builder(manager)
         .max_size(options.pool_size)
+        .runtime(deadpool_postgres::Runtime::Tokio1)
+        .create_timeout(Some(CONNECT_TIMEOUT))
         .build()
         .map_err(|error| PgStoreError::Pool {
             target: target.clone(),

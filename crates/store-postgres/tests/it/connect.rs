@@ -60,3 +60,27 @@ async fn a_wrong_or_missing_password_is_refused_as_auth_and_not_repeated() {
     let shown = format!("{store:?}");
     assert!(shown.contains("d1") && !shown.contains(PASSWORD), "{shown}");
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_server_that_takes_the_connection_but_never_answers_is_given_up() {
+    // A socket that listens and never speaks: connecting succeeds, the
+    // startup exchange gets no answer. The clock is paused, so the bound
+    // passes as soon as nothing else is left to do.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port();
+    let options = PgOptions::new(
+        &format!("postgres://postgres@127.0.0.1:{port}/rostersync?sslmode=disable"),
+        "d1",
+    )
+    .unwrap();
+    let started = tokio::time::Instant::now();
+    let error = PgStore::open(options).await.unwrap_err();
+    assert!(matches!(error, PgStoreError::Connect { .. }), "{error:?}");
+    assert_eq!(
+        PortError::from(error).kind(),
+        ErrorKind::Unavailable,
+        "a database that does not answer may answer later"
+    );
+    assert!(started.elapsed() >= rostersync_store_postgres::CONNECT_TIMEOUT);
+    drop(silent);
+}
