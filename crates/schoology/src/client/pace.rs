@@ -83,6 +83,10 @@ pub(crate) struct Remembered {
     pub(crate) paused_until: Option<Instant>,
 }
 
+/// The longest pause another client's memory is honoured for (see
+/// [`Pace::recall`]).
+const MOST_RECALLED_PAUSE: Duration = Duration::from_secs(600);
+
 /// How much longer than the limit's window `quota` requests are spread over.
 const WINDOW_MARGIN: Duration = Duration::from_millis(25);
 
@@ -346,6 +350,10 @@ impl Pace {
     /// nothing.
     pub(crate) fn recall(&mut self, other: &Remembered, now: Instant) {
         let from = now.checked_sub(self.per + WINDOW_MARGIN);
+        // Calls booked more than a window ahead, or a pause longer than any
+        // server asks for, come from a clock that runs ahead of this one:
+        // waiting for them could stall the district, so they are passed over.
+        let to = now + self.per;
         let mut booked: Vec<Instant> = self
             .booked
             .iter()
@@ -355,7 +363,7 @@ impl Pace {
                     .booked
                     .iter()
                     .copied()
-                    .filter(|at| from.is_none_or(|from| *at > from)),
+                    .filter(|at| from.is_none_or(|from| *at > from) && *at <= to),
             )
             .collect();
         booked.sort_unstable();
@@ -375,7 +383,10 @@ impl Pace {
         if other.ceiling.is_finite() && other.ceiling > 0.0 && other.ceiling < self.ceiling {
             self.ceiling = other.ceiling.max(self.floor);
         }
-        if let Some(until) = other.paused_until.filter(|until| *until > now) {
+        if let Some(until) = other
+            .paused_until
+            .filter(|until| *until > now && *until <= now + MOST_RECALLED_PAUSE)
+        {
             self.paused_until = Some(self.paused_until.map_or(until, |p| p.max(until)));
         }
     }
@@ -558,6 +569,20 @@ mod tests {
         let fresh = Pace::new(&limit(10, 1));
         second.recall(&fresh.remembered(t0), t0);
         assert_eq!(second.rate(), 5.0);
+    }
+
+    #[test]
+    fn a_memory_from_a_clock_far_ahead_is_not_waited_for() {
+        let t0 = Instant::now();
+        let ahead = Remembered {
+            booked: (0..10).map(|i| t0 + Duration::from_secs(3600 + i)).collect(),
+            rate: 10.0,
+            ceiling: 10.0,
+            paused_until: Some(t0 + Duration::from_secs(3 * 3600)),
+        };
+        let mut pace = Pace::new(&limit(10, 1));
+        pace.recall(&ahead, t0);
+        assert_eq!(pace.reserve(false, t0).at, t0);
     }
 
     #[test]
