@@ -575,7 +575,9 @@ mod tests {
     fn a_memory_from_a_clock_far_ahead_is_not_waited_for() {
         let t0 = Instant::now();
         let ahead = Remembered {
-            booked: (0..10).map(|i| t0 + Duration::from_secs(3600 + i)).collect(),
+            booked: (0..10)
+                .map(|i| t0 + Duration::from_secs(3600 + i))
+                .collect(),
             rate: 10.0,
             ceiling: 10.0,
             paused_until: Some(t0 + Duration::from_secs(3 * 3600)),
