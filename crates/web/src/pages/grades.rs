@@ -2,12 +2,11 @@
 //! passback (problems, conflicts, average differences) and the passback
 //! itself, refused as `rostersync grades` refuses it.
 
-use axum::Form;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use maud::html;
 
-use super::{Fields, Said, Shared, SignedIn, page};
+use super::{Fields, Posted, Said, Shared, SignedIn, page};
 use crate::actions::{GradesRequest, GradesView};
 
 fn grades_page(
@@ -75,23 +74,12 @@ async fn run(
 /// `POST /grades/check`: the pre-flight check, nothing written.
 pub(crate) async fn check_grades(
     State(console): Shared,
-    signed: SignedIn,
-    Form(form): Form<Fields>,
+    Posted { signed, form }: Posted,
 ) -> Response {
-    if let Some(refused) = signed.refused(form.get("csrf")) {
-        return refused;
-    }
     run(&console, &signed, &form, false).await
 }
 
 /// `POST /grades/sync`: the passback.
-pub(crate) async fn pass_back(
-    State(console): Shared,
-    signed: SignedIn,
-    Form(form): Form<Fields>,
-) -> Response {
-    if let Some(refused) = signed.refused(form.get("csrf")) {
-        return refused;
-    }
+pub(crate) async fn pass_back(State(console): Shared, Posted { signed, form }: Posted) -> Response {
     run(&console, &signed, &form, true).await
 }

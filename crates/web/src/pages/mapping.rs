@@ -2,12 +2,11 @@
 //! highlighted, each pair mapped or unmapped and saved in the configuration
 //! file; on Terms, a grading period added from a term.
 
-use axum::Form;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use maud::html;
 
-use super::{Fields, Said, Shared, SignedIn, page, unavailable};
+use super::{Fields, Posted, Said, Shared, SignedIn, page, unavailable};
 use crate::Console;
 use rostersync_core::mapping::CREATE as CREATE_PERIOD;
 
@@ -105,12 +104,8 @@ fn suggested_pair(form: &Fields) -> Vec<(String, Option<String>)> {
 /// `POST /schools`: saves every school's building.
 pub(crate) async fn save_schools(
     State(console): Shared,
-    signed: SignedIn,
-    Form(form): Form<Fields>,
+    Posted { signed, form }: Posted,
 ) -> Response {
-    if let Some(refused) = signed.refused(form.get("csrf")) {
-        return refused;
-    }
     let said = Said::of(
         console
             .actions
@@ -123,12 +118,8 @@ pub(crate) async fn save_schools(
 /// `POST /schools/suggested`: maps one school to its suggested building.
 pub(crate) async fn suggested_school(
     State(console): Shared,
-    signed: SignedIn,
-    Form(form): Form<Fields>,
+    Posted { signed, form }: Posted,
 ) -> Response {
-    if let Some(refused) = signed.refused(form.get("csrf")) {
-        return refused;
-    }
     let said = Said::of(
         console
             .actions
@@ -209,12 +200,8 @@ pub(crate) async fn terms(State(console): Shared, signed: SignedIn) -> Response 
 /// /terms/suggested`: maps one term to its suggested period.
 pub(crate) async fn save_terms(
     State(console): Shared,
-    signed: SignedIn,
-    Form(form): Form<Fields>,
+    Posted { signed, form }: Posted,
 ) -> Response {
-    if let Some(refused) = signed.refused(form.get("csrf")) {
-        return refused;
-    }
     let chosen = if form.get("pair").is_some() {
         suggested_pair(&form)
     } else {
@@ -227,12 +214,8 @@ pub(crate) async fn save_terms(
 /// `POST /terms/add`: creates a grading period from a term.
 pub(crate) async fn add_period(
     State(console): Shared,
-    signed: SignedIn,
-    Form(form): Form<Fields>,
+    Posted { signed, form }: Posted,
 ) -> Response {
-    if let Some(refused) = signed.refused(form.get("csrf")) {
-        return refused;
-    }
     let term = form.get("term").unwrap_or_default().to_owned();
     let said = Said::of(
         console

@@ -1,6 +1,7 @@
 //! The console's pages, one module per tab, rendered with compile-time
 //! checked maud templates; this module holds the frame every page shares,
-//! the signed-in extractor, the CSRF check and sign-in itself.
+//! the signed-in extractor, the posted-form extractor that checks CSRF, and
+//! sign-in itself.
 
 mod grades;
 mod logs;
@@ -13,7 +14,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::Form;
-use axum::extract::{FromRequestParts, State};
+use axum::extract::{FromRequest, FromRequestParts, Request, State};
 use axum::http::header::{CONTENT_TYPE, LOCATION, SET_COOKIE};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
@@ -103,7 +104,11 @@ fn signed_in(console: &Console, headers: &HeaderMap) -> Option<(String, Session)
 }
 
 /// A request from a signed-in browser; anyone else is sent to sign in.
-pub(crate) struct SignedIn(Session);
+pub(crate) struct SignedIn {
+    /// The session's id, as its cookie carries it.
+    id: String,
+    session: Session,
+}
 
 impl FromRequestParts<Arc<Console>> for SignedIn {
     type Rejection = Response;
@@ -113,7 +118,7 @@ impl FromRequestParts<Arc<Console>> for SignedIn {
         console: &Arc<Console>,
     ) -> Result<Self, Self::Rejection> {
         signed_in(console, &parts.headers)
-            .map(|(_, session)| SignedIn(session))
+            .map(|(id, session)| SignedIn { id, session })
             .ok_or_else(|| redirect("/sign-in"))
     }
 }
@@ -121,13 +126,31 @@ impl FromRequestParts<Arc<Console>> for SignedIn {
 impl SignedIn {
     /// The session's CSRF token, for the page's forms.
     fn csrf(&self) -> &str {
-        &self.0.csrf
+        &self.session.csrf
     }
+}
 
-    /// The refusal of a state-changing form that does not carry the
-    /// session's CSRF token; `None` when it does.
-    fn refused(&self, given: Option<&str>) -> Option<Response> {
-        (!session::csrf_matches(&self.0, given.unwrap_or_default())).then(forbidden)
+/// A state-changing form from a signed-in browser that carries the
+/// session's CSRF token: anyone signed out is sent to sign in, and a form
+/// without the token is refused (403) before the handler runs.
+pub(crate) struct Posted {
+    signed: SignedIn,
+    form: Fields,
+}
+
+impl FromRequest<Arc<Console>> for Posted {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, console: &Arc<Console>) -> Result<Self, Response> {
+        let (mut parts, body) = request.into_parts();
+        let signed = SignedIn::from_request_parts(&mut parts, console).await?;
+        let Form(form) = Form::<Fields>::from_request(Request::from_parts(parts, body), console)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        if !session::csrf_matches(&signed.session, form.get("csrf").unwrap_or_default()) {
+            return Err(forbidden());
+        }
+        Ok(Posted { signed, form })
     }
 }
 
@@ -326,25 +349,9 @@ pub(crate) async fn sign_in(State(console): Shared, Form(form): Form<SignInForm>
     }
 }
 
-#[derive(Deserialize)]
-pub(crate) struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
-}
-
 /// `POST /sign-out`: needs the session's CSRF token.
-pub(crate) async fn sign_out(
-    State(console): Shared,
-    headers: HeaderMap,
-    Form(form): Form<CsrfForm>,
-) -> Response {
-    let Some((id, session)) = signed_in(&console, &headers) else {
-        return redirect("/sign-in");
-    };
-    if !session::csrf_matches(&session, &form.csrf) {
-        return forbidden();
-    }
-    console.sessions.sign_out(&id);
+pub(crate) async fn sign_out(State(console): Shared, Posted { signed, .. }: Posted) -> Response {
+    console.sessions.sign_out(&signed.id);
     (
         StatusCode::SEE_OTHER,
         [

@@ -1,7 +1,6 @@
 //! The Data prep tab: the match report (summary first, then every record
 //! filtered by outcome and object type), Apply, and the CSV download.
 
-use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::response::{IntoResponse, Response};
@@ -9,7 +8,7 @@ use maud::html;
 use rostersync_core::prep::{CSV_HEADER, OutcomeKind, report_rows};
 use serde::Deserialize;
 
-use super::{Fields, Said, Shared, SignedIn, page, unavailable};
+use super::{Posted, Said, Shared, SignedIn, page, unavailable};
 use crate::Console;
 
 /// The filters of the report's records.
@@ -91,14 +90,7 @@ pub(crate) async fn prep(
 }
 
 /// `POST /prep/apply`.
-pub(crate) async fn prep_apply(
-    State(console): Shared,
-    signed: SignedIn,
-    Form(form): Form<Fields>,
-) -> Response {
-    if let Some(refused) = signed.refused(form.get("csrf")) {
-        return refused;
-    }
+pub(crate) async fn prep_apply(State(console): Shared, Posted { signed, .. }: Posted) -> Response {
     let said = Said::of(console.actions.prep_apply().await);
     prep_page(&console, signed.csrf(), &PrepFilter::default(), &said).await
 }

@@ -2,12 +2,11 @@
 //! set or not set, the Check button, the sync timing) and the Acting user
 //! tab.
 
-use axum::Form;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 
-use super::{Fields, Said, Shared, SignedIn, page, unavailable};
+use super::{Posted, Said, Shared, SignedIn, page, unavailable};
 use crate::actions::{ConfigurationView, EndCheck, Setting, SettingValue, Timing};
 
 /// The field of a plain setting in the connection form.
@@ -127,14 +126,7 @@ pub(crate) async fn configuration(State(console): Shared, signed: SignedIn) -> R
 }
 
 /// `POST /configuration/check`.
-pub(crate) async fn check(
-    State(console): Shared,
-    signed: SignedIn,
-    Form(form): Form<Fields>,
-) -> Response {
-    if let Some(refused) = signed.refused(form.get("csrf")) {
-        return refused;
-    }
+pub(crate) async fn check(State(console): Shared, Posted { signed, .. }: Posted) -> Response {
     let checks = console.actions.check().await;
     match console.actions.configuration().await {
         Ok(view) => configuration_page(
@@ -153,12 +145,8 @@ pub(crate) async fn check(
 /// field leaves the secret as it is.
 pub(crate) async fn save_connection(
     State(console): Shared,
-    signed: SignedIn,
-    Form(form): Form<Fields>,
+    Posted { signed, form }: Posted,
 ) -> Response {
-    if let Some(refused) = signed.refused(form.get("csrf")) {
-        return refused;
-    }
     let changes: Vec<(String, String)> = form
         .prefixed(SET)
         .map(|(key, value)| (key.to_owned(), value.trim().to_owned()))
@@ -187,12 +175,8 @@ pub(crate) async fn save_connection(
 /// `POST /configuration/timing`: "Save sync options".
 pub(crate) async fn save_timing(
     State(console): Shared,
-    signed: SignedIn,
-    Form(form): Form<Fields>,
+    Posted { signed, form }: Posted,
 ) -> Response {
-    if let Some(refused) = signed.refused(form.get("csrf")) {
-        return refused;
-    }
     let timing = Timing {
         mode: form.get("mode").unwrap_or_default().to_owned(),
         window: form.get("window").unwrap_or_default().trim().to_owned(),
@@ -264,12 +248,8 @@ pub(crate) async fn acting_user(State(console): Shared, signed: SignedIn) -> Res
 /// `POST /acting-user`: "make me the acting user".
 pub(crate) async fn take_acting_user(
     State(console): Shared,
-    signed: SignedIn,
-    Form(form): Form<Fields>,
+    Posted { signed, .. }: Posted,
 ) -> Response {
-    if let Some(refused) = signed.refused(form.get("csrf")) {
-        return refused;
-    }
     let said = Said::of(console.actions.take_acting_user().await);
     acting_user_page(&console, signed.csrf(), &said).await
 }

@@ -5,7 +5,6 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::Form;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -13,7 +12,7 @@ use maud::{Markup, html};
 use rostersync_core::SyncScope;
 use rostersync_ports::RunStatus;
 
-use super::{Fields, Said, Shared, SignedIn, framed, page, redirect, unavailable};
+use super::{Fields, Posted, Said, Shared, SignedIn, framed, page, redirect, unavailable};
 use crate::Console;
 use crate::actions::{PlanView, SelectionChange};
 use crate::live::Reporter;
@@ -170,12 +169,8 @@ pub(crate) async fn sections(State(console): Shared, signed: SignedIn) -> Respon
 /// `POST /{users,courses,sections}/selection`.
 pub(crate) async fn save_selection(
     State(console): Shared,
-    signed: SignedIn,
-    Form(form): Form<Fields>,
+    Posted { signed, form }: Posted,
 ) -> Response {
-    if let Some(refused) = signed.refused(form.get("csrf")) {
-        return refused;
-    }
     let Some(scope) = scope_of(&form).filter(|s| *s != SyncScope::All) else {
         return (StatusCode::UNPROCESSABLE_ENTITY, "no object type was given").into_response();
     };
@@ -204,14 +199,7 @@ pub(crate) async fn save_selection(
 }
 
 /// `POST /dry-run`: the plan of a scope, nothing written.
-pub(crate) async fn dry_run(
-    State(console): Shared,
-    signed: SignedIn,
-    Form(form): Form<Fields>,
-) -> Response {
-    if let Some(refused) = signed.refused(form.get("csrf")) {
-        return refused;
-    }
+pub(crate) async fn dry_run(State(console): Shared, Posted { signed, form }: Posted) -> Response {
     let Some(scope) = scope_of(&form) else {
         return (StatusCode::UNPROCESSABLE_ENTITY, "no object type was given").into_response();
     };
@@ -236,12 +224,8 @@ pub(crate) async fn dry_run(
 /// progress.
 pub(crate) async fn start_sync(
     State(console): Shared,
-    signed: SignedIn,
-    Form(form): Form<Fields>,
+    Posted { signed, form }: Posted,
 ) -> Response {
-    if let Some(refused) = signed.refused(form.get("csrf")) {
-        return refused;
-    }
     let Some(scope) = scope_of(&form) else {
         return (StatusCode::UNPROCESSABLE_ENTITY, "no object type was given").into_response();
     };
