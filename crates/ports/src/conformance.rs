@@ -30,7 +30,7 @@ mod store;
 
 pub use store::{
     SHARED_STORE_CHECKS, STORE_CHECKS, assert_shared_state_store, assert_state_store,
-    check_shared_state_store, check_state_store, sample_links,
+    check_shared_state_store, check_state_store, sample_links, started_run,
 };
 
 use std::collections::{BTreeMap, BTreeSet};

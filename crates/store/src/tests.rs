@@ -6,7 +6,7 @@ use rostersync_core::entity::Entity;
 use rostersync_core::model::links::Links;
 use rostersync_core::plan::{EntityCounts, PlanSummary};
 use rostersync_core::scope::SyncScope;
-use rostersync_ports::{RunRecord, RunStatus, Trigger};
+use rostersync_ports::{RunRecord, Trigger};
 
 use crate::SqliteStore;
 
@@ -30,20 +30,9 @@ fn at(text: &str) -> DateTime<Utc> {
         .with_timezone(&Utc)
 }
 
-/// A run that has just started.
+/// A manual run of `scope` that has just started.
 fn started_run(scope: SyncScope, started: &str) -> RunRecord {
-    RunRecord {
-        id: 0,
-        trigger: Trigger::Manual,
-        scope,
-        acting_user: "admin@district.example".to_owned(),
-        forced: false,
-        started_at: at(started),
-        finished_at: None,
-        status: RunStatus::Running,
-        summary: PlanSummary::default(),
-        message: None,
-    }
+    rostersync_ports::conformance::started_run(scope, Trigger::Manual, started)
 }
 
 /// A summary with some counts.

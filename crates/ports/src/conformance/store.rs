@@ -28,7 +28,7 @@ use rostersync_core::scope::SyncScope;
 
 use super::{Violation, fail_on};
 use crate::error::{ErrorKind, PortResult};
-use crate::store::{RunRecord, RunStatus, StateStore, Trigger};
+use crate::store::{RunId, RunRecord, RunStatus, StateStore, Trigger};
 use coord::{journal, lease_too_long, lock_race, locks, queue, schedule, settings, shadow};
 use export::export;
 use records::{
@@ -239,8 +239,16 @@ pub(super) fn at(text: &str) -> DateTime<Utc> {
         .unwrap_or_default()
 }
 
-/// A run that has just started.
-pub(super) fn started(scope: SyncScope, trigger: Trigger, started: &str) -> RunRecord {
+/// The id of a manual run of everything started through `store` at 02:00
+/// on 2026-11-28.
+pub(super) async fn one_run(store: &dyn StateStore) -> Result<RunId, String> {
+    let run = started_run(SyncScope::All, Trigger::Manual, "2026-11-28T02:00:00Z");
+    call("start_run", store.start_run(&run).await)
+}
+
+/// A run that has just started (a test's: acting as
+/// admin@district.example, nothing planned).
+pub fn started_run(scope: SyncScope, trigger: Trigger, started: &str) -> RunRecord {
     RunRecord {
         id: 0,
         trigger,

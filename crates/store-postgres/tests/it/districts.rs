@@ -4,10 +4,9 @@
 
 use chrono::{DateTime, Duration, Utc};
 use rostersync_core::model::links::{LinkChanges, Links};
-use rostersync_core::plan::PlanSummary;
 use rostersync_core::schedule::ScheduleState;
 use rostersync_core::scope::SyncScope;
-use rostersync_ports::conformance::sample_links;
+use rostersync_ports::conformance::{sample_links, started_run};
 use rostersync_ports::{
     ErrorKind, OutcomeFilter, OutcomeStatus, ProblemKind, RecordOutcome, RunRecord, RunStatus,
     SourceFilter, SourceProblem, StateStore, Trigger,
@@ -22,18 +21,7 @@ fn at(text: &str) -> DateTime<Utc> {
 }
 
 fn run() -> RunRecord {
-    RunRecord {
-        id: 0,
-        trigger: Trigger::Manual,
-        scope: SyncScope::All,
-        acting_user: "admin".to_owned(),
-        forced: false,
-        started_at: at("2026-11-28T02:00:00Z"),
-        finished_at: None,
-        status: RunStatus::Running,
-        summary: PlanSummary::default(),
-        message: None,
-    }
+    started_run(SyncScope::All, Trigger::Manual, "2026-11-28T02:00:00Z")
 }
 
 #[tokio::test]

@@ -8,9 +8,8 @@ mod two_stores;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
-use rostersync_core::plan::PlanSummary;
 use rostersync_core::scope::SyncScope;
-use rostersync_ports::{RunRecord, RunStatus, Trigger};
+use rostersync_ports::{RunRecord, Trigger};
 use tempfile::TempDir;
 
 /// A temporary folder and a store path inside it.
@@ -35,19 +34,8 @@ fn at(text: &str) -> DateTime<Utc> {
         .with_timezone(&Utc)
 }
 
-/// A run that has just started.
+/// A manual run of everything that has just started.
 #[cfg(test)]
 fn started_run(started: &str) -> RunRecord {
-    RunRecord {
-        id: 0,
-        trigger: Trigger::Manual,
-        scope: SyncScope::All,
-        acting_user: "admin".to_owned(),
-        forced: false,
-        started_at: at(started),
-        finished_at: None,
-        status: RunStatus::Running,
-        summary: PlanSummary::default(),
-        message: None,
-    }
+    rostersync_ports::conformance::started_run(SyncScope::All, Trigger::Manual, started)
 }

@@ -8,7 +8,7 @@ use rostersync_core::model::links::{LandedWrite, Link, LinkChanges, LinkOrigin};
 use rostersync_core::schedule::ScheduleState;
 use rostersync_core::scope::SyncScope;
 
-use super::{Step, at, call, holds, refused, same, started};
+use super::{Step, at, call, holds, one_run, refused, same};
 use crate::error::ErrorKind;
 use crate::store::{JournalEntry, KeptShadow, Lease, LockAttempt, StateStore, Trigger};
 
@@ -267,16 +267,7 @@ pub(super) async fn lock_race(store: &dyn StateStore) -> Step {
 }
 
 pub(super) async fn journal(store: &dyn StateStore) -> Step {
-    let run = call(
-        "start_run",
-        store
-            .start_run(&started(
-                SyncScope::All,
-                Trigger::Manual,
-                "2026-11-28T02:00:00Z",
-            ))
-            .await,
-    )?;
+    let run = one_run(store).await?;
     same(
         "a new store's journal",
         call("open_journal", store.open_journal().await)?,

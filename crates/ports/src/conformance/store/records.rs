@@ -9,7 +9,7 @@ use rostersync_core::model::links::{Link, LinkChanges, LinkOrigin, Links};
 use rostersync_core::plan::{EntityCounts, PlanSummary};
 use rostersync_core::scope::SyncScope;
 
-use super::{Step, at, call, holds, refused, same, sample_links, started};
+use super::{Step, at, call, holds, one_run, refused, same, sample_links, started_run};
 use crate::error::ErrorKind;
 use crate::sis::{ProblemKind, RecordKind, SourceProblem};
 use crate::store::{
@@ -105,8 +105,8 @@ pub(super) async fn runs(store: &dyn StateStore) -> Step {
         call("runs", store.runs(10).await)?,
         vec![],
     )?;
-    let first = started(SyncScope::All, Trigger::Scheduled, "2026-11-28T02:00:00Z");
-    let second = started(
+    let first = started_run(SyncScope::All, Trigger::Scheduled, "2026-11-28T02:00:00Z");
+    let second = started_run(
         SyncScope::Users,
         Trigger::Manual,
         "2026-11-28T09:15:30.123456789Z",
@@ -168,7 +168,7 @@ pub(super) async fn finish_unknown_run(store: &dyn StateStore) -> Step {
     let run = RunRecord {
         id: 4242,
         status: RunStatus::Succeeded,
-        ..started(SyncScope::All, Trigger::Manual, "2026-11-28T02:00:00Z")
+        ..started_run(SyncScope::All, Trigger::Manual, "2026-11-28T02:00:00Z")
     };
     refused(
         "finish_run of a run never started",
@@ -189,7 +189,7 @@ pub(super) async fn two_runs(store: &dyn StateStore) -> Result<(RunId, RunId), S
         .iter_mut()
         .zip(["2026-11-28T02:00:00Z", "2026-11-28T03:00:00Z"])
     {
-        let run = started(SyncScope::All, Trigger::Manual, start);
+        let run = started_run(SyncScope::All, Trigger::Manual, start);
         *id = call("start_run", store.start_run(&run).await)?;
     }
     Ok((ids[0], ids[1]))
@@ -329,16 +329,7 @@ pub(super) async fn outcomes(store: &dyn StateStore) -> Step {
 }
 
 pub(super) async fn outcomes_of_unknown_run(store: &dyn StateStore) -> Step {
-    let run = call(
-        "start_run",
-        store
-            .start_run(&started(
-                SyncScope::All,
-                Trigger::Manual,
-                "2026-11-28T02:00:00Z",
-            ))
-            .await,
-    )?;
+    let run = one_run(store).await?;
     let batch = vec![
         outcome(run, Entity::User, "P1", OutcomeStatus::Done),
         outcome(run + 1, Entity::User, "P2", OutcomeStatus::Done),
@@ -471,7 +462,7 @@ fn kept_as_given_or_marked<T: PartialEq + std::fmt::Debug>(
 /// whose text cannot hold NUL never refuses the record, or the batch with
 /// it.
 pub(super) async fn nul_in_text(store: &dyn StateStore) -> Step {
-    let mut run = started(SyncScope::All, Trigger::Manual, "2026-11-28T02:00:00Z");
+    let mut run = started_run(SyncScope::All, Trigger::Manual, "2026-11-28T02:00:00Z");
     run.acting_user = "Ada\0Admin (1)".to_owned();
     run.id = call("start_run", store.start_run(&run).await)?;
     run.status = RunStatus::Failed;

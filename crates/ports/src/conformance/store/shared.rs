@@ -12,7 +12,7 @@ use rostersync_core::model::links::{Link, LinkChanges, LinkOrigin, LinkRemovals,
 use rostersync_core::schedule::ScheduleState;
 use rostersync_core::scope::SyncScope;
 
-use super::{Step, at, call, holds, same, started};
+use super::{Step, at, call, holds, one_run, same, started_run};
 use crate::error::PortResult;
 use crate::sis::SourceProblem;
 use crate::store::{
@@ -165,15 +165,7 @@ pub(super) async fn lock_race_across(a: &dyn StateStore, b: &dyn StateStore) -> 
 }
 
 pub(super) async fn journal_across(a: &dyn StateStore, b: &dyn StateStore) -> Step {
-    let run = call(
-        "start_run through a",
-        a.start_run(&started(
-            SyncScope::All,
-            Trigger::Manual,
-            "2026-11-28T02:00:00Z",
-        ))
-        .await,
-    )?;
+    let run = one_run(a).await?;
     let text = "{\"batch\":1,\"name\":\"Zoë Ødegård — 東京\",\"reason\":\"a,\\\"b\\\"\\r\\n\"}";
     let first = JournalEntry {
         id: call("journal through a", a.journal(run, text).await)?,
@@ -295,7 +287,7 @@ pub(super) async fn settings_across(a: &dyn StateStore, b: &dyn StateStore) -> S
 
 pub(super) async fn runs_across(a: &dyn StateStore, b: &dyn StateStore) -> Step {
     // Runs started at once through both handles get ids of their own.
-    let run = started(SyncScope::All, Trigger::Scheduled, "2026-11-28T02:00:00Z");
+    let run = started_run(SyncScope::All, Trigger::Scheduled, "2026-11-28T02:00:00Z");
     let ids = futures::future::join_all((0..8).map(|index| {
         let handle = if index % 2 == 0 { a } else { b };
         handle.start_run(&run)
