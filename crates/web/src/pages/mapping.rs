@@ -4,10 +4,11 @@
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use maud::html;
+use maud::{Markup, html};
 
 use super::{Fields, Posted, Said, Shared, SignedIn, page, unavailable};
 use crate::Console;
+use crate::actions::Named;
 use rostersync_core::mapping::CREATE as CREATE_PERIOD;
 
 /// The field of a school's building in the Schools form.
@@ -48,14 +49,7 @@ async fn schools_page(console: &Console, csrf: &str, said: &Said) -> Response {
                                     }
                                     (said.beside(&field))
                                 }
-                                td {
-                                    @if let Some((building, why)) = &row.suggestion {
-                                        (building.id) " " (building.name) " (" (why) ") "
-                                        button.suggestion type="submit" formaction="/schools/suggested" name="pair" value={ (row.school.id) "\n" (building.id) } {
-                                            "Map as suggested"
-                                        }
-                                    }
-                                }
+                                (suggestion_cell("/schools/suggested", &row.school.id, row.suggestion.as_ref()))
                             }
                         }
                     }
@@ -76,6 +70,22 @@ pub(crate) async fn schools(State(console): Shared, signed: SignedIn) -> Respons
 
 /// The (record, target) pairs of a mapping form: each field named
 /// `prefix` + the record's key; an empty target unmaps.
+/// A record's suggestion cell: the suggested LMS record, why, and the button
+/// that posts the pair (the record's id, a line break, the suggestion's id)
+/// to `action`; empty without a suggestion.
+fn suggestion_cell(action: &str, record: &str, suggestion: Option<&(Named, String)>) -> Markup {
+    html! {
+        td {
+            @if let Some((target, why)) = suggestion {
+                (target.id) " " (target.name) " (" (why) ") "
+                button.suggestion type="submit" formaction=(action) name="pair" value={ (record) "\n" (target.id) } {
+                    "Map as suggested"
+                }
+            }
+        }
+    }
+}
+
 fn pairs(form: &Fields, prefix: &str) -> Vec<(String, Option<String>)> {
     form.prefixed(prefix)
         .map(|(key, value)| {
@@ -169,14 +179,7 @@ async fn terms_page(console: &Console, csrf: &str, said: &Said) -> Response {
                                         button.add type="submit" formaction="/terms/add" name="term" value=(row.term.id) { "Add" }
                                     }
                                 }
-                                td {
-                                    @if let Some((period, why)) = &row.suggestion {
-                                        (period.id) " " (period.name) " (" (why) ") "
-                                        button.suggestion type="submit" formaction="/terms/suggested" name="pair" value={ (row.term.id) "\n" (period.id) } {
-                                            "Map as suggested"
-                                        }
-                                    }
-                                }
+                                (suggestion_cell("/terms/suggested", &row.term.id, row.suggestion.as_ref()))
                             }
                         }
                     }
