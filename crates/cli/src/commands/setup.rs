@@ -524,8 +524,8 @@ pub(crate) async fn acting_user(
     config: &Config,
     out: Out,
 ) -> anyhow::Result<u8> {
-    let lms = wire::PacedLms::open(config).await?;
     let store = wire::store(config).await?;
+    let lms = wire::PacedLms::with_store(config, store.clone()).await?;
     let current = with_spinner(
         "asking Schoology who the credentials act as",
         lms.acting_user(),

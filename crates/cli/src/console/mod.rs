@@ -75,8 +75,10 @@ impl FileActions {
         &self,
     ) -> Result<(Arc<dyn rostersync_ports::StateStore>, ActingUser), ActionError> {
         let (config, _) = self.load()?;
-        let lms = wire::PacedLms::open(&config).await.map_err(failed)?;
         let store = wire::store(&config).await.map_err(failed)?;
+        let lms = wire::PacedLms::with_store(&config, store.clone())
+            .await
+            .map_err(failed)?;
         let current = lms.acting_user().await;
         lms.done().await;
         let current = current.map_err(|error| {

@@ -30,11 +30,28 @@ impl PacedLms {
     /// The adapter's configuration errors, as [`super::schoology`]'s.
     pub(crate) async fn open(config: &Config) -> anyhow::Result<PacedLms> {
         let lms = super::schoology(config)?;
-        let store = existing_store(config).await;
+        Ok(PacedLms::recalled(lms, existing_store(config).await).await)
+    }
+
+    /// [`PacedLms::open`] for a command that has the district's store open
+    /// already.
+    ///
+    /// # Errors
+    ///
+    /// As [`PacedLms::open`].
+    pub(crate) async fn with_store(
+        config: &Config,
+        store: Arc<dyn StateStore>,
+    ) -> anyhow::Result<PacedLms> {
+        Ok(PacedLms::recalled(super::schoology(config)?, Some(store)).await)
+    }
+
+    /// `lms` having counted the calls kept in `store`.
+    async fn recalled(lms: SchoologyLms, store: Option<Arc<dyn StateStore>>) -> PacedLms {
         if let Some(store) = &store {
             recall_lms_calls(store.as_ref(), &lms).await;
         }
-        Ok(PacedLms { lms, store })
+        PacedLms { lms, store }
     }
 
     /// Keeps this adapter's calls in the store for the district's next
